@@ -1,0 +1,51 @@
+//! Errors that reach the user carry a stable code. The UI translates the code, never the message;
+//! the message is English detail for logs and support.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+/// Stable error codes. Renaming one is a breaking change for the UI's translations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ErrorCode {
+    /// No OS keychain could be reached (Linux: no D-Bus session or no Secret Service).
+    KeychainUnavailable,
+    /// The keychain exists but is locked or refused access.
+    KeychainLocked,
+    /// The keychain refused a value (too long, bad encoding).
+    KeychainRejected,
+    /// Settings could not be read or written.
+    SettingsIo,
+    /// The request from the UI was malformed.
+    InvalidInput,
+    /// Anything not yet classified; the message says more.
+    Internal,
+}
+
+/// The error every command returns, serialised as `{ "code": "...", "message": "..." }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, thiserror::Error)]
+#[error("{code:?}: {message}")]
+#[ts(export)]
+pub struct AppError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl AppError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialises_as_code_and_message() {
+        let e = AppError::new(ErrorCode::KeychainLocked, "locked");
+        let json = serde_json::to_string(&e).expect("serialise");
+        assert_eq!(json, r#"{"code":"keychain_locked","message":"locked"}"#);
+    }
+}

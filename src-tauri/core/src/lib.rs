@@ -1,0 +1,9 @@
+//! B2B Convert's core. It knows nothing of Tauri: the desktop shell and the command-line tool
+//! are thin layers over it, and everything here is testable without a window.
+
+pub mod app_info;
+pub mod error;
+pub mod keychain;
+pub mod settings;
+
+pub use error::{AppError, ErrorCode};

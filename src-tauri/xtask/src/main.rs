@@ -1,0 +1,363 @@
+//! `cargo xtask <command>`: the project's automation, in Rust so that it runs the same on
+//! Windows, macOS and Linux. Standard library only, so that it builds in a few seconds.
+//!
+//!   run       set everything up, build the UI and start the app
+//!   test      set everything up and run every check and test (what CI runs)
+//!   setup     install system packages (Debian/Ubuntu), npm packages and tauri-driver
+//!   bindings  regenerate the TypeScript view models from the Rust types
+//!   dev       the app against the Vite dev server (hot reload)
+
+use std::env;
+use std::ffi::OsStr;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+/// System packages for building the app on Debian and Ubuntu.
+const APT_BUILD: &[&str] = &[
+    "build-essential",
+    "pkg-config",
+    "libssl-dev",
+    "libdbus-1-dev",
+    "libwebkit2gtk-4.1-dev",
+    "libgtk-3-dev",
+    "librsvg2-dev",
+    "libayatana-appindicator3-dev",
+];
+/// And for the tests: a display, the WebDriver for WebKitGTK, a keychain, a browser, fonts
+/// that cover Hebrew and Swedish.
+const APT_TEST: &[&str] = &[
+    "xvfb",
+    "xauth",
+    "webkit2gtk-driver",
+    "gnome-keyring",
+    "dbus-x11",
+    "libsecret-tools",
+    "chromium",
+    "fonts-dejavu-core",
+];
+
+const NPM_PACKAGES: &[&str] = &["ui", "tests/e2e"];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let started = Instant::now();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => cmd_run(&args[1..]),
+        Some("test") => cmd_test(&args[1..]),
+        Some("setup") => setup(true),
+        Some("bindings") => bindings(&root().join("ui/src/bindings")),
+        Some("dev") => cmd_dev(),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <run [--release] | test [--skip-e2e] | setup | bindings | dev>"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => {
+            eprintln!("xtask: done in {:.0} s", started.elapsed().as_secs_f64());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("xtask: FAILED after {:.0} s: {e}", started.elapsed().as_secs_f64());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    // src-tauri/xtask -> repository root
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap_or_else(|_| ".".into())
+}
+
+fn cargo() -> String {
+    env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+fn is_ci() -> bool {
+    env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// Runs a command in the repository root, echoing it first.
+fn run(cmd: &mut Command) -> Result {
+    let shown = format!(
+        "{} {}",
+        cmd.get_program().to_string_lossy(),
+        cmd.get_args().map(OsStr::to_string_lossy).collect::<Vec<_>>().join(" ")
+    );
+    eprintln!("\n$ {shown}");
+    if cmd.get_current_dir().is_none() {
+        cmd.current_dir(root());
+    }
+    let status = cmd.status().map_err(|e| format!("could not start `{shown}`: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{shown}` failed ({status})"))
+    }
+}
+
+fn have(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok()
+}
+
+/// A step of the test command, timed.
+fn step(name: &str, f: impl FnOnce() -> Result) -> Result {
+    eprintln!("\n==> {name}");
+    let t = Instant::now();
+    let r = f();
+    eprintln!("<== {name}: {} in {:.1} s", if r.is_ok() { "ok" } else { "FAILED" }, t.elapsed().as_secs_f64());
+    r.map_err(|e| format!("{name}: {e}"))
+}
+
+// ---------------------------------------------------------------- setup
+
+fn setup(for_tests: bool) -> Result {
+    system_packages(for_tests)?;
+    if !have("npm") {
+        return Err("Node.js 20.19 or newer (with npm) is needed: see the README".into());
+    }
+    for dir in NPM_PACKAGES.iter().filter(|d| for_tests || **d == "ui") {
+        npm_install(&root().join(dir))?;
+    }
+    if for_tests && cfg!(target_os = "linux") && !have("tauri-driver") {
+        run(Command::new(cargo()).args(["install", "tauri-driver", "--version", "^2", "--locked"]))?;
+    }
+    Ok(())
+}
+
+/// On Debian and Ubuntu, installs what is missing with apt-get (through sudo unless root).
+/// Elsewhere the README lists the prerequisites.
+fn system_packages(for_tests: bool) -> Result {
+    if !cfg!(target_os = "linux") || !Path::new("/etc/debian_version").exists() {
+        eprintln!("xtask: not Debian or Ubuntu: system prerequisites are listed in the README");
+        return Ok(());
+    }
+    let wanted: Vec<&str> =
+        APT_BUILD.iter().chain(if for_tests { APT_TEST } else { &[] }).copied().collect();
+    let missing: Vec<&str> = wanted.into_iter().filter(|p| !dpkg_installed(p)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    eprintln!("xtask: installing system packages: {}", missing.join(" "));
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .ok()
+        .is_some_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let apt = |args: &[&str]| -> Result {
+        let mut cmd = if is_root { Command::new("apt-get") } else { Command::new("sudo") };
+        if !is_root {
+            cmd.arg("apt-get");
+        }
+        cmd.env("DEBIAN_FRONTEND", "noninteractive").args(args);
+        run(&mut cmd)
+    };
+    apt(&["update", "-qq"])?;
+    let mut install = vec!["install", "-y", "-qq", "--no-install-recommends"];
+    install.extend(&missing);
+    apt(&install)
+}
+
+fn dpkg_installed(package: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .output()
+        .ok()
+        .is_some_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+}
+
+/// `npm ci` when the lock file changed since the last install, nothing otherwise.
+fn npm_install(dir: &Path) -> Result {
+    let lock = dir.join("package-lock.json");
+    let stamp = dir.join("node_modules/.package-lock.json");
+    let fresh = match (fs::metadata(&lock).and_then(|m| m.modified()), fs::metadata(&stamp).and_then(|m| m.modified())) {
+        (Ok(l), Ok(s)) => s >= l,
+        _ => false,
+    };
+    if fresh {
+        return Ok(());
+    }
+    run(Command::new(npm()).args(["ci", "--no-audit", "--no-fund"]).current_dir(dir))
+}
+
+fn npm() -> &'static str {
+    if cfg!(windows) {
+        "npm.cmd"
+    } else {
+        "npm"
+    }
+}
+
+fn npm_run(dir: &str, script: &str) -> Result {
+    run(Command::new(npm()).args(["run", "--silent", script]).current_dir(root().join(dir)))
+}
+
+// ---------------------------------------------------------------- run / dev
+
+fn cmd_run(args: &[String]) -> Result {
+    let release = args.iter().any(|a| a == "--release");
+    setup(false)?;
+    npm_run("ui", "build")?;
+    let mut cmd = Command::new(cargo());
+    cmd.args(["run", "--package", "b2b-convert"]);
+    if release {
+        cmd.arg("--release");
+    }
+    run(&mut cmd)
+}
+
+fn cmd_dev() -> Result {
+    setup(false)?;
+    // The Tauri CLI starts Vite (beforeDevCommand) and builds without the embedded UI.
+    run(Command::new(npm()).args(["run", "tauri", "--", "dev", "--no-default-features"]).current_dir(root().join("ui")))
+}
+
+// ---------------------------------------------------------------- bindings
+
+/// Runs ts-rs's export tests, writing the TypeScript files into `out`.
+fn bindings(out: &Path) -> Result {
+    run(Command::new(cargo())
+        .args(["test", "--quiet", "--package", "b2b-core", "--lib", "export_bindings"])
+        .env("TS_RS_EXPORT_DIR", out))
+}
+
+/// Fails when the committed bindings differ from what the Rust types generate.
+fn check_bindings() -> Result {
+    let fresh = root().join("target/bindings-check");
+    let _ = fs::remove_dir_all(&fresh);
+    bindings(&fresh)?;
+    let committed = root().join("ui/src/bindings");
+    let list = |dir: &Path| -> Vec<(String, Vec<u8>)> {
+        let mut files: Vec<_> = fs::read_dir(dir)
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .map(|e| (e.file_name().to_string_lossy().into_owned(), fs::read(e.path()).unwrap_or_default()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        files
+    };
+    if list(&fresh) == list(&committed) {
+        Ok(())
+    } else {
+        Err("ui/src/bindings is out of date with the Rust types: run `cargo xtask bindings` and commit".into())
+    }
+}
+
+// ---------------------------------------------------------------- test
+
+fn cmd_test(args: &[String]) -> Result {
+    let skip_e2e = args.iter().any(|a| a == "--skip-e2e");
+    step("setup", || setup(true))?;
+    step("cargo fmt --check", || run(Command::new(cargo()).args(["fmt", "--all", "--check"])))?;
+    step("TypeScript bindings are fresh", check_bindings)?;
+    step("tsc --noEmit", || npm_run("ui", "typecheck"))?;
+    step("tsc --noEmit (e2e)", || npm_run("tests/e2e", "typecheck"))?;
+    step("eslint", || npm_run("ui", "lint"))?;
+    step("vitest", || npm_run("ui", "test"))?;
+    step("vite build", || npm_run("ui", "build"))?;
+    step("cargo clippy", || {
+        run(Command::new(cargo()).args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))
+    })?;
+    step("cargo test (with a real keychain)", cargo_test_with_keychain)?;
+    step("playwright (axe, four languages)", playwright)?;
+    if skip_e2e {
+        eprintln!("xtask: --skip-e2e given: the end-to-end test of the app window did not run");
+    } else {
+        step("end to end: the app through tauri-driver", e2e)?;
+    }
+    Ok(())
+}
+
+/// Private XDG directories under target/, so that tests never touch the user's own keyring,
+/// settings or caches.
+fn sandbox_dirs(name: &str) -> Result<Vec<(&'static str, PathBuf)>> {
+    let base = root().join("target/sandbox").join(name);
+    let _ = fs::remove_dir_all(&base);
+    let mut dirs = Vec::new();
+    for (var, sub) in [
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_CACHE_HOME", "cache"),
+        ("XDG_RUNTIME_DIR", "runtime"),
+    ] {
+        let p = base.join(sub);
+        fs::create_dir_all(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = fs::set_permissions(&p, fs::Permissions::from_mode(0o700));
+        }
+        dirs.push((var, p));
+    }
+    Ok(dirs)
+}
+
+/// On Linux, every Rust test runs inside its own D-Bus session with a freshly unlocked
+/// gnome-keyring, so keychain tests (marked `#[ignore]` for plain `cargo test`) use a real
+/// Secret Service. Elsewhere they stay ignored: they would prompt on the developer's keychain.
+fn cargo_test_with_keychain() -> Result {
+    if !cfg!(target_os = "linux") {
+        return run(Command::new(cargo()).args(["test", "--workspace"]));
+    }
+    let mut cmd = Command::new("dbus-run-session");
+    // The newline matters: an empty password creates no login collection.
+    cmd.args([
+        "--",
+        "sh",
+        "-c",
+        "printf '\\n' | gnome-keyring-daemon --unlock --components=secrets >/dev/null && \
+         exec \"$0\" test --workspace -- --include-ignored",
+    ])
+    .arg(cargo());
+    for (var, dir) in sandbox_dirs("keychain")? {
+        cmd.env(var, dir);
+    }
+    run(&mut cmd)
+}
+
+fn playwright() -> Result {
+    let mut cmd = Command::new(npm());
+    cmd.args(["run", "--silent", "test:browser"]).current_dir(root().join("ui"));
+    run(&mut cmd)
+}
+
+/// Builds the app (the UI is embedded by default) and drives its window with WebDriver.
+fn e2e() -> Result {
+    if !cfg!(target_os = "linux") {
+        eprintln!("xtask: the end-to-end test runs on Linux only (tauri-driver has no macOS driver)");
+        return Ok(());
+    }
+    run(Command::new(cargo()).args(["build", "--package", "b2b-convert"]))?;
+    let binary = root().join("target/debug/b2b-convert");
+    let artefacts = root().join("artefacts/e2e");
+    fs::create_dir_all(&artefacts).map_err(|e| format!("{}: {e}", artefacts.display()))?;
+    let mut cmd = Command::new("xvfb-run");
+    cmd.args(["-a", "-s", "-screen 0 1440x900x24", npm(), "run", "--silent", "test"])
+        .current_dir(root().join("tests/e2e"))
+        .env("B2B_APP_BINARY", &binary)
+        .env("B2B_ARTEFACTS", &artefacts)
+        .env("B2B_SANDBOX", root().join("target/sandbox"))
+        .env("LANG", "en_US.UTF-8")
+        .env("LC_ALL", "en_US.UTF-8");
+    for (var, dir) in sandbox_dirs("e2e")? {
+        cmd.env(var, dir);
+    }
+    let r = run(&mut cmd);
+    if r.is_ok() && is_ci() {
+        eprintln!("xtask: screenshots in {}", artefacts.display());
+    }
+    r
+}

@@ -1,0 +1,181 @@
+import { useCallback, useEffect, useState } from "react";
+import {
+  Avatar,
+  FluentProvider,
+  makeStyles,
+  NavDrawer,
+  NavDrawerBody,
+  NavItem,
+  Spinner,
+  Text,
+  tokens,
+  Tooltip,
+} from "@fluentui/react-components";
+import {
+  bundleIcon,
+  History20Filled,
+  History20Regular,
+  MailClock20Filled,
+  MailClock20Regular,
+  People20Filled,
+  People20Regular,
+  PeopleSwap20Filled,
+  PeopleSwap20Regular,
+  Settings20Filled,
+  Settings20Regular,
+} from "@fluentui/react-icons";
+import { FormattedMessage, IntlProvider, useIntl } from "react-intl";
+import type { AppInfo } from "./bindings/AppInfo";
+import type { LanguageView } from "./bindings/LanguageView";
+import { ErrorBar } from "./components/ErrorBar";
+import { applyDocumentLanguage, catalogs, directionOf, type MessageId } from "./i18n";
+import { api, errorCodeOf, type UiErrorCode } from "./ipc";
+import { PlaceholderPage } from "./pages/PlaceholderPage";
+import { SettingsPage } from "./pages/SettingsPage";
+import { useOsTheme } from "./theme";
+
+export type PageId = "users" | "pending" | "bulk" | "history" | "settings";
+
+const Users = bundleIcon(People20Filled, People20Regular);
+const Pending = bundleIcon(MailClock20Filled, MailClock20Regular);
+const Bulk = bundleIcon(PeopleSwap20Filled, PeopleSwap20Regular);
+const HistoryIcon = bundleIcon(History20Filled, History20Regular);
+const SettingsIcon = bundleIcon(Settings20Filled, Settings20Regular);
+
+export const pages: { id: PageId; label: MessageId; icon: typeof Users }[] = [
+  { id: "users", label: "nav.users", icon: Users },
+  { id: "pending", label: "nav.pending", icon: Pending },
+  { id: "bulk", label: "nav.bulk", icon: Bulk },
+  { id: "history", label: "nav.history", icon: HistoryIcon },
+  { id: "settings", label: "nav.settings", icon: SettingsIcon },
+];
+
+const useStyles = makeStyles({
+  root: { height: "100vh", display: "flex", flexDirection: "column", overflow: "hidden" },
+  header: {
+    display: "flex",
+    alignItems: "center",
+    justifyContent: "space-between",
+    gap: tokens.spacingHorizontalM,
+    paddingInline: tokens.spacingHorizontalL,
+    minHeight: "48px",
+    backgroundColor: tokens.colorBrandBackground,
+    color: tokens.colorNeutralForegroundOnBrand,
+  },
+  account: { display: "flex", alignItems: "center", gap: tokens.spacingHorizontalS },
+  body: { display: "flex", flex: 1, minHeight: 0 },
+  nav: { flexShrink: 0, height: "100%" },
+  main: { flex: 1, overflow: "auto", padding: tokens.spacingHorizontalXXL, outline: "none" },
+  skip: {
+    position: "absolute",
+    insetInlineStart: "-10000px",
+    ":focus": { insetInlineStart: tokens.spacingHorizontalS, top: tokens.spacingVerticalS, zIndex: 1 },
+    backgroundColor: tokens.colorNeutralBackground1,
+    color: tokens.colorNeutralForeground1,
+    padding: tokens.spacingHorizontalS,
+  },
+  center: { display: "grid", placeItems: "center", height: "100vh" },
+});
+
+export function App() {
+  const theme = useOsTheme();
+  const styles = useStyles();
+  const [language, setLanguage] = useState<LanguageView | null>(null);
+  const [startError, setStartError] = useState<UiErrorCode | null>(null);
+
+  useEffect(() => {
+    api.getLanguage().then(setLanguage, (e: unknown) => setStartError(errorCodeOf(e)));
+  }, []);
+
+  const effective = language?.effective ?? "en";
+  useEffect(() => applyDocumentLanguage(effective), [effective]);
+
+  const dir = directionOf(effective);
+  return (
+    <FluentProvider theme={theme} dir={dir} lang={effective} className={styles.root}>
+      <IntlProvider locale={effective} messages={catalogs[effective]} defaultLocale="en">
+        {language ? (
+          <Frame language={language} onLanguageChange={setLanguage} />
+        ) : startError ? (
+          <main className={styles.main}>
+            <ErrorBar code={startError} />
+          </main>
+        ) : (
+          <main className={styles.center}>
+            <Spinner label={catalogs.en["app.loading"]} />
+          </main>
+        )}
+      </IntlProvider>
+    </FluentProvider>
+  );
+}
+
+function Frame(props: { language: LanguageView; onLanguageChange: (view: LanguageView) => void }) {
+  const styles = useStyles();
+  const intl = useIntl();
+  const [page, setPage] = useState<PageId>("users");
+  const [appInfo, setAppInfo] = useState<AppInfo | null>(null);
+  const [appInfoError, setAppInfoError] = useState<UiErrorCode | null>(null);
+
+  useEffect(() => {
+    api.appInfo().then(setAppInfo, (e: unknown) => setAppInfoError(errorCodeOf(e)));
+  }, []);
+
+  const navigate = useCallback((id: PageId) => {
+    setPage(id);
+    // Move focus to the new page, as a screen reader user expects after choosing a nav item.
+    requestAnimationFrame(() => document.getElementById("main")?.focus());
+  }, []);
+
+  const version = appInfo?.version ?? "";
+  return (
+    <>
+      <a href="#main" className={styles.skip}>
+        <FormattedMessage id="app.skipToContent" />
+      </a>
+      <header className={styles.header}>
+        <Text weight="semibold" size={400}>
+          <FormattedMessage id="app.name" />
+        </Text>
+        <div className={styles.account} data-testid="account-area">
+          <Tooltip content={intl.formatMessage({ id: "header.account.signedOutHint" })} relationship="description">
+            <Avatar aria-hidden name="" size={28} color="neutral" />
+          </Tooltip>
+          <Text>
+            <FormattedMessage id="header.account.signedOut" />
+          </Text>
+        </div>
+      </header>
+      <div className={styles.body}>
+        <nav aria-label={intl.formatMessage({ id: "nav.label" })} className={styles.nav} data-testid="nav">
+          <NavDrawer
+            open
+            type="inline"
+            selectedValue={page}
+            onNavItemSelect={(_, data) => navigate(data.value as PageId)}
+          >
+            <NavDrawerBody>
+              {pages.map(({ id, label, icon: Icon }) => (
+                <NavItem key={id} value={id} icon={<Icon />} data-testid={`nav-${id}`}>
+                  <FormattedMessage id={label} />
+                </NavItem>
+              ))}
+            </NavDrawerBody>
+          </NavDrawer>
+        </nav>
+        <main id="main" tabIndex={-1} className={styles.main} data-testid={`page-${page}`}>
+          {page === "settings" ? (
+            <SettingsPage
+              language={props.language}
+              onLanguageChange={props.onLanguageChange}
+              appInfo={appInfo}
+              appInfoError={appInfoError}
+            />
+          ) : (
+            <PlaceholderPage title={`page.${page}.title`} intro={`page.${page}.intro`} version={version} />
+          )}
+        </main>
+      </div>
+    </>
+  );
+}

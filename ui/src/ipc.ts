@@ -1,0 +1,58 @@
+// The only place that talks to the Rust side. Types come from ts-rs (src/bindings), never by hand.
+import { invoke } from "@tauri-apps/api/core";
+import type { AppError } from "./bindings/AppError";
+import type { AppInfo } from "./bindings/AppInfo";
+import type { ErrorCode } from "./bindings/ErrorCode";
+import type { Language } from "./bindings/Language";
+import type { LanguageView } from "./bindings/LanguageView";
+
+/** Codes from Rust, plus the one the UI raises itself when there is no Rust side to talk to. */
+export type UiErrorCode = ErrorCode | "ipc_unavailable";
+
+/** Every code the UI must translate; `Record` makes a missing one a type error. */
+export const uiErrorCodes: Record<UiErrorCode, true> = {
+  keychain_unavailable: true,
+  keychain_locked: true,
+  keychain_rejected: true,
+  settings_io: true,
+  invalid_input: true,
+  internal: true,
+  ipc_unavailable: true,
+};
+
+export class CommandError extends Error {
+  readonly code: UiErrorCode;
+  constructor(code: UiErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+function isAppError(value: unknown): value is AppError {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as AppError).code === "string" &&
+    typeof (value as AppError).message === "string"
+  );
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (e) {
+    if (isAppError(e)) throw new CommandError(e.code, e.message);
+    throw new CommandError("ipc_unavailable", String(e));
+  }
+}
+
+export const api = {
+  appInfo: () => call<AppInfo>("app_info"),
+  getLanguage: () => call<LanguageView>("get_language"),
+  /** `null` follows the OS again. */
+  setLanguage: (language: Language | null) => call<LanguageView>("set_language", { language }),
+};
+
+export function errorCodeOf(e: unknown): UiErrorCode {
+  return e instanceof CommandError ? e.code : "internal";
+}

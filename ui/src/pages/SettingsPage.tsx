@@ -1,0 +1,149 @@
+import { useState } from "react";
+import { Field, makeStyles, Select, Skeleton, SkeletonItem, Text, tokens } from "@fluentui/react-components";
+import { FormattedMessage, useIntl } from "react-intl";
+import type { AppInfo } from "../bindings/AppInfo";
+import type { Language } from "../bindings/Language";
+import type { LanguageView } from "../bindings/LanguageView";
+import { ErrorBar } from "../components/ErrorBar";
+import { languageNames, languages } from "../i18n";
+import { api, errorCodeOf, type UiErrorCode } from "../ipc";
+
+const useStyles = makeStyles({
+  section: { marginBlockStart: tokens.spacingVerticalXXL, maxWidth: "70ch" },
+  field: { maxWidth: "360px", marginBlockStart: tokens.spacingVerticalS },
+  about: {
+    display: "grid",
+    gridTemplateColumns: "max-content 1fr",
+    columnGap: tokens.spacingHorizontalXL,
+    rowGap: tokens.spacingVerticalS,
+    marginBlockStart: tokens.spacingVerticalS,
+  },
+  term: { fontWeight: tokens.fontWeightSemibold },
+  detail: { margin: 0, overflowWrap: "anywhere" },
+});
+
+const SYSTEM = "system";
+
+export function SettingsPage(props: {
+  language: LanguageView;
+  onLanguageChange: (view: LanguageView) => void;
+  appInfo: AppInfo | null;
+  appInfoError: UiErrorCode | null;
+}) {
+  const styles = useStyles();
+  const intl = useIntl();
+  const [saving, setSaving] = useState(false);
+  const [saved, setSaved] = useState(false);
+  const [error, setError] = useState<UiErrorCode | null>(null);
+
+  const choose = async (value: string) => {
+    setSaving(true);
+    setSaved(false);
+    setError(null);
+    try {
+      const view = await api.setLanguage(value === SYSTEM ? null : (value as Language));
+      props.onLanguageChange(view);
+      setSaved(true);
+    } catch (e) {
+      setError(errorCodeOf(e));
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  return (
+    <>
+      <Text as="h1" size={700} weight="semibold" block>
+        <FormattedMessage id="page.settings.title" />
+      </Text>
+
+      <section className={styles.section} aria-labelledby="settings-language">
+        <Text as="h2" size={500} weight="semibold" id="settings-language" block>
+          <FormattedMessage id="settings.language.title" />
+        </Text>
+        <Field
+          className={styles.field}
+          label={intl.formatMessage({ id: "settings.language.label" })}
+          hint={intl.formatMessage({ id: "settings.language.hint" })}
+          validationState={saved ? "success" : "none"}
+          validationMessage={saved ? intl.formatMessage({ id: "settings.language.saved" }) : undefined}
+        >
+          <Select
+            data-testid="language-select"
+            value={props.language.chosen ?? SYSTEM}
+            disabled={saving}
+            onChange={(_, data) => void choose(data.value)}
+          >
+            <option value={SYSTEM}>
+              {intl.formatMessage(
+                { id: "settings.language.system" },
+                { language: languageNames[props.language.os] },
+              )}
+            </option>
+            {languages.map((lang) => (
+              <option key={lang} value={lang} lang={lang}>
+                {languageNames[lang]}
+              </option>
+            ))}
+          </Select>
+        </Field>
+        {error && <ErrorBar code={error} />}
+      </section>
+
+      <section className={styles.section} aria-labelledby="settings-theme">
+        <Text as="h2" size={500} weight="semibold" id="settings-theme" block>
+          <FormattedMessage id="settings.theme.title" />
+        </Text>
+        <Text as="p">
+          <FormattedMessage id="settings.theme.body" />
+        </Text>
+      </section>
+
+      <section className={styles.section} aria-labelledby="settings-about">
+        <Text as="h2" size={500} weight="semibold" id="settings-about" block>
+          <FormattedMessage id="settings.about.title" />
+        </Text>
+        {props.appInfoError && <ErrorBar code={props.appInfoError} />}
+        {!props.appInfo && !props.appInfoError && (
+          <Skeleton aria-busy="true">
+            <SkeletonItem />
+          </Skeleton>
+        )}
+        {props.appInfo && <About info={props.appInfo} />}
+      </section>
+    </>
+  );
+}
+
+function About({ info }: { info: AppInfo }) {
+  const styles = useStyles();
+  const intl = useIntl();
+  const unknown = intl.formatMessage({ id: "settings.about.unknown" });
+  const rows: [string, string, string][] = [
+    ["version", intl.formatMessage({ id: "settings.about.version" }), `${info.name} ${info.version}`],
+    ["os", intl.formatMessage({ id: "settings.about.os" }), `${info.os.name} ${info.os.version} (${info.os.arch})`],
+    ["locale", intl.formatMessage({ id: "settings.about.locale" }), info.os.locale ?? unknown],
+    [
+      "build",
+      intl.formatMessage({ id: "settings.about.build" }),
+      intl.formatMessage({ id: "settings.about.buildValue" }, { ...info.build }),
+    ],
+    [
+      "runtime",
+      intl.formatMessage({ id: "settings.about.runtime" }),
+      intl.formatMessage({ id: "settings.about.runtimeValue" }, { ...info.build }),
+    ],
+  ];
+  return (
+    <dl className={styles.about} data-testid="about">
+      {rows.map(([key, term, detail]) => (
+        <div key={key} style={{ display: "contents" }}>
+          <dt className={styles.term}>{term}</dt>
+          <dd className={styles.detail} data-testid={`about-${key}`} dir="auto">
+            {detail}
+          </dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
