@@ -1,39 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
-import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import type { AppInfo } from "./bindings/AppInfo";
-import type { Language } from "./bindings/Language";
-import type { LanguageView } from "./bindings/LanguageView";
+import { clearMocks } from "@tauri-apps/api/mocks";
 import { App } from "./App";
-
-const appInfo: AppInfo = {
-  name: "B2B Convert",
-  version: "9.8.7",
-  os: { family: "windows", name: "Windows", version: "11", arch: "x86_64", locale: "sv-SE" },
-  build: { profile: "release", commit: "abc123", target: "x86_64-pc-windows-msvc", rustc: "rustc 1.95.0", tauri: "2.9.0" },
-};
-
-function fakeBackend(os: Language, failSave = false) {
-  let chosen: Language | null = null;
-  const calls: { cmd: string; args: unknown }[] = [];
-  const view = (): LanguageView => ({ effective: chosen ?? os, chosen, os });
-  mockIPC((cmd, args) => {
-    calls.push({ cmd, args });
-    switch (cmd) {
-      case "app_info":
-        return appInfo;
-      case "get_language":
-        return view();
-      case "set_language":
-        if (failSave) throw { code: "settings_io", message: "disk full" };
-        chosen = (args as { language: Language | null }).language;
-        return view();
-      default:
-        throw new Error(`unexpected command ${cmd}`);
-    }
-  });
-  return calls;
-}
+import { installFakeBackend as fakeBackend } from "../tests/fakeBackend";
 
 afterEach(() => {
   cleanup();
@@ -42,7 +11,7 @@ afterEach(() => {
 
 describe("App", () => {
   it("follows the OS language and shows the frame", async () => {
-    fakeBackend("sv");
+    fakeBackend({ os: "sv" });
     render(<App />);
     expect(await screen.findByText("Användare", { selector: "h1 *, h1" })).toBeTruthy();
     expect(document.documentElement.lang).toBe("sv");
@@ -51,7 +20,7 @@ describe("App", () => {
   });
 
   it("switches to Hebrew from Settings, right to left, and shows About from app_info", async () => {
-    const calls = fakeBackend("en");
+    const calls = fakeBackend({ os: "en" });
     render(<App />);
     fireEvent.click(await screen.findByText("Settings"));
     await screen.findByText("B2B Convert 9.8.7");
@@ -68,7 +37,7 @@ describe("App", () => {
   });
 
   it("translates an error by its code and keeps the current language", async () => {
-    fakeBackend("fr", true);
+    fakeBackend({ os: "fr", failSave: true });
     render(<App />);
     fireEvent.click(await screen.findByText("Paramètres"));
     fireEvent.change(await screen.findByTestId("language-select"), { target: { value: "he" } });

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from "react";
 import {
   Avatar,
   FluentProvider,
+  makeStaticStyles,
   makeStyles,
   NavDrawer,
   NavDrawerBody,
@@ -50,6 +51,10 @@ export const pages: { id: PageId; label: MessageId; icon: typeof Users }[] = [
   { id: "settings", label: "nav.settings", icon: SettingsIcon },
 ];
 
+const useGlobalStyles = makeStaticStyles({
+  "html, body, #root": { margin: 0, padding: 0, height: "100%" },
+});
+
 const useStyles = makeStyles({
   root: { height: "100vh", display: "flex", flexDirection: "column", overflow: "hidden" },
   header: {
@@ -78,6 +83,7 @@ const useStyles = makeStyles({
 });
 
 export function App() {
+  useGlobalStyles();
   const theme = useOsTheme();
   const styles = useStyles();
   const [language, setLanguage] = useState<LanguageView | null>(null);
@@ -92,8 +98,10 @@ export function App() {
 
   const dir = directionOf(effective);
   return (
-    <FluentProvider theme={theme} dir={dir} lang={effective} className={styles.root}>
+    // Layout classes go on an inner element: Fluent copies the provider's classes onto portals.
+    <FluentProvider theme={theme} dir={dir} lang={effective}>
       <IntlProvider locale={effective} messages={catalogs[effective]} defaultLocale="en">
+        <div className={styles.root}>
         {language ? (
           <Frame language={language} onLanguageChange={setLanguage} />
         ) : startError ? (
@@ -105,6 +113,7 @@ export function App() {
             <Spinner label={catalogs.en["app.loading"]} />
           </main>
         )}
+        </div>
       </IntlProvider>
     </FluentProvider>
   );
