@@ -40,7 +40,11 @@ impl SettingsStore {
                 }
             })
             .unwrap_or_default();
-        Self { store, settings: Mutex::new(settings), os_locale }
+        Self {
+            store,
+            settings: Mutex::new(settings),
+            os_locale,
+        }
     }
 
     pub fn language_view(&self) -> LanguageView {

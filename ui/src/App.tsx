@@ -70,6 +70,7 @@ const useStyles = makeStyles({
   account: { display: "flex", alignItems: "center", gap: tokens.spacingHorizontalS },
   body: { display: "flex", flex: 1, minHeight: 0 },
   nav: { flexShrink: 0, height: "100%" },
+  drawer: { height: "100%" },
   main: { flex: 1, overflow: "auto", padding: tokens.spacingHorizontalXXL, outline: "none" },
   skip: {
     position: "absolute",
@@ -160,6 +161,7 @@ function Frame(props: { language: LanguageView; onLanguageChange: (view: Languag
           <NavDrawer
             open
             type="inline"
+            className={styles.drawer}
             selectedValue={page}
             onNavItemSelect={(_, data) => navigate(data.value as PageId)}
           >

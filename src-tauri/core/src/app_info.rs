@@ -57,7 +57,12 @@ impl OsInfo {
 
 impl AppInfo {
     pub fn new(name: impl Into<String>, version: impl Into<String>, build: BuildInfo) -> Self {
-        Self { name: name.into(), version: version.into(), os: OsInfo::current(), build }
+        Self {
+            name: name.into(),
+            version: version.into(),
+            os: OsInfo::current(),
+            build,
+        }
     }
 }
 

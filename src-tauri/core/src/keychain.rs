@@ -21,7 +21,9 @@ impl Default for Keychain {
 
 impl Keychain {
     pub fn new(service: impl Into<String>) -> Self {
-        Self { service: service.into() }
+        Self {
+            service: service.into(),
+        }
     }
 
     fn entry(&self, key: &str) -> Result<keyring::Entry, AppError> {
@@ -54,18 +56,21 @@ impl Keychain {
 /// `BadEncoding` carries the raw bytes, so it is described, not printed.
 fn map_error(e: keyring::Error) -> AppError {
     match e {
-        keyring::Error::NoStorageAccess(inner) => {
-            AppError::new(ErrorCode::KeychainLocked, format!("keychain refused access: {inner}"))
-        }
-        keyring::Error::PlatformFailure(inner) => {
-            AppError::new(ErrorCode::KeychainUnavailable, format!("keychain unavailable: {inner}"))
-        }
+        keyring::Error::NoStorageAccess(inner) => AppError::new(
+            ErrorCode::KeychainLocked,
+            format!("keychain refused access: {inner}"),
+        ),
+        keyring::Error::PlatformFailure(inner) => AppError::new(
+            ErrorCode::KeychainUnavailable,
+            format!("keychain unavailable: {inner}"),
+        ),
         keyring::Error::BadEncoding(_) => {
             AppError::new(ErrorCode::KeychainRejected, "keychain entry is not valid UTF-8")
         }
-        keyring::Error::TooLong(attr, max) => {
-            AppError::new(ErrorCode::KeychainRejected, format!("{attr} is longer than {max}"))
-        }
+        keyring::Error::TooLong(attr, max) => AppError::new(
+            ErrorCode::KeychainRejected,
+            format!("{attr} is longer than {max}"),
+        ),
         keyring::Error::Invalid(attr, why) => {
             AppError::new(ErrorCode::KeychainRejected, format!("{attr} is invalid: {why}"))
         }
@@ -88,7 +93,10 @@ mod tests {
         kc.set(key, "s3cret-value-é").expect("set");
         assert_eq!(kc.get(key).expect("get").as_deref(), Some("s3cret-value-é"));
         kc.set(key, "second").expect("overwrite");
-        assert_eq!(kc.get(key).expect("get after overwrite").as_deref(), Some("second"));
+        assert_eq!(
+            kc.get(key).expect("get after overwrite").as_deref(),
+            Some("second")
+        );
         kc.delete(key).expect("delete");
         assert_eq!(kc.get(key).expect("get after delete"), None);
         kc.delete(key).expect("deleting twice is fine");

@@ -67,7 +67,10 @@ impl Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { version: Self::CURRENT_VERSION, ui_language: None }
+        Self {
+            version: Self::CURRENT_VERSION,
+            ui_language: None,
+        }
     }
 }
 
@@ -87,7 +90,11 @@ pub struct LanguageView {
 impl LanguageView {
     pub fn new(settings: &Settings, os_locale: Option<&str>) -> Self {
         let os = Language::from_locale(os_locale);
-        Self { effective: settings.ui_language.unwrap_or(os), chosen: settings.ui_language, os }
+        Self {
+            effective: settings.ui_language.unwrap_or(os),
+            chosen: settings.ui_language,
+            os,
+        }
     }
 }
 
@@ -112,7 +119,10 @@ mod tests {
         assert_eq!(LanguageView::new(&s, Some("sv-SE")).effective, Language::Sv);
         s.ui_language = Some(Language::He);
         let v = LanguageView::new(&s, Some("sv-SE"));
-        assert_eq!((v.effective, v.chosen, v.os), (Language::He, Some(Language::He), Language::Sv));
+        assert_eq!(
+            (v.effective, v.chosen, v.os),
+            (Language::He, Some(Language::He), Language::Sv)
+        );
         assert!(v.effective.is_rtl());
     }
 
@@ -120,7 +130,10 @@ mod tests {
     fn settings_round_trip_and_tolerate_missing_fields() {
         let s: Settings = serde_json::from_str(r#"{"version":1}"#).expect("parse");
         assert_eq!(s, Settings::default());
-        let s = Settings { ui_language: Some(Language::Fr), ..Settings::default() };
+        let s = Settings {
+            ui_language: Some(Language::Fr),
+            ..Settings::default()
+        };
         let json = serde_json::to_string(&s).expect("serialise");
         assert_eq!(json, r#"{"version":1,"uiLanguage":"fr"}"#);
     }

@@ -52,9 +52,7 @@ fn main() -> ExitCode {
         Some("bindings") => bindings(&root().join("ui/src/bindings")),
         Some("dev") => cmd_dev(),
         _ => {
-            eprintln!(
-                "usage: cargo xtask <run [--release] | test [--skip-e2e] | setup | bindings | dev>"
-            );
+            eprintln!("usage: cargo xtask <run [--release] | test [--skip-e2e] | setup | bindings | dev>");
             return ExitCode::from(2);
         }
     };
@@ -64,7 +62,10 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("xtask: FAILED after {:.0} s: {e}", started.elapsed().as_secs_f64());
+            eprintln!(
+                "xtask: FAILED after {:.0} s: {e}",
+                started.elapsed().as_secs_f64()
+            );
             ExitCode::FAILURE
         }
     }
@@ -72,7 +73,10 @@ fn main() -> ExitCode {
 
 fn root() -> PathBuf {
     // src-tauri/xtask -> repository root
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap_or_else(|_| ".".into())
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap_or_else(|_| ".".into())
 }
 
 fn cargo() -> String {
@@ -88,13 +92,18 @@ fn run(cmd: &mut Command) -> Result {
     let shown = format!(
         "{} {}",
         cmd.get_program().to_string_lossy(),
-        cmd.get_args().map(OsStr::to_string_lossy).collect::<Vec<_>>().join(" ")
+        cmd.get_args()
+            .map(OsStr::to_string_lossy)
+            .collect::<Vec<_>>()
+            .join(" ")
     );
     eprintln!("\n$ {shown}");
     if cmd.get_current_dir().is_none() {
         cmd.current_dir(root());
     }
-    let status = cmd.status().map_err(|e| format!("could not start `{shown}`: {e}"))?;
+    let status = cmd
+        .status()
+        .map_err(|e| format!("could not start `{shown}`: {e}"))?;
     if status.success() {
         Ok(())
     } else {
@@ -116,7 +125,11 @@ fn step(name: &str, f: impl FnOnce() -> Result) -> Result {
     eprintln!("\n==> {name}");
     let t = Instant::now();
     let r = f();
-    eprintln!("<== {name}: {} in {:.1} s", if r.is_ok() { "ok" } else { "FAILED" }, t.elapsed().as_secs_f64());
+    eprintln!(
+        "<== {name}: {} in {:.1} s",
+        if r.is_ok() { "ok" } else { "FAILED" },
+        t.elapsed().as_secs_f64()
+    );
     r.map_err(|e| format!("{name}: {e}"))
 }
 
@@ -143,8 +156,11 @@ fn system_packages(for_tests: bool) -> Result {
         eprintln!("xtask: not Debian or Ubuntu: system prerequisites are listed in the README");
         return Ok(());
     }
-    let wanted: Vec<&str> =
-        APT_BUILD.iter().chain(if for_tests { APT_TEST } else { &[] }).copied().collect();
+    let wanted: Vec<&str> = APT_BUILD
+        .iter()
+        .chain(if for_tests { APT_TEST } else { &[] })
+        .copied()
+        .collect();
     let missing: Vec<&str> = wanted.into_iter().filter(|p| !dpkg_installed(p)).collect();
     if missing.is_empty() {
         return Ok(());
@@ -156,7 +172,11 @@ fn system_packages(for_tests: bool) -> Result {
         .ok()
         .is_some_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
     let apt = |args: &[&str]| -> Result {
-        let mut cmd = if is_root { Command::new("apt-get") } else { Command::new("sudo") };
+        let mut cmd = if is_root {
+            Command::new("apt-get")
+        } else {
+            Command::new("sudo")
+        };
         if !is_root {
             cmd.arg("apt-get");
         }
@@ -181,14 +201,19 @@ fn dpkg_installed(package: &str) -> bool {
 fn npm_install(dir: &Path) -> Result {
     let lock = dir.join("package-lock.json");
     let stamp = dir.join("node_modules/.package-lock.json");
-    let fresh = match (fs::metadata(&lock).and_then(|m| m.modified()), fs::metadata(&stamp).and_then(|m| m.modified())) {
+    let fresh = match (
+        fs::metadata(&lock).and_then(|m| m.modified()),
+        fs::metadata(&stamp).and_then(|m| m.modified()),
+    ) {
         (Ok(l), Ok(s)) => s >= l,
         _ => false,
     };
     if fresh {
         return Ok(());
     }
-    run(Command::new(npm()).args(["ci", "--no-audit", "--no-fund"]).current_dir(dir))
+    run(Command::new(npm())
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(dir))
 }
 
 fn npm() -> &'static str {
@@ -200,7 +225,9 @@ fn npm() -> &'static str {
 }
 
 fn npm_run(dir: &str, script: &str) -> Result {
-    run(Command::new(npm()).args(["run", "--silent", script]).current_dir(root().join(dir)))
+    run(Command::new(npm())
+        .args(["run", "--silent", script])
+        .current_dir(root().join(dir)))
 }
 
 // ---------------------------------------------------------------- run / dev
@@ -220,7 +247,9 @@ fn cmd_run(args: &[String]) -> Result {
 fn cmd_dev() -> Result {
     setup(false)?;
     // The Tauri CLI starts Vite (beforeDevCommand) and builds without the embedded UI.
-    run(Command::new(npm()).args(["run", "tauri", "--", "dev", "--no-default-features"]).current_dir(root().join("ui")))
+    run(Command::new(npm())
+        .args(["run", "tauri", "--", "dev", "--no-default-features"])
+        .current_dir(root().join("ui")))
 }
 
 // ---------------------------------------------------------------- bindings
@@ -228,7 +257,14 @@ fn cmd_dev() -> Result {
 /// Runs ts-rs's export tests, writing the TypeScript files into `out`.
 fn bindings(out: &Path) -> Result {
     run(Command::new(cargo())
-        .args(["test", "--quiet", "--package", "b2b-core", "--lib", "export_bindings"])
+        .args([
+            "test",
+            "--quiet",
+            "--package",
+            "b2b-core",
+            "--lib",
+            "export_bindings",
+        ])
         .env("TS_RS_EXPORT_DIR", out))
 }
 
@@ -242,7 +278,12 @@ fn check_bindings() -> Result {
         let mut files: Vec<_> = fs::read_dir(dir)
             .map(|rd| {
                 rd.filter_map(|e| e.ok())
-                    .map(|e| (e.file_name().to_string_lossy().into_owned(), fs::read(e.path()).unwrap_or_default()))
+                    .map(|e| {
+                        (
+                            e.file_name().to_string_lossy().into_owned(),
+                            fs::read(e.path()).unwrap_or_default(),
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default();
@@ -252,7 +293,10 @@ fn check_bindings() -> Result {
     if list(&fresh) == list(&committed) {
         Ok(())
     } else {
-        Err("ui/src/bindings is out of date with the Rust types: run `cargo xtask bindings` and commit".into())
+        Err(
+            "ui/src/bindings is out of date with the Rust types: run `cargo xtask bindings` and commit"
+                .into(),
+        )
     }
 }
 
@@ -261,7 +305,9 @@ fn check_bindings() -> Result {
 fn cmd_test(args: &[String]) -> Result {
     let skip_e2e = args.iter().any(|a| a == "--skip-e2e");
     step("setup", || setup(true))?;
-    step("cargo fmt --check", || run(Command::new(cargo()).args(["fmt", "--all", "--check"])))?;
+    step("cargo fmt --check", || {
+        run(Command::new(cargo()).args(["fmt", "--all", "--check"]))
+    })?;
     step("TypeScript bindings are fresh", check_bindings)?;
     step("tsc --noEmit", || npm_run("ui", "typecheck"))?;
     step("tsc --noEmit (e2e)", || npm_run("tests/e2e", "typecheck"))?;
@@ -330,7 +376,8 @@ fn cargo_test_with_keychain() -> Result {
 
 fn playwright() -> Result {
     let mut cmd = Command::new(npm());
-    cmd.args(["run", "--silent", "test:browser"]).current_dir(root().join("ui"));
+    cmd.args(["run", "--silent", "test:browser"])
+        .current_dir(root().join("ui"));
     run(&mut cmd)
 }
 
@@ -345,13 +392,21 @@ fn e2e() -> Result {
     let artefacts = root().join("artefacts/e2e");
     fs::create_dir_all(&artefacts).map_err(|e| format!("{}: {e}", artefacts.display()))?;
     let mut cmd = Command::new("xvfb-run");
-    cmd.args(["-a", "-s", "-screen 0 1440x900x24", npm(), "run", "--silent", "test"])
-        .current_dir(root().join("tests/e2e"))
-        .env("B2B_APP_BINARY", &binary)
-        .env("B2B_ARTEFACTS", &artefacts)
-        .env("B2B_SANDBOX", root().join("target/sandbox"))
-        .env("LANG", "en_US.UTF-8")
-        .env("LC_ALL", "en_US.UTF-8");
+    cmd.args([
+        "-a",
+        "-s",
+        "-screen 0 1440x900x24",
+        npm(),
+        "run",
+        "--silent",
+        "test",
+    ])
+    .current_dir(root().join("tests/e2e"))
+    .env("B2B_APP_BINARY", &binary)
+    .env("B2B_ARTEFACTS", &artefacts)
+    .env("B2B_SANDBOX", root().join("target/sandbox"))
+    .env("LANG", "en_US.UTF-8")
+    .env("LC_ALL", "en_US.UTF-8");
     for (var, dir) in sandbox_dirs("e2e")? {
         cmd.env(var, dir);
     }

@@ -119,27 +119,30 @@ function About({ info }: { info: AppInfo }) {
   const styles = useStyles();
   const intl = useIntl();
   const unknown = intl.formatMessage({ id: "settings.about.unknown" });
-  const rows: [string, string, string][] = [
-    ["version", intl.formatMessage({ id: "settings.about.version" }), `${info.name} ${info.version}`],
-    ["os", intl.formatMessage({ id: "settings.about.os" }), `${info.os.name} ${info.os.version} (${info.os.arch})`],
-    ["locale", intl.formatMessage({ id: "settings.about.locale" }), info.os.locale ?? unknown],
+  // Technical values read left to right in every language; translated ones find their own direction.
+  const rows: [string, string, string, "ltr" | "auto"][] = [
+    ["version", intl.formatMessage({ id: "settings.about.version" }), `${info.name} ${info.version}`, "ltr"],
+    ["os", intl.formatMessage({ id: "settings.about.os" }), `${info.os.name} ${info.os.version} (${info.os.arch})`, "ltr"],
+    ["locale", intl.formatMessage({ id: "settings.about.locale" }), info.os.locale ?? unknown, "ltr"],
     [
       "build",
       intl.formatMessage({ id: "settings.about.build" }),
       intl.formatMessage({ id: "settings.about.buildValue" }, { ...info.build }),
+      "auto",
     ],
     [
       "runtime",
       intl.formatMessage({ id: "settings.about.runtime" }),
       intl.formatMessage({ id: "settings.about.runtimeValue" }, { ...info.build }),
+      "ltr",
     ],
   ];
   return (
     <dl className={styles.about} data-testid="about">
-      {rows.map(([key, term, detail]) => (
+      {rows.map(([key, term, detail, dir]) => (
         <div key={key} style={{ display: "contents" }}>
           <dt className={styles.term}>{term}</dt>
-          <dd className={styles.detail} data-testid={`about-${key}`} dir="auto">
+          <dd className={styles.detail} data-testid={`about-${key}`} dir={dir}>
             {detail}
           </dd>
         </div>

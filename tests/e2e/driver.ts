@@ -1,0 +1,45 @@
+// Vitest global setup: starts tauri-driver (which starts WebKitWebDriver) and waits for both.
+import { spawn, type ChildProcess } from "node:child_process";
+import { connect } from "node:net";
+
+export const DRIVER_PORT = 4444;
+const NATIVE_PORT = 4445;
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port }, () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.on("error", () => resolve(false));
+  });
+}
+
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await portOpen(port)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
+}
+
+let driver: ChildProcess | undefined;
+
+export async function setup(): Promise<void> {
+  if (!process.env.B2B_APP_BINARY) {
+    throw new Error("B2B_APP_BINARY is not set: run the end-to-end tests through `cargo xtask test`");
+  }
+  if (await portOpen(DRIVER_PORT)) throw new Error(`port ${DRIVER_PORT} is taken: is another tauri-driver running?`);
+  driver = spawn("tauri-driver", ["--port", String(DRIVER_PORT), "--native-port", String(NATIVE_PORT)], {
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  driver.on("error", (e) => console.error(`tauri-driver could not start: ${e.message}`));
+  // tauri-driver accepts before WebKitWebDriver listens: wait for both.
+  await waitForPort(DRIVER_PORT, 15_000);
+  await waitForPort(NATIVE_PORT, 15_000);
+}
+
+export async function teardown(): Promise<void> {
+  driver?.kill("SIGTERM");
+}
