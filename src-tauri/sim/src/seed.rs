@@ -970,10 +970,12 @@ mod tests {
         for u in &d.users {
             assert_eq!(u.id, Uuid::parse_str(&u.id).unwrap().hyphenated().to_string());
         }
-        // A pinned value guards against accidental changes of the id derivation.
+        // Pinned values guard against accidental changes of the id derivation.
+        assert_eq!(ID_NAMESPACE.to_string(), TENANT_ID);
+        assert_eq!(user_id("ADMIN@contoso.com"), user_id("admin@contoso.com"));
         assert_eq!(
             d.user("admin@contoso.com").unwrap().id,
-            user_id("ADMIN@contoso.com")
+            "41107898-42ff-5053-86be-1701889a718e"
         );
     }
 

@@ -246,10 +246,11 @@ fn cmd_run(args: &[String]) -> Result {
 
 fn cmd_dev() -> Result {
     setup(false)?;
-    // The Tauri CLI starts Vite (beforeDevCommand) and builds without the embedded UI.
-    run(Command::new(npm())
-        .args(["run", "tauri", "--", "dev", "--no-default-features"])
-        .current_dir(root().join("ui")))
+    // The Tauri CLI starts Vite (beforeDevCommand) and builds without the embedded UI. It is not a
+    // devDependency: npm 11 writes lock files without its per-platform binaries, and `npm ci` then
+    // refuses the lock file.
+    let npx = if cfg!(windows) { "npx.cmd" } else { "npx" };
+    run(Command::new(npx).args(["--yes", "@tauri-apps/cli@2", "dev", "--no-default-features"]))
 }
 
 // ---------------------------------------------------------------- bindings
