@@ -2,6 +2,8 @@ import { defineConfig } from "@playwright/test";
 
 // Debian's Chromium: Playwright's own browser downloads are not available on our machines.
 const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+// `cargo xtask test` passes a free port, so that a stray server never breaks a run.
+const port = Number(process.env.B2B_UI_PORT ?? 4173);
 
 export default defineConfig({
   testDir: "tests/browser",
@@ -12,7 +14,7 @@ export default defineConfig({
   reporter: [["list"]],
   outputDir: "test-results/playwright",
   use: {
-    baseURL: "http://127.0.0.1:4173",
+    baseURL: `http://127.0.0.1:${port}`,
     headless: true,
     viewport: { width: 1280, height: 800 },
     launchOptions: {
@@ -29,8 +31,8 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: "npx vite preview --host 127.0.0.1 --port 4173 --strictPort",
-    url: "http://127.0.0.1:4173",
+    command: `npx vite preview --host 127.0.0.1 --port ${port} --strictPort`,
+    url: `http://127.0.0.1:${port}`,
     reuseExistingServer: !process.env.CI,
   },
 });

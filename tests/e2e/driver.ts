@@ -2,8 +2,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { connect } from "node:net";
 
-export const DRIVER_PORT = 4444;
-const NATIVE_PORT = 4445;
+// `cargo xtask test` passes free ports, so that a stray driver never breaks a run.
+export const DRIVER_PORT = Number(process.env.B2B_DRIVER_PORT ?? 4444);
+const NATIVE_PORT = Number(process.env.B2B_NATIVE_PORT ?? 4445);
 
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {

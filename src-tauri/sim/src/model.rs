@@ -122,7 +122,10 @@ pub const ROLE_TEMPLATES: &[(&str, &str)] = &[
     ("Helpdesk Administrator", "729827e3-9c14-49f7-bb1b-9608f156bbb8"),
     ("Guest Inviter", "95e79109-95c0-4d8e-aee3-d01accf2d47b"),
     ("Directory Writers", "9360feb5-f418-4baa-8175-e2a00bac4301"),
-    ("External Identity Provider Administrator", "be2f45a1-457d-42af-a067-6ec1fa63bc45"),
+    (
+        "External Identity Provider Administrator",
+        "be2f45a1-457d-42af-a067-6ec1fa63bc45",
+    ),
 ];
 
 impl Directory {
@@ -150,6 +153,11 @@ impl Directory {
     }
 
     pub fn initial_domain(&self) -> &str {
-        self.tenant.domains.iter().find(|d| d.is_initial).map(|d| d.id.as_str()).unwrap_or("contoso.onmicrosoft.com")
+        self.tenant
+            .domains
+            .iter()
+            .find(|d| d.is_initial)
+            .map(|d| d.id.as_str())
+            .unwrap_or("contoso.onmicrosoft.com")
     }
 }

@@ -1,0 +1,1246 @@
+//! Microsoft Graph v1.0: the routes B2B Convert calls, with the contract's semantics.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, Method, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::errors::{self, bad_request, denied, not_found, rfc3339_now};
+use crate::model::{Directory, User};
+use crate::odata::{self, Advanced, Filter, ODataError, OrderBy, Search};
+use crate::state::{OutboxMail, SimState};
+use crate::tokens::{self, AccessClaims, TokenError};
+
+type St = State<Arc<SimState>>;
+type Params = HashMap<String, String>;
+
+const READ_USERS: &[&str] = &[
+    "User.ReadBasic.All",
+    "User.Read.All",
+    "User.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+];
+const WRITE_USERS: &[&str] = &["User.ReadWrite.All", "Directory.ReadWrite.All"];
+const INVITE: &[&str] = &["User.Invite.All", "User.ReadWrite.All", "Directory.ReadWrite.All"];
+/// Roles that may convert an internal user or reset redemption (CONTRACT.md section 1.3). Converting
+/// is not documented separately; the simulator asks for the reset roles, the stricter choice.
+const CONVERT_ROLES: &[&str] = &[
+    "Global Administrator",
+    "User Administrator",
+    "Helpdesk Administrator",
+];
+const INVITE_ROLES: &[&str] = &[
+    "Global Administrator",
+    "User Administrator",
+    "Helpdesk Administrator",
+    "Guest Inviter",
+    "Directory Writers",
+];
+/// Characters an invited address may not contain (CONTRACT.md section 1.1).
+const FORBIDDEN: &[char] = &[
+    '~', '!', '#', '$', '%', '^', '&', '*', '(', ')', '+', '=', '[', ']', '{', '}', '\\', '/', '|', ';', ':',
+    '"', '<', '>', '?', ',',
+];
+
+pub fn routes() -> Router<Arc<SimState>> {
+    Router::new()
+        .route("/v1.0/me", get(me))
+        .route("/v1.0/me/memberOf", get(me_member_of))
+        .route("/v1.0/organization", get(organization))
+        .route("/v1.0/domains", get(domains))
+        .route("/v1.0/users", get(list_users))
+        .route("/v1.0/users/{id}", get(get_user).patch(patch_user))
+        .route("/v1.0/invitations", post(invite))
+        .route("/v1.0/$batch", post(batch))
+}
+
+// ------------------------------------------------------------------ auth
+
+/// The caller: its token claims and its directory user (cloned).
+struct Caller {
+    claims: AccessClaims,
+    user: User,
+}
+
+impl Caller {
+    fn has_role(&self, roles: &[&str]) -> bool {
+        self.user
+            .sim
+            .roles
+            .iter()
+            .any(|r| roles.iter().any(|x| x.eq_ignore_ascii_case(r)))
+    }
+}
+
+fn caller(state: &SimState, headers: &HeaderMap, scopes: &[&str]) -> Result<Caller, Response> {
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let Some(token) = auth
+        .strip_prefix("Bearer ")
+        .or_else(|| auth.strip_prefix("bearer "))
+    else {
+        return Err(errors::unauthorized("Access token is empty."));
+    };
+    let claims: AccessClaims = match tokens::verify(&state.key, token.trim(), tokens::now_s()) {
+        Ok(c) => c,
+        Err(TokenError::Expired) => {
+            return Err(errors::unauthorized(
+                "Access token has expired or is not yet valid.",
+            ))
+        }
+        Err(_) => return Err(errors::unauthorized("Invalid signature or malformed token.")),
+    };
+    let g = state.lock();
+    if !claims.tid.eq_ignore_ascii_case(&g.dir.tenant.id) {
+        return Err(errors::unauthorized("Access token is for another tenant."));
+    }
+    let Some(user) = g.dir.user(&claims.oid).filter(|u| u.account_enabled).cloned() else {
+        return Err(errors::unauthorized(
+            "The signed-in user no longer exists or is disabled.",
+        ));
+    };
+    drop(g);
+    if !claims.has_any_scope(scopes) {
+        return Err(denied());
+    }
+    Ok(Caller { claims, user })
+}
+
+fn eventual(headers: &HeaderMap) -> bool {
+    headers
+        .get("consistencylevel")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("eventual"))
+}
+
+fn odata_error(e: ODataError) -> Response {
+    match e {
+        ODataError::Unsupported(m) => bad_request("Request_UnsupportedQuery", &m),
+        ODataError::BadRequest(m) => bad_request("Request_BadRequest", &m),
+    }
+}
+
+fn user_json(user: &User) -> Value {
+    serde_json::to_value(user).unwrap_or(Value::Null)
+}
+
+/// Single-user-only properties that the collection refuses with 501 (CONTRACT.md section 2).
+const SINGLE_ONLY: &[&str] = &[
+    "aboutMe",
+    "birthday",
+    "hireDate",
+    "interests",
+    "mySite",
+    "pastProjects",
+    "preferredName",
+    "responsibilities",
+    "schools",
+    "skills",
+    "mailboxSettings",
+];
+
+fn select_of(params: &Params) -> Result<Option<Vec<String>>, Response> {
+    params
+        .get("$select")
+        .map(|s| odata::parse_select(s))
+        .transpose()
+        .map_err(odata_error)
+}
+
+fn context(state: &SimState, entity: &str, select: Option<&[String]>) -> String {
+    match select {
+        Some(s) => format!("{}/v1.0/$metadata#{entity}({})", state.base_url, s.join(",")),
+        None => format!("{}/v1.0/$metadata#{entity}", state.base_url),
+    }
+}
+
+/// Query options the simulator does not implement get a plain 400 rather than being ignored.
+fn reject_unsupported(params: &Params, allowed: &[&str]) -> Result<(), Response> {
+    for key in params.keys() {
+        if key.starts_with('$') && !allowed.iter().any(|a| a.eq_ignore_ascii_case(key)) {
+            return Err(match key.to_ascii_lowercase().as_str() {
+                "$skip" => bad_request("Request_BadRequest", "'$skip' is not supported by the service."),
+                _ => bad_request(
+                    "Request_BadRequest",
+                    &format!(
+                        "Query option '{key}' is not supported by the simulated tenant on this resource."
+                    ),
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------ me, organization, domains
+
+async fn me(State(state): St, headers: HeaderMap, Query(params): Query<Params>) -> Response {
+    let mut scopes = vec!["User.Read"];
+    scopes.extend_from_slice(READ_USERS);
+    let c = match caller(&state, &headers, &scopes) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if let Err(r) = reject_unsupported(&params, &["$select"]) {
+        return r;
+    }
+    single_user(&state, &c.user, &params)
+}
+
+fn single_user(state: &SimState, user: &User, params: &Params) -> Response {
+    let select = match select_of(params) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    match odata::project(&user_json(user), select.as_deref()) {
+        Ok(mut v) => {
+            if let Value::Object(m) = &mut v {
+                m.insert(
+                    "@odata.context".into(),
+                    json!(context(state, "users/$entity", select.as_deref())),
+                );
+            }
+            Json(v).into_response()
+        }
+        Err(e) => odata_error(e),
+    }
+}
+
+async fn me_member_of(State(state): St, headers: HeaderMap) -> Response {
+    let mut scopes = vec!["User.Read"];
+    scopes.extend_from_slice(READ_USERS);
+    let c = match caller(&state, &headers, &scopes) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let value: Vec<Value> = c
+        .user
+        .sim
+        .roles
+        .iter()
+        .map(|role| {
+            let template = crate::model::ROLE_TEMPLATES
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(role))
+                .map(|(_, t)| *t)
+                .unwrap_or("00000000-0000-0000-0000-000000000000");
+            json!({
+                "@odata.type": "#microsoft.graph.directoryRole",
+                "id": uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, template.as_bytes()).to_string(),
+                "displayName": role,
+                "description": null,
+                "roleTemplateId": template,
+            })
+        })
+        .collect();
+    Json(json!({ "@odata.context": context(&state, "directoryObjects", None), "value": value }))
+        .into_response()
+}
+
+async fn organization(State(state): St, headers: HeaderMap) -> Response {
+    let mut scopes = vec!["User.Read"];
+    scopes.extend_from_slice(READ_USERS);
+    if let Err(r) = caller(&state, &headers, &scopes) {
+        return r;
+    }
+    let g = state.lock();
+    let t = &g.dir.tenant;
+    let verified: Vec<Value> = t
+        .domains
+        .iter()
+        .filter(|d| d.is_verified)
+        .map(|d| {
+            json!({
+                "capabilities": if d.is_initial { "Email, OfficeCommunicationsOnline" } else { "Email" },
+                "isDefault": d.is_default,
+                "isInitial": d.is_initial,
+                "name": d.id,
+                "type": d.authentication_type,
+            })
+        })
+        .collect();
+    Json(json!({
+        "@odata.context": context(&state, "organization", None),
+        "value": [{ "id": t.id, "displayName": t.display_name, "verifiedDomains": verified }]
+    }))
+    .into_response()
+}
+
+async fn domains(State(state): St, headers: HeaderMap) -> Response {
+    let c = match caller(
+        &state,
+        &headers,
+        &["Domain.Read.All", "Directory.Read.All", "Directory.ReadWrite.All"],
+    ) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    // Delegated callers also need a supported directory role (CONTRACT.md section 5).
+    if !c.has_role(&[
+        "Global Administrator",
+        "User Administrator",
+        "Helpdesk Administrator",
+        "Directory Readers",
+    ]) {
+        return denied();
+    }
+    let g = state.lock();
+    let value: Vec<Value> = g
+        .dir
+        .tenant
+        .domains
+        .iter()
+        .map(|d| {
+            json!({
+                "authenticationType": d.authentication_type,
+                "availabilityStatus": null,
+                "id": d.id,
+                "isAdminManaged": true,
+                "isDefault": d.is_default,
+                "isInitial": d.is_initial,
+                "isRoot": !d.id.trim_end_matches(".onmicrosoft.com").contains('.') || d.is_initial,
+                "isVerified": d.is_verified,
+                "passwordNotificationWindowInDays": 14,
+                "passwordValidityPeriodInDays": 2147483647,
+                "supportedServices": ["Email"],
+                "state": null,
+            })
+        })
+        .collect();
+    Json(json!({ "@odata.context": context(&state, "domains", None), "value": value })).into_response()
+}
+
+// ------------------------------------------------------------------ users
+
+struct UserQuery {
+    filter: Option<Filter>,
+    search: Option<Search>,
+    orderby: Option<OrderBy>,
+    select: Option<Vec<String>>,
+    count: bool,
+    eventual: bool,
+}
+
+/// Parses and checks `$filter`, `$search`, `$orderby`, `$select` and `$count` with the advanced
+/// query rules. Runs on every page, so a next page without ConsistencyLevel fails like the first.
+fn user_query(params: &Params, headers: &HeaderMap) -> Result<UserQuery, Response> {
+    let eventual = eventual(headers);
+    let count = params
+        .get("$count")
+        .is_some_and(|c| c.eq_ignore_ascii_case("true"));
+    let adv = Advanced {
+        consistency_eventual: eventual,
+        count,
+    };
+    let search = match params.get("$search") {
+        Some(s) => {
+            if !eventual {
+                return Err(bad_request(
+                    "Request_UnsupportedQuery",
+                    "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
+                ));
+            }
+            Some(Search::parse(s).map_err(odata_error)?)
+        }
+        None => None,
+    };
+    let filter = match params.get("$filter") {
+        Some(f) => {
+            let f = Filter::parse(f).map_err(odata_error)?;
+            f.check_advanced(adv).map_err(odata_error)?;
+            Some(f)
+        }
+        None => None,
+    };
+    let orderby = params
+        .get("$orderby")
+        .map(|o| OrderBy::parse(o))
+        .transpose()
+        .map_err(odata_error)?;
+    // $orderby with $filter or $search is an advanced query (CONTRACT.md section 2).
+    if orderby.is_some() && (filter.is_some() || search.is_some()) && !(eventual && count) {
+        return Err(bad_request(
+            "Request_UnsupportedQuery",
+            "Sorting not supported for current query.",
+        ));
+    }
+    let select = select_of(params)?;
+    if let Some(s) = &select {
+        if let Some(single) = s
+            .iter()
+            .find(|p| SINGLE_ONLY.iter().any(|x| x.eq_ignore_ascii_case(p)))
+        {
+            return Err(errors::graph_error(
+                StatusCode::NOT_IMPLEMENTED,
+                "Request_UnsupportedQuery",
+                &format!("The property '{single}' does not support filtering or selection on a collection."),
+            ));
+        }
+    }
+    Ok(UserQuery {
+        filter,
+        search,
+        orderby,
+        select,
+        count,
+        eventual,
+    })
+}
+
+fn matching<'a>(dir: &'a Directory, q: &UserQuery) -> Vec<(&'a User, Value)> {
+    let mut out: Vec<(&User, Value)> = dir
+        .users
+        .iter()
+        .map(|u| (u, user_json(u)))
+        .filter(|(_, v)| {
+            q.filter.as_ref().is_none_or(|f| f.matches(v)) && q.search.as_ref().is_none_or(|s| s.matches(v))
+        })
+        .collect();
+    if let Some(o) = &q.orderby {
+        let key = |v: &Value| {
+            v.get(&o.property)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_lowercase()
+        };
+        out.sort_by(|a, b| {
+            let ord = key(&a.1).cmp(&key(&b.1));
+            if o.descending {
+                ord.reverse()
+            } else {
+                ord
+            }
+        });
+    }
+    out
+}
+
+/// The query a skiptoken belongs to: everything but the token itself.
+fn query_hash(params: &Params) -> String {
+    let mut keys: Vec<(&String, &String)> = params
+        .iter()
+        .filter(|(k, _)| k.as_str() != "$skiptoken")
+        .collect();
+    keys.sort();
+    let mut h = Sha256::new();
+    for (k, v) in keys {
+        h.update(k.as_bytes());
+        h.update([0]);
+        h.update(v.as_bytes());
+        h.update([0]);
+    }
+    hex(&h.finalize()[..8])
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn skiptoken(state: &SimState, offset: usize, qhash: &str) -> String {
+    let payload = format!("{offset}:{qhash}");
+    let mac = tokens::sign(&state.key, &payload);
+    let mac = mac
+        .rsplit('.')
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(16)
+        .collect::<String>();
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{payload}:{mac}"))
+}
+
+fn parse_skiptoken(state: &SimState, token: &str, qhash: &str) -> Option<usize> {
+    use base64::Engine;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token)
+        .ok()?;
+    let raw = String::from_utf8(raw).ok()?;
+    let mut parts = raw.splitn(3, ':');
+    let offset: usize = parts.next()?.parse().ok()?;
+    let hash = parts.next()?;
+    (hash == qhash && skiptoken(state, offset, qhash) == token).then_some(offset)
+}
+
+async fn list_users(State(state): St, headers: HeaderMap, Query(params): Query<Params>) -> Response {
+    if let Err(r) = caller(&state, &headers, READ_USERS) {
+        return r;
+    }
+    if let Err(r) = reject_unsupported(
+        &params,
+        &[
+            "$filter",
+            "$search",
+            "$select",
+            "$top",
+            "$count",
+            "$orderby",
+            "$skiptoken",
+        ],
+    ) {
+        return r;
+    }
+    let q = match user_query(&params, &headers) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let top = match params.get("$top").map(|t| t.parse::<usize>()) {
+        None => 100,
+        Some(Ok(n)) if (1..=999).contains(&n) => n,
+        Some(_) => {
+            let t = params.get("$top").map(String::as_str).unwrap_or("");
+            return bad_request(
+                "Request_BadRequest",
+                &format!("Invalid page size specified: '{t}'. Must be between 1 and 999 inclusive."),
+            );
+        }
+    };
+    let qhash = query_hash(&params);
+    let offset = match params.get("$skiptoken") {
+        None => 0,
+        Some(t) => match parse_skiptoken(&state, t, &qhash) {
+            Some(o) => o,
+            None => {
+                return bad_request(
+                    "Request_BadRequest",
+                    "The specified page token value has expired or is invalid.",
+                )
+            }
+        },
+    };
+    let g = state.lock();
+    let all = matching(&g.dir, &q);
+    let total = all.len();
+    let mut value = Vec::with_capacity(top.min(total));
+    for (_, v) in all.iter().skip(offset).take(top) {
+        match odata::project(v, q.select.as_deref()) {
+            Ok(p) => value.push(p),
+            Err(e) => return odata_error(e),
+        }
+    }
+    drop(g);
+    let mut body = Map::new();
+    body.insert(
+        "@odata.context".into(),
+        json!(context(&state, "users", q.select.as_deref())),
+    );
+    // @odata.count only with ConsistencyLevel, and only on the first page (CONTRACT.md section 2).
+    if q.count && q.eventual && offset == 0 {
+        body.insert("@odata.count".into(), json!(total));
+    }
+    if offset + top < total {
+        let mut link = format!("{}/v1.0/users?", state.base_url);
+        let mut keys: Vec<(&String, &String)> = params
+            .iter()
+            .filter(|(k, _)| k.as_str() != "$skiptoken")
+            .collect();
+        keys.sort();
+        for (k, v) in keys {
+            link.push_str(&format!("{}={}&", k, urlencoding::encode(v)));
+        }
+        link.push_str(&format!("$skiptoken={}", skiptoken(&state, offset + top, &qhash)));
+        body.insert("@odata.nextLink".into(), json!(link));
+    }
+    body.insert("value".into(), Value::Array(value));
+    Json(Value::Object(body)).into_response()
+}
+
+async fn get_user(
+    State(state): St,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(params): Query<Params>,
+) -> Response {
+    if let Err(r) = caller(&state, &headers, READ_USERS) {
+        return r;
+    }
+    if id == "$count" {
+        return count_users(&state, &headers, &params);
+    }
+    if let Err(r) = reject_unsupported(&params, &["$select"]) {
+        return r;
+    }
+    let user = state.lock().dir.user(&id).cloned();
+    match user {
+        Some(u) => single_user(&state, &u, &params),
+        None => not_found(&id),
+    }
+}
+
+/// `/users/$count`: text/plain, and only with ConsistencyLevel: eventual.
+fn count_users(state: &SimState, headers: &HeaderMap, params: &Params) -> Response {
+    if !eventual(headers) {
+        return bad_request("Request_BadRequest", "$count is not currently supported.");
+    }
+    if let Err(r) = reject_unsupported(params, &["$filter", "$search"]) {
+        return r;
+    }
+    let mut with_count = params.clone();
+    with_count.insert("$count".into(), "true".into());
+    let q = match user_query(&with_count, headers) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let n = matching(&state.lock().dir, &q).len();
+    ([(header::CONTENT_TYPE, "text/plain")], n.to_string()).into_response()
+}
+
+fn valid_address(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s
+            .chars()
+            .any(|c| c.is_whitespace() || c == '@' && s.matches('@').count() > 1)
+}
+
+async fn patch_user(
+    State(state): St,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Option<Json<Value>>,
+) -> Response {
+    let c = match caller(&state, &headers, WRITE_USERS) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let Some(Json(Value::Object(changes))) = body else {
+        return bad_request("Request_BadRequest", "The request body must be a JSON object.");
+    };
+    let mut g = state.lock();
+    let Some(target) = g.dir.user(&id).cloned() else {
+        return not_found(&id);
+    };
+    // Changing another user's mail needs a user-management role; admins' own roles protect them.
+    let allowed = c.has_role(&["Global Administrator", "User Administrator"])
+        || (c.has_role(&["Helpdesk Administrator"]) && target.sim.roles.is_empty());
+    if !allowed
+        || (!target.sim.roles.is_empty() && !c.has_role(&["Global Administrator"]) && target.id != c.user.id)
+    {
+        return denied();
+    }
+    for key in changes.keys() {
+        if !matches!(key.as_str(), "mail" | "otherMails" | "userType") {
+            return bad_request(
+                "Request_BadRequest",
+                &format!("Property '{key}' cannot be updated through the simulated tenant (mail, otherMails, userType only)."),
+            );
+        }
+    }
+    let synced = target.on_premises_sync_enabled == Some(true);
+    if synced && (changes.contains_key("mail") || changes.contains_key("otherMails")) {
+        return bad_request(
+            "Request_BadRequest",
+            "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.",
+        );
+    }
+    let mut next = target.clone();
+    if let Some(mail) = changes.get("mail") {
+        // [inf] The contract says mail can't be changed here for a mailbox user; the exact Graph
+        // error is not documented, so this is a 400 with a plain message.
+        if target.sim.has_mailbox {
+            return bad_request(
+                "Request_BadRequest",
+                "The mail property of a user with an Exchange Online mailbox can't be changed through Microsoft Graph. Use the Exchange admin center.",
+            );
+        }
+        match mail {
+            Value::Null => {
+                next.mail = None;
+                next.proxy_addresses.retain(|p| !p.starts_with("SMTP:"));
+            }
+            Value::String(m) if valid_address(m) => {
+                let taken = g.dir.users.iter().any(|u| {
+                    u.id != target.id
+                        && u.proxy_addresses
+                            .iter()
+                            .any(|p| p.get(5..).is_some_and(|a| a.eq_ignore_ascii_case(m)))
+                });
+                if taken {
+                    return bad_request(
+                        "Request_BadRequest",
+                        "Another object with the same value for property proxyAddresses already exists.",
+                    );
+                }
+                next.mail = Some(m.clone());
+                next.proxy_addresses
+                    .retain(|p| !p.starts_with("SMTP:") && !p[5.min(p.len())..].eq_ignore_ascii_case(m));
+                next.proxy_addresses.insert(0, format!("SMTP:{m}"));
+            }
+            _ => {
+                return bad_request(
+                    "Request_BadRequest",
+                    "Invalid value specified for property 'mail' of resource 'User'.",
+                )
+            }
+        }
+    }
+    if let Some(other) = changes.get("otherMails") {
+        let Some(list) = other.as_array() else {
+            return bad_request(
+                "Request_BadRequest",
+                "Invalid value specified for property 'otherMails' of resource 'User'.",
+            );
+        };
+        let mut mails = Vec::new();
+        for m in list {
+            match m.as_str() {
+                Some(s) if valid_address(s) => mails.push(s.to_owned()),
+                _ => {
+                    return bad_request(
+                        "Request_BadRequest",
+                        "Invalid value specified for property 'otherMails' of resource 'User'.",
+                    )
+                }
+            }
+        }
+        next.other_mails = mails;
+    }
+    if let Some(t) = changes.get("userType") {
+        match t.as_str() {
+            Some(v @ ("Member" | "Guest")) => next.user_type = v.to_owned(),
+            _ => {
+                return bad_request(
+                    "Request_BadRequest",
+                    "Invalid value specified for property 'userType' of resource 'User'.",
+                )
+            }
+        }
+    }
+    if let Some(u) = g.dir.user_mut(&id) {
+        *u = next;
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+// ------------------------------------------------------------------ invitations
+
+fn invitation_error(message: &str) -> Response {
+    bad_request("BadRequest", message)
+}
+
+/// Forbidden characters anywhere; `.` and `-` not at the start or end of the user name
+/// (CONTRACT.md section 1.1).
+fn address_ok(address: &str) -> bool {
+    let Some((local, domain)) = address.rsplit_once('@') else {
+        return false;
+    };
+    valid_address(address)
+        && !address.contains(FORBIDDEN)
+        && !local.starts_with(['.', '-'])
+        && !local.ends_with(['.', '-'])
+        && !domain.is_empty()
+}
+
+fn uses_address(u: &User, address: &str) -> bool {
+    u.user_principal_name.eq_ignore_ascii_case(address)
+        || u.mail.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(address))
+        || u.other_mails.iter().any(|m| m.eq_ignore_ascii_case(address))
+        || u.proxy_addresses
+            .iter()
+            .any(|p| p.get(5..).is_some_and(|a| a.eq_ignore_ascii_case(address)))
+}
+
+async fn invite(State(state): St, headers: HeaderMap, body: Option<Json<Value>>) -> Response {
+    let c = match caller(&state, &headers, INVITE) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let Some(Json(Value::Object(req))) = body else {
+        return invitation_error("The request body must be a JSON object.");
+    };
+    let s = |k: &str| {
+        req.get(k)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    let Some(email) = s("invitedUserEmailAddress").map(str::to_owned) else {
+        return invitation_error("The required property 'invitedUserEmailAddress' is missing.");
+    };
+    let Some(redirect) = s("inviteRedirectUrl").map(str::to_owned) else {
+        return invitation_error("The required property 'inviteRedirectUrl' is missing.");
+    };
+    if !(redirect.starts_with("https://") || redirect.starts_with("http://")) {
+        return invitation_error("The inviteRedirectUrl must be an absolute http or https URL.");
+    }
+    if !address_ok(&email) {
+        return invitation_error("The Primary SMTP Address is an invalid value");
+    }
+    let reset = req
+        .get("resetRedemption")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let send = req
+        .get("sendInvitationMessage")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let info = req.get("invitedUserMessageInfo").cloned().unwrap_or(Value::Null);
+    let cc: Vec<String> = info
+        .get("ccRecipients")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|r| {
+                    r.pointer("/emailAddress/address")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if info
+        .get("ccRecipients")
+        .and_then(Value::as_array)
+        .is_some_and(|a| a.len() > 1)
+    {
+        return invitation_error("Currently only 1 additional recipient is supported in ccRecipients.");
+    }
+    if cc.iter().any(|a| !address_ok(a)) {
+        return invitation_error("The ccRecipients address is an invalid value.");
+    }
+    if reset && !c.claims.has_any_scope(WRITE_USERS) {
+        return denied();
+    }
+    let invited = req.get("invitedUser").and_then(Value::as_object);
+    let target_id = invited
+        .and_then(|o| o.get("id"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    if reset && target_id.is_none() {
+        return invitation_error("resetRedemption requires invitedUser with an id.");
+    }
+
+    let mut g = state.lock();
+    let user_id = if let Some(id) = &target_id {
+        if !c.has_role(CONVERT_ROLES) {
+            return denied();
+        }
+        let Some(target) = g.dir.user(id).cloned() else {
+            return not_found(id);
+        };
+        // Sending more than {id} makes the service treat the request as a new invitation
+        // (CONTRACT.md section 1.4, observed).
+        if invited.is_some_and(|o| o.len() > 1) {
+            return invitation_error(&format!(
+                "The invited user already exists in the directory as objectID: {}. Please use the existing user or delete the user and reinvite.",
+                target.id
+            ));
+        }
+        if target.on_premises_user_principal_name.is_some() {
+            return invitation_error("User invitation failed. Invalid request input.");
+        }
+        // Undocumented; the admin center switches to "Resend or reset" here, so the simulator
+        // refuses a second plain invitation (the stricter choice, CONTRACT.md section 1.7).
+        if target.external_user_state.is_some() && !reset {
+            return invitation_error(
+                "The user has already been invited. Use resetRedemption to invite again.",
+            );
+        }
+        let domain = email.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
+        if g.dir.is_verified_domain(domain) {
+            return invitation_error(
+                "User's email address cannot be in a verified domain. Please change the user's email to enable conversion to a B2B user.",
+            );
+        }
+        let on_object = target
+            .mail
+            .as_deref()
+            .is_some_and(|m| m.eq_ignore_ascii_case(&email))
+            || target.other_mails.iter().any(|m| m.eq_ignore_ascii_case(&email));
+        if !on_object {
+            return invitation_error("The email you’re using to invite this user doesn’t match any emails on the user object. Please add this email to the user object and try again.");
+        }
+        if g.dir
+            .users
+            .iter()
+            .any(|u| u.id != target.id && u.external_user_state.is_none() && uses_address(u, &email))
+        {
+            return invitation_error(
+                "Non-external user already exists with the given mail address and can't be invited.",
+            );
+        }
+        let now = rfc3339_now();
+        if let Some(u) = g.dir.user_mut(id) {
+            // userType, id and UPN are unchanged (CONTRACT.md section 1.4).
+            u.external_user_state = Some("PendingAcceptance".into());
+            u.external_user_state_change_date_time = Some(now);
+        }
+        target.id
+    } else {
+        if !c.has_role(INVITE_ROLES) {
+            return denied();
+        }
+        let domain = email
+            .rsplit_once('@')
+            .map(|(_, d)| d.to_owned())
+            .unwrap_or_default();
+        if g.dir.is_verified_domain(&domain) || g.dir.users.iter().any(|u| uses_address(u, &email)) {
+            return invitation_error(
+                "Non-external user already exists with the given mail address and can't be invited.",
+            );
+        }
+        let local = email.split('@').next().unwrap_or("guest").to_owned();
+        let upn = format!("{local}_{domain}#EXT#@{}", g.dir.initial_domain());
+        let user = User {
+            id: uuid::Uuid::new_v4().to_string(),
+            display_name: s("invitedUserDisplayName").unwrap_or(&local).to_owned(),
+            given_name: None,
+            surname: None,
+            user_principal_name: upn.clone(),
+            mail: Some(email.clone()),
+            other_mails: vec![email.clone()],
+            proxy_addresses: vec![format!("SMTP:{email}")],
+            user_type: s("invitedUserType").unwrap_or("Guest").to_owned(),
+            external_user_state: Some("PendingAcceptance".into()),
+            external_user_state_change_date_time: Some(rfc3339_now()),
+            creation_type: Some("Invitation".into()),
+            identities: vec![crate::model::ObjectIdentity {
+                sign_in_type: "userPrincipalName".into(),
+                issuer: g.dir.initial_domain().to_owned(),
+                issuer_assigned_id: upn,
+            }],
+            on_premises_sync_enabled: None,
+            on_premises_user_principal_name: None,
+            on_premises_immutable_id: None,
+            account_enabled: true,
+            job_title: None,
+            business_phones: Vec::new(),
+            mobile_phone: None,
+            office_location: None,
+            preferred_language: None,
+            created_date_time: rfc3339_now(),
+            sim: Default::default(),
+        };
+        let id = user.id.clone();
+        g.dir.users.push(user);
+        id
+    };
+
+    let invitation_id = uuid::Uuid::new_v4().to_string();
+    let tid = g.dir.tenant.id.clone();
+    let redeem_target = format!(
+        "https://invitations.microsoft.com/redeem/?tenant={tid}&user={invitation_id}&ticket={}&ver=2.0",
+        urlencoding::encode(&urlencoding::encode(&tokens::opaque(24)))
+    );
+    let redeem_url = format!(
+        "{}/redeem?rd={}",
+        state.base_url,
+        urlencoding::encode(&redeem_target)
+    );
+    let upn = g
+        .dir
+        .user(&user_id)
+        .map(|u| u.user_principal_name.clone())
+        .unwrap_or_default();
+    *g.stats.invitations.entry(user_id.clone()).or_default() += 1;
+    let message_language = info.get("messageLanguage").cloned().unwrap_or(Value::Null);
+    let custom = info.get("customizedMessageBody").cloned().unwrap_or(Value::Null);
+    if send {
+        g.outbox.push(OutboxMail {
+            invitation_id: invitation_id.clone(),
+            user_id: user_id.clone(),
+            to: email.clone(),
+            cc: cc.clone(),
+            language: message_language.as_str().map(str::to_owned),
+            message: custom.as_str().map(str::to_owned),
+            redeem_url: redeem_url.clone(),
+            sent_at: rfc3339_now(),
+        });
+    }
+    drop(g);
+    let cc_echo = if cc.is_empty() {
+        json!([{ "emailAddress": { "name": null, "address": null } }])
+    } else {
+        Value::Array(
+            cc.iter()
+                .map(|a| json!({ "emailAddress": { "name": null, "address": a } }))
+                .collect(),
+        )
+    };
+    let body = json!({
+        "@odata.context": context(&state, "invitations/$entity", None),
+        "id": invitation_id,
+        "inviteRedeemUrl": redeem_url,
+        "invitedUserDisplayName": req.get("invitedUserDisplayName").cloned().unwrap_or(Value::Null),
+        "invitedUserType": s("invitedUserType").unwrap_or("Guest"),
+        "invitedUserEmailAddress": email,
+        "sendInvitationMessage": send,
+        "resetRedemption": reset,
+        "inviteRedirectUrl": redirect,
+        "status": "PendingAcceptance",
+        "invitedUserMessageInfo": {
+            "messageLanguage": message_language,
+            "customizedMessageBody": custom,
+            "ccRecipients": cc_echo,
+        },
+        "invitedUser": { "id": user_id, "userPrincipalName": upn },
+    });
+    (StatusCode::CREATED, Json(body)).into_response()
+}
+
+// ------------------------------------------------------------------ $batch
+
+fn batch_error(message: &str) -> Response {
+    bad_request("BadRequest", message)
+}
+
+async fn batch(State(state): St, headers: HeaderMap, body: Option<Json<Value>>) -> Response {
+    // The batch itself needs a valid token; each item is then authorised on its own.
+    if let Err(r) = caller(
+        &state,
+        &headers,
+        &[
+            "User.Read",
+            "User.ReadBasic.All",
+            "User.Read.All",
+            "User.ReadWrite.All",
+            "User.Invite.All",
+            "Directory.Read.All",
+            "Directory.ReadWrite.All",
+            "Domain.Read.All",
+        ],
+    ) {
+        return r;
+    }
+    let Some(requests) = body
+        .as_ref()
+        .and_then(|Json(b)| b.get("requests"))
+        .and_then(Value::as_array)
+        .cloned()
+    else {
+        return batch_error("Invalid batch payload format: 'requests' is required.");
+    };
+    if requests.is_empty() || requests.len() > 20 {
+        return batch_error(&format!(
+            "The batch must hold between 1 and 20 requests; it holds {}.",
+            requests.len()
+        ));
+    }
+    let mut seen: Vec<String> = Vec::new();
+    for r in &requests {
+        let Some(id) = r.get("id").and_then(Value::as_str) else {
+            return batch_error("Every request in a batch needs an 'id'.");
+        };
+        if seen.iter().any(|s| s.eq_ignore_ascii_case(id)) {
+            return batch_error(&format!("Batch request contains duplicate Id '{id}'."));
+        }
+        if r.get("method").and_then(Value::as_str).is_none() || r.get("url").and_then(Value::as_str).is_none()
+        {
+            return batch_error(&format!("Request '{id}' needs 'method' and 'url'."));
+        }
+        if r.get("body").is_some() {
+            let has_type = r
+                .get("headers")
+                .and_then(Value::as_object)
+                .is_some_and(|h| h.keys().any(|k| k.eq_ignore_ascii_case("content-type")));
+            if !has_type {
+                return batch_error(&format!("Request '{id}' has a body but no Content-Type header."));
+            }
+        }
+        for dep in r.get("dependsOn").and_then(Value::as_array).into_iter().flatten() {
+            let dep = dep.as_str().unwrap_or("");
+            if !seen.iter().any(|s| s.eq_ignore_ascii_case(dep)) {
+                return batch_error(&format!(
+                    "Request '{id}' depends on '{dep}', which is not an earlier request of this batch."
+                ));
+            }
+        }
+        seen.push(id.to_owned());
+    }
+
+    let app = crate::server::router(state.clone());
+    let auth = headers.get(header::AUTHORIZATION).cloned();
+    let mut statuses: HashMap<String, u16> = HashMap::new();
+    let mut responses = Vec::new();
+    for r in &requests {
+        let id = r.get("id").and_then(Value::as_str).unwrap_or("").to_owned();
+        let failed_dep = r
+            .get("dependsOn")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .any(|d| statuses.get(&d.to_ascii_lowercase()).is_none_or(|s| *s >= 400));
+        let (status, item_headers, body) = if failed_dep {
+            let b = errors::graph_error_body(
+                "FailedDependency",
+                "A request this request depends on failed.",
+                None,
+            );
+            (424, json!({ "Content-Type": "application/json" }), Some(b))
+        } else {
+            run_item(&state, &app, r, auth.clone()).await
+        };
+        statuses.insert(id.to_ascii_lowercase(), status);
+        let mut item = json!({ "id": id, "status": status, "headers": item_headers });
+        if let Some(b) = body {
+            item["body"] = b;
+        }
+        responses.push(item);
+    }
+    Json(json!({ "responses": responses })).into_response()
+}
+
+async fn run_item(
+    state: &Arc<SimState>,
+    app: &Router,
+    r: &Value,
+    auth: Option<header::HeaderValue>,
+) -> (u16, Value, Option<Value>) {
+    let method = r
+        .get("method")
+        .and_then(Value::as_str)
+        .unwrap_or("GET")
+        .to_ascii_uppercase();
+    let url = r.get("url").and_then(Value::as_str).unwrap_or("");
+    let url = encode_uri(url);
+    let path = if url.starts_with('/') {
+        format!("/v1.0{url}")
+    } else {
+        format!("/v1.0/{url}")
+    };
+    let route_path = path.split('?').next().unwrap_or("").to_owned();
+    if route_path == "/v1.0/$batch" {
+        let b = errors::graph_error_body("BadRequest", "A batch cannot contain another batch.", None);
+        return (400, json!({ "Content-Type": "application/json" }), Some(b));
+    }
+    *state
+        .lock()
+        .stats
+        .routes
+        .entry(crate::faults::route_key(&method, &route_path))
+        .or_default() += 1;
+    // Each item is throttled on its own (CONTRACT.md section 4).
+    if crate::faults::is_write(&method, &route_path) {
+        if let Some(retry_after) = crate::server::admit_write(state) {
+            let b = errors::graph_error_body("TooManyRequests", "Please retry again later.", None);
+            return (
+                429,
+                json!({ "Retry-After": retry_after, "Content-Type": "application/json" }),
+                Some(b),
+            );
+        }
+    }
+    let Ok(m) = Method::from_bytes(method.as_bytes()) else {
+        let b = errors::graph_error_body("BadRequest", "Unknown method.", None);
+        return (400, json!({}), Some(b));
+    };
+    let mut builder = Request::builder().method(m).uri(&path);
+    if let Some(a) = auth {
+        builder = builder.header(header::AUTHORIZATION, a);
+    }
+    for (k, v) in r.get("headers").and_then(Value::as_object).into_iter().flatten() {
+        if let Some(v) = v.as_str() {
+            builder = builder.header(k.as_str(), v);
+        }
+    }
+    let body = r
+        .get("body")
+        .map(|b| Body::from(b.to_string()))
+        .unwrap_or_else(Body::empty);
+    let Ok(req) = builder.body(body) else {
+        let b = errors::graph_error_body(
+            "BadRequest",
+            "The request could not be built from this item.",
+            None,
+        );
+        return (400, json!({}), Some(b));
+    };
+    let resp = crate::server::dispatch(app.clone(), req).await;
+    let status = resp.status().as_u16();
+    let mut hs = Map::new();
+    for name in ["content-type", "retry-after", "location"] {
+        if let Some(v) = resp.headers().get(name).and_then(|v| v.to_str().ok()) {
+            let key = if name == "content-type" {
+                "Content-Type"
+            } else if name == "retry-after" {
+                "Retry-After"
+            } else {
+                "Location"
+            };
+            hs.insert(key.into(), json!(v));
+        }
+    }
+    let bytes = http_body_util::BodyExt::collect(resp.into_body())
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
+    let body = if bytes.is_empty() {
+        None
+    } else {
+        Some(
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned())),
+        )
+    };
+    (status, Value::Object(hs), body)
+}
+
+/// Batch item URLs are written by people (`$filter=city eq null`): percent-encode what a URI
+/// cannot hold, leaving existing escapes alone.
+fn encode_uri(url: &str) -> String {
+    let mut out = String::with_capacity(url.len());
+    for c in url.chars() {
+        if c.is_ascii_alphanumeric() || "-._~:/?#[]@!$&'()*+,;=%".contains(c) {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_urls_are_encoded() {
+        assert_eq!(
+            encode_uri("users?$filter=city eq null"),
+            "users?$filter=city%20eq%20null"
+        );
+        assert_eq!(
+            encode_uri("users?$search=\"displayName:wa\""),
+            "users?$search=%22displayName:wa%22"
+        );
+        assert_eq!(encode_uri("users/%23EXT%23"), "users/%23EXT%23");
+    }
+
+    #[test]
+    fn invitation_addresses() {
+        for ok in ["a@northwind.example", "a.b-c_d@x.example", "_a_@x.example"] {
+            assert!(address_ok(ok), "{ok}");
+        }
+        for bad in [
+            "a+b@x.example",
+            ".a@x.example",
+            "a-@x.example",
+            "a b@x.example",
+            "a@x",
+            "a@@x.example",
+            "noat",
+            "a(b)@x.example",
+        ] {
+            assert!(!address_ok(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! Test hooks under `/_sim/`: not part of Microsoft's API. Documented in the crate README.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::errors::rfc3339_now;
+use crate::faults::Faults;
+use crate::identity;
+use crate::model::ObjectIdentity;
+use crate::state::SimState;
+
+type St = State<Arc<SimState>>;
+
+pub fn routes() -> Router<Arc<SimState>> {
+    Router::new()
+        .route("/_sim/accounts", get(accounts))
+        .route("/_sim/token", post(token))
+        .route("/_sim/device/approve", post(device_approve))
+        .route("/_sim/outbox", get(outbox))
+        .route("/_sim/redeem", post(redeem))
+        .route("/_sim/stats", get(stats))
+        .route("/_sim/faults", get(get_faults).post(set_faults))
+        .route("/_sim/revoke", post(revoke))
+        .route("/_sim/reset", post(reset))
+}
+
+fn problem(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({ "error": message.into() }))).into_response()
+}
+
+async fn accounts(State(state): St) -> Json<Value> {
+    let g = state.lock();
+    let list: Vec<Value> = g
+        .dir
+        .users
+        .iter()
+        .filter(|u| u.sim.password.is_some())
+        .map(|u| {
+            json!({
+                "id": u.id,
+                "username": u.user_principal_name,
+                "displayName": u.display_name,
+                "roles": u.sim.roles,
+                "password": u.sim.password,
+            })
+        })
+        .collect();
+    Json(json!({ "tenantId": g.dir.tenant.id, "accounts": list }))
+}
+
+#[derive(Deserialize)]
+struct TokenRequest {
+    username: String,
+    scope: String,
+}
+
+/// A token response as `/token` would give, without the browser dance.
+async fn token(State(state): St, Json(req): Json<TokenRequest>) -> Response {
+    let user_id = state.lock().dir.user(&req.username).map(|u| u.id.clone());
+    let Some(user_id) = user_id else {
+        return problem(StatusCode::NOT_FOUND, format!("no user {}", req.username));
+    };
+    let scopes: Vec<String> = req
+        .scope
+        .split_whitespace()
+        .map(|s| {
+            s.strip_prefix("https://graph.microsoft.com/")
+                .unwrap_or(s)
+                .to_owned()
+        })
+        .collect();
+    identity::issue(&state, &user_id, crate::DEMO_CLIENT_ID, &scopes)
+}
+
+#[derive(Deserialize)]
+struct Approve {
+    user_code: String,
+    username: String,
+    #[serde(default)]
+    decline: bool,
+}
+
+async fn device_approve(State(state): St, Json(req): Json<Approve>) -> Response {
+    match identity::decide_device(&state, &req.user_code, &req.username, !req.decline) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => problem(StatusCode::BAD_REQUEST, e),
+    }
+}
+
+async fn outbox(State(state): St) -> Json<Value> {
+    Json(json!({ "value": state.lock().outbox }))
+}
+
+#[derive(Deserialize)]
+struct Redeem {
+    user_id: String,
+}
+
+/// The user accepts the invitation: externalUserState becomes Accepted.
+async fn redeem(State(state): St, Json(req): Json<Redeem>) -> Response {
+    let mut g = state.lock();
+    let Some(u) = g.dir.user_mut(&req.user_id) else {
+        return problem(StatusCode::NOT_FOUND, format!("no user {}", req.user_id));
+    };
+    if u.external_user_state.as_deref() != Some("PendingAcceptance") {
+        return problem(StatusCode::CONFLICT, "the user has no pending invitation");
+    }
+    u.external_user_state = Some("Accepted".into());
+    u.external_user_state_change_date_time = Some(rfc3339_now());
+    if let Some(mail) = u.mail.clone() {
+        u.identities.push(ObjectIdentity {
+            sign_in_type: "federated".into(),
+            issuer: "ExternalAzureAD".into(),
+            issuer_assigned_id: mail,
+        });
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn stats(State(state): St) -> Json<Value> {
+    let g = state.lock();
+    Json(serde_json::to_value(&g.stats).unwrap_or(Value::Null))
+}
+
+async fn get_faults(State(state): St) -> Json<Value> {
+    Json(serde_json::to_value(&state.lock().faults).unwrap_or(Value::Null))
+}
+
+/// Replaces the faults with the given ones (fields left out take their defaults). Resets the
+/// write window, so that a new throttle starts empty.
+async fn set_faults(
+    State(state): St,
+    body: Result<Json<Faults>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let faults = match body {
+        Ok(Json(f)) => f,
+        Err(e) => return problem(StatusCode::BAD_REQUEST, e.body_text()),
+    };
+    if let Err(e) = faults.validate() {
+        return problem(StatusCode::BAD_REQUEST, e);
+    }
+    let mut g = state.lock();
+    g.faults = faults;
+    g.writes.clear();
+    Json(serde_json::to_value(&g.faults).unwrap_or(Value::Null)).into_response()
+}
+
+#[derive(Deserialize)]
+struct Revoke {
+    username: String,
+}
+
+/// Revokes every refresh token of the account, as a password reset would.
+async fn revoke(State(state): St, Json(req): Json<Revoke>) -> Response {
+    let mut g = state.lock();
+    let Some(id) = g.dir.user(&req.username).map(|u| u.id.clone()) else {
+        return problem(StatusCode::NOT_FOUND, format!("no user {}", req.username));
+    };
+    let mut n = 0;
+    for rt in g.refresh.values_mut().filter(|rt| rt.user_id == id) {
+        rt.revoked = true;
+        n += 1;
+    }
+    Json(json!({ "revoked": n })).into_response()
+}
+
+async fn reset(State(state): St) -> StatusCode {
+    state.reset();
+    StatusCode::NO_CONTENT
+}

@@ -1,0 +1,145 @@
+//! The accept loop. Faults are applied here, before routing, so that a "dropped connection" can
+//! really close the socket without an answer (a service error makes hyper do exactly that).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{Request, Response};
+use axum::Router;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tower::ServiceExt;
+
+use crate::errors;
+use crate::faults::{is_write, retry_after_value, route_key};
+use crate::state::SimState;
+
+#[derive(Debug)]
+struct Dropped;
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by fault injection")
+    }
+}
+impl std::error::Error for Dropped {}
+
+pub fn router(state: Arc<SimState>) -> Router {
+    Router::new()
+        .merge(crate::identity::routes())
+        .merge(crate::graph::routes())
+        .merge(crate::hooks::routes())
+        .with_state(state)
+}
+
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: Arc<SimState>,
+    mut shutdown: tokio::sync::oneshot::Receiver<()>,
+) {
+    let app = router(state.clone());
+    loop {
+        let accepted = tokio::select! {
+            _ = &mut shutdown => break,
+            a = listener.accept() => a,
+        };
+        let Ok((stream, _)) = accepted else { continue };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let state = state.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+                let app = app.clone();
+                let state = state.clone();
+                async move { handle(app, state, req.map(Body::new)).await }
+            });
+            let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+async fn handle(app: Router, state: Arc<SimState>, req: Request<Body>) -> Result<Response<Body>, Dropped> {
+    let method = req.method().as_str().to_owned();
+    let path = req.uri().path().to_owned();
+    if path.starts_with("/_sim/") {
+        return Ok(dispatch(app, req).await);
+    }
+    let key = route_key(&method, &path);
+    let write = is_write(&method, &path);
+
+    // Decide everything under one short lock; sleep outside it.
+    let (latency, verdict) = {
+        let mut g = state.lock();
+        *g.stats.routes.entry(key.clone()).or_default() += 1;
+        let route = g.faults.routes.get(&key).cloned().unwrap_or_default();
+        let base = route.latency_ms.unwrap_or(g.faults.latency_ms);
+        let jitter = g.faults.latency_jitter_ms;
+        let latency = base
+            + if jitter > 0 {
+                rand::random_range(0..=jitter)
+            } else {
+                0
+            };
+        let verdict = if rand::random::<f64>() < route.drop_rate.unwrap_or(g.faults.drop_rate) {
+            Some(Verdict::Drop)
+        } else if rand::random::<f64>() < route.fail_rate.unwrap_or(g.faults.fail_rate) {
+            Some(Verdict::Unavailable)
+        } else {
+            route.throttle_retry_after.map(Verdict::Throttled)
+        };
+        (Duration::from_millis(latency), verdict)
+    };
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let response = match verdict {
+        Some(Verdict::Drop) => {
+            state.lock().stats.dropped += 1;
+            return Err(Dropped);
+        }
+        Some(Verdict::Unavailable) => errors::unavailable(),
+        Some(Verdict::Throttled(ra)) => {
+            state.lock().stats.throttled += 1;
+            errors::throttled(&ra)
+        }
+        None => match write.then(|| admit_write(&state)).flatten() {
+            Some(retry_after) => errors::throttled(&retry_after),
+            None => dispatch(app, req).await,
+        },
+    };
+    *state
+        .lock()
+        .stats
+        .statuses
+        .entry(response.status().as_u16())
+        .or_default() += 1;
+    Ok(response)
+}
+
+enum Verdict {
+    Drop,
+    Unavailable,
+    Throttled(String),
+}
+
+/// Counts a write against the throttle window; `Some(retry_after)` when it must be refused.
+/// Also used for each write inside a `$batch`, which Graph throttles item by item.
+pub fn admit_write(state: &SimState) -> Option<String> {
+    let mut g = state.lock();
+    let throttle = g.faults.throttle?;
+    match g.writes.admit(throttle, Instant::now()) {
+        Ok(()) => None,
+        Err(wait) => {
+            g.stats.throttled += 1;
+            Some(retry_after_value(wait))
+        }
+    }
+}
+
+pub async fn dispatch(app: Router, req: Request<Body>) -> Response<Body> {
+    match app.oneshot(req).await {
+        Ok(r) => r,
+        Err(e) => match e {},
+    }
+}

@@ -1,0 +1,503 @@
+//! The identity platform over real HTTP: the browser flow played by the test, refresh and rotation,
+//! device code, and every documented error case.
+
+mod common;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use common::*;
+use serde_json::{json, Value};
+use tenant_sim::tokens::s256;
+use tenant_sim::DEMO_CLIENT_ID;
+
+const REDIRECT: &str = "http://127.0.0.1:53682";
+const VERIFIER: &str = "x3Jd8W0m6lOQ2yX0n1fV1ybqV8vAqkq5qYk4Zb6pYtQ-Lr0";
+
+fn authorize_query(redirect: &str, scope: &str) -> Vec<(String, String)> {
+    [
+        ("client_id", DEMO_CLIENT_ID),
+        ("response_type", "code"),
+        ("redirect_uri", redirect),
+        ("scope", scope),
+        ("state", "st4te/+="),
+        ("code_challenge", &s256(VERIFIER)),
+        ("code_challenge_method", "S256"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
+}
+
+/// Plays the browser: opens the sign-in page, submits the form, returns the redirect Location.
+async fn sign_in(
+    sim: &Sim,
+    tenant: &str,
+    username: &str,
+    password: &str,
+    action: &str,
+    scope: &str,
+) -> String {
+    let query = authorize_query(REDIRECT, scope);
+    let url = sim.url(&format!("/{tenant}/oauth2/v2.0/authorize"));
+    let page = sim
+        .http
+        .get(&url)
+        .query(&query)
+        .send()
+        .await
+        .expect("authorize page");
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("html");
+    assert!(html.contains("<form method=\"post\""), "sign-in form: {html}");
+    assert!(
+        html.contains("admin@contoso.com"),
+        "the page lists the seeded accounts"
+    );
+    let mut form: Vec<(String, String)> = query;
+    form.push(("username".into(), username.into()));
+    form.push(("password".into(), password.into()));
+    form.push(("action".into(), action.into()));
+    let r = sim.http.post(&url).form(&form).send().await.expect("submit");
+    if r.status() == 200 {
+        return format!("page:{}", r.text().await.unwrap_or_default());
+    }
+    assert_eq!(r.status(), 302, "authorize answers with a redirect");
+    r.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("location")
+        .to_owned()
+}
+
+fn query_of(location: &str) -> HashMap<String, String> {
+    let q = location.split_once('?').map(|(_, q)| q).unwrap_or("");
+    q.split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| {
+            (
+                k.to_owned(),
+                urlencoding::decode(v).map(|c| c.into_owned()).unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+async fn token_request(sim: &Sim, tenant: &str, form: &[(&str, &str)]) -> (u16, Value) {
+    let r = sim
+        .http
+        .post(sim.url(&format!("/{tenant}/oauth2/v2.0/token")))
+        .form(form)
+        .send()
+        .await
+        .expect("token");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn redeem(sim: &Sim, code: &str, verifier: &str) -> (u16, Value) {
+    token_request(
+        sim,
+        "organizations",
+        &[
+            ("client_id", DEMO_CLIENT_ID),
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", verifier),
+            ("scope", APP_SCOPES),
+        ],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn browser_flow_end_to_end_with_every_tenant_form() {
+    let sim = Sim::start().await;
+    for tenant in [TENANT_ID, "contoso.com", "organizations", "common"] {
+        let location = sign_in(&sim, tenant, ADMIN, "demo", "signin", APP_SCOPES).await;
+        assert!(
+            location.starts_with(&format!("{REDIRECT}/?code=")),
+            "trailing slash added: {location}"
+        );
+        let q = query_of(&location);
+        assert_eq!(q.get("state").map(String::as_str), Some("st4te/+="));
+        let code = q.get("code").expect("code").clone();
+        let (status, body) = redeem(&sim, &code, VERIFIER).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["token_type"], "Bearer");
+        assert!(body["expires_in"].as_i64().is_some_and(|e| e > 0));
+        assert!(body["refresh_token"].is_string() && body["id_token"].is_string());
+        let access = body["access_token"].as_str().expect("access token");
+        let (status, me) = sim.get(access, "/v1.0/me").await;
+        assert_eq!(status, 200);
+        assert_eq!(me["userPrincipalName"], ADMIN);
+
+        // Single use: the same code again is AADSTS54005.
+        let (status, again) = redeem(&sim, &code, VERIFIER).await;
+        assert_eq!(
+            (status, again["error"].as_str(), aadsts(&again)),
+            (400, Some("invalid_grant"), 54005)
+        );
+    }
+}
+
+#[tokio::test]
+async fn pkce_verifier_must_match() {
+    let sim = Sim::start().await;
+    let location = sign_in(&sim, "organizations", ADMIN, "demo", "signin", APP_SCOPES).await;
+    let code = query_of(&location).remove("code").expect("code");
+    let (status, body) = redeem(
+        &sim,
+        &code,
+        "another-verifier-that-is-long-enough-to-be-valid-0123",
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str(), aadsts(&body)),
+        (400, Some("invalid_grant"), 501481)
+    );
+    assert!(body["error_description"]
+        .as_str()
+        .is_some_and(|d| d.starts_with("AADSTS501481:")));
+    // The failed attempt consumed the code.
+    let (_, body) = redeem(&sim, &code, VERIFIER).await;
+    assert_eq!(aadsts(&body), 54005);
+}
+
+#[tokio::test]
+async fn expired_code_is_refused() {
+    let sim = Sim::start().await;
+    let location = sign_in(&sim, "organizations", ADMIN, "demo", "signin", APP_SCOPES).await;
+    let code = query_of(&location).remove("code").expect("code");
+    // Codes live about a minute; age this one instead of waiting.
+    if let Some(c) = sim.server.state().lock().codes.get_mut(&code) {
+        c.expires = std::time::Instant::now();
+    }
+    let (status, body) = redeem(&sim, &code, VERIFIER).await;
+    assert_eq!((status, aadsts(&body)), (400, 70008));
+}
+
+#[tokio::test]
+async fn sign_in_page_errors() {
+    let sim = Sim::start().await;
+    let page = sign_in(&sim, "organizations", ADMIN, "wrong", "signin", APP_SCOPES).await;
+    assert!(
+        page.starts_with("page:") && page.contains("AADSTS50126"),
+        "{page}"
+    );
+
+    let cancelled = sign_in(&sim, "organizations", ADMIN, "", "cancel", APP_SCOPES).await;
+    let q = query_of(&cancelled);
+    assert_eq!(q.get("error").map(String::as_str), Some("access_denied"));
+    assert_eq!(q.get("state").map(String::as_str), Some("st4te/+="));
+
+    // A redirect URI that is not loopback http is an error page, never a redirect.
+    for bad in [
+        "https://127.0.0.1:5000",
+        "http://evil.example",
+        "http://127.0.0.1:5000/elsewhere",
+    ] {
+        let r = sim
+            .http
+            .get(sim.url("/organizations/oauth2/v2.0/authorize"))
+            .query(&authorize_query(bad, APP_SCOPES))
+            .send()
+            .await
+            .expect("authorize");
+        assert_eq!(r.status(), 400, "{bad}");
+        assert!(
+            r.text().await.unwrap_or_default().contains("AADSTS50011"),
+            "{bad}"
+        );
+    }
+    // Unknown tenant and unknown app.
+    let r = sim
+        .http
+        .get(sim.url("/fabrikam.example/oauth2/v2.0/authorize"))
+        .query(&authorize_query(REDIRECT, APP_SCOPES))
+        .send()
+        .await
+        .expect("authorize");
+    assert!(r.text().await.unwrap_or_default().contains("AADSTS90002"));
+    let mut q = authorize_query(REDIRECT, APP_SCOPES);
+    q[0].1 = "00000000-1111-2222-3333-444444444444".into();
+    let r = sim
+        .http
+        .get(sim.url("/organizations/oauth2/v2.0/authorize"))
+        .query(&q)
+        .send()
+        .await
+        .expect("authorize");
+    assert!(r.text().await.unwrap_or_default().contains("AADSTS700016"));
+}
+
+#[tokio::test]
+async fn missing_consent_is_65001_on_authorize_and_refresh() {
+    let sim = Sim::start().await;
+    let location = sign_in(&sim, "organizations", ADMIN, "demo", "signin", APP_SCOPES).await;
+    let code = query_of(&location).remove("code").expect("code");
+    let (_, tokens) = redeem(&sim, &code, VERIFIER).await;
+    let rt = tokens["refresh_token"].as_str().expect("rt").to_owned();
+
+    sim.faults(json!({ "missingConsent": ["User.Invite.All"] })).await;
+    let location = sign_in(&sim, "organizations", ADMIN, "demo", "signin", APP_SCOPES).await;
+    let q = query_of(&location);
+    assert_eq!(q.get("error").map(String::as_str), Some("consent_required"));
+    assert!(q
+        .get("error_description")
+        .is_some_and(|d| d.starts_with("AADSTS65001")));
+
+    let (status, body) = token_request(
+        &sim,
+        "organizations",
+        &[
+            ("client_id", DEMO_CLIENT_ID),
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &rt),
+            ("scope", APP_SCOPES),
+        ],
+    )
+    .await;
+    assert_eq!((status, aadsts(&body)), (400, 65001));
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_revocation_and_expiry_are_reported() {
+    let sim = Sim::start().await;
+    let location = sign_in(&sim, TENANT_ID, ADMIN, "demo", "signin", APP_SCOPES).await;
+    let code = query_of(&location).remove("code").expect("code");
+    let (_, first) = redeem(&sim, &code, VERIFIER).await;
+    let rt1 = first["refresh_token"].as_str().expect("rt").to_owned();
+    let refresh = |rt: String| {
+        let sim = &sim;
+        async move {
+            token_request(
+                sim,
+                TENANT_ID,
+                &[
+                    ("client_id", DEMO_CLIENT_ID),
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", &rt),
+                    ("scope", APP_SCOPES),
+                ],
+            )
+            .await
+        }
+    };
+    let (status, second) = refresh(rt1.clone()).await;
+    assert_eq!(status, 200, "{second}");
+    let rt2 = second["refresh_token"].as_str().expect("rotated").to_owned();
+    assert_ne!(rt1, rt2, "a new refresh token comes back");
+    let (me_status, _) = sim
+        .get(second["access_token"].as_str().unwrap_or(""), "/v1.0/me")
+        .await;
+    assert_eq!(me_status, 200);
+
+    // Unknown token.
+    let (status, body) = refresh("not-a-token".into()).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
+
+    // Revoked (password reset): 50173.
+    let r = sim
+        .http
+        .post(sim.url("/_sim/revoke"))
+        .json(&json!({ "username": ADMIN }))
+        .send()
+        .await
+        .expect("revoke");
+    assert_eq!(r.status(), 200);
+    let (status, body) = refresh(rt2).await;
+    assert_eq!((status, aadsts(&body)), (400, 50173));
+
+    // Expired by inactivity: 700082.
+    sim.faults(json!({ "refreshLifetimeS": 1 })).await;
+    let location = sign_in(&sim, TENANT_ID, ADMIN, "demo", "signin", APP_SCOPES).await;
+    let code = query_of(&location).remove("code").expect("code");
+    let (_, fresh) = redeem(&sim, &code, VERIFIER).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (status, body) = refresh(fresh["refresh_token"].as_str().unwrap_or("").to_owned()).await;
+    assert_eq!((status, aadsts(&body)), (400, 700082));
+}
+
+#[tokio::test]
+async fn public_clients_must_not_send_secrets_and_grant_types_are_checked() {
+    let sim = Sim::start().await;
+    let (status, body) = token_request(
+        &sim,
+        "organizations",
+        &[
+            ("client_id", DEMO_CLIENT_ID),
+            ("grant_type", "authorization_code"),
+            ("code", "x"),
+            ("client_secret", "s"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str(), aadsts(&body)),
+        (401, Some("invalid_client"), 700025)
+    );
+    let (status, body) = token_request(
+        &sim,
+        "organizations",
+        &[("client_id", DEMO_CLIENT_ID), ("grant_type", "password")],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("unsupported_grant_type"))
+    );
+    let (status, body) = token_request(
+        &sim,
+        "organizations",
+        &[("client_id", "nope"), ("grant_type", "refresh_token")],
+    )
+    .await;
+    assert_eq!((status, aadsts(&body)), (400, 700016));
+    // Documented shape (examples/token_error_sample_reference-error-codes_with_error_uri.json).
+    for field in [
+        "error",
+        "error_description",
+        "error_codes",
+        "timestamp",
+        "trace_id",
+        "correlation_id",
+        "error_uri",
+    ] {
+        assert!(body.get(field).is_some(), "{field} in {body}");
+    }
+}
+
+async fn devicecode(sim: &Sim) -> Value {
+    let r = sim
+        .http
+        .post(sim.url("/organizations/oauth2/v2.0/devicecode"))
+        .form(&[("client_id", DEMO_CLIENT_ID), ("scope", APP_SCOPES)])
+        .send()
+        .await
+        .expect("devicecode");
+    assert_eq!(r.status(), 200);
+    r.json().await.expect("json")
+}
+
+async fn poll(sim: &Sim, device_code: &str) -> (u16, Value) {
+    token_request(
+        sim,
+        "organizations",
+        &[
+            ("client_id", DEMO_CLIENT_ID),
+            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+            ("device_code", device_code),
+        ],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn device_code_pending_slow_down_approved_declined_expired() {
+    let sim = Sim::start().await;
+    sim.faults(json!({ "deviceIntervalS": 1 })).await;
+    let dc = devicecode(&sim).await;
+    for field in [
+        "device_code",
+        "user_code",
+        "verification_uri",
+        "expires_in",
+        "interval",
+        "message",
+    ] {
+        assert!(dc.get(field).is_some(), "{field}");
+    }
+    assert!(dc.get("verification_uri_complete").is_none());
+    let device_code = dc["device_code"].as_str().expect("device_code");
+    let user_code = dc["user_code"].as_str().expect("user_code");
+    assert!(dc["message"].as_str().is_some_and(|m| m.contains(user_code)));
+
+    let (status, body) = poll(&sim, device_code).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("authorization_pending"))
+    );
+    let (_, body) = poll(&sim, device_code).await;
+    assert_eq!(body["error"], "slow_down", "polled faster than the interval");
+
+    let r = sim
+        .http
+        .post(sim.url("/_sim/device/approve"))
+        .json(&json!({ "user_code": user_code, "username": HELPDESK }))
+        .send()
+        .await
+        .expect("approve");
+    assert_eq!(r.status(), 204);
+    tokio::time::sleep(Duration::from_millis(1050)).await;
+    let (status, body) = poll(&sim, device_code).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, me) = sim
+        .get(body["access_token"].as_str().unwrap_or(""), "/v1.0/me")
+        .await;
+    assert_eq!(me["userPrincipalName"], HELPDESK);
+    let (_, again) = poll(&sim, device_code).await;
+    assert_eq!(again["error"], "invalid_grant", "a device code is redeemed once");
+
+    // Declined.
+    let dc = devicecode(&sim).await;
+    let r = sim
+        .http
+        .post(sim.url("/_sim/device/approve"))
+        .json(&json!({ "user_code": dc["user_code"], "username": ADMIN, "decline": true }))
+        .send()
+        .await
+        .expect("decline");
+    assert_eq!(r.status(), 204);
+    let (_, body) = poll(&sim, dc["device_code"].as_str().unwrap_or("")).await;
+    assert_eq!(body["error"], "authorization_declined");
+
+    // Expired.
+    sim.faults(json!({ "deviceIntervalS": 0, "deviceCodeLifetimeS": 1 }))
+        .await;
+    let dc = devicecode(&sim).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (_, body) = poll(&sim, dc["device_code"].as_str().unwrap_or("")).await;
+    assert_eq!(
+        (body["error"].as_str(), aadsts(&body)),
+        (Some("expired_token"), 70019)
+    );
+    let (_, body) = poll(&sim, "unknown").await;
+    assert_eq!(body["error"], "bad_verification_code");
+}
+
+#[tokio::test]
+async fn binary_prints_its_address_first() {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tenant-sim"))
+        .args(["--port", "0", "--latency-ms", "1", "--throttle-writes", "10/1.5"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn tenant-sim");
+    let mut line = String::new();
+    let stdout = child.stdout.take().expect("stdout");
+    BufReader::new(stdout).read_line(&mut line).expect("first line");
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("first line names the address")
+        .to_owned();
+    assert!(base.starts_with("http://127.0.0.1:"), "{line}");
+    let accounts: Value = reqwest::get(format!("{base}/_sim/accounts"))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(accounts["tenantId"], TENANT_ID);
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_tenant-sim"))
+        .args(["--throttle-writes", "oops"])
+        .output()
+        .expect("run");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("N/SECONDS"));
+}
