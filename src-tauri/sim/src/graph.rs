@@ -55,6 +55,7 @@ pub fn routes() -> Router<Arc<SimState>> {
         .route("/v1.0/me", get(me))
         .route("/v1.0/me/memberOf", get(me_member_of))
         .route("/v1.0/organization", get(organization))
+        .route("/v1.0/organization/{id}", get(organization_by_id))
         .route("/v1.0/domains", get(domains))
         .route("/v1.0/users", get(list_users))
         .route("/v1.0/users/{id}", get(get_user).patch(patch_user))
@@ -205,10 +206,8 @@ fn single_user(state: &SimState, user: &User, params: &Params) -> Response {
     match odata::project(&user_json(user), select.as_deref()) {
         Ok(mut v) => {
             if let Value::Object(m) = &mut v {
-                m.insert(
-                    "@odata.context".into(),
-                    json!(context(state, "users/$entity", select.as_deref())),
-                );
+                let ctx = format!("{}/$entity", context(state, "users", select.as_deref()));
+                m.insert("@odata.context".into(), json!(ctx));
             }
             Json(v).into_response()
         }
@@ -253,6 +252,26 @@ async fn organization(State(state): St, headers: HeaderMap) -> Response {
     if let Err(r) = caller(&state, &headers, &scopes) {
         return r;
     }
+    let org = organization_value(&state);
+    Json(json!({ "@odata.context": context(&state, "organization", None), "value": [org] })).into_response()
+}
+
+/// `/organization/{id}`: the tenant as an entity (examples/organization-get_response-200.json).
+async fn organization_by_id(State(state): St, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let mut scopes = vec!["User.Read"];
+    scopes.extend_from_slice(READ_USERS);
+    if let Err(r) = caller(&state, &headers, &scopes) {
+        return r;
+    }
+    if !id.eq_ignore_ascii_case(&state.tenant_id()) {
+        return not_found(&id);
+    }
+    let mut org = organization_value(&state);
+    org["@odata.context"] = json!(format!("{}/$entity", context(&state, "organization", None)));
+    Json(org).into_response()
+}
+
+fn organization_value(state: &SimState) -> Value {
     let g = state.lock();
     let t = &g.dir.tenant;
     let verified: Vec<Value> = t
@@ -269,11 +288,7 @@ async fn organization(State(state): St, headers: HeaderMap) -> Response {
             })
         })
         .collect();
-    Json(json!({
-        "@odata.context": context(&state, "organization", None),
-        "value": [{ "id": t.id, "displayName": t.display_name, "verifiedDomains": verified }]
-    }))
-    .into_response()
+    json!({ "id": t.id, "displayName": t.display_name, "verifiedDomains": verified })
 }
 
 async fn domains(State(state): St, headers: HeaderMap) -> Response {

@@ -31,11 +31,12 @@ async fn tokens_are_checked() {
     );
 
     // Expired token: 401.
-    sim.faults(json!({ "tokenLifetimeS": 1 })).await;
+    // Expiry is checked in whole seconds: 2 s leaves room for a second boundary before the first call.
+    sim.faults(json!({ "tokenLifetimeS": 2 })).await;
     let short = sim.admin().await;
     let (status, _) = sim.get(&short, "/v1.0/me").await;
     assert_eq!(status, 200);
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    tokio::time::sleep(Duration::from_millis(2200)).await;
     let (status, body) = sim.get(&short, "/v1.0/me").await;
     assert_eq!((status, graph_code(&body)), (401, "InvalidAuthenticationToken"));
 }
