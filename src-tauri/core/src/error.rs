@@ -19,6 +19,38 @@ pub enum ErrorCode {
     SettingsIo,
     /// The request from the UI was malformed.
     InvalidInput,
+    /// Sign-in: no answer from the browser in time.
+    SignInTimedOut,
+    /// Sign-in: the user closed or cancelled it.
+    SignInCancelled,
+    /// Sign-in: the browser came back with another request's state (possible interference).
+    StateMismatch,
+    /// The app lacks consent for a permission in this tenant (AADSTS65001).
+    ConsentRequired,
+    /// Multi-factor authentication is required (AADSTS50076, 50079).
+    MfaRequired,
+    /// A Conditional Access policy blocked the sign-in (AADSTS53003).
+    ConditionalAccessBlocked,
+    /// The client id is not known in the tenant (AADSTS700016).
+    AppNotFound,
+    /// The tenant does not exist (AADSTS90002).
+    TenantNotFound,
+    /// The app registration lacks the loopback redirect URI (AADSTS50011).
+    RedirectUriMismatch,
+    /// The registration does not allow public client flows (AADSTS7000218).
+    PublicClientDisabled,
+    /// The saved sign-in expired or was revoked, or its keychain entry is torn: sign in again.
+    SessionExpired,
+    /// The device code expired before the user finished.
+    DeviceCodeExpired,
+    /// No account is signed in, or not this one.
+    NotSignedIn,
+    /// The identity platform said something else; the message has its code.
+    IdentityError,
+    /// Microsoft Graph answered with an error; the message has its code.
+    GraphError,
+    /// The network or the service could not be reached.
+    NetworkUnreachable,
     /// Anything not yet classified; the message says more.
     Internal,
 }

@@ -2,6 +2,7 @@
 //! are thin layers over it, and everything here is testable without a window.
 
 pub mod app_info;
+pub mod auth;
 pub mod error;
 pub mod keychain;
 pub mod settings;

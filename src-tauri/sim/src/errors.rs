@@ -27,7 +27,9 @@ pub fn rfc3339_now() -> String {
 /// `{"error":{"code","message","innerError":{"date","request-id","client-request-id"}}}`.
 pub fn graph_error_body(code: &str, message: &str, client_request_id: Option<&str>) -> Value {
     // Graph makes up a client-request-id when the client sent none.
-    let client = client_request_id.map(str::to_owned).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let client = client_request_id
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let inner = json!({
         "date": graph_date(),
         "request-id": uuid::Uuid::new_v4().to_string(),

@@ -71,6 +71,9 @@ pub struct Faults {
     pub device_code_lifetime_s: u64,
     /// Scopes that have no consent in the tenant (AADSTS65001 when requested).
     pub missing_consent: Vec<String>,
+    /// An AADSTS error every interactive sign-in and refresh gets: 50076 (MFA required, as
+    /// `interaction_required`) or 53003 (blocked by Conditional Access, as `access_denied`).
+    pub sign_in_error: Option<u32>,
     /// Per route, keyed like "POST /v1.0/invitations".
     pub routes: BTreeMap<String, RouteFaults>,
 }
@@ -88,6 +91,7 @@ impl Default for Faults {
             device_interval_s: 5,
             device_code_lifetime_s: 900,
             missing_consent: Vec::new(),
+            sign_in_error: None,
             routes: BTreeMap::new(),
         }
     }

@@ -136,6 +136,14 @@ fn missing_consent(state: &SimState, graph: &[String]) -> Option<String> {
         .cloned()
 }
 
+/// The injected policy error, as (error, AADSTS, text).
+fn policy_error(state: &SimState) -> Option<(&'static str, u32, &'static str)> {
+    match state.lock().faults.sign_in_error? {
+        53003 => Some(("access_denied", 53003, "Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.")),
+        code => Some(("interaction_required", code, "Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access the resource.")),
+    }
+}
+
 fn consent_text(scope: &str) -> String {
     format!(
         "The user or administrator has not consented to use the application with ID '{DEMO_CLIENT_ID}' named \
@@ -303,6 +311,9 @@ async fn authorize_submit(
     if let Some(scope) = missing_consent(&state, &graph) {
         return authorize_redirect_error(&params, "consent_required", 65001, &consent_text(&scope));
     }
+    if let Some((error, aadsts, text)) = policy_error(&state) {
+        return authorize_redirect_error(&params, error, aadsts, text);
+    }
     let code = tokens::opaque(48);
     let mut scopes = graph;
     scopes.extend(oidc);
@@ -448,6 +459,10 @@ fn redeem_refresh(state: &SimState, params: &Params) -> Response {
     if let Some(scope) = missing_consent(state, &requested.0) {
         return invalid_grant(65001, &consent_text(&scope));
     }
+    if let Some((_, aadsts, text)) = policy_error(state) {
+        // Entra reports policy errors on refresh as invalid_grant with the AADSTS code.
+        return invalid_grant(aadsts, text);
+    }
     // Scopes not in the original grant need consent; the simulator treats every known scope as
     // consented unless `missingConsent` says otherwise, as an admin-consented tenant would.
     let mut scopes = if requested.0.is_empty() {
@@ -574,6 +589,7 @@ pub fn issue_value(state: &SimState, user_id: &str, client_id: &str, scopes: &[S
         nbf: now,
         exp: now + lifetime,
         ver: "1.0".into(),
+        uti: tokens::opaque(16),
     };
     let mut body = json!({
         "token_type": "Bearer",

@@ -27,6 +27,9 @@ pub struct AccessClaims {
     pub nbf: i64,
     pub exp: i64,
     pub ver: String,
+    /// A unique token id, as Entra's `uti`: two tokens are never equal.
+    #[serde(default)]
+    pub uti: String,
 }
 
 impl AccessClaims {
@@ -149,6 +152,7 @@ mod tests {
             nbf: 0,
             exp,
             ver: "1.0".into(),
+            uti: "u".into(),
         }
     }
 

@@ -388,7 +388,9 @@ fn e2e() -> Result {
         eprintln!("xtask: the end-to-end test runs on Linux only (tauri-driver has no macOS driver)");
         return Ok(());
     }
-    run(Command::new(cargo()).args(["build", "--package", "b2b-convert"]))?;
+    // The whole workspace, with the features `cargo test --workspace` unified: it reuses those
+    // artefacts instead of recompiling dependencies for a narrower feature set.
+    run(Command::new(cargo()).args(["build", "--workspace"]))?;
     let binary = root().join("target/debug/b2b-convert");
     let artefacts = root().join("artefacts/e2e");
     fs::create_dir_all(&artefacts).map_err(|e| format!("{}: {e}", artefacts.display()))?;

@@ -1,0 +1,207 @@
+//! `b2b` against the simulated tenant and the real keychain (a throw-away gnome-keyring under
+//! `cargo xtask test`). The test plays the browser: B2B_BROWSER points at a script that hands the
+//! authorize URL back to the test, which submits the sign-in form over HTTP.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tenant_sim::{SimConfig, SimServer, DEMO_CLIENT_ID};
+
+fn b2b(sim: &SimServer) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_b2b"));
+    c.env("B2B_AUTHORITY_URL", sim.base_url())
+        .env("B2B_GRAPH_URL", sim.base_url())
+        .env("B2B_CLIENT_ID", DEMO_CLIENT_ID)
+        .env_remove("B2B_BROWSER");
+    c
+}
+
+fn lines(output: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+async fn play_browser(url: &str, username: &str) {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let (base, query) = url.split_once('?').expect("query");
+    let mut form: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    form.push(("username".into(), username.into()));
+    form.push(("password".into(), "demo".into()));
+    form.push(("action".into(), "signin".into()));
+    let r = http.post(base).form(&form).send().await.expect("submit");
+    let location = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("redirect")
+        .to_owned();
+    http.get(&location).send().await.expect("loopback");
+}
+
+/// A "browser" that writes the URL it was given to a file.
+fn recording_browser() -> (PathBuf, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("b2b-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let script = dir.join("browser.sh");
+    let url_file = dir.join("url.txt");
+    let _ = std::fs::remove_file(&url_file);
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", url_file.display()),
+    )
+    .expect("script");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    (script, url_file)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs an unlocked OS keychain: run through `cargo xtask test`"]
+async fn login_whoami_logout_with_the_browser_and_the_device_code() {
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    let (script, url_file) = recording_browser();
+
+    let child = b2b(&sim)
+        .args(["login", "--json", "--timeout-s", "30"])
+        .env("B2B_BROWSER", &script)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn login");
+    let url = loop {
+        if let Ok(u) = std::fs::read_to_string(&url_file) {
+            if !u.is_empty() {
+                break u;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(
+        url.contains("code_challenge_method=S256") && url.contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A"),
+        "{url}"
+    );
+    play_browser(&url, "admin@contoso.com").await;
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .expect("join")
+        .expect("login");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let events = lines(&output);
+    let signed_in = events
+        .iter()
+        .find(|e| e["event"] == "signed_in")
+        .expect("signed_in event");
+    assert_eq!(signed_in["account"]["username"], "admin@contoso.com");
+    assert_eq!(signed_in["capabilities"]["canConvert"], true);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stdout.contains("eyJ"), "no token in the output");
+
+    // Device code, as another account: the output shows the user code.
+    let r = reqwest::Client::new()
+        .post(format!("{}/_sim/faults", sim.base_url()))
+        .json(&json!({ "deviceIntervalS": 1 }))
+        .send()
+        .await
+        .expect("faults");
+    assert_eq!(r.status(), 200);
+    let mut child = b2b(&sim)
+        .args(["login", "--device-code"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let prompt = tokio::task::spawn_blocking(move || (rx.recv_timeout(Duration::from_secs(20)), rx))
+        .await
+        .expect("join");
+    let (first, rx) = (prompt.0.expect("a prompt line"), prompt.1);
+    assert!(
+        first.starts_with("To sign in, use a web browser to open the page"),
+        "{first}"
+    );
+    let user_code = first
+        .split("enter the code ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .expect("user code");
+    let r = reqwest::Client::new()
+        .post(format!("{}/_sim/device/approve", sim.base_url()))
+        .json(&json!({ "user_code": user_code, "username": "helpdesk@contoso.com" }))
+        .send()
+        .await
+        .expect("approve");
+    assert_eq!(r.status(), 204);
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .expect("join")
+        .expect("wait");
+    assert!(status.success());
+    let last: Vec<String> = rx.try_iter().collect();
+    assert!(
+        last.iter().any(|l| l.contains("Signed in as Hal Helpdesk")),
+        "{last:?}"
+    );
+
+    let out = b2b(&sim).args(["whoami", "--json"]).output().expect("whoami");
+    assert!(out.status.success());
+    let who = lines(&out);
+    assert!(who
+        .iter()
+        .any(|w| w["account"]["username"] == "admin@contoso.com" && w["capabilities"]["canConvert"] == true));
+
+    let out = b2b(&sim)
+        .args(["logout", "--all", "--json"])
+        .output()
+        .expect("logout");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = b2b(&sim).args(["whoami", "--json"]).output().expect("whoami");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(lines(&out)[0]["error"]["code"], "not_signed_in");
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn no_keychain_is_a_clear_error_not_a_file() {
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    let out = b2b(&sim)
+        .args(["whoami", "--json"])
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/b2b-test-bus")
+        .output()
+        .expect("whoami");
+    assert_eq!(out.status.code(), Some(1));
+    let e = &lines(&out)[0]["error"];
+    assert!(
+        e["code"] == "keychain_unavailable" || e["code"] == "keychain_locked",
+        "{e}"
+    );
+    let human = b2b(&sim)
+        .args(["whoami"])
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/b2b-test-bus")
+        .output()
+        .expect("whoami");
+    assert!(
+        String::from_utf8_lossy(&human.stderr).contains("keychain"),
+        "a plain message on stderr"
+    );
+}

@@ -1,0 +1,71 @@
+//! `sim-browser URL`: plays a person's browser against the simulated tenant's sign-in page, for
+//! tests and demos of apps that open "the system browser" (point `B2B_BROWSER` at this binary).
+//! It opens the authorize URL, submits the sign-in form as `SIM_BROWSER_USER` (default
+//! admin@contoso.com) with `SIM_BROWSER_PASSWORD` (default demo), and follows the redirect.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let Some(url) = std::env::args().nth(1) else {
+        eprintln!("usage: sim-browser AUTHORIZE_URL");
+        return ExitCode::from(2);
+    };
+    let user = std::env::var("SIM_BROWSER_USER").unwrap_or_else(|_| "admin@contoso.com".into());
+    let password = std::env::var("SIM_BROWSER_PASSWORD").unwrap_or_else(|_| "demo".into());
+    let action = std::env::var("SIM_BROWSER_ACTION").unwrap_or_else(|_| "signin".into());
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("sim-browser: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(browse(&url, &user, &password, &action)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sim-browser: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn browse(url: &str, user: &str, password: &str, action: &str) -> Result<(), String> {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| e.to_string())?;
+    let page = http.get(url).send().await.map_err(|e| e.to_string())?;
+    if !page.status().is_success() {
+        return Err(format!("the sign-in page answered {}", page.status()));
+    }
+    let (base, query) = url.split_once('?').ok_or("the URL has no query")?;
+    let mut form: Vec<(String, String)> = query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| {
+            let dec = |s: &str| {
+                urlencoding::decode(&s.replace('+', " "))
+                    .map(|c| c.into_owned())
+                    .unwrap_or_default()
+            };
+            (dec(k), dec(v))
+        })
+        .collect();
+    form.push(("username".into(), user.into()));
+    form.push(("password".into(), password.into()));
+    form.push(("action".into(), action.into()));
+    let r = http
+        .post(base)
+        .form(&form)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let location = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| format!("no redirect after sign-in (status {})", r.status()))?
+        .to_owned();
+    http.get(&location).send().await.map_err(|e| e.to_string())?;
+    Ok(())
+}
