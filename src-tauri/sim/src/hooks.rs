@@ -157,18 +157,15 @@ struct Revoke {
     username: String,
 }
 
-/// Revokes every refresh token of the account, as a password reset would.
+/// Revokes every refresh token the account has so far, as a password reset would.
 async fn revoke(State(state): St, Json(req): Json<Revoke>) -> Response {
     let mut g = state.lock();
     let Some(id) = g.dir.user(&req.username).map(|u| u.id.clone()) else {
         return problem(StatusCode::NOT_FOUND, format!("no user {}", req.username));
     };
-    let mut n = 0;
-    for rt in g.refresh.values_mut().filter(|rt| rt.user_id == id) {
-        rt.revoked = true;
-        n += 1;
-    }
-    Json(json!({ "revoked": n })).into_response()
+    let now = crate::tokens::now_ms() + 1;
+    g.revoked_before.insert(id, now);
+    Json(json!({ "revokedBefore": now })).into_response()
 }
 
 async fn reset(State(state): St) -> StatusCode {

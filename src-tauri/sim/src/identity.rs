@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 
 use crate::errors::identity_error;
 use crate::model::{Directory, User};
-use crate::state::{AuthCode, DeviceCode, DeviceStatus, RefreshToken, SimState};
-use crate::tokens::{self, AccessClaims, IdClaims};
+use crate::state::{AuthCode, DeviceCode, DeviceStatus, SimState};
+use crate::tokens::{self, AccessClaims, IdClaims, RefreshClaims};
 use crate::{DEMO_CLIENT_ID, GRAPH_CLI_CLIENT_ID};
 
 type Params = HashMap<String, String>;
@@ -437,25 +437,40 @@ fn redeem_refresh(state: &SimState, params: &Params) -> Response {
         Ok(s) => s,
         Err(bad) => return scope_error(&bad),
     };
-    let (user_id, client_id, granted) = {
-        let g = state.lock();
-        let Some(rt) = g.refresh.get(presented) else {
+    // Refresh tokens are signed and carry their grant, so they survive a restart of a simulator
+    // that keeps its key (the app's demo tenant); revocation is by time, as a password reset is.
+    let rt: RefreshClaims = match tokens::verify(&state.key, presented, tokens::now_s()) {
+        Ok(rt) => rt,
+        Err(tokens::TokenError::Expired) => {
+            return invalid_grant(700082, "The refresh token has expired due to inactivity. The token was issued long ago and was inactive.");
+        }
+        Err(_) => {
             return invalid_grant(
                 9002313,
                 "Invalid request. Request is malformed or invalid: the refresh token is not valid.",
             );
-        };
-        if rt.revoked {
-            return invalid_grant(50173, "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.");
         }
-        if Instant::now() >= rt.expires {
-            return invalid_grant(700082, "The refresh token has expired due to inactivity. The token was issued long ago and was inactive.");
-        }
-        if !rt.client_id.eq_ignore_ascii_case(p(params, "client_id")) {
-            return invalid_grant(70000, "The refresh token was issued to a different client.");
-        }
-        (rt.user_id.clone(), rt.client_id.clone(), rt.scopes.clone())
     };
+    let revoked = state
+        .lock()
+        .revoked_before
+        .get(&rt.sub)
+        .is_some_and(|before| rt.iat_ms < *before);
+    if revoked {
+        return invalid_grant(50173, "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.");
+    }
+    if !rt.cid.eq_ignore_ascii_case(p(params, "client_id")) {
+        return invalid_grant(70000, "The refresh token was issued to a different client.");
+    }
+    let (user_id, client_id, granted) = (
+        rt.sub,
+        rt.cid,
+        rt.scp
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect::<Vec<_>>(),
+    );
     if let Some(scope) = missing_consent(state, &requested.0) {
         return invalid_grant(65001, &consent_text(&scope));
     }
@@ -565,7 +580,7 @@ pub fn issue(state: &SimState, user_id: &str, client_id: &str, scopes: &[String]
 }
 
 pub fn issue_value(state: &SimState, user_id: &str, client_id: &str, scopes: &[String]) -> Option<Value> {
-    let mut g = state.lock();
+    let g = state.lock();
     let user = g.dir.user(user_id)?.clone();
     let tid = g.dir.tenant.id.clone();
     let lifetime = g.faults.token_lifetime_s as i64;
@@ -599,17 +614,15 @@ pub fn issue_value(state: &SimState, user_id: &str, client_id: &str, scopes: &[S
         "access_token": tokens::sign(&state.key, &access),
     });
     if scopes.iter().any(|s| s == "offline_access") {
-        let rt = tokens::opaque(64);
-        g.refresh.insert(
-            rt.clone(),
-            RefreshToken {
-                client_id: client_id.to_owned(),
-                user_id: user.id.clone(),
-                scopes: scopes.to_vec(),
-                expires: Instant::now() + Duration::from_secs(refresh_lifetime),
-                revoked: false,
-            },
-        );
+        let claims = RefreshClaims {
+            sub: user.id.clone(),
+            cid: client_id.to_owned(),
+            scp: scopes.join(" "),
+            iat_ms: tokens::now_ms(),
+            exp: now + refresh_lifetime as i64,
+            rti: tokens::opaque(16),
+        };
+        let rt = tokens::sign(&state.key, &claims);
         body["refresh_token"] = json!(rt);
     }
     if scopes.iter().any(|s| s == "openid") {

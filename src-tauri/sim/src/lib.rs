@@ -42,6 +42,8 @@ pub struct SimConfig {
     pub seed: Option<PathBuf>,
     /// Faults in force from the start (they can be changed at run time through `/_sim/faults`).
     pub faults: Faults,
+    /// The token signing key; random when `None`. Keep one to make sign-ins outlive a restart.
+    pub signing_key: Option<[u8; 32]>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -77,7 +79,12 @@ impl SimServer {
             port: config.port,
             source,
         })?;
-        let state = Arc::new(SimState::new(directory, config.faults, format!("http://{addr}")));
+        let state = Arc::new(SimState::new(
+            directory,
+            config.faults,
+            format!("http://{addr}"),
+            config.signing_key,
+        ));
         let (tx, rx) = tokio::sync::oneshot::channel();
         let task = tokio::spawn(server::serve(listener, state.clone(), rx));
         Ok(SimServer {

@@ -79,6 +79,7 @@ fn main() -> ExitCode {
             port: args.port,
             seed: args.seed,
             faults,
+            signing_key: None,
         })
         .await
         {

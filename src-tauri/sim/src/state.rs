@@ -20,14 +20,6 @@ pub struct AuthCode {
     pub used: bool,
 }
 
-pub struct RefreshToken {
-    pub client_id: String,
-    pub user_id: String,
-    pub scopes: Vec<String>,
-    pub expires: Instant,
-    pub revoked: bool,
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeviceStatus {
     Pending,
@@ -77,7 +69,8 @@ pub struct Inner {
     pub dir: Directory,
     pub faults: Faults,
     pub codes: HashMap<String, AuthCode>,
-    pub refresh: HashMap<String, RefreshToken>,
+    /// Refresh tokens of a user issued before this time (ms) are revoked.
+    pub revoked_before: HashMap<String, i64>,
     pub devices: HashMap<String, DeviceCode>,
     pub outbox: Vec<OutboxMail>,
     pub stats: Stats,
@@ -86,7 +79,8 @@ pub struct Inner {
 
 pub struct SimState {
     inner: Mutex<Inner>,
-    /// Signs tokens and skiptokens; new at every start, so tokens never outlive a simulator.
+    /// Signs tokens and skiptokens. Random at every start unless the caller keeps one (the app's
+    /// demo tenant does, so that its sign-ins survive a restart).
     pub key: [u8; 32],
     pub base_url: String,
     seed: Directory,
@@ -94,15 +88,19 @@ pub struct SimState {
 }
 
 impl SimState {
-    pub fn new(dir: Directory, faults: Faults, base_url: String) -> Self {
-        let mut key = [0u8; 32];
-        rand::Rng::fill(&mut rand::rng(), &mut key);
+    /// `key` signs tokens; a new random one when `None`.
+    pub fn new(dir: Directory, faults: Faults, base_url: String, key: Option<[u8; 32]>) -> Self {
+        let key = key.unwrap_or_else(|| {
+            let mut k = [0u8; 32];
+            rand::Rng::fill(&mut rand::rng(), &mut k);
+            k
+        });
         SimState {
             inner: Mutex::new(Inner {
                 dir: dir.clone(),
                 faults: faults.clone(),
                 codes: HashMap::new(),
-                refresh: HashMap::new(),
+                revoked_before: HashMap::new(),
                 devices: HashMap::new(),
                 outbox: Vec::new(),
                 stats: Stats::default(),
@@ -126,7 +124,7 @@ impl SimState {
         g.dir = self.seed.clone();
         g.faults = self.start_faults.clone();
         g.codes.clear();
-        g.refresh.clear();
+        g.revoked_before.clear();
         g.devices.clear();
         g.outbox.clear();
         g.stats = Stats::default();

@@ -56,6 +56,31 @@ pub struct IdClaims {
     pub ver: String,
 }
 
+/// A refresh token's grant. Opaque to clients.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RefreshClaims {
+    /// The user's object id.
+    pub sub: String,
+    /// The client it was issued to.
+    pub cid: String,
+    pub scp: String,
+    /// Issued at, in milliseconds: compared with the user's revocation time.
+    pub iat_ms: i64,
+    pub exp: i64,
+    /// Unique id: two refresh tokens are never equal.
+    pub rti: String,
+}
+
+impl HasExpiry for RefreshClaims {
+    fn exp(&self) -> i64 {
+        self.exp
+    }
+}
+
+pub fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
 pub fn now_s() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
