@@ -2,7 +2,21 @@ use std::process::Command;
 
 /// Every command the UI may call. Tauri allows app commands to every window unless this list
 /// exists; with it, each one needs an `allow-...` entry in a capability.
-const COMMANDS: &[&str] = &["app_info", "get_language", "set_language"];
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "get_language",
+    "set_language",
+    "get_session",
+    "use_demo",
+    "connect_organisation",
+    "reset_connection",
+    "sign_in_browser",
+    "start_device_code",
+    "finish_device_code",
+    "cancel_sign_in",
+    "switch_account",
+    "sign_out",
+];
 
 fn main() {
     let commit = Command::new("git")

@@ -1,4 +1,5 @@
 //! `#[tauri::command]` wrappers: a few lines each, delegating to `b2b_core`.
 
 pub mod app;
+pub mod auth;
 pub mod settings;

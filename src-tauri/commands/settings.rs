@@ -14,5 +14,6 @@ pub fn set_language(
     store: tauri::State<'_, SettingsStore>,
     language: Option<Language>,
 ) -> Result<LanguageView, AppError> {
-    store.set_language(language)
+    store.update(|s| s.ui_language = language)?;
+    Ok(store.language_view())
 }

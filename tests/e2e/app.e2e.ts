@@ -1,7 +1,10 @@
-// The real app, built with the UI embedded, driven through tauri-driver under Xvfb.
+// The real app, built with the UI embedded, driven through tauri-driver under Xvfb, with a real
+// keychain (a throw-away gnome-keyring) and the demo tenant started inside the app. The "system
+// browser" is sim-browser (B2B_BROWSER), which fills in the demo tenant's sign-in page.
 // Every page visited is saved as a screenshot in $B2B_ARTEFACTS (git-ignored).
-import { afterEach, describe, expect, it } from "vitest";
-import { mkdirSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { remote } from "webdriverio";
 import { DRIVER_PORT } from "./driver";
@@ -13,10 +16,8 @@ mkdirSync(artefacts, { recursive: true });
 const pages = ["users", "pending", "bulk", "history", "settings"] as const;
 type Browser = WebdriverIO.Browser;
 
-let session: Browser | undefined;
-
-async function launch(): Promise<Browser> {
-  session = await remote({
+async function launch(ready: "first-run" | "sign-in" | "nav"): Promise<Browser> {
+  const browser = await remote({
     hostname: "127.0.0.1",
     port: DRIVER_PORT,
     logLevel: "warn",
@@ -27,83 +28,162 @@ async function launch(): Promise<Browser> {
       "wdio:enforceWebDriverClassic": true,
     } as WebdriverIO.Capabilities,
   });
-  await session.$('[data-testid="nav"]').waitForDisplayed({ timeout: 20_000 });
-  return session;
+  await browser.$(`[data-testid="${ready}"]`).waitForDisplayed({ timeout: 30_000 });
+  return browser;
 }
 
-async function quit(): Promise<void> {
-  await session?.deleteSession();
-  session = undefined;
+async function shot(browser: Browser, name: string): Promise<void> {
+  await browser.saveScreenshot(join(artefacts, `${name}.png`));
 }
 
-afterEach(quit);
-
-async function visit(browser: Browser, id: (typeof pages)[number], shot: string): Promise<void> {
+async function visit(browser: Browser, id: (typeof pages)[number], name: string): Promise<void> {
   await browser.$(`[data-testid="nav-${id}"]`).click();
   await browser.$(`[data-testid="page-${id}"]`).waitForDisplayed({ timeout: 10_000 });
-  await browser.saveScreenshot(join(artefacts, `${shot}.png`));
+  await shot(browser, name);
 }
 
 async function htmlAttr(browser: Browser, name: "lang" | "dir"): Promise<string> {
   return browser.execute((n) => document.documentElement.getAttribute(n) ?? "", name);
 }
 
+/** Asks the real backend, from the window, for everything it tells the UI about the session. */
+async function ipcAnswers(browser: Browser): Promise<string[]> {
+  return browser.executeAsync((done: (r: string[]) => void) => {
+    const internals = (window as unknown as { __TAURI_INTERNALS__: { invoke: (c: string) => Promise<unknown> } })
+      .__TAURI_INTERNALS__;
+    Promise.all(["get_session", "get_language", "app_info"].map((c) => internals.invoke(c))).then(
+      (all) => done(all.map((a) => JSON.stringify(a))),
+      (e: unknown) => done([`error: ${String(e)}`]),
+    );
+  });
+}
+
+function keychainEntries(): string {
+  try {
+    return execFileSync("secret-tool", ["search", "--all", "service", "com.b2bconvert.app"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  } catch (e) {
+    // secret-tool exits 1 when nothing matches.
+    return (e as { stdout?: string }).stdout ?? "";
+  }
+}
+
+const dataDir = join(process.env.XDG_DATA_HOME ?? "", "com.b2bconvert.app");
+const settingsFile = join(dataDir, "settings.json");
+/** Tauri's app log dir on Linux: the local data dir (XDG data home here) + identifier + logs. */
+const appLog = join(dataDir, "logs", "b2b-convert.log");
+/** Every token the demo tenant issues is a JWT: "eyJ" is the start of any of them. */
+const TOKEN = /eyJ[A-Za-z0-9_-]{10,}/;
+
 describe("B2B Convert window", () => {
-  it("shows every page and the real app_info on Settings > About", async () => {
-    const browser = await launch();
-    expect(await browser.getTitle()).toBe("B2B Convert");
-    expect(await htmlAttr(browser, "lang")).toBe("en");
-    for (const [i, id] of pages.entries()) await visit(browser, id, `0${i + 1}-${id}-en`);
-    const version = browser.$('[data-testid="about-version"]');
-    await version.waitForDisplayed({ timeout: 10_000 });
-    expect(await version.getText()).toBe("B2B Convert 0.1.0");
-    expect(await browser.$('[data-testid="about-build"]').getText()).toMatch(/^debug build, commit \S+, x86_64-unknown-linux-gnu$/);
-    expect(await browser.$('[data-testid="about-os"]').getText()).toMatch(/\(x86_64\)$/);
+  it("first run: the demo tenant, sign-in in the browser, every page, the real app_info", async () => {
+    const browser = await launch("first-run");
+    try {
+      expect(await browser.getTitle()).toBe("B2B Convert");
+      expect(await htmlAttr(browser, "lang")).toBe("en");
+      await shot(browser, "00-first-run");
+      await browser.$('[data-testid="use-demo"]').click();
+      await browser.$('[data-testid="sign-in"]').waitForDisplayed({ timeout: 10_000 });
+      await shot(browser, "01-sign-in");
+      await browser.$('[data-testid="sign-in-browser"]').click();
+      await browser.$('[data-testid="capabilities"]').waitForDisplayed({ timeout: 30_000 });
+      expect(await browser.$('[data-testid="account-menu"]').getAttribute("aria-label")).toBe("Account: Ada Admin");
+      expect(await browser.$('[data-testid="capabilities"]').getText()).toContain("You can convert users");
+      for (const [i, id] of pages.entries()) await visit(browser, id, `0${i + 2}-${id}-en`);
+      const version = browser.$('[data-testid="about-version"]');
+      await version.waitForDisplayed({ timeout: 10_000 });
+      expect(await version.getText()).toBe("B2B Convert 0.1.0");
+      expect(await browser.$('[data-testid="about-build"]').getText()).toMatch(
+        /^debug build, commit \S+, x86_64-unknown-linux-gnu$/,
+      );
+      const answers = await ipcAnswers(browser);
+      expect(answers.some((a) => a.includes("admin@contoso.com"))).toBe(true);
+      expect(answers.filter((a) => TOKEN.test(a))).toEqual([]);
+      expect(keychainEntries()).toContain("account.");
+    } finally {
+      await browser.deleteSession();
+    }
   });
 
-  it("switches to Hebrew, mirrors the frame, and remembers the choice after a restart", async () => {
-    let browser = await launch();
-    await visit(browser, "settings", "10-settings-before-hebrew");
-    await browser.$('[data-testid="language-select"]').selectByAttribute("value", "he");
-    await browser.waitUntil(async () => (await htmlAttr(browser, "dir")) === "rtl", { timeout: 10_000 });
-    expect(await htmlAttr(browser, "lang")).toBe("he");
-    expect(await browser.$("h1").getText()).toBe("הגדרות");
-    const nav = await browser.$('[data-testid="nav"]').getLocation();
-    const main = await browser.$("main").getLocation();
-    expect(nav.x).toBeGreaterThan(main.x);
-    await browser.saveScreenshot(join(artefacts, "11-settings-he.png"));
+  it("restarts still signed in, switches to Hebrew, mirrors, and remembers it", async () => {
+    let browser = await launch("nav");
+    try {
+      await browser.$('[data-testid="capabilities"]').waitForDisplayed({ timeout: 30_000 });
+      await visit(browser, "settings", "10-settings-after-restart");
+      await browser.$('[data-testid="language-select"]').selectByAttribute("value", "he");
+      await browser.waitUntil(async () => (await htmlAttr(browser, "dir")) === "rtl", { timeout: 10_000 });
+      expect(await htmlAttr(browser, "lang")).toBe("he");
+      expect(await browser.$("h1").getText()).toBe("הגדרות");
+      const nav = await browser.$('[data-testid="nav"]').getLocation();
+      const main = await browser.$("main").getLocation();
+      expect(nav.x).toBeGreaterThan(main.x);
+      await shot(browser, "11-settings-he");
+    } finally {
+      await browser.deleteSession();
+    }
+    browser = await launch("nav");
+    try {
+      expect(await htmlAttr(browser, "lang")).toBe("he");
+      expect(await htmlAttr(browser, "dir")).toBe("rtl");
+      await visit(browser, "users", "12-users-he-after-restart");
+      // Back to the OS language, so that the next test starts in English.
+      await visit(browser, "settings", "13-settings-he");
+      await browser.$('[data-testid="language-select"]').selectByAttribute("value", "system");
+      await browser.waitUntil(async () => (await htmlAttr(browser, "dir")) === "ltr", { timeout: 10_000 });
+    } finally {
+      await browser.deleteSession();
+    }
+  });
 
-    await quit();
-    browser = await launch();
-    expect(await htmlAttr(browser, "lang")).toBe("he");
-    expect(await htmlAttr(browser, "dir")).toBe("rtl");
-    await visit(browser, "users", "12-users-he-after-restart");
-
-    // Back to the OS language, so that the next run starts in English.
-    await visit(browser, "settings", "13-settings-he-after-restart");
-    await browser.$('[data-testid="language-select"]').selectByAttribute("value", "system");
-    await browser.waitUntil(async () => (await htmlAttr(browser, "dir")) === "ltr", { timeout: 10_000 });
+  it("signs out and leaves nothing in the keychain, and no token anywhere on disk or in the logs", async () => {
+    const browser = await launch("nav");
+    try {
+      await browser.$('[data-testid="account-menu"]').click();
+      await browser.$('[data-testid="sign-out"]').waitForDisplayed({ timeout: 10_000 });
+      await shot(browser, "20-account-menu");
+      await browser.$('[data-testid="sign-out"]').click();
+      await browser.$('[data-testid="sign-in"]').waitForDisplayed({ timeout: 10_000 });
+      await shot(browser, "21-signed-out");
+    } finally {
+      await browser.deleteSession();
+    }
+    expect(keychainEntries()).toBe("");
+    expect(existsSync(settingsFile)).toBe(true);
+    const settings = readFileSync(settingsFile, "utf8");
+    expect(settings).toMatch(/"mode":\s*"demo"/);
+    expect(TOKEN.test(settings)).toBe(false);
+    const log = readFileSync(appLog, "utf8");
+    expect(log).toContain("demo tenant listening on");
+    expect(TOKEN.test(log)).toBe(false);
+    expect(log).not.toMatch(/code_verifier|refresh_token=/);
   });
 
   it("enforces the CSP and the command allow-list", async () => {
-    const browser = await launch();
-    // connect-src allows Tauri IPC only: even a loopback server is out of reach.
-    const fetched = await browser.executeAsync((port: number, done: (r: string) => void) => {
-      fetch(`http://127.0.0.1:${port}/status`).then(
-        () => done("reached"),
-        (e: unknown) => done(`blocked: ${String(e)}`),
-      );
-    }, DRIVER_PORT);
-    expect(fetched).toMatch(/^blocked/);
-    // The store plugin is driven from Rust; the window has no permission for it.
-    const denied = await browser.executeAsync((done: (r: string) => void) => {
-      const internals = (window as unknown as { __TAURI_INTERNALS__: { invoke: (c: string, a: object) => Promise<unknown> } })
-        .__TAURI_INTERNALS__;
-      internals.invoke("plugin:store|load", { path: "settings.json" }).then(
-        () => done("allowed"),
-        (e: unknown) => done(`denied: ${String(e)}`),
-      );
-    });
-    expect(denied).toMatch(/^denied: .*not allowed/);
+    const browser = await launch("sign-in");
+    try {
+      // connect-src allows Tauri IPC only: even a loopback server is out of reach.
+      const fetched = await browser.executeAsync((port: number, done: (r: string) => void) => {
+        fetch(`http://127.0.0.1:${port}/status`).then(
+          () => done("reached"),
+          (e: unknown) => done(`blocked: ${String(e)}`),
+        );
+      }, DRIVER_PORT);
+      expect(fetched).toMatch(/^blocked/);
+      // The store plugin is driven from Rust; the window has no permission for it.
+      const denied = await browser.executeAsync((done: (r: string) => void) => {
+        const internals = (
+          window as unknown as { __TAURI_INTERNALS__: { invoke: (c: string, a: object) => Promise<unknown> } }
+        ).__TAURI_INTERNALS__;
+        internals.invoke("plugin:store|load", { path: "settings.json" }).then(
+          () => done("allowed"),
+          (e: unknown) => done(`denied: ${String(e)}`),
+        );
+      });
+      expect(denied).toMatch(/^denied: .*not allowed/);
+    } finally {
+      await browser.deleteSession();
+    }
   });
 });

@@ -1,6 +1,11 @@
 // Vitest global setup: starts tauri-driver (which starts WebKitWebDriver) and waits for both.
 import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, mkdirSync } from "node:fs";
 import { connect } from "node:net";
+import { join } from "node:path";
+
+/** Everything tauri-driver, WebKitWebDriver and the app print: checked for secrets by the tests. */
+export const LOG_PATH = join(process.env.B2B_ARTEFACTS ?? join(process.cwd(), "artefacts"), "app.log");
 
 // `cargo xtask test` passes free ports, so that a stray driver never breaks a run.
 export const DRIVER_PORT = Number(process.env.B2B_DRIVER_PORT ?? 4444);
@@ -32,9 +37,13 @@ export async function setup(): Promise<void> {
     throw new Error("B2B_APP_BINARY is not set: run the end-to-end tests through `cargo xtask test`");
   }
   if (await portOpen(DRIVER_PORT)) throw new Error(`port ${DRIVER_PORT} is taken: is another tauri-driver running?`);
+  mkdirSync(join(LOG_PATH, ".."), { recursive: true });
+  const log = createWriteStream(LOG_PATH);
   driver = spawn("tauri-driver", ["--port", String(DRIVER_PORT), "--native-port", String(NATIVE_PORT)], {
-    stdio: ["ignore", "inherit", "inherit"],
+    stdio: ["ignore", "pipe", "pipe"],
   });
+  driver.stdout?.pipe(log);
+  driver.stderr?.pipe(log);
   driver.on("error", (e) => console.error(`tauri-driver could not start: ${e.message}`));
   // tauri-driver accepts before WebKitWebDriver listens: wait for both.
   await waitForPort(DRIVER_PORT, 15_000);

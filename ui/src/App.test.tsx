@@ -46,3 +46,50 @@ describe("App", () => {
     expect(document.documentElement.lang).toBe("fr");
   });
 });
+
+describe("sign-in", () => {
+  it("first run: the demo, then sign in with the browser, then the frame with capabilities", async () => {
+    const calls = fakeBackend({ os: "en", start: "firstRun" });
+    render(<App />);
+    fireEvent.click(await screen.findByTestId("use-demo"));
+    expect(await screen.findByText("Sign in to the demo tenant")).toBeTruthy();
+    expect(screen.getByText(/Password: demo/)).toBeTruthy();
+    fireEvent.click(screen.getByTestId("sign-in-browser"));
+    expect(await screen.findByTestId("capabilities")).toBeTruthy();
+    expect(screen.getByText(/You can convert users and reset redemption status/)).toBeTruthy();
+    expect(screen.getByTestId("account-menu").textContent).toContain("Ada Admin");
+    expect(calls.map((c) => c.cmd)).toEqual(expect.arrayContaining(["use_demo", "sign_in_browser"]));
+  });
+
+  it("device code: shows the code and the page", async () => {
+    fakeBackend({ os: "sv", start: "signIn" });
+    render(<App />);
+    fireEvent.click(await screen.findByTestId("sign-in-code"));
+    expect((await screen.findByTestId("user-code")).textContent).toBe("ABCD2345E");
+    expect(screen.getByText("http://127.0.0.1:1/devicelogin")).toBeTruthy();
+    expect(screen.getByText("Kopiera koden")).toBeTruthy();
+    fireEvent.click(screen.getByTestId("cancel-sign-in"));
+    expect(await screen.findByText(/Inloggningen avbröts eller nekades/)).toBeTruthy();
+    expect(screen.getByTestId("sign-in-browser")).toBeTruthy();
+  });
+
+  it("an organisation needs a GUID client ID; the error is translated", async () => {
+    fakeBackend({ os: "en", start: "firstRun" });
+    render(<App />);
+    const input = (await screen.findByTestId("client-id")).querySelector("input") ?? screen.getByTestId("client-id");
+    expect((input as HTMLInputElement).value).toBe("14d82eec-204b-4c2f-b7e8-296a70dab67e");
+  });
+
+  it("switches account and signs out from the header menu", async () => {
+    const calls = fakeBackend({ os: "en" });
+    render(<App />);
+    fireEvent.click(await screen.findByTestId("account-menu"));
+    fireEvent.click(await screen.findByLabelText("Switch to Hal Helpdesk"));
+    await waitFor(() => expect(screen.getByTestId("account-menu").textContent).toContain("Hal Helpdesk"));
+    expect(await screen.findByText(/need the User Administrator or Helpdesk Administrator role/)).toBeTruthy();
+    fireEvent.click(screen.getByTestId("account-menu"));
+    fireEvent.click(await screen.findByTestId("sign-out"));
+    await waitFor(() => expect(screen.getByTestId("account-menu").textContent).toContain("Ada Admin"));
+    expect(calls).toContainEqual({ cmd: "sign_out", args: { id: "h1.t1" } });
+  });
+});

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from "react";
 import {
-  Avatar,
+  Button,
   FluentProvider,
   makeStaticStyles,
   makeStyles,
@@ -8,9 +8,12 @@ import {
   NavDrawerBody,
   NavItem,
   Spinner,
+  MessageBar,
+  MessageBarActions,
+  MessageBarBody,
+  MessageBarTitle,
   Text,
   tokens,
-  Tooltip,
 } from "@fluentui/react-components";
 import {
   bundleIcon,
@@ -28,7 +31,12 @@ import {
 import { FormattedMessage, IntlProvider, useIntl } from "react-intl";
 import type { AppInfo } from "./bindings/AppInfo";
 import type { LanguageView } from "./bindings/LanguageView";
+import type { SessionView } from "./bindings/SessionView";
+import { AccountMenu } from "./components/AccountMenu";
+import { CapabilitiesCard } from "./components/CapabilitiesCard";
 import { ErrorBar } from "./components/ErrorBar";
+import { FirstRun } from "./components/FirstRun";
+import { SignIn } from "./components/SignIn";
 import { applyDocumentLanguage, catalogs, directionOf, type MessageId } from "./i18n";
 import { api, errorCodeOf, type UiErrorCode } from "./ipc";
 import { PlaceholderPage } from "./pages/PlaceholderPage";
@@ -88,44 +96,77 @@ export function App() {
   const theme = useOsTheme();
   const styles = useStyles();
   const [language, setLanguage] = useState<LanguageView | null>(null);
+  const [session, setSession] = useState<SessionView | null>(null);
   const [startError, setStartError] = useState<UiErrorCode | null>(null);
+  const [adding, setAdding] = useState(false);
 
   useEffect(() => {
     api.getLanguage().then(setLanguage, (e: unknown) => setStartError(errorCodeOf(e)));
+    api.getSession().then(setSession, (e: unknown) => setStartError(errorCodeOf(e)));
   }, []);
 
   const effective = language?.effective ?? "en";
   useEffect(() => applyDocumentLanguage(effective), [effective]);
+
+  const onSession = useCallback((s: SessionView) => {
+    setSession(s);
+    setAdding(false);
+  }, []);
+
+  let content;
+  if (startError) {
+    content = (
+      <main className={styles.main}>
+        <ErrorBar code={startError} />
+      </main>
+    );
+  } else if (!language || !session) {
+    content = (
+      <main className={styles.center}>
+        <Spinner label={catalogs.en["app.loading"]} />
+      </main>
+    );
+  } else if (!session.connection) {
+    content = <FirstRun onSession={onSession} />;
+  } else if (!session.current || adding) {
+    content = <SignIn session={session} onSession={onSession} onBack={adding ? () => setAdding(false) : undefined} />;
+  } else {
+    content = (
+      <Frame
+        language={language}
+        onLanguageChange={setLanguage}
+        session={session}
+        onSession={onSession}
+        onAddAccount={() => setAdding(true)}
+      />
+    );
+  }
 
   const dir = directionOf(effective);
   return (
     // Layout classes go on an inner element: Fluent copies the provider's classes onto portals.
     <FluentProvider theme={theme} dir={dir} lang={effective}>
       <IntlProvider locale={effective} messages={catalogs[effective]} defaultLocale="en">
-        <div className={styles.root}>
-        {language ? (
-          <Frame language={language} onLanguageChange={setLanguage} />
-        ) : startError ? (
-          <main className={styles.main}>
-            <ErrorBar code={startError} />
-          </main>
-        ) : (
-          <main className={styles.center}>
-            <Spinner label={catalogs.en["app.loading"]} />
-          </main>
-        )}
-        </div>
+        <div className={styles.root}>{content}</div>
       </IntlProvider>
     </FluentProvider>
   );
 }
 
-function Frame(props: { language: LanguageView; onLanguageChange: (view: LanguageView) => void }) {
+function Frame(props: {
+  language: LanguageView;
+  onLanguageChange: (view: LanguageView) => void;
+  session: SessionView;
+  onSession: (s: SessionView) => void;
+  onAddAccount: () => void;
+}) {
   const styles = useStyles();
   const intl = useIntl();
   const [page, setPage] = useState<PageId>("users");
   const [appInfo, setAppInfo] = useState<AppInfo | null>(null);
   const [appInfoError, setAppInfoError] = useState<UiErrorCode | null>(null);
+  const [accountError, setAccountError] = useState<UiErrorCode | null>(null);
+  const problem = props.session.problem;
 
   useEffect(() => {
     api.appInfo().then(setAppInfo, (e: unknown) => setAppInfoError(errorCodeOf(e)));
@@ -148,12 +189,12 @@ function Frame(props: { language: LanguageView; onLanguageChange: (view: Languag
           <FormattedMessage id="app.name" />
         </Text>
         <div className={styles.account} data-testid="account-area">
-          <Tooltip content={intl.formatMessage({ id: "header.account.signedOutHint" })} relationship="description">
-            <Avatar aria-hidden name="" size={28} color="neutral" />
-          </Tooltip>
-          <Text>
-            <FormattedMessage id="header.account.signedOut" />
-          </Text>
+          <AccountMenu
+            session={props.session}
+            onSession={props.onSession}
+            onAddAccount={props.onAddAccount}
+            onError={setAccountError}
+          />
         </div>
       </header>
       <div className={styles.body}>
@@ -175,12 +216,33 @@ function Frame(props: { language: LanguageView; onLanguageChange: (view: Languag
           </NavDrawer>
         </nav>
         <main id="main" tabIndex={-1} className={styles.main} data-testid={`page-${page}`}>
+          {accountError && <ErrorBar code={accountError} />}
+          {problem && (
+            <MessageBar intent="error" layout="multiline" data-testid="session-problem">
+              <MessageBarBody>
+                <MessageBarTitle>
+                  <FormattedMessage id="session.problemTitle" />
+                </MessageBarTitle>{" "}
+                <FormattedMessage id={`error.${problem.code}`} />
+              </MessageBarBody>
+              <MessageBarActions>
+                <Button onClick={props.onAddAccount}>
+                  <FormattedMessage id="session.signInAgain" />
+                </Button>
+              </MessageBarActions>
+            </MessageBar>
+          )}
+          {page === "users" && props.session.capabilities && (
+            <CapabilitiesCard capabilities={props.session.capabilities} />
+          )}
           {page === "settings" ? (
             <SettingsPage
               language={props.language}
               onLanguageChange={props.onLanguageChange}
               appInfo={appInfo}
               appInfoError={appInfoError}
+              session={props.session}
+              onSession={props.onSession}
             />
           ) : (
             <PlaceholderPage title={`page.${page}.title`} intro={`page.${page}.intro`} version={version} />

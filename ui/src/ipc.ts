@@ -5,6 +5,8 @@ import type { AppInfo } from "./bindings/AppInfo";
 import type { ErrorCode } from "./bindings/ErrorCode";
 import type { Language } from "./bindings/Language";
 import type { LanguageView } from "./bindings/LanguageView";
+import type { DeviceCodeView } from "./bindings/DeviceCodeView";
+import type { SessionView } from "./bindings/SessionView";
 
 /** Codes from Rust, plus the one the UI raises itself when there is no Rust side to talk to. */
 export type UiErrorCode = ErrorCode | "ipc_unavailable";
@@ -16,6 +18,7 @@ export const uiErrorCodes: Record<UiErrorCode, true> = {
   keychain_rejected: true,
   settings_io: true,
   invalid_input: true,
+  invalid_client_id: true,
   internal: true,
   sign_in_timed_out: true,
   sign_in_cancelled: true,
@@ -67,6 +70,17 @@ export const api = {
   getLanguage: () => call<LanguageView>("get_language"),
   /** `null` follows the OS again. */
   setLanguage: (language: Language | null) => call<LanguageView>("set_language", { language }),
+  getSession: () => call<SessionView>("get_session"),
+  useDemo: () => call<SessionView>("use_demo"),
+  connectOrganisation: (clientId: string, tenant: string) =>
+    call<SessionView>("connect_organisation", { clientId, tenant }),
+  resetConnection: () => call<SessionView>("reset_connection"),
+  signInBrowser: () => call<SessionView>("sign_in_browser"),
+  startDeviceCode: () => call<DeviceCodeView>("start_device_code"),
+  finishDeviceCode: () => call<SessionView>("finish_device_code"),
+  cancelSignIn: () => call<null>("cancel_sign_in"),
+  switchAccount: (id: string) => call<SessionView>("switch_account", { id }),
+  signOut: (id: string) => call<SessionView>("sign_out", { id }),
 };
 
 export function errorCodeOf(e: unknown): UiErrorCode {

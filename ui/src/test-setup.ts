@@ -12,3 +12,13 @@ if (!window.matchMedia) {
       dispatchEvent: () => false,
     }) as MediaQueryList;
 }
+
+// jsdom has no ResizeObserver; Fluent's MessageBar and menus observe their size.
+if (!("ResizeObserver" in window)) {
+  class NoResize {
+    observe() {}
+    unobserve() {}
+    disconnect() {}
+  }
+  (window as unknown as { ResizeObserver: typeof NoResize }).ResizeObserver = NoResize;
+}

@@ -19,6 +19,8 @@ pub enum ErrorCode {
     SettingsIo,
     /// The request from the UI was malformed.
     InvalidInput,
+    /// The client ID entered is not a GUID.
+    InvalidClientId,
     /// Sign-in: no answer from the browser in time.
     SignInTimedOut,
     /// Sign-in: the user closed or cancelled it.

@@ -6,5 +6,6 @@ pub mod auth;
 pub mod error;
 pub mod keychain;
 pub mod settings;
+pub mod settings_file;
 
 pub use error::{AppError, ErrorCode};

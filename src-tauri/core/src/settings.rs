@@ -51,7 +51,31 @@ impl Language {
     }
 }
 
-/// What is stored. Versioned so that later releases can migrate it.
+/// Which tenant the app works with. `None` in `Settings` means first run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "mode", rename_all = "camelCase")]
+#[ts(export)]
+pub enum Connection {
+    /// The simulated tenant, started inside the app on loopback.
+    Demo,
+    /// A real Microsoft Entra tenant.
+    #[serde(rename_all = "camelCase")]
+    Organisation {
+        client_id: String,
+        /// Tenant id, domain, or `organizations`.
+        tenant: String,
+        authority_url: String,
+        graph_url: String,
+    },
+}
+
+pub const MICROSOFT_AUTHORITY: &str = "https://login.microsoftonline.com";
+pub const MICROSOFT_GRAPH: &str = "https://graph.microsoft.com";
+/// Microsoft Graph Command Line Tools (CONTRACT.md section 6): the quick alternative to an own
+/// registration; some tenants block or restrict it.
+pub const GRAPH_CLI_CLIENT_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
+
+/// What is stored. Versioned so that later releases can migrate it; never holds a secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Settings {
@@ -59,10 +83,16 @@ pub struct Settings {
     /// `None` follows the OS.
     #[serde(default)]
     pub ui_language: Option<Language>,
+    #[serde(default)]
+    pub connection: Option<Connection>,
+    /// The account the app works as (an `Account::id`).
+    #[serde(default)]
+    pub current_account: Option<String>,
 }
 
 impl Settings {
-    pub const CURRENT_VERSION: u32 = 1;
+    /// 2 added the connection and the current account; version 1 files read as they are.
+    pub const CURRENT_VERSION: u32 = 2;
 }
 
 impl Default for Settings {
@@ -70,8 +100,20 @@ impl Default for Settings {
         Self {
             version: Self::CURRENT_VERSION,
             ui_language: None,
+            connection: None,
+            current_account: None,
         }
     }
+}
+
+/// A client id must be a GUID (an app registration's Application (client) ID).
+pub fn valid_client_id(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 5
+        && [8, 4, 4, 4, 12]
+            .iter()
+            .zip(&parts)
+            .all(|(n, p)| p.len() == *n && p.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 /// What the UI needs to know about its language.
@@ -128,13 +170,32 @@ mod tests {
 
     #[test]
     fn settings_round_trip_and_tolerate_missing_fields() {
-        let s: Settings = serde_json::from_str(r#"{"version":1}"#).expect("parse");
-        assert_eq!(s, Settings::default());
+        let s: Settings = serde_json::from_str(r#"{"version":1,"uiLanguage":"sv"}"#).expect("parse v1");
+        assert_eq!((s.ui_language, s.connection), (Some(Language::Sv), None));
         let s = Settings {
             ui_language: Some(Language::Fr),
+            connection: Some(Connection::Organisation {
+                client_id: GRAPH_CLI_CLIENT_ID.into(),
+                tenant: "contoso.com".into(),
+                authority_url: MICROSOFT_AUTHORITY.into(),
+                graph_url: MICROSOFT_GRAPH.into(),
+            }),
             ..Settings::default()
         };
-        let json = serde_json::to_string(&s).expect("serialise");
-        assert_eq!(json, r#"{"version":1,"uiLanguage":"fr"}"#);
+        let json = serde_json::to_value(&s).expect("serialise");
+        assert_eq!(json["connection"]["mode"], "organisation");
+        assert_eq!(json["connection"]["clientId"], GRAPH_CLI_CLIENT_ID);
+        let back: Settings = serde_json::from_value(json).expect("parse");
+        assert_eq!(back, s);
+        let demo = serde_json::to_string(&Connection::Demo).expect("serialise");
+        assert_eq!(demo, r#"{"mode":"demo"}"#);
+    }
+
+    #[test]
+    fn client_ids_are_guids() {
+        assert!(valid_client_id(GRAPH_CLI_CLIENT_ID));
+        assert!(!valid_client_id("14d82eec-204b-4c2f-b7e8-296a70dab67"));
+        assert!(!valid_client_id("not-a-guid"));
+        assert!(!valid_client_id(""));
     }
 }

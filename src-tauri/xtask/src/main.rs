@@ -375,10 +375,20 @@ fn cargo_test_with_keychain() -> Result {
     run(&mut cmd)
 }
 
+/// A port that was free a moment ago on 127.0.0.1.
+fn free_port() -> Result<u16> {
+    std::net::TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| format!("no free port on 127.0.0.1: {e}"))
+}
+
 fn playwright() -> Result {
+    // A free port, so that a stray server never breaks a run.
     let mut cmd = Command::new(npm());
     cmd.args(["run", "--silent", "test:browser"])
-        .current_dir(root().join("ui"));
+        .current_dir(root().join("ui"))
+        .env("B2B_UI_PORT", free_port()?.to_string());
     run(&mut cmd)
 }
 
@@ -394,20 +404,27 @@ fn e2e() -> Result {
     let binary = root().join("target/debug/b2b-convert");
     let artefacts = root().join("artefacts/e2e");
     fs::create_dir_all(&artefacts).map_err(|e| format!("{}: {e}", artefacts.display()))?;
-    let mut cmd = Command::new("xvfb-run");
+    let (driver_port, native_port) = (free_port()?, free_port()?);
+    if driver_port == native_port {
+        return Err("could not find two free ports on 127.0.0.1".into());
+    }
+    // A private D-Bus session with a fresh unlocked keyring, as for the Rust tests, and a display.
+    let mut cmd = Command::new("dbus-run-session");
     cmd.args([
-        "-a",
-        "-s",
-        "-screen 0 1440x900x24",
-        npm(),
-        "run",
-        "--silent",
-        "test",
+        "--",
+        "sh",
+        "-c",
+        "printf '\\n' | gnome-keyring-daemon --unlock --components=secrets >/dev/null && \
+         exec xvfb-run -a -s '-screen 0 1440x900x24' \"$0\" run --silent test",
     ])
+    .arg(npm())
     .current_dir(root().join("tests/e2e"))
     .env("B2B_APP_BINARY", &binary)
+    .env("B2B_BROWSER", root().join("target/debug/sim-browser"))
     .env("B2B_ARTEFACTS", &artefacts)
-    .env("B2B_SANDBOX", root().join("target/sandbox"))
+    .env("B2B_LOG", "debug")
+    .env("B2B_DRIVER_PORT", driver_port.to_string())
+    .env("B2B_NATIVE_PORT", native_port.to_string())
     .env("LANG", "en_US.UTF-8")
     .env("LC_ALL", "en_US.UTF-8");
     for (var, dir) in sandbox_dirs("e2e")? {

@@ -22,7 +22,7 @@ export function PlaceholderPage({ title, intro, version }: { title: MessageId; i
           <MessageBarTitle>
             <FormattedMessage id="page.notYet.title" />
           </MessageBarTitle>{" "}
-          <FormattedMessage id="page.notYet.body" values={{ version }} />
+          <FormattedMessage id="page.notYet.body" values={{ version: <bdi dir="ltr">{version}</bdi> }} />
         </MessageBarBody>
       </MessageBar>
     </>

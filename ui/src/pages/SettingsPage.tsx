@@ -1,9 +1,10 @@
 import { useState } from "react";
-import { Field, makeStyles, Select, Skeleton, SkeletonItem, Text, tokens } from "@fluentui/react-components";
+import { Button, Field, makeStyles, Select, Skeleton, SkeletonItem, Text, tokens } from "@fluentui/react-components";
 import { FormattedMessage, useIntl } from "react-intl";
 import type { AppInfo } from "../bindings/AppInfo";
 import type { Language } from "../bindings/Language";
 import type { LanguageView } from "../bindings/LanguageView";
+import type { SessionView } from "../bindings/SessionView";
 import { ErrorBar } from "../components/ErrorBar";
 import { languageNames, languages } from "../i18n";
 import { api, errorCodeOf, type UiErrorCode } from "../ipc";
@@ -29,6 +30,8 @@ export function SettingsPage(props: {
   onLanguageChange: (view: LanguageView) => void;
   appInfo: AppInfo | null;
   appInfoError: UiErrorCode | null;
+  session: SessionView;
+  onSession: (s: SessionView) => void;
 }) {
   const styles = useStyles();
   const intl = useIntl();
@@ -88,6 +91,29 @@ export function SettingsPage(props: {
           </Select>
         </Field>
         {error && <ErrorBar code={error} />}
+      </section>
+
+      <section className={styles.section} aria-labelledby="settings-connection">
+        <Text as="h2" size={500} weight="semibold" id="settings-connection" block>
+          <FormattedMessage id="settings.connection.title" />
+        </Text>
+        <Text as="p" data-testid="connection">
+          {props.session.connection?.mode === "demo" && <FormattedMessage id="settings.connection.demo" />}
+          {props.session.connection?.mode === "organisation" && (
+            <FormattedMessage
+              id="settings.connection.organisation"
+              values={{ clientId: props.session.connection.clientId, tenant: props.session.connection.tenant }}
+            />
+          )}
+          {!props.session.connection && <FormattedMessage id="settings.connection.none" />}
+        </Text>
+        <Button
+          onClick={() =>
+            void api.resetConnection().then(props.onSession, (e: unknown) => setError(errorCodeOf(e)))
+          }
+        >
+          <FormattedMessage id="settings.connection.change" />
+        </Button>
       </section>
 
       <section className={styles.section} aria-labelledby="settings-theme">

@@ -6,13 +6,19 @@ import { mockBundle } from "./global-setup";
 const languages: Language[] = ["en", "fr", "sv", "he"];
 const pages = ["users", "pending", "bulk", "history", "settings"] as const;
 
-async function open(page: Page, os: Language) {
-  await page.addInitScript((lang) => {
-    (window as Window & { __B2B_FAKE_OS_LANGUAGE__?: string }).__B2B_FAKE_OS_LANGUAGE__ = lang;
-  }, os);
+async function open(page: Page, os: Language, start: "signedIn" | "firstRun" | "signIn" = "signedIn") {
+  await page.addInitScript(
+    ({ lang, begin }) => {
+      const w = window as Window & { __B2B_FAKE_OS_LANGUAGE__?: string; __B2B_FAKE_START__?: string };
+      w.__B2B_FAKE_OS_LANGUAGE__ = lang;
+      w.__B2B_FAKE_START__ = begin;
+    },
+    { lang: os, begin: start },
+  );
   await page.addInitScript({ path: mockBundle });
   await page.goto("/");
-  await expect(page.getByTestId("nav")).toBeVisible();
+  const ready = { signedIn: "nav", firstRun: "first-run", signIn: "sign-in" }[start];
+  await expect(page.getByTestId(ready)).toBeVisible();
 }
 
 async function axe(page: Page) {
@@ -44,6 +50,25 @@ for (const lang of languages) {
         await axe(page);
       });
     }
+
+    test("first run and sign-in pass axe at WCAG 2.1 AA", async ({ page }) => {
+      await open(page, lang, "firstRun");
+      await expect(page.locator("html")).toHaveAttribute("lang", lang);
+      await axe(page);
+      await page.getByTestId("use-demo").click();
+      await expect(page.getByTestId("sign-in")).toBeVisible();
+      await axe(page);
+      await page.getByTestId("sign-in-code").click();
+      await expect(page.getByTestId("user-code")).toHaveText("ABCD2345E");
+      await axe(page);
+      await page.getByTestId("cancel-sign-in").click();
+      await expect(page.getByTestId("sign-in-browser")).toBeVisible();
+      await page.getByTestId("sign-in-browser").click();
+      await expect(page.getByTestId("capabilities")).toBeVisible();
+      await page.getByTestId("account-menu").click();
+      await expect(page.getByTestId("sign-out")).toBeVisible();
+      await axe(page);
+    });
   });
 }
 

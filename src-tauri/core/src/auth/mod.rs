@@ -7,6 +7,37 @@ pub mod loopback;
 pub mod vault;
 
 pub use accounts::{Account, Accounts, Capabilities};
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::error::AppError;
+use crate::settings::Connection;
+
+/// Everything the UI needs about who is signed in. No secret in here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SessionView {
+    /// `None`: first run, the user has not chosen the demo or an organisation yet.
+    pub connection: Option<Connection>,
+    pub accounts: Vec<Account>,
+    pub current: Option<Account>,
+    /// What the current account can do; `None` when it could not be read (see `problem`).
+    pub capabilities: Option<Capabilities>,
+    /// Why the session is not usable right now (keychain locked, sign-in expired, ...).
+    pub problem: Option<AppError>,
+}
+
+/// A device code sign-in in progress, as the UI shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DeviceCodeView {
+    pub user_code: String,
+    pub verification_uri: String,
+    pub expires_in_s: u32,
+}
 pub use flow::{AuthConfig, DevicePrompt, TokenSet};
 
 /// A secret string (token, code): `Debug` and `Display` never show it, and it cannot be
