@@ -264,12 +264,8 @@ impl AuthState {
 /// The system browser through tauri-plugin-opener's Rust API (the webview has no opener
 /// permission), or the program named by B2B_BROWSER (used by the end-to-end tests).
 fn open_browser(app: &AppHandle, url: &str) -> Result<(), AppError> {
-    if let Ok(program) = std::env::var("B2B_BROWSER") {
-        return std::process::Command::new(program)
-            .arg(url)
-            .spawn()
-            .map(|_| ())
-            .map_err(|e| AppError::new(ErrorCode::Internal, format!("B2B_BROWSER could not start: {e}")));
+    if let Some(r) = flow::browser_override(url) {
+        return r;
     }
     app.opener()
         .open_url(url, None::<&str>)

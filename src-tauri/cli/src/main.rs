@@ -292,12 +292,8 @@ fn open_browser(url: &str, out: &Out) -> Result<(), AppError> {
         json!({ "event": "browser", "message": "Opening your browser to sign in." }),
         "Opening your browser to sign in…",
     );
-    if let Ok(program) = std::env::var("B2B_BROWSER") {
-        return std::process::Command::new(program)
-            .arg(url)
-            .spawn()
-            .map(|_| ())
-            .map_err(|e| AppError::new(ErrorCode::Internal, format!("B2B_BROWSER could not start: {e}")));
+    if let Some(r) = flow::browser_override(url) {
+        return r;
     }
     open::that_detached(url)
         .map_err(|e| AppError::new(ErrorCode::Internal, format!("could not open a browser: {e}")))

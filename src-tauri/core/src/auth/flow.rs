@@ -125,6 +125,19 @@ fn client(cfg: &AuthConfig) -> Result<Client, AppError> {
         .set_device_authorization_url(DeviceAuthorizationUrl::new(cfg.endpoint("devicecode")).map_err(bad)?))
 }
 
+/// When `B2B_BROWSER` names a program, hands it the sign-in URL instead of the system browser
+/// (the tests use tenant-sim's `sim-browser`; kiosks may use their own). `None` when unset.
+pub fn browser_override(url: &str) -> Option<Result<(), AppError>> {
+    let program = std::env::var_os("B2B_BROWSER")?;
+    Some(
+        std::process::Command::new(program)
+            .arg(url)
+            .spawn()
+            .map(|_| ())
+            .map_err(|e| AppError::new(ErrorCode::Internal, format!("B2B_BROWSER could not start: {e}"))),
+    )
+}
+
 /// An HTTP client that never follows redirects (oauth2's advice against SSRF).
 pub fn http_client() -> Result<reqwest::Client, AppError> {
     reqwest::Client::builder()
