@@ -35,6 +35,7 @@ export const uiErrorCodes: Record<UiErrorCode, true> = {
   not_signed_in: true,
   identity_error: true,
   graph_error: true,
+  outcome_unknown: true,
   network_unreachable: true,
   ipc_unavailable: true,
 };

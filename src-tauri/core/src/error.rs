@@ -49,8 +49,10 @@ pub enum ErrorCode {
     NotSignedIn,
     /// The identity platform said something else; the message has its code.
     IdentityError,
-    /// Microsoft Graph answered with an error; the message has its code.
+    /// Microsoft Graph answered with an error; the message has its code and request-id.
     GraphError,
+    /// A change was sent but no clear answer came back: re-read before trying again.
+    OutcomeUnknown,
     /// The network or the service could not be reached.
     NetworkUnreachable,
     /// Anything not yet classified; the message says more.

@@ -4,6 +4,7 @@
 pub mod app_info;
 pub mod auth;
 pub mod error;
+pub mod graph;
 pub mod keychain;
 pub mod settings;
 pub mod settings_file;

@@ -3,4 +3,4 @@
 /**
  * Stable error codes. Renaming one is a breaking change for the UI's translations.
  */
-export type ErrorCode = "keychain_unavailable" | "keychain_locked" | "keychain_rejected" | "settings_io" | "invalid_input" | "invalid_client_id" | "sign_in_timed_out" | "sign_in_cancelled" | "state_mismatch" | "consent_required" | "mfa_required" | "conditional_access_blocked" | "app_not_found" | "tenant_not_found" | "redirect_uri_mismatch" | "public_client_disabled" | "session_expired" | "device_code_expired" | "not_signed_in" | "identity_error" | "graph_error" | "network_unreachable" | "internal";
+export type ErrorCode = "keychain_unavailable" | "keychain_locked" | "keychain_rejected" | "settings_io" | "invalid_input" | "invalid_client_id" | "sign_in_timed_out" | "sign_in_cancelled" | "state_mismatch" | "consent_required" | "mfa_required" | "conditional_access_blocked" | "app_not_found" | "tenant_not_found" | "redirect_uri_mismatch" | "public_client_disabled" | "session_expired" | "device_code_expired" | "not_signed_in" | "identity_error" | "graph_error" | "outcome_unknown" | "network_unreachable" | "internal";

@@ -1,0 +1,357 @@
+//! A small Microsoft Graph client: bearer tokens from the account, lenient error parsing that keeps
+//! Graph's request-id for support, retries as DESIGN.md describes (Retry-After, decimals included;
+//! otherwise exponential backoff with jitter; bounded), paging that sends ConsistencyLevel again on
+//! every page, `$batch` in chunks of 20, and OData literal escaping.
+//!
+//! A POST whose outcome is unknown (the connection dropped, a timeout, a 5xx) is never repeated:
+//! the caller gets `OutcomeUnknown` and must re-read the state it meant to change.
+
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::auth::Secret;
+use crate::error::{AppError, ErrorCode};
+
+/// How many times a request is sent at most.
+pub const MAX_ATTEMPTS: u32 = 5;
+/// Longest wait between two attempts, whatever Retry-After says.
+pub const MAX_WAIT: Duration = Duration::from_secs(60);
+/// Most pages one listing follows (999 users a page: about a million users).
+pub const MAX_PAGES: usize = 1_000;
+
+/// Graph's error, as parsed from any of its envelope variants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GraphFailure {
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+    pub request_id: Option<String>,
+}
+
+impl GraphFailure {
+    fn into_error(self) -> AppError {
+        let id = self
+            .request_id
+            .as_deref()
+            .map(|r| format!(" (request-id {r})"))
+            .unwrap_or_default();
+        let code = match self.status {
+            401 => ErrorCode::SessionExpired,
+            _ => ErrorCode::GraphError,
+        };
+        AppError::new(
+            code,
+            format!("{} {}: {}{id}", self.status, self.code, self.message),
+        )
+    }
+}
+
+/// Reads `{"error":{"code","message","innerError"|"innererror":{"request-id"}}}` leniently
+/// (CONTRACT.md section 3); branches on `code`, never on `message`.
+pub fn parse_failure(status: u16, header_request_id: Option<&str>, body: &[u8]) -> GraphFailure {
+    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let e = &v["error"];
+    let inner = if e["innerError"].is_object() {
+        &e["innerError"]
+    } else {
+        &e["innererror"]
+    };
+    GraphFailure {
+        status,
+        code: e["code"].as_str().unwrap_or("unknown").to_owned(),
+        message: e["message"].as_str().unwrap_or("").to_owned(),
+        request_id: inner["request-id"]
+            .as_str()
+            .or(header_request_id)
+            .map(str::to_owned),
+    }
+}
+
+/// Retry-After in seconds, decimals allowed ("2.128"); `None` when absent or unreadable.
+pub fn retry_after(value: Option<&str>) -> Option<Duration> {
+    let secs: f64 = value?.trim().parse().ok()?;
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs).min(MAX_WAIT))
+}
+
+/// Exponential backoff with full jitter: attempt 1 waits up to 0.5 s, then 1 s, 2 s, ...
+pub fn backoff(attempt: u32) -> Duration {
+    let cap = Duration::from_millis(500)
+        .saturating_mul(1 << attempt.min(7))
+        .min(MAX_WAIT);
+    let jitter = uuid::Uuid::new_v4().as_u128() % 1000;
+    cap.mul_f64(jitter as f64 / 1000.0)
+}
+
+/// An OData string literal: `O'Brien` becomes `'O''Brien'`.
+pub fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// Whether a request may be sent again after an unclear failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Idempotence {
+    /// GET, and PATCH of absolute values: retried on 429, 503, 504 and network errors.
+    Safe,
+    /// POST /invitations: retried only on 429 (the service refused it unprocessed).
+    Unsafe,
+}
+
+pub struct GraphClient {
+    http: reqwest::Client,
+    base: String,
+    token: Secret,
+}
+
+/// One request of a `$batch`.
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchItem {
+    pub id: String,
+    pub method: String,
+    /// Relative to /v1.0, e.g. `/users/{id}?$select=mail`.
+    pub url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub headers: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+}
+
+/// One answer of a `$batch`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchAnswer {
+    pub id: String,
+    pub status: u16,
+    pub body: Value,
+}
+
+impl GraphClient {
+    pub fn new(base: &str, token: Secret) -> Result<Self, AppError> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+        Ok(GraphClient {
+            http,
+            base: base.trim_end_matches('/').to_owned(),
+            token,
+        })
+    }
+
+    fn url(&self, path: &str) -> String {
+        if path.starts_with("http://") || path.starts_with("https://") {
+            path.to_owned()
+        } else {
+            format!("{}/v1.0{path}", self.base)
+        }
+    }
+
+    /// Sends with retries; `eventual` adds `ConsistencyLevel: eventual`.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        eventual: bool,
+        idempotence: Idempotence,
+    ) -> Result<Value, AppError> {
+        let url = self.url(path);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut req = self
+                .http
+                .request(method.clone(), &url)
+                .bearer_auth(self.token.expose());
+            if eventual {
+                req = req.header("ConsistencyLevel", "eventual");
+            }
+            if let Some(b) = body {
+                req = req.json(b);
+            }
+            let last = attempt >= MAX_ATTEMPTS;
+            let response = match req.send().await {
+                Ok(r) => r,
+                Err(e) => {
+                    if idempotence == Idempotence::Unsafe {
+                        return Err(AppError::new(
+                            ErrorCode::OutcomeUnknown,
+                            format!("{method} {path}: no answer ({e}); re-read before trying again"),
+                        ));
+                    }
+                    if last {
+                        return Err(AppError::new(
+                            ErrorCode::NetworkUnreachable,
+                            format!("{method} {path}: {e}"),
+                        ));
+                    }
+                    tokio::time::sleep(backoff(attempt)).await;
+                    continue;
+                }
+            };
+            let status = response.status();
+            let wait = retry_after(
+                response
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok()),
+            );
+            let request_id = response
+                .headers()
+                .get("request-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            if status.is_success() {
+                let bytes = response
+                    .bytes()
+                    .await
+                    .map_err(|e| AppError::new(ErrorCode::NetworkUnreachable, e.to_string()))?;
+                if bytes.is_empty() {
+                    return Ok(Value::Null);
+                }
+                return serde_json::from_slice(&bytes)
+                    .or_else(|_| Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned())));
+            }
+            let retryable = match (status, idempotence) {
+                (StatusCode::TOO_MANY_REQUESTS, _) => true,
+                (StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT, Idempotence::Safe) => true,
+                _ => false,
+            };
+            if !retryable || last {
+                let bytes = response.bytes().await.unwrap_or_default();
+                let failure = parse_failure(status.as_u16(), request_id.as_deref(), &bytes);
+                if idempotence == Idempotence::Unsafe && status.is_server_error() {
+                    return Err(AppError::new(
+                        ErrorCode::OutcomeUnknown,
+                        format!(
+                            "{method} {path}: {} {}; re-read before trying again",
+                            failure.status, failure.code
+                        ),
+                    ));
+                }
+                return Err(failure.into_error());
+            }
+            tokio::time::sleep(wait.unwrap_or_else(|| backoff(attempt))).await;
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Result<Value, AppError> {
+        self.send(Method::GET, path, None, false, Idempotence::Safe).await
+    }
+
+    /// Every item of a collection, following `@odata.nextLink` whole and sending ConsistencyLevel
+    /// again on every page when `eventual` (it is not carried over).
+    pub async fn get_all(&self, path: &str, eventual: bool) -> Result<Vec<Value>, AppError> {
+        let mut items = Vec::new();
+        let mut next = Some(path.to_owned());
+        let mut pages = 0;
+        while let Some(url) = next.take() {
+            pages += 1;
+            if pages > MAX_PAGES {
+                return Err(AppError::new(
+                    ErrorCode::GraphError,
+                    format!("more than {MAX_PAGES} pages at {path}"),
+                ));
+            }
+            let page = self
+                .send(Method::GET, &url, None, eventual, Idempotence::Safe)
+                .await?;
+            if let Some(v) = page["value"].as_array() {
+                items.extend(v.iter().cloned());
+            }
+            next = page["@odata.nextLink"].as_str().map(str::to_owned);
+        }
+        Ok(items)
+    }
+
+    /// Runs the items in `$batch` requests of at most 20. Items answered 429 are sent again after
+    /// their Retry-After when they are GETs; other items' answers are returned as they are.
+    pub async fn batch(&self, items: &[BatchItem]) -> Result<Vec<BatchAnswer>, AppError> {
+        let mut answers = Vec::with_capacity(items.len());
+        for chunk in items.chunks(20) {
+            let mut pending: Vec<BatchItem> = chunk.to_vec();
+            let mut attempt = 0;
+            while !pending.is_empty() {
+                attempt += 1;
+                let body = json!({ "requests": pending });
+                let v = self
+                    .send(Method::POST, "/$batch", Some(&body), false, Idempotence::Safe)
+                    .await?;
+                let mut again = Vec::new();
+                let mut wait = Duration::ZERO;
+                for r in v["responses"].as_array().into_iter().flatten() {
+                    let id = r["id"].as_str().unwrap_or("").to_owned();
+                    let status = r["status"].as_u64().unwrap_or(0) as u16;
+                    let item = pending.iter().find(|i| i.id == id);
+                    if status == 429 && attempt < MAX_ATTEMPTS && item.is_some_and(|i| i.method == "GET") {
+                        let ra = retry_after(r["headers"]["Retry-After"].as_str())
+                            .unwrap_or_else(|| backoff(attempt));
+                        wait = wait.max(ra);
+                        again.extend(item.cloned());
+                    } else {
+                        answers.push(BatchAnswer {
+                            id,
+                            status,
+                            body: r["body"].clone(),
+                        });
+                    }
+                }
+                if !again.is_empty() {
+                    tokio::time::sleep(wait).await;
+                }
+                pending = again;
+            }
+        }
+        Ok(answers)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lenient_error_parsing_keeps_the_request_id() {
+        let f = parse_failure(
+            400,
+            None,
+            br#"{"error":{"code":"Request_BadRequest","message":"m","innerError":{"request-id":"r1"}}}"#,
+        );
+        assert_eq!(
+            (f.code.as_str(), f.request_id.as_deref()),
+            ("Request_BadRequest", Some("r1"))
+        );
+        let f = parse_failure(
+            403,
+            Some("h1"),
+            br#"{"error":{"code":"Authorization_RequestDenied","innererror":{}}}"#,
+        );
+        assert_eq!(
+            (f.code.as_str(), f.request_id.as_deref()),
+            ("Authorization_RequestDenied", Some("h1"))
+        );
+        let f = parse_failure(502, None, b"<html>bad gateway</html>");
+        assert_eq!(f.code, "unknown");
+        assert!(f.into_error().message.starts_with("502 unknown"));
+    }
+
+    #[test]
+    fn retry_after_takes_decimals_and_is_bounded() {
+        assert_eq!(retry_after(Some("2.128")), Some(Duration::from_millis(2128)));
+        assert_eq!(retry_after(Some("10")), Some(Duration::from_secs(10)));
+        assert_eq!(retry_after(Some("100000")), Some(MAX_WAIT));
+        assert_eq!(retry_after(Some("soon")), None);
+        assert_eq!(retry_after(Some("-1")), None);
+        assert_eq!(retry_after(None), None);
+        for attempt in 1..10 {
+            assert!(backoff(attempt) <= MAX_WAIT);
+        }
+    }
+
+    #[test]
+    fn odata_literals_double_the_apostrophe() {
+        assert_eq!(quote("O'Brien"), "'O''Brien'");
+        assert_eq!(quote("''"), "''''''");
+    }
+}
