@@ -213,11 +213,14 @@ impl GraphClient {
                 return serde_json::from_slice(&bytes)
                     .or_else(|_| Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned())));
             }
-            let retryable = match (status, idempotence) {
-                (StatusCode::TOO_MANY_REQUESTS, _) => true,
-                (StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT, Idempotence::Safe) => true,
-                _ => false,
-            };
+            let retryable = matches!(
+                (status, idempotence),
+                (StatusCode::TOO_MANY_REQUESTS, _)
+                    | (
+                        StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT,
+                        Idempotence::Safe
+                    )
+            );
             if !retryable || last {
                 let bytes = response.bytes().await.unwrap_or_default();
                 let failure = parse_failure(status.as_u16(), request_id.as_deref(), &bytes);
