@@ -34,6 +34,7 @@ const APT_TEST: &[&str] = &[
     "xauth",
     "webkit2gtk-driver",
     "gnome-keyring",
+    "dbus",
     "dbus-x11",
     "libsecret-tools",
     "chromium",
@@ -184,7 +185,8 @@ fn system_packages(for_tests: bool) -> Result {
         run(&mut cmd)
     };
     apt(&["update", "-qq"])?;
-    let mut install = vec!["install", "-y", "-qq", "--no-install-recommends"];
+    // With recommends: that is how these packages were tried here (fonts, the keyring's parts).
+    let mut install = vec!["install", "-y", "-qq"];
     install.extend(&missing);
     apt(&install)
 }
