@@ -3,6 +3,7 @@
 
 pub mod app_info;
 pub mod auth;
+pub mod convert;
 pub mod error;
 pub mod graph;
 pub mod keychain;
