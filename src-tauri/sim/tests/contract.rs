@@ -10,8 +10,19 @@ use std::path::PathBuf;
 use common::*;
 use serde_json::{json, Value};
 
+/// `shared/graph-contract/examples`, which sits beside the repository (as in CI), or
+/// `$B2B_CONTRACT_DIR/examples`.
 fn examples() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/graph-contract/examples")
+    let dir = std::env::var_os("B2B_CONTRACT_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/graph-contract"))
+        .join("examples");
+    assert!(
+        dir.is_dir(),
+        "the contract examples are not at {}: put shared/ beside the repository or set B2B_CONTRACT_DIR",
+        dir.display()
+    );
+    dir
 }
 
 fn example(name: &str) -> Value {
