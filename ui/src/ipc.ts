@@ -36,6 +36,8 @@ export const uiErrorCodes: Record<UiErrorCode, true> = {
   identity_error: true,
   graph_error: true,
   outcome_unknown: true,
+  user_not_found: true,
+  conversion_blocked: true,
   network_unreachable: true,
   ipc_unavailable: true,
 };

@@ -53,6 +53,10 @@ pub enum ErrorCode {
     GraphError,
     /// A change was sent but no clear answer came back: re-read before trying again.
     OutcomeUnknown,
+    /// No user with this id or UPN.
+    UserNotFound,
+    /// The pre-flight found a blocker; nothing was changed.
+    ConversionBlocked,
     /// The network or the service could not be reached.
     NetworkUnreachable,
     /// Anything not yet classified; the message says more.

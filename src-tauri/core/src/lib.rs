@@ -4,6 +4,7 @@
 pub mod app_info;
 pub mod auth;
 pub mod convert;
+pub mod convert_service;
 pub mod error;
 pub mod graph;
 pub mod keychain;

@@ -1,0 +1,357 @@
+//! Conversion against Graph: the batched pre-flight (one `$batch`), then the conversion itself
+//! with `POST /invitations` and exactly `invitedUser: {id}` (CONTRACT.md section 1.4). A POST whose
+//! outcome is unknown is settled by re-reading the user, never by sending it again.
+
+use reqwest::Method;
+use serde::Serialize;
+use serde_json::{json, Value};
+use ts_rs::TS;
+
+use crate::auth::Capabilities;
+use crate::convert::{self, Check, Target};
+use crate::error::{AppError, ErrorCode};
+use crate::graph::{quote, BatchItem, GraphClient, Idempotence};
+
+const TARGET_SELECT: &str = "id,displayName,userPrincipalName,mail,otherMails,proxyAddresses,userType,\
+externalUserState,externalUserStateChangeDateTime,onPremisesUserPrincipalName,onPremisesSyncEnabled,accountEnabled";
+
+/// Everything the pre-flight needs, read in one `$batch`.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub target: Target,
+    pub verified_domains: Vec<String>,
+    pub others_using: Vec<String>,
+    pub capabilities: Capabilities,
+}
+
+/// The pre-flight as the UI and `b2b check` show it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Preflight {
+    pub target: Target,
+    pub address: String,
+    pub checks: Vec<Check>,
+    pub can_convert: bool,
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn failed(what: &str, status: u16, body: &Value) -> AppError {
+    let code = body["error"]["code"].as_str().unwrap_or("unknown");
+    if status == 404 {
+        return AppError::new(ErrorCode::UserNotFound, format!("{what}: {code}"));
+    }
+    AppError::new(ErrorCode::GraphError, format!("{what}: {status} {code}"))
+}
+
+/// Reads the user, the tenant's verified domains, the users already holding the address, and the
+/// admin's roles, in one round trip. `scopes` are the token's.
+pub async fn load_context(
+    g: &GraphClient,
+    user: &str,
+    address: &str,
+    scopes: Vec<String>,
+) -> Result<Context, AppError> {
+    let a = address.trim();
+    let filter = format!(
+        "userPrincipalName eq {q} or mail eq {q} or proxyAddresses/any(p:p eq {s}) or otherMails/any(m:m eq {q})",
+        q = quote(a),
+        s = quote(&format!("SMTP:{a}")),
+    );
+    let items = vec![
+        BatchItem {
+            id: "user".into(),
+            method: "GET".into(),
+            url: format!("/users/{}?$select={TARGET_SELECT}", encode(user)),
+            headers: None,
+            body: None,
+        },
+        BatchItem {
+            id: "org".into(),
+            method: "GET".into(),
+            url: "/organization?$select=id,verifiedDomains".into(),
+            headers: None,
+            body: None,
+        },
+        BatchItem {
+            id: "holders".into(),
+            method: "GET".into(),
+            url: format!(
+                "/users?$filter={}&$select=id,userPrincipalName&$top=10",
+                encode(&filter)
+            ),
+            headers: None,
+            body: None,
+        },
+        BatchItem {
+            id: "roles".into(),
+            method: "GET".into(),
+            url: "/me/memberOf".into(),
+            headers: None,
+            body: None,
+        },
+    ];
+    let answers = g.batch(&items).await?;
+    let get = |id: &str| answers.iter().find(|a| a.id == id);
+    let user_a = get("user").ok_or_else(|| AppError::new(ErrorCode::GraphError, "no answer for the user"))?;
+    if user_a.status != 200 {
+        return Err(failed(&format!("user {user}"), user_a.status, &user_a.body));
+    }
+    let target: Target = serde_json::from_value(user_a.body.clone())
+        .map_err(|e| AppError::new(ErrorCode::GraphError, format!("user {user}: {e}")))?;
+    let org = get("org")
+        .filter(|a| a.status == 200)
+        .ok_or_else(|| AppError::new(ErrorCode::GraphError, "the organization could not be read"))?;
+    let verified_domains = org.body["value"][0]["verifiedDomains"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d["name"].as_str().map(str::to_owned))
+        .collect();
+    let holders = get("holders").filter(|a| a.status == 200).ok_or_else(|| {
+        AppError::new(
+            ErrorCode::GraphError,
+            "the users holding the address could not be read",
+        )
+    })?;
+    let others_using = holders.body["value"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|u| u["id"].as_str() != Some(target.id.as_str()))
+        .filter_map(|u| u["userPrincipalName"].as_str().map(str::to_owned))
+        .collect();
+    let roles = get("roles")
+        .filter(|a| a.status == 200)
+        .map(|a| {
+            a.body["value"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|o| o["@odata.type"] == "#microsoft.graph.directoryRole")
+                .filter_map(|o| o["displayName"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Context {
+        target,
+        verified_domains,
+        others_using,
+        capabilities: Capabilities::from(roles, scopes),
+    })
+}
+
+pub fn preflight(ctx: &Context, address: &str) -> Preflight {
+    let checks = convert::preflight(
+        &ctx.target,
+        address,
+        &ctx.verified_domains,
+        &ctx.others_using,
+        &ctx.capabilities,
+    );
+    Preflight {
+        target: ctx.target.clone(),
+        address: address.trim().to_owned(),
+        can_convert: convert::can_convert(&checks),
+        checks,
+    }
+}
+
+/// What the admin chose in the convert panel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConvertOptions {
+    pub send_mail: bool,
+    pub message: Option<String>,
+    pub language: Option<String>,
+    pub cc: Option<String>,
+    pub redirect_url: String,
+    pub set_guest: bool,
+}
+
+impl ConvertOptions {
+    /// Sends the invitation mail, to My Apps in the user's new home tenant.
+    pub fn new(tenant_id: &str) -> Self {
+        ConvertOptions {
+            send_mail: true,
+            message: None,
+            language: None,
+            cc: None,
+            redirect_url: format!("https://myapps.microsoft.com/?tenantId={tenant_id}"),
+            set_guest: false,
+        }
+    }
+}
+
+/// The `POST /invitations` body: the shape of the Entra docs' conversion request, with
+/// `invitedUser` holding nothing but the id.
+pub fn invitation_body(user_id: &str, address: &str, o: &ConvertOptions, reset: bool) -> Value {
+    let mut info = json!({});
+    if let Some(l) = &o.language {
+        info["messageLanguage"] = json!(l);
+    }
+    if let Some(m) = &o.message {
+        info["customizedMessageBody"] = json!(m);
+    }
+    if let Some(cc) = &o.cc {
+        info["ccRecipients"] = json!([{ "emailAddress": { "name": null, "address": cc } }]);
+    }
+    let mut body = json!({
+        "invitedUserEmailAddress": address,
+        "sendInvitationMessage": o.send_mail,
+        "inviteRedirectUrl": o.redirect_url,
+        "invitedUser": { "id": user_id },
+    });
+    if info.as_object().is_some_and(|m| !m.is_empty()) {
+        body["invitedUserMessageInfo"] = info;
+    }
+    if reset {
+        body["resetRedemption"] = json!(true);
+    }
+    body
+}
+
+/// The outcome the UI and `b2b convert` report.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ConvertResult {
+    pub user_id: String,
+    pub invitation_id: Option<String>,
+    pub redeem_url: Option<String>,
+    pub status: String,
+    /// True when the answer was lost and the state was confirmed by reading the user again.
+    pub confirmed_by_reread: bool,
+    pub mail_set: bool,
+    pub user_type_set_to_guest: bool,
+}
+
+/// Converts after a passing pre-flight: sets `mail` first when the address is on neither `mail`
+/// nor `otherMails` (Microsoft requires it there), invites, then optionally sets userType Guest.
+pub async fn convert(
+    g: &GraphClient,
+    pre: &Preflight,
+    o: &ConvertOptions,
+) -> Result<ConvertResult, AppError> {
+    if !pre.can_convert {
+        return Err(AppError::new(
+            ErrorCode::ConversionBlocked,
+            "the pre-flight found a blocker",
+        ));
+    }
+    let id = &pre.target.id;
+    let mut mail_set = false;
+    if !convert::on_object(&pre.target, &pre.address) {
+        g.send(
+            Method::PATCH,
+            &format!("/users/{id}"),
+            Some(&json!({ "mail": pre.address })),
+            false,
+            Idempotence::Safe,
+        )
+        .await?;
+        mail_set = true;
+    }
+    let body = invitation_body(id, &pre.address, o, false);
+    let (invitation_id, redeem_url, status, confirmed_by_reread) = match g
+        .send(
+            Method::POST,
+            "/invitations",
+            Some(&body),
+            false,
+            Idempotence::Unsafe,
+        )
+        .await
+    {
+        Ok(v) => (
+            v["id"].as_str().map(str::to_owned),
+            v["inviteRedeemUrl"].as_str().map(str::to_owned),
+            v["status"].as_str().unwrap_or("PendingAcceptance").to_owned(),
+            false,
+        ),
+        Err(e) if e.code == ErrorCode::OutcomeUnknown => {
+            let now = g
+                .get(&format!("/users/{id}?$select=id,externalUserState"))
+                .await?;
+            match now["externalUserState"].as_str() {
+                Some(state) => (None, None, state.to_owned(), true),
+                None => return Err(e),
+            }
+        }
+        Err(e) => return Err(e),
+    };
+    if o.set_guest {
+        g.send(
+            Method::PATCH,
+            &format!("/users/{id}"),
+            Some(&json!({ "userType": "Guest" })),
+            false,
+            Idempotence::Safe,
+        )
+        .await?;
+    }
+    Ok(ConvertResult {
+        user_id: id.clone(),
+        invitation_id,
+        redeem_url,
+        status,
+        confirmed_by_reread,
+        mail_set,
+        user_type_set_to_guest: o.set_guest,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The body has the keys of the Entra docs' conversion request and nothing else
+    /// (shared/graph-contract/examples/invitation-post_convert-internal-user_request_entra-docs.json).
+    #[test]
+    fn invitation_body_matches_the_documented_shape() {
+        let mut o = ConvertOptions::new("t1");
+        o.language = Some("fr-FR".into());
+        o.message = Some("Bienvenue".into());
+        o.cc = Some("boss@northwind.example".into());
+        let b = invitation_body("u1", "a@northwind.example", &o, false);
+        let keys: Vec<&str> = b
+            .as_object()
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        let mut keys = keys;
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [
+                "inviteRedirectUrl",
+                "invitedUser",
+                "invitedUserEmailAddress",
+                "invitedUserMessageInfo",
+                "sendInvitationMessage"
+            ]
+        );
+        assert_eq!(
+            b["invitedUser"],
+            json!({ "id": "u1" }),
+            "exactly the id: more makes Graph treat it as a new invite"
+        );
+        assert_eq!(
+            b["invitedUserMessageInfo"]["ccRecipients"][0]["emailAddress"]["address"],
+            "boss@northwind.example"
+        );
+        assert_eq!(
+            b["inviteRedirectUrl"],
+            "https://myapps.microsoft.com/?tenantId=t1"
+        );
+        let reset = invitation_body("u1", "a@northwind.example", &ConvertOptions::new("t1"), true);
+        assert_eq!(reset["resetRedemption"], true);
+        assert!(reset.get("invitedUserMessageInfo").is_none());
+    }
+}

@@ -1,0 +1,197 @@
+//! Pre-flight and conversion against the simulated tenant over real HTTP.
+
+use b2b_core::auth::Secret;
+use b2b_core::convert::Severity;
+use b2b_core::convert_service::{self as svc, ConvertOptions};
+use b2b_core::graph::GraphClient;
+use b2b_core::ErrorCode;
+use serde_json::{json, Value};
+use tenant_sim::{SimConfig, SimServer};
+
+const SCOPES: &str = "User.Read User.ReadWrite.All User.Invite.All";
+
+async fn setup(username: &str) -> (SimServer, GraphClient, Vec<String>) {
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    let body: Value = reqwest::Client::new()
+        .post(format!("{}/_sim/token", sim.base_url()))
+        .json(&json!({ "username": username, "scope": SCOPES }))
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    let g = GraphClient::new(
+        &sim.base_url(),
+        Secret::new(body["access_token"].as_str().expect("token").into()),
+    )
+    .expect("client");
+    (sim, g, SCOPES.split(' ').map(str::to_owned).collect())
+}
+
+fn first(sim: &SimServer, case: &str) -> (String, Option<String>) {
+    let dir = sim.state().lock().dir.clone();
+    let u = tenant_sim::seed::users_in_case(&dir, case)
+        .into_iter()
+        .next()
+        .expect("a user")
+        .clone();
+    (u.user_principal_name, u.mail)
+}
+
+async fn stats(sim: &SimServer) -> Value {
+    reqwest::get(format!("{}/_sim/stats", sim.base_url()))
+        .await
+        .expect("stats")
+        .json()
+        .await
+        .expect("json")
+}
+
+fn severity(p: &svc::Preflight, code: &str) -> Severity {
+    p.checks
+        .iter()
+        .find(|c| c.code == code)
+        .map(|c| c.severity)
+        .expect("check present")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ready_user_in_one_round_trip_then_converted() {
+    let (sim, g, scopes) = setup("admin@contoso.com").await;
+    let (upn, mail) = first(&sim, "ready-to-convert");
+    let mail = mail.expect("mail");
+    let ctx = svc::load_context(&g, &upn, &mail, scopes).await.expect("context");
+    assert_eq!(
+        stats(&sim).await["routes"]["POST /v1.0/$batch"],
+        1,
+        "one round trip"
+    );
+    let pre = svc::preflight(&ctx, &mail);
+    assert!(pre.can_convert, "{:?}", pre.checks);
+    let mut o = ConvertOptions::new("7e1c5a2e-3b1d-4c5e-9f0a-1b2c3d4e5f60");
+    o.set_guest = true;
+    let r = svc::convert(&g, &pre, &o).await.expect("converted");
+    assert_eq!(r.status, "PendingAcceptance");
+    assert!(r.invitation_id.is_some() && r.redeem_url.is_some() && !r.mail_set);
+    let after = g
+        .get(&format!("/users/{upn}?$select=id,externalUserState,userType"))
+        .await
+        .expect("user");
+    assert_eq!(after["externalUserState"], "PendingAcceptance");
+    assert_eq!(after["userType"], "Guest");
+    assert_eq!(stats(&sim).await["invitations"][pre.target.id.as_str()], 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sets_mail_first_when_the_user_has_none() {
+    let (sim, g, scopes) = setup("admin@contoso.com").await;
+    let (upn, _) = first(&sim, "no-mail");
+    let ctx = svc::load_context(&g, &upn, "new.address@adatum.example", scopes)
+        .await
+        .expect("context");
+    let pre = svc::preflight(&ctx, "new.address@adatum.example");
+    assert_eq!(severity(&pre, "address_on_user"), Severity::Warning);
+    let r = svc::convert(&g, &pre, &ConvertOptions::new("t"))
+        .await
+        .expect("converted");
+    assert!(r.mail_set);
+    let after = g
+        .get(&format!("/users/{upn}?$select=mail,externalUserState"))
+        .await
+        .expect("user");
+    assert_eq!(after["mail"], "new.address@adatum.example");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn blockers_change_nothing() {
+    let (sim, g, scopes) = setup("admin@contoso.com").await;
+    for (case, code) in [
+        ("synced-onprem-upn", "not_synced_from_on_premises"),
+        ("mail-verified-subdomain", "address_not_internal"),
+        ("pending-acceptance", "not_already_external"),
+    ] {
+        let (upn, mail) = first(&sim, case);
+        let mail = mail.expect("mail");
+        let pre = svc::preflight(
+            &svc::load_context(&g, &upn, &mail, scopes.clone())
+                .await
+                .expect("context"),
+            &mail,
+        );
+        assert_eq!(severity(&pre, code), Severity::Blocker, "{case}");
+        let err = svc::convert(&g, &pre, &ConvertOptions::new("t"))
+            .await
+            .expect_err("blocked");
+        assert_eq!(err.code, ErrorCode::ConversionBlocked);
+    }
+    let dir = sim.state().lock().dir.clone();
+    let shared = tenant_sim::seed::users_in_case(&dir, "shared-external-address");
+    let holder = shared
+        .iter()
+        .find(|u| u.mail.is_some())
+        .expect("one has it as mail");
+    let address = holder.mail.clone().expect("mail");
+    let pre = svc::preflight(
+        &svc::load_context(&g, &holder.user_principal_name, &address, scopes.clone())
+            .await
+            .expect("ctx"),
+        &address,
+    );
+    assert_eq!(severity(&pre, "address_not_used_elsewhere"), Severity::Blocker);
+    let err = svc::load_context(&g, "nobody@contoso.com", "a@northwind.example", scopes)
+        .await
+        .expect_err("404");
+    assert_eq!(err.code, ErrorCode::UserNotFound);
+    assert!(
+        stats(&sim).await["invitations"]
+            .as_object()
+            .is_none_or(|m| m.is_empty()),
+        "no invitation was sent"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_answer_is_settled_by_reading_the_user() {
+    let (sim, g, scopes) = setup("admin@contoso.com").await;
+    let (upn, mail) = first(&sim, "ready-to-convert");
+    let mail = mail.expect("mail");
+    let pre = svc::preflight(
+        &svc::load_context(&g, &upn, &mail, scopes).await.expect("context"),
+        &mail,
+    );
+    let r = reqwest::Client::new()
+        .post(format!("{}/_sim/faults", sim.base_url()))
+        .json(&json!({ "routes": { "POST /v1.0/invitations": { "dropRate": 1.0 } } }))
+        .send()
+        .await
+        .expect("faults");
+    assert_eq!(r.status(), 200);
+    let err = svc::convert(&g, &pre, &ConvertOptions::new("t"))
+        .await
+        .expect_err("unknown");
+    assert_eq!(
+        err.code,
+        ErrorCode::OutcomeUnknown,
+        "the user was not converted: say so, do not resend"
+    );
+    let s = stats(&sim).await;
+    assert_eq!(s["routes"]["POST /v1.0/invitations"], 1, "sent once");
+    // One read inside the pre-flight's $batch, one to settle the lost answer.
+    assert_eq!(
+        s["routes"]["GET /v1.0/users/{id}"], 2,
+        "then the user was read again"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_guest_inviter_is_told_before_the_click() {
+    let (sim, g, scopes) = setup("helpdesk@contoso.com").await;
+    let (upn, mail) = first(&sim, "ready-to-convert");
+    let mail = mail.expect("mail");
+    let pre = svc::preflight(
+        &svc::load_context(&g, &upn, &mail, scopes).await.expect("context"),
+        &mail,
+    );
+    assert_eq!(severity(&pre, "admin_can_convert"), Severity::Blocker);
+}
