@@ -13,7 +13,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use b2b_core::auth::flow::{self, AuthConfig};
-use b2b_core::auth::{accounts, Account, Accounts};
+use b2b_core::auth::{accounts, Account, Accounts, Secret};
+use b2b_core::convert::Severity;
+use b2b_core::convert_service::{self, ConvertOptions};
+use b2b_core::graph::GraphClient;
 use b2b_core::keychain::Keychain;
 use b2b_core::{AppError, ErrorCode};
 use clap::{Parser, Subcommand};
@@ -54,6 +57,13 @@ struct Cli {
     /// Machine-readable output: one JSON object per line.
     #[arg(long, global = true)]
     json: bool,
+    /// Use this access token for Graph instead of a signed-in account (as Connect-MgGraph
+    /// -AccessToken does). Prefer the environment variable: arguments are visible to other users.
+    #[arg(long, global = true, env = "B2B_ACCESS_TOKEN", hide_env_values = true)]
+    access_token: Option<String>,
+    /// The signed-in account to act as (default: the only one, or the first).
+    #[arg(long, global = true)]
+    as_account: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -72,6 +82,42 @@ enum Command {
     },
     /// Show the signed-in accounts and what they can do.
     Whoami,
+    /// Run the pre-flight checks for converting a user; changes nothing. Exit status 1 when blocked.
+    Check {
+        /// The user's UPN or object id.
+        #[arg(long)]
+        user: String,
+        /// The external address the user will sign in with.
+        #[arg(long)]
+        email: String,
+    },
+    /// Convert an internal user to B2B collaboration (one-way), after the pre-flight checks.
+    Convert {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        email: String,
+        /// Do not send the invitation e-mail: the redeem URL is printed instead.
+        #[arg(long)]
+        no_mail: bool,
+        #[arg(long)]
+        message: Option<String>,
+        /// Invitation language, e.g. fr-FR.
+        #[arg(long)]
+        language: Option<String>,
+        /// One more recipient of the invitation e-mail.
+        #[arg(long)]
+        cc: Option<String>,
+        /// Where the user lands after accepting (default: My Apps in this tenant).
+        #[arg(long)]
+        redirect_url: Option<String>,
+        /// Also set userType to Guest (changes billing to MAU-based external identities).
+        #[arg(long)]
+        set_guest: bool,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Sign out: remove the account's keychain entries.
     Logout {
         #[arg(long, conflicts_with = "all")]
@@ -131,6 +177,9 @@ fn explain(code: ErrorCode) -> &'static str {
         ErrorCode::DeviceCodeExpired => "The code expired before sign-in finished. Run b2b login --device-code again.",
         ErrorCode::NotSignedIn => "Not signed in. Run b2b login first.",
         ErrorCode::NetworkUnreachable => "The service could not be reached. Check your network connection and the --authority-url.",
+        ErrorCode::ConversionBlocked => "The pre-flight checks found a problem (marked BLOCKED above); nothing was changed.",
+        ErrorCode::UserNotFound => "No user with this UPN or object id.",
+        ErrorCode::OutcomeUnknown => "The invitation was sent but no answer came back, and the user does not show it yet. Run b2b check, then try again.",
         _ => "The command failed.",
     }
 }
@@ -243,6 +292,80 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
             }
             Ok(())
         }
+        Command::Check { user, email } => {
+            let (g, scopes, _) = graph_for(cli, &store).await?;
+            let ctx = convert_service::load_context(&g, user, email, scopes).await?;
+            let pre = convert_service::preflight(&ctx, email);
+            report_checks(out, &pre);
+            if pre.can_convert {
+                Ok(())
+            } else {
+                Err(AppError::new(
+                    ErrorCode::ConversionBlocked,
+                    "the pre-flight found a blocker",
+                ))
+            }
+        }
+        Command::Convert {
+            user,
+            email,
+            no_mail,
+            message,
+            language,
+            cc,
+            redirect_url,
+            set_guest,
+            yes,
+        } => {
+            let (g, scopes, tenant_id) = graph_for(cli, &store).await?;
+            let ctx = convert_service::load_context(&g, user, email, scopes).await?;
+            let pre = convert_service::preflight(&ctx, email);
+            report_checks(out, &pre);
+            if !pre.can_convert {
+                return Err(AppError::new(
+                    ErrorCode::ConversionBlocked,
+                    "the pre-flight found a blocker",
+                ));
+            }
+            if !yes && !confirm(&pre)? {
+                return Err(AppError::new(
+                    ErrorCode::SignInCancelled,
+                    "not confirmed; nothing was changed",
+                ));
+            }
+            let mut o = ConvertOptions::new(&tenant_id);
+            o.send_mail = !no_mail;
+            o.message = message.clone();
+            o.language = language.clone();
+            o.cc = cc.clone();
+            if let Some(url) = redirect_url {
+                if !(url.starts_with("https://") || url.starts_with("http://localhost")) {
+                    return Err(AppError::new(
+                        ErrorCode::InvalidInput,
+                        "--redirect-url must be https:// (or http://localhost)",
+                    ));
+                }
+                o.redirect_url = url.clone();
+            }
+            o.set_guest = *set_guest;
+            let r = convert_service::convert(&g, &pre, &o).await?;
+            let mut text = format!(
+                "Converted {}: {} (invitation {}).",
+                pre.target.user_principal_name,
+                r.status,
+                r.invitation_id
+                    .as_deref()
+                    .unwrap_or("confirmed by re-reading the user")
+            );
+            if *no_mail {
+                if let Some(url) = &r.redeem_url {
+                    text.push_str(&format!("\nNo e-mail was sent. Send the user this link: {url}"));
+                }
+            }
+            text.push_str(&format!("\nTeams: https://teams.microsoft.com/?tenantId={tenant_id}\nThe old password still works on premises until it is reset."));
+            out.event(json!({ "event": "converted", "result": r }), &text);
+            Ok(())
+        }
         Command::Logout { account, all } => {
             let list = store.list()?;
             let targets: Vec<Account> = match (account, all) {
@@ -272,6 +395,114 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
             Ok(())
         }
     }
+}
+
+/// A Graph client for the chosen account (or the given access token), its scopes and tenant id.
+async fn graph_for(
+    cli: &Cli,
+    store: &Accounts<Keychain>,
+) -> Result<(GraphClient, Vec<String>, String), AppError> {
+    if let Some(token) = &cli.access_token {
+        let (scopes, tid) = token_claims(token);
+        let g = GraphClient::new(&cli.graph_url, Secret::new(token.clone()))?;
+        return Ok((g, scopes, tid));
+    }
+    let list = store.list()?;
+    let account = match &cli.as_account {
+        Some(id) => store.get(id)?,
+        None => list
+            .into_iter()
+            .next()
+            .ok_or_else(|| AppError::new(ErrorCode::NotSignedIn, "no account is signed in"))?,
+    };
+    let (token, scopes) = store.access_token(&account).await?;
+    Ok((
+        GraphClient::new(&account.graph_url, token)?,
+        scopes,
+        account.tenant_id.clone(),
+    ))
+}
+
+/// Scopes and tenant from a JWT access token, best effort: tokens are opaque in principle, and an
+/// unreadable one gives no scopes (the pre-flight then says the admin may lack them).
+fn token_claims(token: &str) -> (Vec<String>, String) {
+    use base64::Engine;
+    let claims: serde_json::Value = token
+        .split('.')
+        .nth(1)
+        .and_then(|p| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(p.trim_end_matches('='))
+                .ok()
+        })
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    let scopes = claims["scp"]
+        .as_str()
+        .unwrap_or("")
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    (scopes, claims["tid"].as_str().unwrap_or("").to_owned())
+}
+
+/// Plain sentences for the pre-flight checks.
+fn check_text(code: &str) -> &'static str {
+    match code {
+        "address_valid" => "The external address is a valid e-mail address without forbidden characters.",
+        "address_not_internal" => {
+            "The address is not in one of this tenant's verified domains (or a subdomain)."
+        }
+        "not_synced_from_on_premises" => {
+            "The user is not synced with an on-premises UPN (Entra Connect blocks conversion)."
+        }
+        "not_already_external" => "The user has not been converted or invited already (use resend for that).",
+        "address_not_used_elsewhere" => {
+            "No other user holds the address (UPN, mail, proxy addresses, other mails)."
+        }
+        "address_on_user" => {
+            "The address is the user's mail or one of their other mails (otherwise mail is set first)."
+        }
+        "mailbox" => "The user seems to have an Exchange Online mailbox: mail can only change in Exchange.",
+        "account_enabled" => "The account is enabled.",
+        "admin_can_convert" => "You have the role and permissions to convert users.",
+        _ => "Other check.",
+    }
+}
+
+fn report_checks(out: &Out, pre: &convert_service::Preflight) {
+    for c in &pre.checks {
+        let mark = match c.severity {
+            Severity::Ok => "ok     ",
+            Severity::Warning => "warning",
+            Severity::Blocker => "BLOCKED",
+        };
+        out.event(
+            json!({ "event": "check", "check": c }),
+            &format!("{mark} {}", check_text(&c.code)),
+        );
+    }
+}
+
+fn confirm(pre: &convert_service::Preflight) -> Result<bool, AppError> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() {
+        return Err(AppError::new(
+            ErrorCode::InvalidInput,
+            "not a terminal: add --yes to convert without asking",
+        ));
+    }
+    print!(
+        "Convert {} to an external user who signs in as {}? This is one-way. [y/N] ",
+        pre.target.user_principal_name, pre.address
+    );
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }
 
 fn yes_no(b: bool) -> &'static str {

@@ -205,3 +205,117 @@ async fn no_keychain_is_a_clear_error_not_a_file() {
         "a plain message on stderr"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_and_convert_with_an_access_token() {
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    let token: Value = reqwest::Client::new()
+        .post(format!("{}/_sim/token", sim.base_url()))
+        .json(&json!({ "username": "admin@contoso.com", "scope": "User.Read User.ReadWrite.All User.Invite.All" }))
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    let token = token["access_token"].as_str().expect("token").to_owned();
+    let dir = sim.state().lock().dir.clone();
+    let ready = tenant_sim::seed::users_in_case(&dir, "ready-to-convert")[0].clone();
+    let synced = tenant_sim::seed::users_in_case(&dir, "synced-onprem-upn")[0].clone();
+    let mail = ready.mail.clone().expect("mail");
+    let run = |args: &[&str]| {
+        b2b(&sim)
+            .args(args)
+            .env("B2B_ACCESS_TOKEN", &token)
+            .output()
+            .expect("b2b")
+    };
+
+    let out = run(&[
+        "check",
+        "--user",
+        &ready.user_principal_name,
+        "--email",
+        &mail,
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let checks = lines(&out);
+    assert!(
+        checks.len() >= 8 && checks.iter().all(|c| c["check"]["severity"] == "ok"),
+        "{checks:?}"
+    );
+
+    let out = run(&[
+        "check",
+        "--user",
+        &synced.user_principal_name,
+        "--email",
+        synced.mail.as_deref().unwrap_or(""),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let l = lines(&out);
+    assert!(l
+        .iter()
+        .any(|c| c["check"]["code"] == "not_synced_from_on_premises" && c["check"]["severity"] == "blocker"));
+    assert_eq!(
+        l.last().map(|e| e["error"]["code"].clone()),
+        Some(json!("conversion_blocked"))
+    );
+
+    // Without --yes and without a terminal nothing happens.
+    let out = run(&["convert", "--user", &ready.user_principal_name, "--email", &mail]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--yes"));
+
+    let out = run(&[
+        "convert",
+        "--user",
+        &ready.user_principal_name,
+        "--email",
+        &mail,
+        "--yes",
+        "--no-mail",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let l = lines(&out);
+    let converted = l.iter().find(|e| e["event"] == "converted").expect("converted");
+    assert_eq!(converted["result"]["status"], "PendingAcceptance");
+    assert!(converted["result"]["redeemUrl"]
+        .as_str()
+        .is_some_and(|u| u.contains("/redeem?rd=")));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains(&token), "the token is never printed");
+    let stats: Value = reqwest::get(format!("{}/_sim/stats", sim.base_url()))
+        .await
+        .expect("stats")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(stats["invitations"][ready.id.as_str()], 1);
+    let outbox: Value = reqwest::get(format!("{}/_sim/outbox", sim.base_url()))
+        .await
+        .expect("outbox")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        outbox["value"].as_array().map(Vec::len),
+        Some(0),
+        "--no-mail sends no mail"
+    );
+
+    // Converting again is blocked: the user is already external.
+    let out = run(&[
+        "convert",
+        "--user",
+        &ready.user_principal_name,
+        "--email",
+        &mail,
+        "--yes",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing was changed"));
+}
