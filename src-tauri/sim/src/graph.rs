@@ -28,6 +28,15 @@ const READ_USERS: &[&str] = &[
     "Directory.Read.All",
     "Directory.ReadWrite.All",
 ];
+/// Reading oneself or the organization: `User.Read` or any of the user-reading scopes.
+const READ_SELF: &[&str] = &[
+    "User.Read",
+    "User.ReadBasic.All",
+    "User.Read.All",
+    "User.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+];
 const WRITE_USERS: &[&str] = &["User.ReadWrite.All", "Directory.ReadWrite.All"];
 const INVITE: &[&str] = &["User.Invite.All", "User.ReadWrite.All", "Directory.ReadWrite.All"];
 /// Roles that may convert an internal user or reset redemption (CONTRACT.md section 1.3). Converting
@@ -186,9 +195,7 @@ fn reject_unsupported(params: &Params, allowed: &[&str]) -> Result<(), Response>
 // ------------------------------------------------------------------ me, organization, domains
 
 async fn me(State(state): St, headers: HeaderMap, Query(params): Query<Params>) -> Response {
-    let mut scopes = vec!["User.Read"];
-    scopes.extend_from_slice(READ_USERS);
-    let c = match caller(&state, &headers, &scopes) {
+    let c = match caller(&state, &headers, READ_SELF) {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -216,9 +223,7 @@ fn single_user(state: &SimState, user: &User, params: &Params) -> Response {
 }
 
 async fn me_member_of(State(state): St, headers: HeaderMap) -> Response {
-    let mut scopes = vec!["User.Read"];
-    scopes.extend_from_slice(READ_USERS);
-    let c = match caller(&state, &headers, &scopes) {
+    let c = match caller(&state, &headers, READ_SELF) {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -247,9 +252,7 @@ async fn me_member_of(State(state): St, headers: HeaderMap) -> Response {
 }
 
 async fn organization(State(state): St, headers: HeaderMap) -> Response {
-    let mut scopes = vec!["User.Read"];
-    scopes.extend_from_slice(READ_USERS);
-    if let Err(r) = caller(&state, &headers, &scopes) {
+    if let Err(r) = caller(&state, &headers, READ_SELF) {
         return r;
     }
     let org = organization_value(&state);
@@ -258,9 +261,7 @@ async fn organization(State(state): St, headers: HeaderMap) -> Response {
 
 /// `/organization/{id}`: the tenant as an entity (examples/organization-get_response-200.json).
 async fn organization_by_id(State(state): St, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let mut scopes = vec!["User.Read"];
-    scopes.extend_from_slice(READ_USERS);
-    if let Err(r) = caller(&state, &headers, &scopes) {
+    if let Err(r) = caller(&state, &headers, READ_SELF) {
         return r;
     }
     if !id.eq_ignore_ascii_case(&state.tenant_id()) {

@@ -253,15 +253,22 @@ fn authorize_params(params: &Params) -> Result<(Vec<String>, Vec<String>), Respo
     }
 }
 
+/// Both halves of authorize check the same things first: the error page, then the redirect errors.
+fn authorize_checks(
+    state: &SimState,
+    tenant: &str,
+    params: &Params,
+) -> Result<(Vec<String>, Vec<String>), Response> {
+    authorize_precheck(state, tenant, params)?;
+    authorize_params(params)
+}
+
 async fn authorize_page(
     State(state): St,
     Path(tenant): Path<String>,
     Query(params): Query<Params>,
 ) -> Response {
-    if let Err(r) = authorize_precheck(&state, &tenant, &params) {
-        return r;
-    }
-    let (graph, _) = match authorize_params(&params) {
+    let (graph, _) = match authorize_checks(&state, &tenant, &params) {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -273,10 +280,7 @@ async fn authorize_submit(
     Path(tenant): Path<String>,
     Form(params): Form<Params>,
 ) -> Response {
-    if let Err(r) = authorize_precheck(&state, &tenant, &params) {
-        return r;
-    }
-    let (graph, oidc) = match authorize_params(&params) {
+    let (graph, oidc) = match authorize_checks(&state, &tenant, &params) {
         Ok(s) => s,
         Err(r) => return r,
     };
