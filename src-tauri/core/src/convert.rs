@@ -20,6 +20,7 @@ pub struct Target {
     pub proxy_addresses: Vec<String>,
     pub user_type: Option<String>,
     pub external_user_state: Option<String>,
+    pub external_user_state_change_date_time: Option<String>,
     pub on_premises_user_principal_name: Option<String>,
     pub on_premises_sync_enabled: Option<bool>,
     pub account_enabled: Option<bool>,
@@ -166,6 +167,49 @@ pub fn preflight(
         if caps.can_convert { Ok } else { Blocker },
     ));
     out
+}
+
+/// The checks before resending an invitation or resetting redemption: the user must have been
+/// invited before, and a new address follows the same rules as a conversion's. An address not on
+/// the user yet is added first (to `otherMails` when a mailbox holds `mail`).
+pub fn resend_checks(
+    t: &Target,
+    address: &str,
+    verified: &[String],
+    others_using: &[String],
+    caps: &Capabilities,
+) -> Vec<Check> {
+    use Severity::*;
+    let address = address.trim();
+    let valid = address_is_valid(address);
+    vec![
+        check("address_valid", if valid { Ok } else { Blocker }),
+        check(
+            "address_not_internal",
+            if valid && in_verified_domain(address, verified) {
+                Blocker
+            } else {
+                Ok
+            },
+        ),
+        check(
+            "invited_before",
+            if t.external_user_state.is_some() {
+                Ok
+            } else {
+                Blocker
+            },
+        ),
+        check(
+            "address_not_used_elsewhere",
+            if others_using.is_empty() { Ok } else { Blocker },
+        ),
+        check(
+            "address_added_first",
+            if on_object(t, address) { Ok } else { Warning },
+        ),
+        check("admin_can_reset", if caps.can_reset { Ok } else { Blocker }),
+    ]
 }
 
 /// Conversion is offered only when nothing blocks it.
@@ -333,5 +377,33 @@ mod tests {
         let c = preflight(&disabled, "sam@northwind.example", &v, &[], &admin());
         assert_eq!(severity(&c, "account_enabled"), Severity::Warning);
         assert!(can_convert(&c));
+    }
+
+    #[test]
+    fn resend_needs_an_earlier_invitation_and_a_reset_role() {
+        let v = verified();
+        let c = resend_checks(&ready(), "sam@northwind.example", &v, &[], &admin());
+        assert_eq!(severity(&c, "invited_before"), Severity::Blocker);
+        let pending = Target {
+            external_user_state: Some("PendingAcceptance".into()),
+            ..ready()
+        };
+        let c = resend_checks(&pending, "sam@northwind.example", &v, &[], &admin());
+        assert!(can_convert(&c), "{c:?}");
+        let c = resend_checks(&pending, "sam2@tailspin.example", &v, &[], &admin());
+        assert_eq!(severity(&c, "address_added_first"), Severity::Warning);
+        let c = resend_checks(&pending, "sam@sales.contoso.com", &v, &[], &admin());
+        assert_eq!(severity(&c, "address_not_internal"), Severity::Blocker);
+        let inviter = Capabilities::from(vec!["Guest Inviter".into()], vec!["User.Invite.All".into()]);
+        let c = resend_checks(&pending, "sam@northwind.example", &v, &[], &inviter);
+        assert_eq!(severity(&c, "admin_can_reset"), Severity::Blocker);
+        let c = resend_checks(
+            &pending,
+            "sam@northwind.example",
+            &v,
+            &["x@contoso.com".into()],
+            &admin(),
+        );
+        assert_eq!(severity(&c, "address_not_used_elsewhere"), Severity::Blocker);
     }
 }

@@ -33,6 +33,8 @@ pub struct Preflight {
     pub address: String,
     pub checks: Vec<Check>,
     pub can_convert: bool,
+    /// `mail` probably belongs to an Exchange mailbox and cannot be changed through Graph.
+    pub mailbox: bool,
 }
 
 fn encode(s: &str) -> String {
@@ -162,7 +164,36 @@ pub fn preflight(ctx: &Context, address: &str) -> Preflight {
         address: address.trim().to_owned(),
         can_convert: convert::can_convert(&checks),
         checks,
+        mailbox: convert::mailbox_likely(&ctx.target, &ctx.verified_domains),
     }
+}
+
+/// The checks before a resend or a reset of redemption (`can_convert` then means "can resend").
+pub fn resend_preflight(ctx: &Context, address: &str) -> Preflight {
+    let checks = convert::resend_checks(
+        &ctx.target,
+        address,
+        &ctx.verified_domains,
+        &ctx.others_using,
+        &ctx.capabilities,
+    );
+    Preflight {
+        target: ctx.target.clone(),
+        address: address.trim().to_owned(),
+        can_convert: convert::can_convert(&checks),
+        checks,
+        mailbox: convert::mailbox_likely(&ctx.target, &ctx.verified_domains),
+    }
+}
+
+/// Where a new address goes before a resend: `mail`, or `otherMails` (the only choice when a
+/// mailbox owns `mail`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum AddressSlot {
+    Mail,
+    OtherMails,
 }
 
 /// What the admin chose in the convert panel.
@@ -230,7 +261,59 @@ pub struct ConvertResult {
     /// True when the answer was lost and the state was confirmed by reading the user again.
     pub confirmed_by_reread: bool,
     pub mail_set: bool,
+    /// The address was added to otherMails before a resend.
+    pub other_mails_set: bool,
     pub user_type_set_to_guest: bool,
+    /// Graph's request-id of the invitation, for support.
+    pub request_id: Option<String>,
+}
+
+struct Invited {
+    invitation_id: Option<String>,
+    redeem_url: Option<String>,
+    status: String,
+    confirmed_by_reread: bool,
+}
+
+/// `POST /invitations`, never sent twice: a lost answer is settled by reading the user's state.
+/// `before` is externalUserStateChangeDateTime before the request; a resend is confirmed only
+/// when it moved.
+async fn invite(g: &GraphClient, id: &str, body: &Value, before: Option<&str>) -> Result<Invited, AppError> {
+    match g
+        .send(
+            Method::POST,
+            "/invitations",
+            Some(body),
+            false,
+            Idempotence::Unsafe,
+        )
+        .await
+    {
+        Ok(v) => Ok(Invited {
+            invitation_id: v["id"].as_str().map(str::to_owned),
+            redeem_url: v["inviteRedeemUrl"].as_str().map(str::to_owned),
+            status: v["status"].as_str().unwrap_or("PendingAcceptance").to_owned(),
+            confirmed_by_reread: false,
+        }),
+        Err(e) if e.code == ErrorCode::OutcomeUnknown => {
+            let now = g
+                .get(&format!(
+                    "/users/{id}?$select=id,externalUserState,externalUserStateChangeDateTime"
+                ))
+                .await?;
+            let changed = now["externalUserStateChangeDateTime"].as_str();
+            match now["externalUserState"].as_str() {
+                Some(state) if before.is_none() || changed != before => Ok(Invited {
+                    invitation_id: None,
+                    redeem_url: None,
+                    status: state.to_owned(),
+                    confirmed_by_reread: true,
+                }),
+                _ => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Converts after a passing pre-flight: sets `mail` first when the address is on neither `mail`
@@ -260,33 +343,8 @@ pub async fn convert(
         mail_set = true;
     }
     let body = invitation_body(id, &pre.address, o, false);
-    let (invitation_id, redeem_url, status, confirmed_by_reread) = match g
-        .send(
-            Method::POST,
-            "/invitations",
-            Some(&body),
-            false,
-            Idempotence::Unsafe,
-        )
-        .await
-    {
-        Ok(v) => (
-            v["id"].as_str().map(str::to_owned),
-            v["inviteRedeemUrl"].as_str().map(str::to_owned),
-            v["status"].as_str().unwrap_or("PendingAcceptance").to_owned(),
-            false,
-        ),
-        Err(e) if e.code == ErrorCode::OutcomeUnknown => {
-            let now = g
-                .get(&format!("/users/{id}?$select=id,externalUserState"))
-                .await?;
-            match now["externalUserState"].as_str() {
-                Some(state) => (None, None, state.to_owned(), true),
-                None => return Err(e),
-            }
-        }
-        Err(e) => return Err(e),
-    };
+    let done = invite(g, id, &body, None).await?;
+    let request_id = g.last_request_id();
     if o.set_guest {
         g.send(
             Method::PATCH,
@@ -299,12 +357,66 @@ pub async fn convert(
     }
     Ok(ConvertResult {
         user_id: id.clone(),
-        invitation_id,
-        redeem_url,
-        status,
-        confirmed_by_reread,
+        invitation_id: done.invitation_id,
+        redeem_url: done.redeem_url,
+        status: done.status,
+        confirmed_by_reread: done.confirmed_by_reread,
         mail_set,
+        other_mails_set: false,
         user_type_set_to_guest: o.set_guest,
+        request_id,
+    })
+}
+
+/// Resends the invitation with `resetRedemption: true` (CONTRACT.md section 1.5), after adding a
+/// new address to `slot` when it is not on the user yet. The user keeps id, UPN, groups and apps.
+pub async fn resend(
+    g: &GraphClient,
+    pre: &Preflight,
+    o: &ConvertOptions,
+    slot: AddressSlot,
+) -> Result<ConvertResult, AppError> {
+    if !pre.can_convert {
+        return Err(AppError::new(
+            ErrorCode::ConversionBlocked,
+            "the checks before a resend found a blocker",
+        ));
+    }
+    let t = &pre.target;
+    let id = &t.id;
+    let (mut mail_set, mut other_mails_set) = (false, false);
+    if !convert::on_object(t, &pre.address) {
+        let patch = if slot == AddressSlot::Mail && !pre.mailbox {
+            mail_set = true;
+            json!({ "mail": pre.address })
+        } else {
+            other_mails_set = true;
+            let mut all = t.other_mails.clone();
+            all.push(pre.address.clone());
+            json!({ "otherMails": all })
+        };
+        g.send(
+            Method::PATCH,
+            &format!("/users/{id}"),
+            Some(&patch),
+            false,
+            Idempotence::Safe,
+        )
+        .await?;
+    }
+    let body = invitation_body(id, &pre.address, o, true);
+    let before = t.external_user_state_change_date_time.as_deref().unwrap_or("");
+    let done = invite(g, id, &body, Some(before)).await?;
+    Ok(ConvertResult {
+        user_id: id.clone(),
+        invitation_id: done.invitation_id,
+        redeem_url: done.redeem_url,
+        status: done.status,
+        confirmed_by_reread: done.confirmed_by_reread,
+        mail_set,
+        other_mails_set,
+        user_type_set_to_guest: false,
+        request_id: g.last_request_id(),
     })
 }
 

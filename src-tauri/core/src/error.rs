@@ -1,11 +1,11 @@
 //! Errors that reach the user carry a stable code. The UI translates the code, never the message;
 //! the message is English detail for logs and support.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// Stable error codes. Renaming one is a breaking change for the UI's translations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum ErrorCode {
@@ -55,6 +55,12 @@ pub enum ErrorCode {
     OutcomeUnknown,
     /// No user with this id or UPN.
     UserNotFound,
+    /// Graph refused: the signed-in admin lacks a role or a permission (403).
+    PermissionDenied,
+    /// Graph kept answering 429 after the retries: wait and try again.
+    Throttled,
+    /// History could not be read or written.
+    HistoryIo,
     /// The pre-flight found a blocker; nothing was changed.
     ConversionBlocked,
     /// The network or the service could not be reached.

@@ -40,6 +40,9 @@ impl GraphFailure {
             .unwrap_or_default();
         let code = match self.status {
             401 => ErrorCode::SessionExpired,
+            403 => ErrorCode::PermissionDenied,
+            404 => ErrorCode::UserNotFound,
+            429 => ErrorCode::Throttled,
             _ => ErrorCode::GraphError,
         };
         AppError::new(
@@ -103,6 +106,7 @@ pub struct GraphClient {
     http: reqwest::Client,
     base: String,
     token: Secret,
+    last_request_id: std::sync::Mutex<Option<String>>,
 }
 
 /// One request of a `$batch`.
@@ -136,6 +140,7 @@ impl GraphClient {
             http,
             base: base.trim_end_matches('/').to_owned(),
             token,
+            last_request_id: std::sync::Mutex::new(None),
         })
     }
 
@@ -202,6 +207,12 @@ impl GraphClient {
                 .get("request-id")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
+            if let Some(id) = &request_id {
+                *self
+                    .last_request_id
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(id.clone());
+            }
             if status.is_success() {
                 let bytes = response
                     .bytes()
@@ -237,6 +248,14 @@ impl GraphClient {
             }
             tokio::time::sleep(wait.unwrap_or_else(|| backoff(attempt))).await;
         }
+    }
+
+    /// The `request-id` of the last answer Graph sent, for History and support.
+    pub fn last_request_id(&self) -> Option<String> {
+        self.last_request_id
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     pub async fn get(&self, path: &str) -> Result<Value, AppError> {

@@ -7,8 +7,10 @@ pub mod convert;
 pub mod convert_service;
 pub mod error;
 pub mod graph;
+pub mod history;
 pub mod keychain;
 pub mod settings;
 pub mod settings_file;
+pub mod users;
 
 pub use error::{AppError, ErrorCode};

@@ -17,7 +17,12 @@ pub const STORE_KEY: &str = "settings";
 /// `<data dir>/com.b2bconvert.app/settings.json`, as Tauri's app data dir resolves it
 /// (%APPDATA% on Windows, ~/Library/Application Support on macOS, XDG data home on Linux).
 pub fn default_path() -> Option<PathBuf> {
-    dirs::data_dir().map(|d| d.join(APP_IDENTIFIER).join(FILE_NAME))
+    default_dir().map(|d| d.join(FILE_NAME))
+}
+
+/// The app's data folder, `<data dir>/com.b2bconvert.app`.
+pub fn default_dir() -> Option<PathBuf> {
+    dirs::data_dir().map(|d| d.join(APP_IDENTIFIER))
 }
 
 fn backup_path(path: &Path) -> PathBuf {

@@ -195,3 +195,87 @@ async fn a_guest_inviter_is_told_before_the_click() {
     );
     assert_eq!(severity(&pre, "admin_can_convert"), Severity::Blocker);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn resend_to_a_new_address_resets_redemption() {
+    let (sim, g, scopes) = setup("admin@contoso.com").await;
+    let (upn, mail) = first(&sim, "pending-acceptance");
+    // The old address: nothing to add, only the reset.
+    let ctx = svc::load_context(&g, &upn, mail.as_deref().expect("mail"), scopes.clone())
+        .await
+        .expect("context");
+    let pre = svc::resend_preflight(&ctx, mail.as_deref().expect("mail"));
+    assert!(pre.can_convert, "{:?}", pre.checks);
+    let o = ConvertOptions::new("t");
+    let r = svc::resend(&g, &pre, &o, svc::AddressSlot::Mail)
+        .await
+        .expect("resent");
+    assert!(!r.mail_set && !r.other_mails_set);
+    assert!(r.request_id.is_some(), "the request-id is kept for History");
+    // A new address goes to otherMails first, and the reset goes to it.
+    let new = "new.address@tailspin.example";
+    let ctx = svc::load_context(&g, &upn, new, scopes.clone())
+        .await
+        .expect("context");
+    let pre = svc::resend_preflight(&ctx, new);
+    assert_eq!(severity(&pre, "address_added_first"), Severity::Warning);
+    let r = svc::resend(&g, &pre, &o, svc::AddressSlot::OtherMails)
+        .await
+        .expect("resent");
+    assert!(r.other_mails_set && r.redeem_url.is_some());
+    let after = g
+        .get(&format!("/users/{upn}?$select=otherMails,externalUserState"))
+        .await
+        .expect("user");
+    assert!(after["otherMails"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .any(|m| m == new));
+    assert_eq!(after["externalUserState"], "PendingAcceptance");
+    let outbox: Value = reqwest::get(format!("{}/_sim/outbox", sim.base_url()))
+        .await
+        .expect("outbox")
+        .json()
+        .await
+        .expect("json");
+    let sent = outbox["value"].as_array().expect("list");
+    assert_eq!(sent.len(), 2, "one mail per resend: {sent:?}");
+    assert!(sent.iter().any(|m| m.to_string().contains(new)), "{sent:?}");
+    // Internal users cannot be "resent": the check says so before anything is sent.
+    let (internal, imail) = first(&sim, "ready-to-convert");
+    let imail = imail.expect("mail");
+    let ctx = svc::load_context(&g, &internal, &imail, scopes)
+        .await
+        .expect("context");
+    let pre = svc::resend_preflight(&ctx, &imail);
+    assert_eq!(severity(&pre, "invited_before"), Severity::Blocker);
+    let err = svc::resend(&g, &pre, &o, svc::AddressSlot::Mail)
+        .await
+        .expect_err("blocked");
+    assert_eq!(err.code, ErrorCode::ConversionBlocked);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_resend_is_not_sent_twice() {
+    let (sim, g, scopes) = setup("admin@contoso.com").await;
+    let (upn, mail) = first(&sim, "pending-acceptance");
+    let mail = mail.expect("mail");
+    let ctx = svc::load_context(&g, &upn, &mail, scopes).await.expect("context");
+    let pre = svc::resend_preflight(&ctx, &mail);
+    reqwest::Client::new()
+        .post(format!("{}/_sim/faults", sim.base_url()))
+        .json(&json!({ "routes": { "POST /v1.0/invitations": { "failRate": 1.0 } } }))
+        .send()
+        .await
+        .expect("faults");
+    let err = svc::resend(&g, &pre, &ConvertOptions::new("t"), svc::AddressSlot::Mail)
+        .await
+        .expect_err("503 and no change");
+    assert_eq!(err.code, ErrorCode::OutcomeUnknown, "{err:?}");
+    assert_eq!(
+        stats(&sim).await["routes"]["POST /v1.0/invitations"],
+        1,
+        "never repeated blindly"
+    );
+}

@@ -108,6 +108,13 @@ async fn handle(app: Router, state: Arc<SimState>, req: Request<Body>) -> Result
             None => dispatch(app, req).await,
         },
     };
+    let mut response = response;
+    // Graph sends a request-id with every answer, not only errors (CONTRACT.md section 3).
+    if path.starts_with("/v1.0/") && !response.headers().contains_key("request-id") {
+        if let Ok(v) = axum::http::HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
+            response.headers_mut().insert("request-id", v);
+        }
+    }
     *state
         .lock()
         .stats

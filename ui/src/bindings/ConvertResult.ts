@@ -7,4 +7,12 @@ export type ConvertResult = { userId: string, invitationId: string | null, redee
 /**
  * True when the answer was lost and the state was confirmed by reading the user again.
  */
-confirmedByReread: boolean, mailSet: boolean, userTypeSetToGuest: boolean, };
+confirmedByReread: boolean, mailSet: boolean, 
+/**
+ * The address was added to otherMails before a resend.
+ */
+otherMailsSet: boolean, userTypeSetToGuest: boolean, 
+/**
+ * Graph's request-id of the invitation, for support.
+ */
+requestId: string | null, };

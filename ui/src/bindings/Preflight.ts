@@ -5,4 +5,8 @@ import type { Target } from "./Target";
 /**
  * The pre-flight as the UI and `b2b check` show it.
  */
-export type Preflight = { target: Target, address: string, checks: Array<Check>, canConvert: boolean, };
+export type Preflight = { target: Target, address: string, checks: Array<Check>, canConvert: boolean, 
+/**
+ * `mail` probably belongs to an Exchange mailbox and cannot be changed through Graph.
+ */
+mailbox: boolean, };

@@ -3,4 +3,4 @@
 /**
  * The user properties the rules read (Graph names, camelCase on the wire).
  */
-export type Target = { id: string, displayName: string, userPrincipalName: string, mail: string | null, otherMails: Array<string>, proxyAddresses: Array<string>, userType: string | null, externalUserState: string | null, onPremisesUserPrincipalName: string | null, onPremisesSyncEnabled: boolean | null, accountEnabled: boolean | null, };
+export type Target = { id: string, displayName: string, userPrincipalName: string, mail: string | null, otherMails: Array<string>, proxyAddresses: Array<string>, userType: string | null, externalUserState: string | null, externalUserStateChangeDateTime: string | null, onPremisesUserPrincipalName: string | null, onPremisesSyncEnabled: boolean | null, accountEnabled: boolean | null, };

@@ -1,0 +1,345 @@
+//! History: every action taken from this machine, one JSON object per line in `history.jsonl`
+//! beside the settings. It holds no secret: no token, no redeem URL (it lets anyone redeem the
+//! invitation), no password. Lines are appended whole, so the app and `b2b` can both write; a line
+//! that does not parse (a torn write) is skipped on reading and kept in the file.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use ts_rs::TS;
+
+use crate::error::{AppError, ErrorCode};
+
+pub const FILE_NAME: &str = "history.jsonl";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum HistoryAction {
+    Convert,
+    Resend,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum Outcome {
+    Succeeded,
+    /// Blocked by a check before anything was sent.
+    Blocked,
+    Failed,
+}
+
+/// What was asked for, as shown in History and the CSV.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct ActionOptions {
+    pub send_mail: bool,
+    pub language: Option<String>,
+    pub message: Option<String>,
+    pub cc: Option<String>,
+    pub redirect_url: Option<String>,
+    pub set_guest: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct HistoryEntry {
+    pub id: String,
+    /// RFC 3339, UTC.
+    pub at: String,
+    /// "app" or "cli".
+    pub source: String,
+    pub admin: String,
+    pub tenant_id: String,
+    pub tenant_name: String,
+    pub user_id: String,
+    pub user_principal_name: String,
+    pub action: HistoryAction,
+    pub address: String,
+    pub options: ActionOptions,
+    pub outcome: Outcome,
+    /// Invitation status, e.g. PendingAcceptance.
+    pub status: Option<String>,
+    pub invitation_id: Option<String>,
+    pub error_code: Option<ErrorCode>,
+    pub request_id: Option<String>,
+}
+
+impl HistoryEntry {
+    /// A new entry stamped now, with a fresh id.
+    #[allow(clippy::too_many_arguments)]
+    pub fn now(
+        source: &str,
+        admin: &str,
+        tenant_id: &str,
+        tenant_name: &str,
+        user_id: &str,
+        user_principal_name: &str,
+        action: HistoryAction,
+        address: &str,
+        options: ActionOptions,
+    ) -> Self {
+        HistoryEntry {
+            id: uuid::Uuid::new_v4().to_string(),
+            at: OffsetDateTime::now_utc()
+                .replace_nanosecond(0)
+                .ok()
+                .and_then(|t| t.format(&Rfc3339).ok())
+                .unwrap_or_default(),
+            source: source.into(),
+            admin: admin.into(),
+            tenant_id: tenant_id.into(),
+            tenant_name: tenant_name.into(),
+            user_id: user_id.into(),
+            user_principal_name: user_principal_name.into(),
+            action,
+            address: address.into(),
+            options,
+            outcome: Outcome::Failed,
+            status: None,
+            invitation_id: None,
+            error_code: None,
+            request_id: None,
+        }
+    }
+
+    fn text(&self) -> String {
+        format!(
+            "{} {} {} {} {} {:?} {:?} {} {} {} {}",
+            self.at,
+            self.admin,
+            self.tenant_name,
+            self.user_principal_name,
+            self.address,
+            self.action,
+            self.outcome,
+            self.status.as_deref().unwrap_or(""),
+            self.invitation_id.as_deref().unwrap_or(""),
+            self.request_id.as_deref().unwrap_or(""),
+            self.error_code
+                .and_then(|c| serde_json::to_value(c).ok())
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+        )
+        .to_lowercase()
+    }
+
+    /// Every word of `query` appears somewhere in the entry (case-insensitive).
+    pub fn matches(&self, query: &str) -> bool {
+        let text = self.text();
+        query.split_whitespace().all(|w| text.contains(&w.to_lowercase()))
+    }
+}
+
+fn io(what: &str, path: &Path, e: std::io::Error) -> AppError {
+    AppError::new(ErrorCode::HistoryIo, format!("{what} {}: {e}", path.display()))
+}
+
+#[derive(Debug, Clone)]
+pub struct History {
+    path: PathBuf,
+}
+
+/// What was read: the entries, newest first, and how many lines could not be read.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct HistoryView {
+    pub entries: Vec<HistoryEntry>,
+    pub total: u32,
+    pub unreadable: u32,
+}
+
+impl History {
+    pub fn new(path: PathBuf) -> Self {
+        History { path }
+    }
+
+    /// The shared location, `<data dir>/com.b2bconvert.app/history.jsonl`, where the app keeps it.
+    pub fn default_location() -> Option<Self> {
+        crate::settings_file::default_dir().map(|d| History::new(d.join(FILE_NAME)))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn append(&self, entry: &HistoryEntry) -> Result<(), AppError> {
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| io("creating", dir, e))?;
+        }
+        let mut line =
+            serde_json::to_string(entry).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+        line.push('\n');
+        let mut f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .map_err(|e| io("opening", &self.path, e))?;
+        // One write call per line: appends from two processes do not interleave.
+        f.write_all(line.as_bytes())
+            .and_then(|()| f.sync_data())
+            .map_err(|e| io("writing", &self.path, e))
+    }
+
+    /// Entries matching `query` (all when empty), newest first.
+    pub fn read(&self, query: &str) -> Result<HistoryView, AppError> {
+        let text = match std::fs::read_to_string(&self.path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(io("reading", &self.path, e)),
+        };
+        let mut unreadable = 0;
+        let mut entries = Vec::new();
+        let mut total = 0;
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            match serde_json::from_str::<HistoryEntry>(line) {
+                Ok(e) => {
+                    total += 1;
+                    if e.matches(query) {
+                        entries.push(e);
+                    }
+                }
+                Err(_) => unreadable += 1,
+            }
+        }
+        entries.reverse();
+        Ok(HistoryView {
+            entries,
+            total,
+            unreadable,
+        })
+    }
+}
+
+/// The entries as CSV with a header row, for a spreadsheet or an audit.
+pub fn to_csv(entries: &[HistoryEntry]) -> Result<String, AppError> {
+    let fail = |e: csv::Error| AppError::new(ErrorCode::Internal, e.to_string());
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "when",
+        "source",
+        "admin",
+        "tenant id",
+        "tenant",
+        "user id",
+        "user",
+        "action",
+        "address",
+        "send mail",
+        "language",
+        "message",
+        "cc",
+        "redirect url",
+        "set guest",
+        "outcome",
+        "status",
+        "invitation id",
+        "error code",
+        "request id",
+    ])
+    .map_err(fail)?;
+    let word = |v: serde_json::Result<serde_json::Value>| {
+        v.ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    };
+    for e in entries {
+        let o = &e.options;
+        w.write_record([
+            e.at.as_str(),
+            &e.source,
+            &e.admin,
+            &e.tenant_id,
+            &e.tenant_name,
+            &e.user_id,
+            &e.user_principal_name,
+            &word(serde_json::to_value(e.action)),
+            &e.address,
+            if o.send_mail { "yes" } else { "no" },
+            o.language.as_deref().unwrap_or(""),
+            o.message.as_deref().unwrap_or(""),
+            o.cc.as_deref().unwrap_or(""),
+            o.redirect_url.as_deref().unwrap_or(""),
+            if o.set_guest { "yes" } else { "no" },
+            &word(serde_json::to_value(e.outcome)),
+            e.status.as_deref().unwrap_or(""),
+            e.invitation_id.as_deref().unwrap_or(""),
+            &e.error_code
+                .map(|c| word(serde_json::to_value(c)))
+                .unwrap_or_default(),
+            e.request_id.as_deref().unwrap_or(""),
+        ])
+        .map_err(fail)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(upn: &str) -> HistoryEntry {
+        let mut e = HistoryEntry::now(
+            "app",
+            "admin@contoso.com",
+            "t1",
+            "Contoso Demo",
+            "u1",
+            upn,
+            HistoryAction::Convert,
+            "x@northwind.example",
+            ActionOptions {
+                send_mail: true,
+                message: Some("Hello, \"partner\"\nsee you".into()),
+                ..ActionOptions::default()
+            },
+        );
+        e.outcome = Outcome::Succeeded;
+        e.request_id = Some("r-42".into());
+        e
+    }
+
+    #[test]
+    fn appends_reads_newest_first_and_searches() {
+        let dir = std::env::temp_dir().join(format!("b2b-history-{}", uuid::Uuid::new_v4()));
+        let h = History::new(dir.join("history.jsonl"));
+        assert_eq!(h.read("").expect("empty").total, 0, "no file yet");
+        h.append(&entry("ann@contoso.com")).expect("append");
+        // A torn line (a crash in the middle of a write) is skipped, and the next line still counts.
+        let mut f = OpenOptions::new().append(true).open(h.path()).expect("open");
+        f.write_all(b"{\"id\":\"torn\n").expect("write");
+        h.append(&entry("bob@contoso.com")).expect("append");
+        let all = h.read("").expect("read");
+        assert_eq!((all.total, all.unreadable), (2, 1));
+        assert_eq!(all.entries[0].user_principal_name, "bob@contoso.com");
+        let found = h.read("ANN succeeded").expect("search");
+        assert_eq!(found.entries.len(), 1);
+        assert_eq!(h.read("r-42").expect("by request id").entries.len(), 2);
+        assert!(h.read("failed").expect("none").entries.is_empty());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn csv_quotes_what_needs_it() {
+        let csv = to_csv(&[entry("ann@contoso.com")]).expect("csv");
+        let mut r = csv::Reader::from_reader(csv.as_bytes());
+        let headers = r.headers().expect("headers").clone();
+        assert_eq!(headers.len(), 20);
+        let row = r.records().next().expect("a row").expect("parses");
+        assert_eq!(&row[6], "ann@contoso.com");
+        assert_eq!(&row[7], "convert");
+        assert_eq!(&row[11], "Hello, \"partner\"\nsee you");
+        assert_eq!(&row[15], "succeeded");
+    }
+}
