@@ -3,6 +3,12 @@
 //!   b2b login [--device-code] [--tenant T]
 //!   b2b whoami
 //!   b2b logout [--account ID | --all]
+//!   b2b check --user U --email E
+//!   b2b convert --user U --email E [--no-mail] [--message M] [--language L] [--cc C]
+//!               [--redirect-url URL] [--set-guest] [--yes]
+//!   b2b resend --user U [--email E] [--add-to mail|other-mails] [...the same options] [--yes]
+//!   b2b pending
+//!   b2b history [--search TEXT] [--csv]
 //!
 //! `--authority-url`, `--graph-url` and `--client-id` (or B2B_AUTHORITY_URL, B2B_GRAPH_URL,
 //! B2B_CLIENT_ID) point it at another tenant, such as the simulated one; `--json` prints one JSON
@@ -15,9 +21,11 @@ use std::time::Duration;
 use b2b_core::auth::flow::{self, AuthConfig};
 use b2b_core::auth::{accounts, Account, Accounts, Secret};
 use b2b_core::convert::Severity;
-use b2b_core::convert_service::{self, ConvertOptions};
+use b2b_core::convert_service::{self, AddressSlot, ConvertOptions};
 use b2b_core::graph::GraphClient;
+use b2b_core::history::{self, Actor, History, HistoryAction};
 use b2b_core::keychain::Keychain;
+use b2b_core::users;
 use b2b_core::{AppError, ErrorCode};
 use clap::{Parser, Subcommand};
 use serde_json::json;
@@ -118,6 +126,41 @@ enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// Resend the invitation and reset the redemption status (resetRedemption), optionally to a new
+    /// address, which is added to the user first. The user keeps id, UPN, groups and apps.
+    Resend {
+        #[arg(long)]
+        user: String,
+        /// The address to invite (default: the user's mail, else their first other mail).
+        #[arg(long)]
+        email: Option<String>,
+        /// Where a new address is added first: mail, or other-mails (always, when a mailbox owns mail).
+        #[arg(long, value_enum, default_value = "mail")]
+        add_to: Slot,
+        #[arg(long)]
+        no_mail: bool,
+        #[arg(long)]
+        message: Option<String>,
+        #[arg(long)]
+        language: Option<String>,
+        #[arg(long)]
+        cc: Option<String>,
+        #[arg(long)]
+        redirect_url: Option<String>,
+        #[arg(long)]
+        yes: bool,
+    },
+    /// List the invitations still waiting for acceptance, oldest first.
+    Pending,
+    /// Show what was done from this computer (newest first), or export it as CSV.
+    History {
+        /// Only entries holding every word (user, admin, address, outcome, request id...).
+        #[arg(long, default_value = "")]
+        search: String,
+        /// Print CSV (with a header row) instead of lines.
+        #[arg(long)]
+        csv: bool,
+    },
     /// Sign out: remove the account's keychain entries.
     Logout {
         #[arg(long, conflicts_with = "all")]
@@ -125,6 +168,12 @@ enum Command {
         #[arg(long)]
         all: bool,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Slot {
+    Mail,
+    OtherMails,
 }
 
 struct Out {
@@ -179,6 +228,10 @@ fn explain(code: ErrorCode) -> &'static str {
         ErrorCode::NetworkUnreachable => "The service could not be reached. Check your network connection and the --authority-url.",
         ErrorCode::ConversionBlocked => "The pre-flight checks found a problem (marked BLOCKED above); nothing was changed.",
         ErrorCode::UserNotFound => "No user with this UPN or object id.",
+        ErrorCode::PermissionDenied => "Microsoft Graph refused: your account lacks a role or permission for this. Run b2b whoami to see what you have.",
+        ErrorCode::Throttled => "Microsoft Graph is busy and asked us to slow down. Wait a minute and try again.",
+        ErrorCode::InvalidRedirectUrl => "The redirect URL must start with https:// (or http://localhost for testing).",
+        ErrorCode::HistoryIo => "History could not be read or written. Check that your profile folder is writable.",
         ErrorCode::OutcomeUnknown => "The invitation was sent but no answer came back, and the user does not show it yet. Run b2b check, then try again.",
         _ => "The command failed.",
     }
@@ -317,53 +370,153 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
             set_guest,
             yes,
         } => {
-            let (g, scopes, tenant_id) = graph_for(cli, &store).await?;
+            let (g, scopes, actor) = graph_for(cli, &store).await?;
+            let o = options(
+                &actor.tenant_id,
+                *no_mail,
+                message,
+                language,
+                cc,
+                redirect_url,
+                *set_guest,
+            )?;
             let ctx = convert_service::load_context(&g, user, email, scopes).await?;
             let pre = convert_service::preflight(&ctx, email);
             report_checks(out, &pre);
-            if !pre.can_convert {
-                return Err(AppError::new(
-                    ErrorCode::ConversionBlocked,
-                    "the pre-flight found a blocker",
-                ));
+            if pre.can_convert && !yes && !confirm(&pre, "Convert", "This is one-way.")? {
+                return Err(not_confirmed());
             }
-            if !yes && !confirm(&pre)? {
-                return Err(AppError::new(
-                    ErrorCode::SignInCancelled,
-                    "not confirmed; nothing was changed",
-                ));
-            }
-            let mut o = ConvertOptions::new(&tenant_id);
-            o.send_mail = !no_mail;
-            o.message = message.clone();
-            o.language = language.clone();
-            o.cc = cc.clone();
-            if let Some(url) = redirect_url {
-                if !(url.starts_with("https://") || url.starts_with("http://localhost")) {
-                    return Err(AppError::new(
-                        ErrorCode::InvalidInput,
-                        "--redirect-url must be https:// (or http://localhost)",
-                    ));
-                }
-                o.redirect_url = url.clone();
-            }
-            o.set_guest = *set_guest;
-            let r = convert_service::convert(&g, &pre, &o).await?;
-            let mut text = format!(
-                "Converted {}: {} (invitation {}).",
-                pre.target.user_principal_name,
-                r.status,
-                r.invitation_id
-                    .as_deref()
-                    .unwrap_or("confirmed by re-reading the user")
+            let result = convert_service::convert(&g, &pre, &o).await;
+            record(
+                &actor,
+                HistoryAction::Convert,
+                &pre,
+                &o,
+                &result,
+                g.last_request_id(),
             );
-            if *no_mail {
-                if let Some(url) = &r.redeem_url {
-                    text.push_str(&format!("\nNo e-mail was sent. Send the user this link: {url}"));
-                }
-            }
-            text.push_str(&format!("\nTeams: https://teams.microsoft.com/?tenantId={tenant_id}\nThe old password still works on premises until it is reset."));
+            let r = result?;
+            let text = result_text("Converted", &pre, &r, *no_mail, &actor.tenant_id);
             out.event(json!({ "event": "converted", "result": r }), &text);
+            Ok(())
+        }
+        Command::Resend {
+            user,
+            email,
+            add_to,
+            no_mail,
+            message,
+            language,
+            cc,
+            redirect_url,
+            yes,
+        } => {
+            let (g, scopes, actor) = graph_for(cli, &store).await?;
+            let o = options(
+                &actor.tenant_id,
+                *no_mail,
+                message,
+                language,
+                cc,
+                redirect_url,
+                false,
+            )?;
+            let address = match email {
+                Some(e) => e.clone(),
+                None => {
+                    let u = users::get_user(&g, user).await?;
+                    u.mail.or(u.other_mails.into_iter().next()).ok_or_else(|| {
+                        AppError::new(
+                            ErrorCode::InvalidInput,
+                            "the user has no address: give one with --email",
+                        )
+                    })?
+                }
+            };
+            let ctx = convert_service::load_context(&g, user, &address, scopes).await?;
+            let pre = convert_service::resend_preflight(&ctx, &address);
+            report_checks(out, &pre);
+            if pre.can_convert
+                && !yes
+                && !confirm(
+                    &pre,
+                    "Resend the invitation and reset the redemption status of",
+                    "They will have to accept again.",
+                )?
+            {
+                return Err(not_confirmed());
+            }
+            let slot = match add_to {
+                Slot::Mail => AddressSlot::Mail,
+                Slot::OtherMails => AddressSlot::OtherMails,
+            };
+            let result = convert_service::resend(&g, &pre, &o, slot).await;
+            record(
+                &actor,
+                HistoryAction::Resend,
+                &pre,
+                &o,
+                &result,
+                g.last_request_id(),
+            );
+            let r = result?;
+            let text = result_text("Invitation resent to", &pre, &r, *no_mail, &actor.tenant_id);
+            out.event(json!({ "event": "resent", "result": r }), &text);
+            Ok(())
+        }
+        Command::Pending => {
+            let (g, _, _) = graph_for(cli, &store).await?;
+            let rows = users::pending(&g).await?;
+            if rows.is_empty() {
+                out.event(
+                    json!({ "event": "pending", "count": 0 }),
+                    "No invitation is waiting for acceptance.",
+                );
+            }
+            for r in rows {
+                let days = r
+                    .days_waiting
+                    .map(|d| format!("{d} days"))
+                    .unwrap_or_else(|| "unknown".into());
+                let text = format!(
+                    "{:<40} {:<40} waiting {days}",
+                    r.user.user_principal_name,
+                    r.user.mail.as_deref().unwrap_or("")
+                );
+                out.event(json!({ "event": "pending", "row": r }), &text);
+            }
+            Ok(())
+        }
+        Command::History { search, csv } => {
+            let h = History::default_location()
+                .ok_or_else(|| AppError::new(ErrorCode::HistoryIo, "no data folder on this system"))?;
+            let view = h.read(search)?;
+            if *csv {
+                print!("{}", history::to_csv(&view.entries)?);
+                return Ok(());
+            }
+            for e in &view.entries {
+                let text = format!(
+                    "{}  {:<8} {:<9} {}  {}  by {}{}",
+                    e.at,
+                    code_name_of(&e.action),
+                    code_name_of(&e.outcome),
+                    e.user_principal_name,
+                    e.address,
+                    e.admin,
+                    e.error_code
+                        .map(|c| format!("  ({})", code_name(c)))
+                        .unwrap_or_default()
+                );
+                out.event(json!({ "event": "history", "entry": e }), &text);
+            }
+            if view.unreadable > 0 {
+                eprintln!(
+                    "b2b: {} line(s) of {} could not be read and were skipped",
+                    view.unreadable,
+                    h.path().display()
+                );
+            }
             Ok(())
         }
         Command::Logout { account, all } => {
@@ -401,11 +554,17 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
 async fn graph_for(
     cli: &Cli,
     store: &Accounts<Keychain>,
-) -> Result<(GraphClient, Vec<String>, String), AppError> {
+) -> Result<(GraphClient, Vec<String>, Actor), AppError> {
     if let Some(token) = &cli.access_token {
-        let (scopes, tid) = token_claims(token);
+        let (scopes, tid, who) = token_claims(token);
         let g = GraphClient::new(&cli.graph_url, Secret::new(token.clone()))?;
-        return Ok((g, scopes, tid));
+        let actor = Actor {
+            source: "cli".into(),
+            admin: who,
+            tenant_id: tid.clone(),
+            tenant_name: tid,
+        };
+        return Ok((g, scopes, actor));
     }
     let list = store.list()?;
     let account = match &cli.as_account {
@@ -416,16 +575,18 @@ async fn graph_for(
             .ok_or_else(|| AppError::new(ErrorCode::NotSignedIn, "no account is signed in"))?,
     };
     let (token, scopes) = store.access_token(&account).await?;
-    Ok((
-        GraphClient::new(&account.graph_url, token)?,
-        scopes,
-        account.tenant_id.clone(),
-    ))
+    let actor = Actor {
+        source: "cli".into(),
+        admin: account.username.clone(),
+        tenant_id: account.tenant_id.clone(),
+        tenant_name: tenant_label(&account),
+    };
+    Ok((GraphClient::new(&account.graph_url, token)?, scopes, actor))
 }
 
 /// Scopes and tenant from a JWT access token, best effort: tokens are opaque in principle, and an
 /// unreadable one gives no scopes (the pre-flight then says the admin may lack them).
-fn token_claims(token: &str) -> (Vec<String>, String) {
+fn token_claims(token: &str) -> (Vec<String>, String, String) {
     use base64::Engine;
     let claims: serde_json::Value = token
         .split('.')
@@ -444,7 +605,12 @@ fn token_claims(token: &str) -> (Vec<String>, String) {
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
         .collect();
-    (scopes, claims["tid"].as_str().unwrap_or("").to_owned())
+    let who = claims["upn"]
+        .as_str()
+        .or(claims["preferred_username"].as_str())
+        .unwrap_or("")
+        .to_owned();
+    (scopes, claims["tid"].as_str().unwrap_or("").to_owned(), who)
 }
 
 /// Plain sentences for the pre-flight checks.
@@ -467,6 +633,9 @@ fn check_text(code: &str) -> &'static str {
         "mailbox" => "The user seems to have an Exchange Online mailbox: mail can only change in Exchange.",
         "account_enabled" => "The account is enabled.",
         "admin_can_convert" => "You have the role and permissions to convert users.",
+        "invited_before" => "The user was converted or invited before (otherwise use convert).",
+        "address_added_first" => "The address is already on the user (otherwise it is added first).",
+        "admin_can_reset" => "You have the role and permissions to reset redemption.",
         _ => "Other check.",
     }
 }
@@ -485,7 +654,7 @@ fn report_checks(out: &Out, pre: &convert_service::Preflight) {
     }
 }
 
-fn confirm(pre: &convert_service::Preflight) -> Result<bool, AppError> {
+fn confirm(pre: &convert_service::Preflight, verb: &str, warning: &str) -> Result<bool, AppError> {
     use std::io::IsTerminal;
     if !std::io::stdin().is_terminal() {
         return Err(AppError::new(
@@ -494,7 +663,7 @@ fn confirm(pre: &convert_service::Preflight) -> Result<bool, AppError> {
         ));
     }
     print!(
-        "Convert {} to an external user who signs in as {}? This is one-way. [y/N] ",
+        "{verb} {}, who will sign in as {}? {warning} [y/N] ",
         pre.target.user_principal_name, pre.address
     );
     let _ = std::io::stdout().flush();
@@ -503,6 +672,89 @@ fn confirm(pre: &convert_service::Preflight) -> Result<bool, AppError> {
         .read_line(&mut answer)
         .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
+
+fn not_confirmed() -> AppError {
+    AppError::new(ErrorCode::SignInCancelled, "not confirmed; nothing was changed")
+}
+
+fn code_name_of<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn options(
+    tenant_id: &str,
+    no_mail: bool,
+    message: &Option<String>,
+    language: &Option<String>,
+    cc: &Option<String>,
+    redirect_url: &Option<String>,
+    set_guest: bool,
+) -> Result<ConvertOptions, AppError> {
+    let mut o = ConvertOptions::new(tenant_id);
+    o.send_mail = !no_mail;
+    o.message = message.clone();
+    o.language = language.clone();
+    o.cc = cc.clone();
+    o.set_guest = set_guest;
+    if let Some(url) = redirect_url {
+        if !convert_service::redirect_url_ok(url) {
+            return Err(AppError::new(
+                ErrorCode::InvalidRedirectUrl,
+                "--redirect-url must be https:// (or http://localhost)",
+            ));
+        }
+        o.redirect_url = url.clone();
+    }
+    Ok(o)
+}
+
+/// Writes the History entry; a failure to write it is reported, not fatal (the change is made).
+fn record(
+    actor: &Actor,
+    action: HistoryAction,
+    pre: &convert_service::Preflight,
+    o: &ConvertOptions,
+    result: &Result<convert_service::ConvertResult, AppError>,
+    request_id: Option<String>,
+) {
+    let entry = history::entry_for(actor, action, pre, o, result, request_id);
+    let written = History::default_location()
+        .ok_or_else(|| AppError::new(ErrorCode::HistoryIo, "no data folder on this system"))
+        .and_then(|h| h.append(&entry));
+    if let Err(e) = written {
+        eprintln!("b2b: this action could not be added to History: {}", e.message);
+    }
+}
+
+fn result_text(
+    verb: &str,
+    pre: &convert_service::Preflight,
+    r: &convert_service::ConvertResult,
+    no_mail: bool,
+    tenant_id: &str,
+) -> String {
+    let mut text = format!(
+        "{verb} {}: {} (invitation {}).",
+        pre.target.user_principal_name,
+        r.status,
+        r.invitation_id
+            .as_deref()
+            .unwrap_or("confirmed by re-reading the user")
+    );
+    if no_mail {
+        if let Some(url) = &r.redeem_url {
+            text.push_str(&format!("\nNo e-mail was sent. Send the user this link: {url}"));
+        }
+    }
+    text.push_str(&format!(
+        "\nTeams: https://teams.microsoft.com/?tenantId={tenant_id}\nThe old password still works on premises until it is reset."
+    ));
+    text
 }
 
 fn yes_no(b: bool) -> &'static str {

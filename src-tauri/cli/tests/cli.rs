@@ -15,7 +15,12 @@ fn b2b(sim: &SimServer) -> Command {
     c.env("B2B_AUTHORITY_URL", sim.base_url())
         .env("B2B_GRAPH_URL", sim.base_url())
         .env("B2B_CLIENT_ID", DEMO_CLIENT_ID)
-        .env_remove("B2B_BROWSER");
+        .env_remove("B2B_BROWSER")
+        // History goes to a throw-away data folder, never the developer's own.
+        .env(
+            "XDG_DATA_HOME",
+            std::env::temp_dir().join(format!("b2b-cli-tests-{}", std::process::id())),
+        );
     c
 }
 
@@ -318,4 +323,94 @@ async fn check_and_convert_with_an_access_token() {
     ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing was changed"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn resend_pending_and_history() {
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    let token: Value = reqwest::Client::new()
+        .post(format!("{}/_sim/token", sim.base_url()))
+        .json(&json!({ "username": "admin@contoso.com", "scope": "User.Read User.ReadWrite.All User.Invite.All" }))
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    let token = token["access_token"].as_str().expect("token").to_owned();
+    // Unique per test run: the simulator's port.
+    let port = sim.base_url().rsplit(':').next().unwrap_or("0").to_owned();
+    let data = std::env::temp_dir().join(format!("b2b-cli-history-{}-{port}", std::process::id()));
+    let dir = sim.state().lock().dir.clone();
+    let pending = tenant_sim::seed::users_in_case(&dir, "pending-acceptance")[0].clone();
+    let run = |args: &[&str]| {
+        b2b(&sim)
+            .args(args)
+            .env("B2B_ACCESS_TOKEN", &token)
+            .env("XDG_DATA_HOME", &data)
+            .output()
+            .expect("b2b")
+    };
+
+    let out = run(&["pending", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows = lines(&out);
+    assert!(rows
+        .iter()
+        .any(|r| r["row"]["user"]["userPrincipalName"] == pending.user_principal_name));
+
+    let new = "fresh.start@tailspin.example";
+    let out = run(&[
+        "resend",
+        "--user",
+        &pending.user_principal_name,
+        "--email",
+        new,
+        "--add-to",
+        "other-mails",
+        "--language",
+        "fr-FR",
+        "--yes",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let resent = lines(&out)
+        .into_iter()
+        .find(|e| e["event"] == "resent")
+        .expect("resent");
+    assert_eq!(resent["result"]["otherMailsSet"], true);
+    let outbox: Value = reqwest::get(format!("{}/_sim/outbox", sim.base_url()))
+        .await
+        .expect("outbox")
+        .json()
+        .await
+        .expect("json");
+    assert!(outbox.to_string().contains(new), "{outbox}");
+
+    // A resend to an internal user is refused by the checks, and History says so.
+    let internal = tenant_sim::seed::users_in_case(&dir, "ready-to-convert")[0].clone();
+    let out = run(&["resend", "--user", &internal.user_principal_name, "--yes"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("BLOCKED"));
+
+    let out = run(&["history", "--json"]);
+    assert!(out.status.success());
+    let entries = lines(&out);
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    assert_eq!(entries[0]["entry"]["outcome"], "blocked", "newest first");
+    assert_eq!(entries[1]["entry"]["outcome"], "succeeded");
+    assert_eq!(entries[1]["entry"]["options"]["language"], "fr-FR");
+    assert!(entries[1]["entry"]["requestId"]
+        .as_str()
+        .is_some_and(|r| !r.is_empty()));
+    let out = run(&["history", "--csv", "--search", "succeeded"]);
+    let csv = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(csv.lines().count(), 2, "header and one row: {csv}");
+    assert!(csv.contains(&pending.user_principal_name));
+    let file = std::fs::read_to_string(data.join("com.b2bconvert.app/history.jsonl")).expect("history file");
+    assert!(
+        !file.contains(&token) && !file.contains("redeem"),
+        "no secret in History"
+    );
+    let _ = std::fs::remove_dir_all(&data);
 }

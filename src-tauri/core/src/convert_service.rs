@@ -221,6 +221,20 @@ impl ConvertOptions {
     }
 }
 
+/// Where a user may land after redeeming: https, or http://localhost for testing
+/// (CONTRACT.md section 1.1 asks for an absolute URL; http elsewhere is refused as unsafe).
+pub fn redirect_url_ok(url: &str) -> bool {
+    let rest = if let Some(r) = url.strip_prefix("https://") {
+        r
+    } else if let Some(r) = url.strip_prefix("http://localhost") {
+        return r.is_empty() || r.starts_with([':', '/', '?']);
+    } else {
+        return false;
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    !host.is_empty() && !host.contains(char::is_whitespace) && !url.contains(char::is_whitespace)
+}
+
 /// The `POST /invitations` body: the shape of the Entra docs' conversion request, with
 /// `invitedUser` holding nothing but the id.
 pub fn invitation_body(user_id: &str, address: &str, o: &ConvertOptions, reset: bool) -> Value {
@@ -465,5 +479,17 @@ mod tests {
         let reset = invitation_body("u1", "a@northwind.example", &ConvertOptions::new("t1"), true);
         assert_eq!(reset["resetRedemption"], true);
         assert!(reset.get("invitedUserMessageInfo").is_none());
+    }
+
+    #[test]
+    fn redirect_urls() {
+        assert!(redirect_url_ok("https://myapps.microsoft.com/?tenantId=t"));
+        assert!(redirect_url_ok("http://localhost:8080/x"));
+        assert!(redirect_url_ok("http://localhost"));
+        assert!(!redirect_url_ok("http://localhost.evil.example"));
+        assert!(!redirect_url_ok("http://example.com"));
+        assert!(!redirect_url_ok("https://"));
+        assert!(!redirect_url_ok("https:// spaced.example"));
+        assert!(!redirect_url_ok("javascript:alert(1)"));
     }
 }

@@ -59,6 +59,8 @@ pub enum ErrorCode {
     PermissionDenied,
     /// Graph kept answering 429 after the retries: wait and try again.
     Throttled,
+    /// The redirect URL is not https (or http://localhost).
+    InvalidRedirectUrl,
     /// History could not be read or written.
     HistoryIo,
     /// The pre-flight found a blocker; nothing was changed.

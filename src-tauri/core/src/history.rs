@@ -12,6 +12,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use ts_rs::TS;
 
+use crate::convert_service::{ConvertOptions, ConvertResult, Preflight};
 use crate::error::{AppError, ErrorCode};
 
 pub const FILE_NAME: &str = "history.jsonl";
@@ -136,6 +137,68 @@ impl HistoryEntry {
         let text = self.text();
         query.split_whitespace().all(|w| text.contains(&w.to_lowercase()))
     }
+}
+
+/// Who acted, and where.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Actor {
+    pub source: String,
+    pub admin: String,
+    pub tenant_id: String,
+    pub tenant_name: String,
+}
+
+impl From<&ConvertOptions> for ActionOptions {
+    fn from(o: &ConvertOptions) -> Self {
+        ActionOptions {
+            send_mail: o.send_mail,
+            language: o.language.clone(),
+            message: o.message.clone(),
+            cc: o.cc.clone(),
+            redirect_url: Some(o.redirect_url.clone()),
+            set_guest: o.set_guest,
+        }
+    }
+}
+
+/// The entry for a conversion or resend that was attempted, whatever came of it.
+pub fn entry_for(
+    actor: &Actor,
+    action: HistoryAction,
+    pre: &Preflight,
+    o: &ConvertOptions,
+    result: &Result<ConvertResult, AppError>,
+    request_id: Option<String>,
+) -> HistoryEntry {
+    let mut e = HistoryEntry::now(
+        &actor.source,
+        &actor.admin,
+        &actor.tenant_id,
+        &actor.tenant_name,
+        &pre.target.id,
+        &pre.target.user_principal_name,
+        action,
+        &pre.address,
+        o.into(),
+    );
+    match result {
+        Ok(r) => {
+            e.outcome = Outcome::Succeeded;
+            e.status = Some(r.status.clone());
+            e.invitation_id = r.invitation_id.clone();
+            e.request_id = r.request_id.clone().or(request_id);
+        }
+        Err(err) => {
+            e.outcome = if err.code == ErrorCode::ConversionBlocked {
+                Outcome::Blocked
+            } else {
+                Outcome::Failed
+            };
+            e.error_code = Some(err.code);
+            e.request_id = request_id;
+        }
+    }
+    e
 }
 
 fn io(what: &str, path: &Path, e: std::io::Error) -> AppError {
