@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use b2b_core::auth::flow::{self, AuthConfig, DevicePrompt};
 use b2b_core::auth::{accounts, Account, Accounts, DeviceCodeView, SessionView, TokenSet};
+use b2b_core::graph::GraphClient;
+use b2b_core::history::Actor;
 use b2b_core::keychain::Keychain;
 use b2b_core::settings::Connection;
 use b2b_core::{AppError, ErrorCode};
@@ -20,6 +22,15 @@ use crate::settings_store::SettingsStore;
 /// Demo accounts store this instead of a URL: the demo tenant's port changes at every start.
 const DEMO: &str = "demo";
 const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// What a Graph command needs: the client, the token's scopes, and who acts.
+pub struct Acting {
+    pub graph: GraphClient,
+    pub graph_url: String,
+    pub scopes: Vec<String>,
+    pub account_id: String,
+    pub actor: Actor,
+}
 
 pub struct AuthState {
     accounts: Accounts<Keychain>,
@@ -190,6 +201,36 @@ impl AuthState {
             }
             other => other,
         }
+    }
+
+    /// A Graph client for the current account, with what History records about who acts.
+    pub async fn graph(&self, app: &AppHandle, settings: &SettingsStore) -> Result<Acting, AppError> {
+        let s = settings.get();
+        let list = self.accounts.list()?;
+        let account = s
+            .current_account
+            .as_ref()
+            .and_then(|id| list.iter().find(|a| &a.id == id))
+            .or(list.first())
+            .cloned()
+            .ok_or_else(|| AppError::new(ErrorCode::NotSignedIn, "no account is signed in"))?;
+        let resolved = self.resolve(app, &account).await?;
+        let (token, scopes) = self.accounts.access_token(&resolved).await?;
+        Ok(Acting {
+            graph: GraphClient::new(&resolved.graph_url, token)?,
+            graph_url: resolved.graph_url.clone(),
+            scopes,
+            account_id: account.id.clone(),
+            actor: Actor {
+                source: "app".into(),
+                admin: account.username.clone(),
+                tenant_id: account.tenant_id.clone(),
+                tenant_name: account
+                    .tenant_name
+                    .clone()
+                    .unwrap_or_else(|| account.tenant_id.clone()),
+            },
+        })
     }
 
     /// Saves a fresh sign-in and makes it the current account.

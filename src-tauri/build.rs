@@ -16,6 +16,16 @@ const COMMANDS: &[&str] = &[
     "cancel_sign_in",
     "switch_account",
     "sign_out",
+    "search_users",
+    "more_users",
+    "get_user",
+    "preflight",
+    "convert_user",
+    "resend_invitation",
+    "list_pending",
+    "list_history",
+    "export_history",
+    "show_export",
 ];
 
 fn main() {

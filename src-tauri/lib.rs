@@ -41,6 +41,7 @@ pub fn run() {
             init_logs(app);
             app.manage(settings_store::SettingsStore::load(app.handle()));
             app.manage(auth_state::AuthState::default());
+            app.manage(commands::users::WorkState::default());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -57,6 +58,16 @@ pub fn run() {
             commands::auth::cancel_sign_in,
             commands::auth::switch_account,
             commands::auth::sign_out,
+            commands::users::search_users,
+            commands::users::more_users,
+            commands::users::get_user,
+            commands::users::preflight,
+            commands::users::convert_user,
+            commands::users::resend_invitation,
+            commands::users::list_pending,
+            commands::users::list_history,
+            commands::users::export_history,
+            commands::users::show_export,
         ])
         .run(tauri::generate_context!("tauri.conf.json"));
     if let Err(e) = result {

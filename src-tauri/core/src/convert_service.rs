@@ -186,6 +186,15 @@ pub fn resend_preflight(ctx: &Context, address: &str) -> Preflight {
     }
 }
 
+/// Which checks: before a conversion or before a resend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum CheckKind {
+    Convert,
+    Resend,
+}
+
 /// Where a new address goes before a resend: `mail`, or `otherMails` (the only choice when a
 /// mailbox owns `mail`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
@@ -218,6 +227,45 @@ impl ConvertOptions {
             redirect_url: format!("https://myapps.microsoft.com/?tenantId={tenant_id}"),
             set_guest: false,
         }
+    }
+}
+
+/// The convert or resend panel's choices, as the UI sends them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct ConvertRequest {
+    pub send_mail: bool,
+    pub message: Option<String>,
+    pub language: Option<String>,
+    pub cc: Option<String>,
+    /// Empty or absent: My Apps in this tenant.
+    pub redirect_url: Option<String>,
+    pub set_guest: bool,
+}
+
+impl ConvertRequest {
+    /// Checks and trims the choices; blank texts count as absent.
+    pub fn into_options(self, tenant_id: &str) -> Result<ConvertOptions, AppError> {
+        let some = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let mut o = ConvertOptions::new(tenant_id);
+        o.send_mail = self.send_mail;
+        o.message = some(self.message);
+        o.language = some(self.language);
+        o.cc = some(self.cc);
+        o.set_guest = self.set_guest;
+        if let Some(cc) = &o.cc {
+            if !convert::address_is_valid(cc) {
+                return Err(AppError::new(ErrorCode::InvalidCcAddress, format!("cc {cc}")));
+            }
+        }
+        if let Some(url) = some(self.redirect_url) {
+            if !redirect_url_ok(&url) {
+                return Err(AppError::new(ErrorCode::InvalidRedirectUrl, url));
+            }
+            o.redirect_url = url;
+        }
+        Ok(o)
     }
 }
 

@@ -61,6 +61,8 @@ pub enum ErrorCode {
     Throttled,
     /// The redirect URL is not https (or http://localhost).
     InvalidRedirectUrl,
+    /// The cc address is not a valid e-mail address.
+    InvalidCcAddress,
     /// History could not be read or written.
     HistoryIo,
     /// The pre-flight found a blocker; nothing was changed.

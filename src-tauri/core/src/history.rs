@@ -220,6 +220,15 @@ pub struct HistoryView {
     pub unreadable: u32,
 }
 
+/// Where an export of History was written.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ExportView {
+    pub path: String,
+    pub rows: u32,
+}
+
 impl History {
     pub fn new(path: PathBuf) -> Self {
         History { path }

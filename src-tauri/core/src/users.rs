@@ -220,7 +220,7 @@ pub struct UserDetail {
     #[ts(optional = nullable)]
     pub action: Option<B2bAction>,
     /// Whole days since the invitation, while it is pending.
-    #[ts(optional = nullable)]
+    #[ts(type = "number | null")]
     pub days_waiting: Option<i64>,
 }
 
@@ -261,6 +261,7 @@ pub async fn get_user(g: &GraphClient, user: &str) -> Result<UserDetail, AppErro
 #[ts(export)]
 pub struct PendingRow {
     pub user: UserRow,
+    #[ts(type = "number | null")]
     pub days_waiting: Option<i64>,
 }
 
@@ -284,7 +285,7 @@ pub async fn pending(g: &GraphClient) -> Result<Vec<PendingRow>, AppError> {
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    rows.sort_by(|a, b| b.days_waiting.cmp(&a.days_waiting));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.days_waiting));
     Ok(rows)
 }
 

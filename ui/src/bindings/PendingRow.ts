@@ -4,4 +4,4 @@ import type { UserRow } from "./UserRow";
 /**
  * One pending invitation, oldest first in the list.
  */
-export type PendingRow = { user: UserRow, daysWaiting: bigint | null, };
+export type PendingRow = { user: UserRow, daysWaiting: number | null, };

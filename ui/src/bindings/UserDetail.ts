@@ -10,4 +10,4 @@ export type UserDetail = { id: string, displayName: string, userPrincipalName: s
 /**
  * Whole days since the invitation, while it is pending.
  */
-daysWaiting?: bigint | null, };
+daysWaiting: number | null, };
