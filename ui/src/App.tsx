@@ -39,7 +39,12 @@ import { FirstRun } from "./components/FirstRun";
 import { SignIn } from "./components/SignIn";
 import { applyDocumentLanguage, catalogs, directionOf, type MessageId } from "./i18n";
 import { api, errorCodeOf, type UiErrorCode } from "./ipc";
+import type { CheckKind } from "./bindings/CheckKind";
+import { HistoryPage } from "./pages/HistoryPage";
+import { PendingPage } from "./pages/PendingPage";
 import { PlaceholderPage } from "./pages/PlaceholderPage";
+import { UserPage } from "./pages/UserPage";
+import { UsersPage } from "./pages/UsersPage";
 import { SettingsPage } from "./pages/SettingsPage";
 import { useOsTheme } from "./theme";
 
@@ -163,6 +168,7 @@ function Frame(props: {
   const styles = useStyles();
   const intl = useIntl();
   const [page, setPage] = useState<PageId>("users");
+  const [openUser, setOpenUser] = useState<{ id: string; intent: CheckKind | null } | null>(null);
   const [appInfo, setAppInfo] = useState<AppInfo | null>(null);
   const [appInfoError, setAppInfoError] = useState<UiErrorCode | null>(null);
   const [accountError, setAccountError] = useState<UiErrorCode | null>(null);
@@ -174,6 +180,7 @@ function Frame(props: {
 
   const navigate = useCallback((id: PageId) => {
     setPage(id);
+    setOpenUser(null);
     // Move focus to the new page, as a screen reader user expects after choosing a nav item.
     requestAnimationFrame(() => document.getElementById("main")?.focus());
   }, []);
@@ -232,10 +239,25 @@ function Frame(props: {
               </MessageBarActions>
             </MessageBar>
           )}
-          {page === "users" && props.session.capabilities && (
-            <CapabilitiesCard capabilities={props.session.capabilities} />
-          )}
-          {page === "settings" ? (
+          {openUser ? (
+            <UserPage
+              key={openUser.id}
+              id={openUser.id}
+              intent={openUser.intent}
+              capabilities={props.session.capabilities}
+              tenantId={props.session.current?.tenantId ?? ""}
+              onBack={() => setOpenUser(null)}
+            />
+          ) : page === "users" ? (
+            <>
+              {props.session.capabilities && <CapabilitiesCard capabilities={props.session.capabilities} />}
+              <UsersPage onOpen={(id) => setOpenUser({ id, intent: null })} />
+            </>
+          ) : page === "pending" ? (
+            <PendingPage onOpen={(id, resend) => setOpenUser({ id, intent: resend ? "resend" : null })} />
+          ) : page === "history" ? (
+            <HistoryPage />
+          ) : page === "settings" ? (
             <SettingsPage
               language={props.language}
               onLanguageChange={props.onLanguageChange}

@@ -7,6 +7,17 @@ import type { Language } from "./bindings/Language";
 import type { LanguageView } from "./bindings/LanguageView";
 import type { DeviceCodeView } from "./bindings/DeviceCodeView";
 import type { SessionView } from "./bindings/SessionView";
+import type { AddressSlot } from "./bindings/AddressSlot";
+import type { B2bState } from "./bindings/B2bState";
+import type { CheckKind } from "./bindings/CheckKind";
+import type { ConvertRequest } from "./bindings/ConvertRequest";
+import type { ConvertResult } from "./bindings/ConvertResult";
+import type { ExportView } from "./bindings/ExportView";
+import type { HistoryView } from "./bindings/HistoryView";
+import type { PendingRow } from "./bindings/PendingRow";
+import type { Preflight } from "./bindings/Preflight";
+import type { UserDetail } from "./bindings/UserDetail";
+import type { UsersPage } from "./bindings/UsersPage";
 
 /** Codes from Rust, plus the one the UI raises itself when there is no Rust side to talk to. */
 export type UiErrorCode = ErrorCode | "ipc_unavailable";
@@ -38,6 +49,11 @@ export const uiErrorCodes: Record<UiErrorCode, true> = {
   outcome_unknown: true,
   user_not_found: true,
   conversion_blocked: true,
+  permission_denied: true,
+  throttled: true,
+  invalid_redirect_url: true,
+  invalid_cc_address: true,
+  history_io: true,
   network_unreachable: true,
   ipc_unavailable: true,
 };
@@ -84,6 +100,18 @@ export const api = {
   cancelSignIn: () => call<null>("cancel_sign_in"),
   switchAccount: (id: string) => call<SessionView>("switch_account", { id }),
   signOut: (id: string) => call<SessionView>("sign_out", { id }),
+  searchUsers: (query: string, state: B2bState | null) => call<UsersPage>("search_users", { query, state }),
+  moreUsers: (next: string) => call<UsersPage>("more_users", { next }),
+  getUser: (id: string) => call<UserDetail>("get_user", { id }),
+  preflight: (user: string, address: string, kind: CheckKind) => call<Preflight>("preflight", { user, address, kind }),
+  convertUser: (user: string, address: string, request: ConvertRequest) =>
+    call<ConvertResult>("convert_user", { user, address, request }),
+  resendInvitation: (user: string, address: string, slot: AddressSlot, request: ConvertRequest) =>
+    call<ConvertResult>("resend_invitation", { user, address, slot, request }),
+  listPending: () => call<PendingRow[]>("list_pending"),
+  listHistory: (query: string) => call<HistoryView>("list_history", { query }),
+  exportHistory: (query: string) => call<ExportView>("export_history", { query }),
+  showExport: () => call<null>("show_export"),
 };
 
 export function errorCodeOf(e: unknown): UiErrorCode {

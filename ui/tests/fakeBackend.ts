@@ -8,6 +8,13 @@ import type { Language } from "../src/bindings/Language";
 import type { LanguageView } from "../src/bindings/LanguageView";
 import type { Account } from "../src/bindings/Account";
 import type { SessionView } from "../src/bindings/SessionView";
+import type { B2bState } from "../src/bindings/B2bState";
+import type { Check } from "../src/bindings/Check";
+import type { ConvertRequest } from "../src/bindings/ConvertRequest";
+import type { HistoryEntry } from "../src/bindings/HistoryEntry";
+import type { Preflight } from "../src/bindings/Preflight";
+import type { UserDetail } from "../src/bindings/UserDetail";
+import type { UserRow } from "../src/bindings/UserRow";
 
 export const fakeAppInfo: AppInfo = {
   name: "B2B Convert",
@@ -45,6 +52,110 @@ export const fakeAccounts: Account[] = [
   },
 ];
 
+function user(
+  id: string,
+  displayName: string,
+  upn: string,
+  mail: string | null,
+  extra: Partial<UserDetail> = {},
+): UserDetail {
+  return {
+    id,
+    displayName,
+    userPrincipalName: upn,
+    mail,
+    otherMails: [],
+    proxyAddresses: mail ? [`SMTP:${mail}`] : [],
+    userType: "Member",
+    externalUserState: null,
+    externalUserStateChangeDateTime: null,
+    onPremisesSyncEnabled: null,
+    onPremisesUserPrincipalName: null,
+    accountEnabled: true,
+    creationType: null,
+    identities: [{ signInType: "userPrincipalName", issuer: "contoso.com", issuerAssignedId: upn }],
+    createdDateTime: "2021-03-04T10:00:00Z",
+    state: "internal",
+    action: "convert",
+    daysWaiting: null,
+    ...extra,
+  };
+}
+
+/** A small directory: one user of each kind the pages show. */
+export function fakeUsers(): UserDetail[] {
+  const list = [
+    user("u-ready", "Adele Adams", "adele.adams@contoso.com", "adele.adams@northwind.example"),
+    user("u-pending", "Adele Campbell", "adele.campbell@contoso.com", "adele.campbell@tailspin.example", {
+      externalUserState: "PendingAcceptance",
+      externalUserStateChangeDateTime: "2026-09-01T08:00:00Z",
+      state: "pending",
+      action: "resend",
+      daysWaiting: 61,
+    }),
+    user("u-synced", "Henry Parker", "henry.parker@contoso.com", "henry.parker@adatum.example", {
+      onPremisesSyncEnabled: true,
+      onPremisesUserPrincipalName: "henry.parker@corp.contoso.local",
+      action: "syncedFromOnPremises",
+    }),
+    user("u-accepted", "Emily Silva", "emily.silva@contoso.com", "emily.silva@litware.example", {
+      userType: "Guest",
+      externalUserState: "Accepted",
+      externalUserStateChangeDateTime: "2026-05-01T08:00:00Z",
+      state: "accepted",
+      action: "resend",
+    }),
+  ];
+  // Enough plain members for a second page.
+  for (let i = 0; i < 60; i++) {
+    const n = String(i).padStart(2, "0");
+    list.push(user(`u-m${n}`, `Member ${n}`, `member${n}@contoso.com`, `member${n}@fourthcoffee.example`));
+  }
+  return list;
+}
+
+function row(u: UserDetail): UserRow {
+  return {
+    id: u.id,
+    displayName: u.displayName,
+    userPrincipalName: u.userPrincipalName,
+    mail: u.mail,
+    userType: u.userType,
+    externalUserState: u.externalUserState,
+    externalUserStateChangeDateTime: u.externalUserStateChangeDateTime,
+    accountEnabled: u.accountEnabled,
+    onPremisesUserPrincipalName: u.onPremisesUserPrincipalName,
+    state: u.state,
+  };
+}
+
+function checksFor(u: UserDetail, address: string, kind: string): Check[] {
+  const sev = (bad: boolean, level: "warning" | "blocker" = "blocker") => (bad ? level : "ok");
+  const internal = address.endsWith("@contoso.com");
+  const onUser = u.mail === address || u.otherMails.includes(address);
+  if (kind === "resend") {
+    return [
+      { code: "address_valid", severity: "ok" },
+      { code: "address_not_internal", severity: sev(internal) },
+      { code: "invited_before", severity: sev(u.externalUserState === null) },
+      { code: "address_not_used_elsewhere", severity: "ok" },
+      { code: "address_added_first", severity: sev(!onUser, "warning") },
+      { code: "admin_can_reset", severity: "ok" },
+    ];
+  }
+  return [
+    { code: "address_valid", severity: "ok" },
+    { code: "address_not_internal", severity: sev(internal) },
+    { code: "not_synced_from_on_premises", severity: sev(u.onPremisesUserPrincipalName !== null) },
+    { code: "not_already_external", severity: sev(u.externalUserState !== null) },
+    { code: "address_not_used_elsewhere", severity: "ok" },
+    { code: "address_on_user", severity: sev(!onUser, "warning") },
+    { code: "mailbox", severity: "ok" },
+    { code: "account_enabled", severity: "ok" },
+    { code: "admin_can_convert", severity: "ok" },
+  ];
+}
+
 export type FakeStart = "signedIn" | "firstRun" | "signIn";
 
 export interface FakeBackendOptions {
@@ -54,6 +165,8 @@ export interface FakeBackendOptions {
   failSave?: boolean;
   /** Where the app starts. Default: signed in to the demo tenant as Ada Admin. */
   start?: FakeStart;
+  /** How long search_users takes for a query (default: no wait). */
+  searchDelayMs?: (query: string) => number;
 }
 
 export interface Call {
@@ -61,7 +174,14 @@ export interface Call {
   args: unknown;
 }
 
-export function installFakeBackend({ os, failSave = false, start = "signedIn" }: FakeBackendOptions): Call[] {
+export function installFakeBackend({
+  os,
+  failSave = false,
+  start = "signedIn",
+  searchDelayMs = () => 0,
+}: FakeBackendOptions): Call[] {
+  const directory = fakeUsers();
+  const history: HistoryEntry[] = [];
   let chosen: Language | null = null;
   const calls: Call[] = [];
   const view = (): LanguageView => ({ effective: chosen ?? os, chosen, os });
@@ -130,6 +250,134 @@ export function installFakeBackend({ os, failSave = false, start = "signedIn" }:
         current = signedIn[0]?.id ?? null;
         return session();
       }
+      case "search_users": {
+        const { query, state } = args as { query: string; state: B2bState | null };
+        const q = query.trim().toLowerCase();
+        const hits = directory
+          .filter((u) => !state || u.state === state)
+          .filter(
+            (u) =>
+              !q ||
+              [u.displayName, u.userPrincipalName, u.mail ?? ""].some((v) =>
+                v.toLowerCase().split(/[\s.@]/).some((w) => w.startsWith(q)),
+              ),
+          )
+          .map(row);
+        const page = { rows: hits.slice(0, 50), next: hits.length > 50 ? `next:${q}:${state ?? ""}` : null, count: hits.length };
+        const wait = searchDelayMs(query);
+        return wait > 0 ? new Promise((resolve) => setTimeout(() => resolve(page), wait)) : page;
+      }
+      case "more_users": {
+        const [, q, state] = (args as { next: string }).next.split(":");
+        const hits = directory
+          .filter((u) => !state || u.state === state)
+          .filter((u) => !q || u.displayName.toLowerCase().includes(q ?? ""))
+          .map(row);
+        return { rows: hits.slice(50), next: null, count: null };
+      }
+      case "get_user": {
+        const found = directory.find((u) => u.id === (args as { id: string }).id);
+        if (!found) throw { code: "user_not_found", message: "404" } satisfies AppError;
+        return found;
+      }
+      case "preflight": {
+        const { user: id, address, kind } = args as { user: string; address: string; kind: string };
+        const u = directory.find((x) => x.id === id);
+        if (!u) throw { code: "user_not_found", message: "404" } satisfies AppError;
+        const checks = checksFor(u, address, kind);
+        const p: Preflight = {
+          target: {
+            id: u.id,
+            displayName: u.displayName,
+            userPrincipalName: u.userPrincipalName,
+            mail: u.mail,
+            otherMails: u.otherMails,
+            proxyAddresses: u.proxyAddresses,
+            userType: u.userType,
+            externalUserState: u.externalUserState,
+            externalUserStateChangeDateTime: u.externalUserStateChangeDateTime,
+            onPremisesUserPrincipalName: u.onPremisesUserPrincipalName,
+            onPremisesSyncEnabled: u.onPremisesSyncEnabled,
+            accountEnabled: u.accountEnabled,
+          },
+          address,
+          checks,
+          canConvert: checks.every((c) => c.severity !== "blocker"),
+          mailbox: false,
+          othersUsing: [],
+        };
+        return p;
+      }
+      case "convert_user":
+      case "resend_invitation": {
+        const { user: id, address, request } = args as { user: string; address: string; request: ConvertRequest };
+        const u = directory.find((x) => x.id === id);
+        if (!u) throw { code: "user_not_found", message: "404" } satisfies AppError;
+        if (request.redirectUrl && !request.redirectUrl.startsWith("https://")) {
+          throw { code: "invalid_redirect_url", message: request.redirectUrl } satisfies AppError;
+        }
+        const mailSet = u.mail !== address && cmd === "convert_user";
+        Object.assign(u, {
+          mail: mailSet ? address : u.mail,
+          externalUserState: "PendingAcceptance",
+          externalUserStateChangeDateTime: "2026-11-22T10:00:00Z",
+          state: "pending",
+          action: "resend",
+          daysWaiting: 0,
+        });
+        const result = {
+          userId: id,
+          invitationId: `inv-${history.length + 1}`,
+          redeemUrl: "https://login.microsoftonline.com/redeem?rd=fake",
+          status: "PendingAcceptance",
+          confirmedByReread: false,
+          mailSet,
+          otherMailsSet: false,
+          userTypeSetToGuest: request.setGuest,
+          requestId: `req-${history.length + 1}`,
+        };
+        history.push({
+          id: `h${history.length + 1}`,
+          at: "2026-11-22T10:00:00Z",
+          source: "app",
+          admin: "admin@contoso.com",
+          tenantId: fakeAccounts[0]?.tenantId ?? "",
+          tenantName: "Contoso Demo",
+          userId: id,
+          userPrincipalName: u.userPrincipalName,
+          action: cmd === "convert_user" ? "convert" : "resend",
+          address,
+          options: {
+            sendMail: request.sendMail,
+            language: request.language,
+            message: request.message,
+            cc: request.cc,
+            redirectUrl: request.redirectUrl,
+            setGuest: request.setGuest,
+          },
+          outcome: "succeeded",
+          status: "PendingAcceptance",
+          invitationId: result.invitationId,
+          errorCode: null,
+          requestId: result.requestId,
+        });
+        return result;
+      }
+      case "list_pending":
+        return directory
+          .filter((u) => u.state === "pending")
+          .map((u) => ({ user: row(u), daysWaiting: u.daysWaiting }));
+      case "list_history": {
+        const q = (args as { query: string }).query.toLowerCase();
+        const entries = history
+          .filter((e) => !q || JSON.stringify(e).toLowerCase().includes(q))
+          .reverse();
+        return { entries, total: history.length, unreadable: 0 };
+      }
+      case "export_history":
+        return { path: "C:\\Users\\ada\\Downloads\\b2b-convert-history.csv", rows: history.length };
+      case "show_export":
+        return null;
       default:
         throw new Error(`the fake backend has no command ${cmd}`);
     }

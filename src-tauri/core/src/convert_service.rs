@@ -35,6 +35,8 @@ pub struct Preflight {
     pub can_convert: bool,
     /// `mail` probably belongs to an Exchange mailbox and cannot be changed through Graph.
     pub mailbox: bool,
+    /// UPNs of other users who hold the address.
+    pub others_using: Vec<String>,
 }
 
 fn encode(s: &str) -> String {
@@ -165,6 +167,7 @@ pub fn preflight(ctx: &Context, address: &str) -> Preflight {
         can_convert: convert::can_convert(&checks),
         checks,
         mailbox: convert::mailbox_likely(&ctx.target, &ctx.verified_domains),
+        others_using: ctx.others_using.clone(),
     }
 }
 
@@ -183,6 +186,7 @@ pub fn resend_preflight(ctx: &Context, address: &str) -> Preflight {
         can_convert: convert::can_convert(&checks),
         checks,
         mailbox: convert::mailbox_likely(&ctx.target, &ctx.verified_domains),
+        others_using: ctx.others_using.clone(),
     }
 }
 

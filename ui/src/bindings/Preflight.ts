@@ -9,4 +9,8 @@ export type Preflight = { target: Target, address: string, checks: Array<Check>,
 /**
  * `mail` probably belongs to an Exchange mailbox and cannot be changed through Graph.
  */
-mailbox: boolean, };
+mailbox: boolean, 
+/**
+ * UPNs of other users who hold the address.
+ */
+othersUsing: Array<string>, };

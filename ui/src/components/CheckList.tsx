@@ -1,0 +1,54 @@
+import { makeStyles, Text, tokens } from "@fluentui/react-components";
+import { CheckmarkCircle20Filled, DismissCircle20Filled, Warning20Filled } from "@fluentui/react-icons";
+import { FormattedMessage, useIntl } from "react-intl";
+import type { Preflight } from "../bindings/Preflight";
+import type { MessageId } from "../i18n";
+
+const useStyles = makeStyles({
+  list: { listStyle: "none", padding: 0, margin: 0, display: "grid", gap: tokens.spacingVerticalS },
+  item: { display: "flex", gap: tokens.spacingHorizontalS, alignItems: "flex-start" },
+  ok: { color: tokens.colorPaletteGreenForeground1, flexShrink: 0 },
+  warning: { color: tokens.colorPaletteDarkOrangeForeground1, flexShrink: 0 },
+  blocker: { color: tokens.colorPaletteRedForeground1, flexShrink: 0 },
+});
+
+/** Each pre-flight check as a plain sentence; problems say how to fix them. */
+export function CheckList({ preflight }: { preflight: Preflight }) {
+  const styles = useStyles();
+  const intl = useIntl();
+  const order = { blocker: 0, warning: 1, ok: 2 };
+  const checks = [...preflight.checks].sort((a, b) => order[a.severity] - order[b.severity]);
+  return (
+    <ul className={styles.list} data-testid="checks">
+      {checks.map((c) => {
+        const id = `check.${c.code}.${c.severity}` as MessageId;
+        const known = id in intl.messages;
+        return (
+          <li key={c.code} className={styles.item} data-testid={`check-${c.code}`} data-severity={c.severity}>
+            {c.severity === "ok" ? (
+              <CheckmarkCircle20Filled className={styles.ok} aria-label={intl.formatMessage({ id: "check.sev.ok" })} />
+            ) : c.severity === "warning" ? (
+              <Warning20Filled className={styles.warning} aria-label={intl.formatMessage({ id: "check.sev.warning" })} />
+            ) : (
+              <DismissCircle20Filled className={styles.blocker} aria-label={intl.formatMessage({ id: "check.sev.blocker" })} />
+            )}
+            <Text>
+              {known ? (
+                <FormattedMessage
+                  id={id}
+                  values={{
+                    address: <bdi dir="ltr">{preflight.address}</bdi>,
+                    others: <bdi dir="ltr">{preflight.othersUsing.join(", ")}</bdi>,
+                    onPremUpn: <bdi dir="ltr">{preflight.target.onPremisesUserPrincipalName ?? ""}</bdi>,
+                  }}
+                />
+              ) : (
+                <FormattedMessage id="check.unknown" values={{ code: c.code }} />
+              )}
+            </Text>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}

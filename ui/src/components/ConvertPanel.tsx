@@ -1,0 +1,263 @@
+import { useEffect, useMemo, useRef, useState } from "react";
+import {
+  Button,
+  Card,
+  Checkbox,
+  Dialog,
+  DialogActions,
+  DialogBody,
+  DialogContent,
+  DialogSurface,
+  DialogTitle,
+  Field,
+  Input,
+  makeStyles,
+  Radio,
+  RadioGroup,
+  Select,
+  Spinner,
+  Switch,
+  Text,
+  Textarea,
+  tokens,
+} from "@fluentui/react-components";
+import { FormattedMessage, useIntl } from "react-intl";
+import type { AddressSlot } from "../bindings/AddressSlot";
+import type { CheckKind } from "../bindings/CheckKind";
+import type { ConvertResult } from "../bindings/ConvertResult";
+import type { Preflight } from "../bindings/Preflight";
+import type { UserDetail } from "../bindings/UserDetail";
+import { api, errorCodeOf, type UiErrorCode } from "../ipc";
+import { CheckList } from "./CheckList";
+import { ErrorBar } from "./ErrorBar";
+
+/** Invitation languages offered first: the app's own, then others Microsoft supports. */
+export const invitationLanguages = [
+  "en-US", "fr-FR", "sv-SE", "he-IL", "de-DE", "es-ES", "it-IT", "nl-NL", "pt-BR", "da-DK", "nb-NO", "fi-FI",
+  "pl-PL", "ja-JP", "zh-CN",
+];
+
+const CHECK_DEBOUNCE_MS = 400;
+
+/** https, or http://localhost for testing; the backend checks the same rule. */
+export function redirectUrlOk(url: string): boolean {
+  if (url.startsWith("http://localhost")) return /^http:\/\/localhost([:/?].*)?$/.test(url);
+  return /^https:\/\/[^\s/?#]+(\S*)$/.test(url);
+}
+
+export function addressLooksValid(address: string): boolean {
+  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(address.trim());
+}
+
+const useStyles = makeStyles({
+  card: { maxWidth: "760px", padding: tokens.spacingHorizontalL, display: "grid", gap: tokens.spacingVerticalM },
+  actions: { display: "flex", gap: tokens.spacingHorizontalS, flexWrap: "wrap" },
+});
+
+/** Convert, or resend / reset redemption: the address, the checks, the options, a confirmation. */
+export function ConvertPanel(props: {
+  user: UserDetail;
+  kind: CheckKind;
+  tenantId: string;
+  onDone: (result: ConvertResult, address: string, mailSent: boolean) => void;
+  onCancel: () => void;
+}) {
+  const styles = useStyles();
+  const intl = useIntl();
+  const { user, kind } = props;
+  const [address, setAddress] = useState(user.mail ?? user.otherMails[0] ?? "");
+  // The answer for the address it was asked for: a stale one is never shown for another address.
+  const [answer, setAnswer] = useState<{ address: string; preflight: Preflight | null; error: UiErrorCode | null } | null>(null);
+  const [sendMail, setSendMail] = useState(true);
+  const [language, setLanguage] = useState("");
+  const [message, setMessage] = useState("");
+  const [cc, setCc] = useState("");
+  const [redirect, setRedirect] = useState("");
+  const [setGuest, setSetGuest] = useState(false);
+  const [slot, setSlot] = useState<AddressSlot>("mail");
+  const [confirming, setConfirming] = useState(false);
+  const [working, setWorking] = useState(false);
+  const [error, setError] = useState<UiErrorCode | null>(null);
+  const seq = useRef(0);
+
+  const displayNames = useMemo(() => {
+    try {
+      return new Intl.DisplayNames([intl.locale], { type: "language" });
+    } catch {
+      return null;
+    }
+  }, [intl.locale]);
+
+  const key = address.trim();
+  const valid = addressLooksValid(key);
+  useEffect(() => {
+    const my = ++seq.current;
+    if (!valid) return;
+    const timer = setTimeout(() => {
+      api.preflight(user.id, key, kind).then(
+        (p) => {
+          if (seq.current === my) setAnswer({ address: key, preflight: p, error: null });
+        },
+        (e: unknown) => {
+          if (seq.current === my) setAnswer({ address: key, preflight: null, error: errorCodeOf(e) });
+        },
+      );
+    }, CHECK_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [key, valid, user.id, kind]);
+  const current = answer?.address === key ? answer : null;
+  const preflight = current?.preflight ?? null;
+  const checking = valid && current === null;
+
+  const ccBad = cc.trim() !== "" && !addressLooksValid(cc);
+  const redirectBad = redirect.trim() !== "" && !redirectUrlOk(redirect.trim());
+  const addressNew =
+    preflight !== null &&
+    preflight.checks.some((c) => (c.code === "address_added_first" || c.code === "address_on_user") && c.severity === "warning");
+  const ready = preflight?.canConvert === true && !ccBad && !redirectBad && !working;
+  const defaultRedirect = `https://myapps.microsoft.com/?tenantId=${props.tenantId}`;
+
+  const run = () => {
+    setConfirming(false);
+    setWorking(true);
+    setError(null);
+    const request = {
+      sendMail,
+      message: message.trim() || null,
+      language: language || null,
+      cc: cc.trim() || null,
+      redirectUrl: redirect.trim() || null,
+      setGuest: kind === "convert" && setGuest,
+    };
+    const done =
+      kind === "convert"
+        ? api.convertUser(user.id, key, request)
+        : api.resendInvitation(user.id, key, preflight?.mailbox ? "otherMails" : slot, request);
+    done.then(
+      (r) => {
+        setWorking(false);
+        props.onDone(r, key, sendMail);
+      },
+      (e: unknown) => {
+        setWorking(false);
+        setError(errorCodeOf(e));
+      },
+    );
+  };
+
+  const title = kind === "convert" ? "convert.title" : "resend.title";
+  return (
+    <Card className={styles.card} data-testid={`${kind}-panel`}>
+      <Text as="h2" size={500} weight="semibold">
+        <FormattedMessage id={title} values={{ name: user.displayName }} />
+      </Text>
+      <Text>
+        <FormattedMessage id={kind === "convert" ? "convert.intro" : "resend.intro"} />
+      </Text>
+      <Field
+        label={intl.formatMessage({ id: "convert.address" })}
+        hint={intl.formatMessage({ id: "convert.addressHint" })}
+        required
+        validationState={address !== "" && !addressLooksValid(address) ? "error" : "none"}
+        validationMessage={
+          address !== "" && !addressLooksValid(address) ? intl.formatMessage({ id: "convert.addressInvalid" }) : undefined
+        }
+      >
+        <Input type="email" dir="ltr" value={address} onChange={(_, d) => setAddress(d.value)} data-testid="address" />
+      </Field>
+      {checking && <Spinner size="tiny" label={intl.formatMessage({ id: "convert.checking" })} />}
+      {preflight && <CheckList preflight={preflight} />}
+      {kind === "resend" && addressNew && (
+        <Field label={intl.formatMessage({ id: "resend.slot" })}>
+          <RadioGroup value={preflight?.mailbox ? "otherMails" : slot} onChange={(_, d) => setSlot(d.value as AddressSlot)}>
+            <Radio value="mail" disabled={preflight?.mailbox} label={intl.formatMessage({ id: "resend.slotMail" })} />
+            <Radio value="otherMails" label={intl.formatMessage({ id: "resend.slotOther" })} />
+          </RadioGroup>
+        </Field>
+      )}
+      <Switch
+        checked={sendMail}
+        onChange={(_, d) => setSendMail(d.checked)}
+        label={intl.formatMessage({ id: "convert.sendMail" })}
+        data-testid="send-mail"
+      />
+      {!sendMail && (
+        <Text size={200}>
+          <FormattedMessage id="convert.noMailHint" />
+        </Text>
+      )}
+      <Field label={intl.formatMessage({ id: "convert.language" })}>
+        <Select value={language} onChange={(_, d) => setLanguage(d.value)} data-testid="language">
+          <option value="">{intl.formatMessage({ id: "convert.languageDefault" })}</option>
+          {invitationLanguages.map((l) => (
+            <option key={l} value={l}>
+              {`${displayNames?.of(l) ?? l} (${l})`}
+            </option>
+          ))}
+        </Select>
+      </Field>
+      <Field label={intl.formatMessage({ id: "convert.message" })} hint={intl.formatMessage({ id: "convert.messageHint" })}>
+        <Textarea value={message} onChange={(_, d) => setMessage(d.value)} resize="vertical" data-testid="message" />
+      </Field>
+      <Field
+        label={intl.formatMessage({ id: "convert.cc" })}
+        validationState={ccBad ? "error" : "none"}
+        validationMessage={ccBad ? intl.formatMessage({ id: "error.invalid_cc_address" }) : undefined}
+      >
+        <Input type="email" dir="ltr" value={cc} onChange={(_, d) => setCc(d.value)} data-testid="cc" />
+      </Field>
+      <Field
+        label={intl.formatMessage({ id: "convert.redirect" })}
+        hint={intl.formatMessage({ id: "convert.redirectHint" }, { url: defaultRedirect })}
+        validationState={redirectBad ? "error" : "none"}
+        validationMessage={redirectBad ? intl.formatMessage({ id: "error.invalid_redirect_url" }) : undefined}
+      >
+        <Input dir="ltr" value={redirect} placeholder={defaultRedirect} onChange={(_, d) => setRedirect(d.value)} data-testid="redirect" />
+      </Field>
+      {kind === "convert" && (
+        <Field hint={intl.formatMessage({ id: "convert.setGuestHint" })}>
+          <Checkbox
+            checked={setGuest}
+            onChange={(_, d) => setSetGuest(d.checked === true)}
+            label={intl.formatMessage({ id: "convert.setGuest" })}
+            data-testid="set-guest"
+          />
+        </Field>
+      )}
+      {current?.error && <ErrorBar code={current.error} />}
+      {error && <ErrorBar code={error} />}
+      <div className={styles.actions}>
+        <Button appearance="primary" disabled={!ready} onClick={() => setConfirming(true)} data-testid={`${kind}-submit`}>
+          <FormattedMessage id={kind === "convert" ? "convert.submit" : "resend.submit"} />
+        </Button>
+        <Button onClick={props.onCancel} disabled={working}>
+          <FormattedMessage id="signIn.cancel" />
+        </Button>
+        {working && <Spinner size="tiny" label={intl.formatMessage({ id: "convert.working" })} />}
+      </div>
+      <Dialog open={confirming} onOpenChange={(_, d) => setConfirming(d.open)}>
+        <DialogSurface data-testid="confirm">
+          <DialogBody>
+            <DialogTitle>
+              <FormattedMessage id={kind === "convert" ? "convert.confirmTitle" : "resend.confirmTitle"} values={{ name: user.displayName }} />
+            </DialogTitle>
+            <DialogContent>
+              <FormattedMessage
+                id={kind === "convert" ? "convert.confirmBody" : "resend.confirmBody"}
+                values={{ address: <bdi dir="ltr">{address.trim()}</bdi>, upn: <bdi dir="ltr">{user.userPrincipalName}</bdi> }}
+              />
+            </DialogContent>
+            <DialogActions>
+              <Button appearance="primary" onClick={run} data-testid="confirm-yes">
+                <FormattedMessage id={kind === "convert" ? "convert.confirmYes" : "resend.confirmYes"} />
+              </Button>
+              <Button onClick={() => setConfirming(false)}>
+                <FormattedMessage id="signIn.cancel" />
+              </Button>
+            </DialogActions>
+          </DialogBody>
+        </DialogSurface>
+      </Dialog>
+    </Card>
+  );
+}

@@ -1,0 +1,180 @@
+import { useEffect, useRef, useState } from "react";
+import {
+  Badge,
+  Button,
+  Field,
+  makeStyles,
+  MessageBar,
+  MessageBarActions,
+  MessageBarBody,
+  SearchBox,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+  tokens,
+} from "@fluentui/react-components";
+import { ArrowDownload20Regular } from "@fluentui/react-icons";
+import { FormattedDate, FormattedMessage, useIntl } from "react-intl";
+import type { ExportView } from "../bindings/ExportView";
+import type { HistoryView } from "../bindings/HistoryView";
+import { ErrorBar } from "../components/ErrorBar";
+import { api, errorCodeOf, type UiErrorCode } from "../ipc";
+
+const useStyles = makeStyles({
+  intro: { display: "block", marginBlockEnd: tokens.spacingVerticalL, maxWidth: "70ch" },
+  bar: { display: "flex", gap: tokens.spacingHorizontalL, alignItems: "end", flexWrap: "wrap", marginBlockEnd: tokens.spacingVerticalM },
+  search: { minWidth: "320px", maxWidth: "520px", flex: 1 },
+  mono: { fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200 },
+});
+
+const outcomeColor = { succeeded: "success", blocked: "warning", failed: "danger" } as const;
+
+/** Every action taken from this computer, searchable and exportable. */
+export function HistoryPage() {
+  const styles = useStyles();
+  const intl = useIntl();
+  const [query, setQuery] = useState("");
+  const [view, setView] = useState<HistoryView | null>(null);
+  const [error, setError] = useState<UiErrorCode | null>(null);
+  const [exported, setExported] = useState<ExportView | null>(null);
+  const seq = useRef(0);
+
+  useEffect(() => {
+    const my = ++seq.current;
+    const timer = setTimeout(() => {
+      api.listHistory(query).then(
+        (v) => {
+          if (seq.current !== my) return;
+          setView(v);
+          setError(null);
+        },
+        (e: unknown) => {
+          if (seq.current === my) setError(errorCodeOf(e));
+        },
+      );
+    }, 200);
+    return () => clearTimeout(timer);
+  }, [query]);
+
+  const exportCsv = () => {
+    setExported(null);
+    api.exportHistory(query).then(setExported, (e: unknown) => setError(errorCodeOf(e)));
+  };
+
+  return (
+    <>
+      <Text as="h1" size={700} weight="semibold" block>
+        <FormattedMessage id="page.history.title" />
+      </Text>
+      <Text as="p" className={styles.intro}>
+        <FormattedMessage id="page.history.intro" />
+      </Text>
+      <div className={styles.bar}>
+        <Field label={intl.formatMessage({ id: "history.search" })} className={styles.search}>
+          <SearchBox value={query} onChange={(_, d) => setQuery(d.value)} data-testid="history-search" />
+        </Field>
+        <Button icon={<ArrowDownload20Regular />} onClick={exportCsv} disabled={!view || view.entries.length === 0} data-testid="export-history">
+          <FormattedMessage id="history.export" />
+        </Button>
+      </div>
+      {exported && (
+        <MessageBar intent="success" layout="multiline" data-testid="exported">
+          <MessageBarBody>
+            <FormattedMessage
+              id="history.exported"
+              values={{ rows: exported.rows, path: <bdi dir="ltr" data-testid="export-path">{exported.path}</bdi> }}
+            />
+          </MessageBarBody>
+          <MessageBarActions>
+            <Button onClick={() => api.showExport().catch((e: unknown) => setError(errorCodeOf(e)))}>
+              <FormattedMessage id="history.showInFolder" />
+            </Button>
+          </MessageBarActions>
+        </MessageBar>
+      )}
+      {error && <ErrorBar code={error} />}
+      {view && view.unreadable > 0 && (
+        <MessageBar intent="warning">
+          <MessageBarBody>
+            <FormattedMessage id="history.unreadable" values={{ count: view.unreadable }} />
+          </MessageBarBody>
+        </MessageBar>
+      )}
+      {view && (
+        <Text block aria-live="polite" data-testid="history-count">
+          <FormattedMessage id="history.count" values={{ shown: view.entries.length, total: view.total }} />
+        </Text>
+      )}
+      {view && view.entries.length > 0 && (
+        <Table aria-label={intl.formatMessage({ id: "page.history.title" })} size="small" data-testid="history-table">
+          <TableHeader>
+            <TableRow>
+              <TableHeaderCell>
+                <FormattedMessage id="history.col.when" />
+              </TableHeaderCell>
+              <TableHeaderCell>
+                <FormattedMessage id="history.col.action" />
+              </TableHeaderCell>
+              <TableHeaderCell>
+                <FormattedMessage id="history.col.user" />
+              </TableHeaderCell>
+              <TableHeaderCell>
+                <FormattedMessage id="history.col.address" />
+              </TableHeaderCell>
+              <TableHeaderCell>
+                <FormattedMessage id="history.col.admin" />
+              </TableHeaderCell>
+              <TableHeaderCell>
+                <FormattedMessage id="history.col.outcome" />
+              </TableHeaderCell>
+              <TableHeaderCell>
+                <FormattedMessage id="history.col.requestId" />
+              </TableHeaderCell>
+            </TableRow>
+          </TableHeader>
+          <TableBody>
+            {view.entries.map((e) => (
+              <TableRow key={e.id} data-testid="history-row">
+                <TableCell>
+                  <FormattedDate value={e.at} dateStyle="medium" timeStyle="short" />
+                </TableCell>
+                <TableCell>
+                  <FormattedMessage id={`history.action.${e.action}`} />
+                </TableCell>
+                <TableCell>
+                  <bdi dir="ltr">{e.userPrincipalName}</bdi>
+                </TableCell>
+                <TableCell>
+                  <bdi dir="ltr">{e.address}</bdi>
+                </TableCell>
+                <TableCell>
+                  <bdi dir="ltr">{e.admin}</bdi>
+                </TableCell>
+                <TableCell>
+                  <Badge appearance="tint" color={outcomeColor[e.outcome]}>
+                    <FormattedMessage id={`history.outcome.${e.outcome}`} />
+                  </Badge>
+                  {e.errorCode && (
+                    <>
+                      {" "}
+                      <FormattedMessage id={`error.${e.errorCode}`} />
+                    </>
+                  )}
+                </TableCell>
+                <TableCell>
+                  <bdi dir="ltr" className={styles.mono}>
+                    {e.requestId ?? ""}
+                  </bdi>
+                </TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      )}
+    </>
+  );
+}
