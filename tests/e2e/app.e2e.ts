@@ -137,6 +137,97 @@ describe("B2B Convert window", () => {
     }
   });
 
+  it("finds and converts a user, explains blocked ones, resends, lists pending, exports History", async () => {
+    const browser = await launch("nav");
+    try {
+      await browser.$('[data-testid="capabilities"]').waitForDisplayed({ timeout: 30_000 });
+      // The demo tenant of this launch: the log's last "listening" line.
+      const starts = [...readFileSync(appLog, "utf8").matchAll(/demo tenant listening on (http:\/\/127\.0\.0\.1:\d+)/g)];
+      const demo = starts.at(-1)?.[1] ?? "";
+      expect(demo).toMatch(/^http:/);
+      const outbox = async () =>
+        ((await (await fetch(`${demo}/_sim/outbox`)).json()) as { value: Record<string, unknown>[] }).value;
+
+      // Find: search as you type.
+      await browser.$('[data-testid="user-row"]').waitForDisplayed({ timeout: 20_000 });
+      await browser.$('[data-testid="user-search"]').setValue("Adele Adams");
+      const open = browser.$('[data-testid="open-adele.adams@contoso.com"]');
+      await open.waitForDisplayed({ timeout: 20_000 });
+      await browser.waitUntil(async () => (await browser.$$('[data-testid="user-row"]').length) === 1, { timeout: 10_000 });
+      await shot(browser, "30-search");
+      await open.click();
+      await browser.$('[data-testid="start-convert"]').click();
+      await browser.$('[data-testid="checks"]').waitForDisplayed({ timeout: 20_000 });
+      expect(await browser.$$('[data-testid="checks"] [data-severity="blocker"]').length).toBe(0);
+      await browser.$('[data-testid="language"]').selectByAttribute("value", "fr-FR");
+      await browser.$('[data-testid="message"]').setValue("Bienvenue chez Contoso");
+      await browser.$('[data-testid="cc"]').setValue("manager@northwind.example");
+      await shot(browser, "31-convert-panel");
+      await browser.$('[data-testid="convert-submit"]').click();
+      await browser.$('[data-testid="confirm"]').waitForDisplayed({ timeout: 10_000 });
+      await shot(browser, "32-confirm");
+      await browser.$('[data-testid="confirm-yes"]').click();
+      await browser.$('[data-testid="result"]').waitForDisplayed({ timeout: 20_000 });
+      expect(await browser.$('[data-testid="result-status"]').getText()).toBe("PendingAcceptance");
+      await browser.$('[data-testid="start-resend"]').waitForDisplayed({ timeout: 10_000 });
+      await shot(browser, "33-converted");
+      const sent = await outbox();
+      expect(sent).toHaveLength(1);
+      expect(sent[0]).toMatchObject({
+        to: "adele.adams@wingtiptoys.example",
+        language: "fr-FR",
+        message: "Bienvenue chez Contoso",
+        cc: ["manager@northwind.example"],
+      });
+
+      // Blocked cases are explained on screen, and nothing can be sent.
+      await browser.$('[data-testid="back"]').click();
+      await browser.$('[data-testid="user-search"]').setValue("Henry Parker");
+      await browser.$('[data-testid="open-henry.parker@contoso.com"]').click();
+      expect(await browser.$('[data-testid="synced-reason"]').getText()).toContain("Microsoft Entra Connect");
+      await shot(browser, "34-blocked-synced");
+      await browser.$('[data-testid="back"]').click();
+      await browser.$('[data-testid="user-search"]').setValue("Adele Brooks");
+      await browser.$('[data-testid="open-adele.brooks@contoso.com"]').click();
+      await browser.$('[data-testid="start-convert"]').click();
+      const internal = browser.$('[data-testid="check-address_not_internal"]');
+      await internal.waitForDisplayed({ timeout: 20_000 });
+      expect(await internal.getAttribute("data-severity")).toBe("blocker");
+      expect(await internal.getText()).toContain("verified domains");
+      expect(await browser.$('[data-testid="convert-submit"]').isEnabled()).toBe(false);
+      await shot(browser, "35-blocked-verified-domain");
+
+      // Pending invitations, and a resend from the list.
+      await visit(browser, "pending", "36-pending");
+      const rows = await browser.$$('[data-testid="pending-row"]').length;
+      expect(rows).toBeGreaterThanOrEqual(13);
+      await browser.$('[data-testid="resend-adele.campbell@contoso.com"]').click();
+      await browser.$('[data-testid="resend-panel"] [data-testid="checks"]').waitForDisplayed({ timeout: 20_000 });
+      await browser.$('[data-testid="resend-submit"]').click();
+      await browser.$('[data-testid="confirm-yes"]').click();
+      await browser.$('[data-testid="result"]').waitForDisplayed({ timeout: 20_000 });
+      await shot(browser, "37-resent");
+      const after = await outbox();
+      expect(after).toHaveLength(2);
+      expect(after[1]?.to).toMatch(/^adele\.campbell@/);
+
+      // History, and its export.
+      await visit(browser, "history", "38-history");
+      expect(await browser.$$('[data-testid="history-row"]').length).toBe(2);
+      await browser.$('[data-testid="export-history"]').click();
+      const path = await browser.$('[data-testid="export-path"]');
+      await path.waitForDisplayed({ timeout: 10_000 });
+      const csv = readFileSync(await path.getText(), "utf8");
+      expect(csv.split("\n")[0]).toContain("request id");
+      expect(csv).toContain("adele.adams@contoso.com");
+      expect(csv).toContain("adele.campbell@contoso.com");
+      expect(TOKEN.test(csv)).toBe(false);
+      expect(TOKEN.test(readFileSync(join(dataDir, "history.jsonl"), "utf8"))).toBe(false);
+    } finally {
+      await browser.deleteSession();
+    }
+  });
+
   it("signs out and leaves nothing in the keychain, and no token anywhere on disk or in the logs", async () => {
     const browser = await launch("nav");
     try {

@@ -51,6 +51,38 @@ for (const lang of languages) {
       });
     }
 
+    test("a conversion, a blocked user, a resend and History pass axe at WCAG 2.1 AA", async ({ page }) => {
+      await open(page, lang);
+      await expect(page.getByTestId("user-row")).toHaveCount(50);
+      await page.getByTestId("open-henry.parker@contoso.com").click();
+      await expect(page.getByTestId("synced-reason")).toBeVisible();
+      await axe(page);
+      await page.getByTestId("back").click();
+      await page.getByTestId("open-adele.adams@contoso.com").click();
+      await page.getByTestId("start-convert").click();
+      await expect(page.getByTestId("checks")).toBeVisible();
+      await page.getByTestId("redirect").fill("http://example.com");
+      await expect(page.getByTestId("convert-submit")).toBeDisabled();
+      await axe(page);
+      await page.getByTestId("redirect").fill("");
+      await page.getByTestId("send-mail").click();
+      await page.getByTestId("convert-submit").click();
+      await expect(page.getByTestId("confirm")).toBeVisible();
+      await axe(page);
+      await page.getByTestId("confirm-yes").click();
+      await expect(page.getByTestId("redeem-url")).toContainText("/redeem?rd=");
+      await axe(page);
+      await page.getByTestId("nav-pending").click();
+      await page.getByTestId("resend-adele.campbell@contoso.com").click();
+      await expect(page.getByTestId("resend-panel").getByTestId("checks")).toBeVisible();
+      await axe(page);
+      await page.getByTestId("nav-history").click();
+      await expect(page.getByTestId("history-row")).toHaveCount(1);
+      await page.getByTestId("export-history").click();
+      await expect(page.getByTestId("exported")).toBeVisible();
+      await axe(page);
+    });
+
     test("first run and sign-in pass axe at WCAG 2.1 AA", async ({ page }) => {
       await open(page, lang, "firstRun");
       await expect(page.locator("html")).toHaveAttribute("lang", lang);
