@@ -69,6 +69,28 @@ fn demo_key(dir: &Path) -> Result<[u8; 32], AppError> {
     Ok(key)
 }
 
+/// The demo tenant's faults: a quick device-code poll, or what B2B_DEMO_FAULTS says (tenant-sim's
+/// faults JSON, e.g. `{"latencyMs":100}`) to show the app under latency, throttling or failures.
+fn demo_faults() -> Faults {
+    let quick = Faults {
+        device_interval_s: 2,
+        ..Faults::default()
+    };
+    let Ok(text) = std::env::var("B2B_DEMO_FAULTS") else {
+        return quick;
+    };
+    match serde_json::from_str::<Faults>(&text) {
+        Ok(f) => {
+            tracing::warn!("demo tenant faults from B2B_DEMO_FAULTS: {text}");
+            f
+        }
+        Err(e) => {
+            tracing::error!("B2B_DEMO_FAULTS is not tenant-sim faults JSON ({e}); ignored");
+            quick
+        }
+    }
+}
+
 fn rand_byte() -> u8 {
     // uuid v4 is the randomness source already in the tree.
     uuid::Uuid::new_v4().as_bytes()[0]
@@ -81,10 +103,7 @@ impl AuthState {
             return Ok(s.base_url());
         }
         let dir = app.path().app_data_dir().map_err(internal)?;
-        let faults = Faults {
-            device_interval_s: 2,
-            ..Faults::default()
-        };
+        let faults = demo_faults();
         let server = SimServer::start(SimConfig {
             port: 0,
             seed: None,

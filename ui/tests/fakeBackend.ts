@@ -105,6 +105,7 @@ export function fakeUsers(): UserDetail[] {
       state: "accepted",
       action: "resend",
     }),
+    user("u-nomail", "Olivia Morgan", "olivia.morgan@contoso.com", null),
   ];
   // Enough plain members for a second page.
   for (let i = 0; i < 60; i++) {

@@ -52,8 +52,11 @@ fn main() -> ExitCode {
         Some("setup") => setup(true),
         Some("bindings") => bindings(&root().join("ui/src/bindings")),
         Some("dev") => cmd_dev(),
+        Some("bench-app") => cmd_bench_app(),
         _ => {
-            eprintln!("usage: cargo xtask <run [--release] | test [--skip-e2e] | setup | bindings | dev>");
+            eprintln!(
+                "usage: cargo xtask <run [--release] | test [--skip-e2e] | setup | bindings | dev | bench-app>"
+            );
             return ExitCode::from(2);
         }
     };
@@ -396,6 +399,25 @@ fn playwright() -> Result {
 
 /// Builds the app (the UI is embedded by default) and drives its window with WebDriver.
 fn e2e() -> Result {
+    app_harness("e2e", &[])
+}
+
+/// Whole-app figures: the real app against its demo tenant with 100 ms of latency per request,
+/// driven like the end-to-end test; prints the keystroke-to-results medians.
+fn cmd_bench_app() -> Result {
+    setup(true)?;
+    npm_run("ui", "build")?;
+    app_harness(
+        "bench",
+        &[
+            ("B2B_PERF", "1"),
+            ("B2B_DEMO_FAULTS", r#"{"latencyMs":100}"#),
+            ("B2B_LOG", "info"),
+        ],
+    )
+}
+
+fn app_harness(name: &str, extra_env: &[(&str, &str)]) -> Result {
     if !cfg!(target_os = "linux") {
         eprintln!("xtask: the end-to-end test runs on Linux only (tauri-driver has no macOS driver)");
         return Ok(());
@@ -404,7 +426,7 @@ fn e2e() -> Result {
     // artefacts instead of recompiling dependencies for a narrower feature set.
     run(Command::new(cargo()).args(["build", "--workspace"]))?;
     let binary = root().join("target/debug/b2b-convert");
-    let artefacts = root().join("artefacts/e2e");
+    let artefacts = root().join("artefacts").join(name);
     fs::create_dir_all(&artefacts).map_err(|e| format!("{}: {e}", artefacts.display()))?;
     let (driver_port, native_port) = (free_port()?, free_port()?);
     if driver_port == native_port {
@@ -429,8 +451,11 @@ fn e2e() -> Result {
     .env("B2B_NATIVE_PORT", native_port.to_string())
     .env("LANG", "en_US.UTF-8")
     .env("LC_ALL", "en_US.UTF-8");
-    for (var, dir) in sandbox_dirs("e2e")? {
+    for (var, dir) in sandbox_dirs(name)? {
         cmd.env(var, dir);
+    }
+    for (var, value) in extra_env {
+        cmd.env(var, value);
     }
     let r = run(&mut cmd);
     if r.is_ok() && is_ci() {

@@ -75,6 +75,7 @@ export function ConvertPanel(props: {
   const [redirect, setRedirect] = useState("");
   const [setGuest, setSetGuest] = useState(false);
   const [slot, setSlot] = useState<AddressSlot>("mail");
+  const [mailFirst, setMailFirst] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const [working, setWorking] = useState(false);
   const [error, setError] = useState<UiErrorCode | null>(null);
@@ -114,7 +115,10 @@ export function ConvertPanel(props: {
   const addressNew =
     preflight !== null &&
     preflight.checks.some((c) => (c.code === "address_added_first" || c.code === "address_on_user") && c.severity === "warning");
-  const ready = preflight?.canConvert === true && !ccBad && !redirectBad && !working;
+  // Microsoft requires the address on the user: without a mailbox, mail is set first, if agreed.
+  const needsMail =
+    kind === "convert" && preflight !== null && preflight.checks.some((c) => c.code === "address_on_user" && c.severity === "warning");
+  const ready = preflight?.canConvert === true && !ccBad && !redirectBad && !working && (!needsMail || mailFirst);
   const defaultRedirect = `https://myapps.microsoft.com/?tenantId=${props.tenantId}`;
 
   const run = () => {
@@ -167,6 +171,14 @@ export function ConvertPanel(props: {
       </Field>
       {checking && <Spinner size="tiny" label={intl.formatMessage({ id: "convert.checking" })} />}
       {preflight && <CheckList preflight={preflight} />}
+      {needsMail && (
+        <Checkbox
+          checked={mailFirst}
+          onChange={(_, d) => setMailFirst(d.checked === true)}
+          label={intl.formatMessage({ id: "convert.setMailFirst" }, { address: key })}
+          data-testid="set-mail-first"
+        />
+      )}
       {kind === "resend" && addressNew && (
         <Field label={intl.formatMessage({ id: "resend.slot" })}>
           <RadioGroup value={preflight?.mailbox ? "otherMails" : slot} onChange={(_, d) => setSlot(d.value as AddressSlot)}>

@@ -45,9 +45,9 @@ describe("Users", () => {
     fakeBackend({ os: "en" });
     render(<App />);
     await waitFor(() => expect(names().length).toBe(50));
-    expect(screen.getByTestId("user-count").textContent).toBe("64 users");
+    expect(screen.getByTestId("user-count").textContent).toBe("65 users");
     fireEvent.click(screen.getByTestId("load-more"));
-    await waitFor(() => expect(names().length).toBe(64));
+    await waitFor(() => expect(names().length).toBe(65));
     fireEvent.change(screen.getByTestId("state-filter"), { target: { value: "pending" } });
     await waitFor(() => expect(names()).toEqual(["Adele Campbell"]));
     expect(screen.getByTestId("state-pending").textContent).toMatch(/Invitation pending since/);
@@ -99,6 +99,25 @@ describe("Users", () => {
     expect(rows[0]?.textContent).toContain("adele.adams@contoso.com");
     fireEvent.click(screen.getByTestId("export-history"));
     expect((await screen.findByTestId("export-path")).textContent).toContain("b2b-convert-history.csv");
+  });
+
+  it("asks before setting mail first when the address is not on the user", async () => {
+    const calls = fakeBackend({ os: "en" });
+    render(<App />);
+    fireEvent.click(await screen.findByTestId("open-olivia.morgan@contoso.com"));
+    fireEvent.click(await screen.findByTestId("start-convert"));
+    const panel = await screen.findByTestId("convert-panel");
+    fireEvent.change(within(panel).getByTestId("address"), { target: { value: "olivia@partner.example" } });
+    await within(panel).findByTestId("checks");
+    expect(within(panel).getByTestId("check-address_on_user").dataset.severity).toBe("warning");
+    const submit = within(panel).getByTestId("convert-submit") as HTMLButtonElement;
+    expect(submit.disabled).toBe(true);
+    fireEvent.click(within(panel).getByTestId("set-mail-first"));
+    await waitFor(() => expect(submit.disabled).toBe(false));
+    fireEvent.click(submit);
+    fireEvent.click(within(await screen.findByTestId("confirm")).getByTestId("confirm-yes"));
+    expect((await screen.findByTestId("result")).textContent).toContain("Their e-mail was set to olivia@partner.example first.");
+    expect(calls.find((c) => c.cmd === "convert_user")?.args).toMatchObject({ address: "olivia@partner.example" });
   });
 
   it("resends from the pending list", async () => {
