@@ -21,8 +21,13 @@ async function open(page: Page, os: Language, start: "signedIn" | "firstRun" | "
   await expect(page.getByTestId(ready)).toBeVisible();
 }
 
-async function axe(page: Page) {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+/** `within`: only that part of the page, e.g. an open modal dialog. Fluent hides the rest of the
+ * page behind a modal with aria-hidden while its focus trap keeps focus inside, which axe's
+ * aria-hidden-focus reports on #root; the dialog itself is what a user can reach then. */
+async function axe(page: Page, within?: string) {
+  let builder = new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]);
+  if (within) builder = builder.include(within);
+  const results = await builder.analyze();
   // Fluent's focus manager (Tabster) adds aria-hidden focus sentinels that pass focus on at once;
   // Microsoft's own scanners treat them as a false positive of aria-hidden-focus. Only those nodes
   // are dropped: any other node of that rule, or of any rule, fails.
@@ -68,9 +73,12 @@ for (const lang of languages) {
       await page.getByTestId("send-mail").click();
       await page.getByTestId("convert-submit").click();
       await expect(page.getByTestId("confirm")).toBeVisible();
-      await axe(page);
+      await axe(page, '[role="dialog"]');
       await page.getByTestId("confirm-yes").click();
       await expect(page.getByTestId("redeem-url")).toContainText("/redeem?rd=");
+      // The page is reachable again once the dialog has gone.
+      await expect(page.getByTestId("confirm")).toHaveCount(0);
+      await expect(page.locator("#root")).not.toHaveAttribute("aria-hidden", "true");
       await axe(page);
       await page.getByTestId("nav-pending").click();
       await page.getByTestId("resend-adele.campbell@contoso.com").click();
