@@ -169,6 +169,8 @@ describe("B2B Convert window", () => {
       await browser.$('[data-testid="confirm-yes"]').click();
       await browser.$('[data-testid="result"]').waitForDisplayed({ timeout: 20_000 });
       expect(await browser.$('[data-testid="result-status"]').getText()).toBe("PendingAcceptance");
+      // The e-mail went out: no link to pass on by hand.
+      expect(await browser.$('[data-testid="redeem-url"]').isExisting()).toBe(false);
       await browser.$('[data-testid="start-resend"]').waitForDisplayed({ timeout: 10_000 });
       await shot(browser, "33-converted");
       const sent = await outbox();
@@ -199,6 +201,8 @@ describe("B2B Convert window", () => {
 
       // Pending invitations, and a resend from the list.
       await visit(browser, "pending", "36-pending");
+      await browser.$('[data-testid="pending-row"]').waitForDisplayed({ timeout: 20_000 });
+      await shot(browser, "36-pending");
       const rows = await browser.$$('[data-testid="pending-row"]').length;
       expect(rows).toBeGreaterThanOrEqual(13);
       await browser.$('[data-testid="resend-adele.campbell@contoso.com"]').click();
@@ -213,6 +217,8 @@ describe("B2B Convert window", () => {
 
       // History, and its export.
       await visit(browser, "history", "38-history");
+      await browser.$('[data-testid="history-row"]').waitForDisplayed({ timeout: 10_000 });
+      await shot(browser, "38-history");
       expect(await browser.$$('[data-testid="history-row"]').length).toBe(2);
       await browser.$('[data-testid="export-history"]').click();
       const path = await browser.$('[data-testid="export-path"]');

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import {
   Button,
   Card,
@@ -49,12 +49,18 @@ export function ResultCard(props: {
   const styles = useStyles();
   const intl = useIntl();
   const { result } = props;
+  const card = useRef<HTMLDivElement>(null);
+  // The outcome is what the admin needs next: bring it into view and give it focus once.
+  useEffect(() => {
+    card.current?.scrollIntoView?.({ block: "start" });
+    card.current?.focus({ preventScroll: true });
+  }, []);
   const teams = `https://teams.microsoft.com/?tenantId=${props.tenantId}`;
   const ready = result.redeemUrl
     ? intl.formatMessage({ id: "result.readyText" }, { name: props.displayName, url: result.redeemUrl, teams })
     : "";
   return (
-    <Card className={styles.card} data-testid="result">
+    <Card className={styles.card} data-testid="result" ref={card} tabIndex={-1} aria-live="polite">
       <MessageBar intent="success" layout="multiline">
         <MessageBarBody>
           <MessageBarTitle>
@@ -97,7 +103,7 @@ export function ResultCard(props: {
           <FormattedMessage id="result.guestSet" />
         </Text>
       )}
-      {result.redeemUrl && (
+      {result.redeemUrl && !props.mailSent && (
         <>
           <Field label={intl.formatMessage({ id: "result.redeemUrl" })} hint={intl.formatMessage({ id: "result.redeemHint" })}>
             <div className={styles.row}>
