@@ -63,6 +63,14 @@ pub enum ErrorCode {
     InvalidRedirectUrl,
     /// The cc address is not a valid e-mail address.
     InvalidCcAddress,
+    /// The CSV file is not UTF-8 text or cannot be read at all.
+    CsvUnreadable,
+    /// The CSV file has no user and email columns.
+    CsvColumns,
+    /// The bulk run's journal could not be read or written.
+    JournalIo,
+    /// This file was run before: resume it, or start again on purpose.
+    BulkAlreadyRun,
     /// History could not be read or written.
     HistoryIo,
     /// The pre-flight found a blocker; nothing was changed.

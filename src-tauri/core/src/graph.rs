@@ -107,6 +107,11 @@ pub struct GraphClient {
     base: String,
     token: Secret,
     last_request_id: std::sync::Mutex<Option<String>>,
+    /// No request leaves before this instant: one Retry-After pauses every task sharing the client.
+    paused_until: std::sync::Mutex<Option<tokio::time::Instant>>,
+    throttle_events: std::sync::atomic::AtomicU64,
+    /// Attempts allowed when Graph answers 429 (it did not process the request).
+    throttle_attempts: u32,
 }
 
 /// One request of a `$batch`.
@@ -141,7 +146,44 @@ impl GraphClient {
             base: base.trim_end_matches('/').to_owned(),
             token,
             last_request_id: std::sync::Mutex::new(None),
+            paused_until: std::sync::Mutex::new(None),
+            throttle_events: std::sync::atomic::AtomicU64::new(0),
+            throttle_attempts: MAX_ATTEMPTS,
         })
+    }
+
+    /// For long runs: keep waiting out 429s (each one is a refusal, never a half-done change).
+    pub fn patient(mut self, attempts: u32) -> Self {
+        self.throttle_attempts = attempts.max(MAX_ATTEMPTS);
+        self
+    }
+
+    /// How many 429 answers (whole requests or `$batch` items) this client has seen.
+    pub fn throttle_events(&self) -> u64 {
+        self.throttle_events.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn pause_all(&self, wait: Duration) {
+        self.throttle_events
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let until = tokio::time::Instant::now() + wait;
+        let mut p = self
+            .paused_until
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if p.is_none_or(|t| t < until) {
+            *p = Some(until);
+        }
+    }
+
+    async fn wait_if_paused(&self) {
+        let until = *self
+            .paused_until
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(t) = until {
+            tokio::time::sleep_until(t).await;
+        }
     }
 
     fn url(&self, path: &str) -> String {
@@ -165,6 +207,7 @@ impl GraphClient {
         let mut attempt = 0;
         loop {
             attempt += 1;
+            self.wait_if_paused().await;
             let mut req = self
                 .http
                 .request(method.clone(), &url)
@@ -176,6 +219,7 @@ impl GraphClient {
                 req = req.json(b);
             }
             let last = attempt >= MAX_ATTEMPTS;
+            let last_throttled = attempt >= self.throttle_attempts;
             let response = match req.send().await {
                 Ok(r) => r,
                 Err(e) => {
@@ -232,7 +276,12 @@ impl GraphClient {
                         Idempotence::Safe
                     )
             );
-            if !retryable || last {
+            let give_up = if status == StatusCode::TOO_MANY_REQUESTS {
+                last_throttled
+            } else {
+                last
+            };
+            if !retryable || give_up {
                 let bytes = response.bytes().await.unwrap_or_default();
                 let failure = parse_failure(status.as_u16(), request_id.as_deref(), &bytes);
                 if idempotence == Idempotence::Unsafe && status.is_server_error() {
@@ -246,7 +295,12 @@ impl GraphClient {
                 }
                 return Err(failure.into_error());
             }
-            tokio::time::sleep(wait.unwrap_or_else(|| backoff(attempt))).await;
+            let wait = wait.unwrap_or_else(|| backoff(attempt)).min(MAX_WAIT);
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                self.pause_all(wait);
+            } else {
+                tokio::time::sleep(wait).await;
+            }
         }
     }
 
@@ -310,6 +364,7 @@ impl GraphClient {
                         let ra = retry_after(r["headers"]["Retry-After"].as_str())
                             .unwrap_or_else(|| backoff(attempt));
                         wait = wait.max(ra);
+                        self.pause_all(ra.min(MAX_WAIT));
                         again.extend(item.cloned());
                     } else {
                         answers.push(BatchAnswer {

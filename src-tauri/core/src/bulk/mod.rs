@@ -1,0 +1,281 @@
+//! Bulk conversion: a CSV in, the same pre-flight as one conversion (batched), a throttled
+//! parallel run with a crash-safe journal, and a report.
+
+pub mod csv_in;
+pub mod journal;
+pub mod run;
+
+use serde::Serialize;
+use serde_json::Value;
+use ts_rs::TS;
+
+use crate::auth::Capabilities;
+use crate::convert::{self, Check, Severity, Target};
+use crate::convert_service::Preflight;
+use crate::error::{AppError, ErrorCode};
+use crate::graph::{quote, BatchItem, GraphClient};
+use crate::users::encode;
+
+pub use csv_in::{parse, BulkRow, ParsedCsv, RowError, TEMPLATE};
+
+/// How many `$batch` requests of the preview run at once.
+const PREVIEW_PARALLEL: usize = 4;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum RowStatus {
+    /// Nothing blocks it (warnings may remain).
+    Ready,
+    /// The row itself needs a change: its address, or a user that does not exist.
+    NeedsFix,
+    /// The user cannot be converted as things stand (synced, already external, no permission).
+    Blocked,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PreviewRow {
+    pub line: u32,
+    pub user: String,
+    pub email: String,
+    pub status: RowStatus,
+    /// A code for a row that could not be checked: a CSV problem or `user_not_found`.
+    pub problem: Option<String>,
+    pub checks: Vec<Check>,
+    pub display_name: Option<String>,
+    pub user_id: Option<String>,
+    /// The row as read, when it could be read.
+    #[serde(skip)]
+    pub row: Option<BulkRow>,
+    #[serde(skip)]
+    pub preflight: Option<Preflight>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Preview {
+    pub rows: Vec<PreviewRow>,
+    pub ready: u32,
+    pub needs_fix: u32,
+    pub blocked: u32,
+}
+
+/// Address problems are fixed in the file; the others are the user's state or the admin's rights.
+fn status_of(checks: &[Check]) -> RowStatus {
+    let blockers: Vec<&str> = checks
+        .iter()
+        .filter(|c| c.severity == Severity::Blocker)
+        .map(|c| c.code.as_str())
+        .collect();
+    if blockers.is_empty() {
+        RowStatus::Ready
+    } else if blockers.iter().all(|c| {
+        matches!(
+            *c,
+            "address_valid" | "address_not_internal" | "address_not_used_elsewhere" | "address_on_user"
+        )
+    }) {
+        RowStatus::NeedsFix
+    } else {
+        RowStatus::Blocked
+    }
+}
+
+fn item(id: String, url: String) -> BatchItem {
+    BatchItem {
+        id,
+        method: "GET".into(),
+        url,
+        headers: None,
+        body: None,
+    }
+}
+
+const TARGET_SELECT: &str = "id,displayName,userPrincipalName,mail,otherMails,proxyAddresses,userType,\
+externalUserState,externalUserStateChangeDateTime,onPremisesUserPrincipalName,onPremisesSyncEnabled,accountEnabled";
+
+/// Every readable row through the pre-flight: two reads per row (the user, and who holds the
+/// address) plus the tenant's domains and the admin's roles once, in `$batch` requests of 20,
+/// a few at a time.
+pub async fn preview(g: &GraphClient, parsed: &ParsedCsv, scopes: Vec<String>) -> Result<Preview, AppError> {
+    let mut items = vec![
+        item("org".into(), "/organization?$select=id,verifiedDomains".into()),
+        item("roles".into(), "/me/memberOf".into()),
+    ];
+    for (i, r) in parsed.rows.iter().enumerate() {
+        let a = r.email.trim();
+        let filter = format!(
+            "userPrincipalName eq {q} or mail eq {q} or proxyAddresses/any(p:p eq {s}) or otherMails/any(m:m eq {q})",
+            q = quote(a),
+            s = quote(&format!("SMTP:{a}")),
+        );
+        items.push(item(
+            format!("u{i}"),
+            format!("/users/{}?$select={TARGET_SELECT}", encode(&r.user)),
+        ));
+        items.push(item(
+            format!("h{i}"),
+            format!(
+                "/users?$filter={}&$select=id,userPrincipalName&$top=10",
+                encode(&filter)
+            ),
+        ));
+    }
+    let mut answers = std::collections::HashMap::new();
+    let chunks: Vec<&[BatchItem]> = items.chunks(20).collect();
+    for group in chunks.chunks(PREVIEW_PARALLEL) {
+        let results = futures::future::join_all(group.iter().map(|c| g.batch(c))).await;
+        for r in results {
+            for a in r? {
+                answers.insert(a.id.clone(), a);
+            }
+        }
+    }
+    let body = |id: &str| answers.get(id).filter(|a| a.status == 200).map(|a| &a.body);
+    let org = body("org")
+        .ok_or_else(|| AppError::new(ErrorCode::GraphError, "the organization could not be read"))?;
+    let verified: Vec<String> = org["value"][0]["verifiedDomains"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d["name"].as_str().map(str::to_owned))
+        .collect();
+    let roles: Vec<String> = body("roles")
+        .map(|b| {
+            b["value"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|o| o["@odata.type"] == "#microsoft.graph.directoryRole")
+                .filter_map(|o| o["displayName"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    let caps = Capabilities::from(roles, scopes);
+
+    let mut rows: Vec<PreviewRow> = parsed
+        .errors
+        .iter()
+        .map(|e| PreviewRow {
+            line: e.line,
+            user: String::new(),
+            email: String::new(),
+            status: RowStatus::NeedsFix,
+            problem: Some(e.code.clone()),
+            checks: Vec::new(),
+            display_name: None,
+            user_id: None,
+            row: None,
+            preflight: None,
+        })
+        .collect();
+    for (i, r) in parsed.rows.iter().enumerate() {
+        let mut out = PreviewRow {
+            line: r.line,
+            user: r.user.clone(),
+            email: r.email.clone(),
+            status: RowStatus::NeedsFix,
+            problem: None,
+            checks: Vec::new(),
+            display_name: None,
+            user_id: None,
+            row: Some(r.clone()),
+            preflight: None,
+        };
+        let user = answers.get(&format!("u{i}"));
+        match user.map(|a| a.status) {
+            Some(200) => {}
+            Some(404) => {
+                out.problem = Some("user_not_found".into());
+                rows.push(out);
+                continue;
+            }
+            other => {
+                return Err(AppError::new(
+                    ErrorCode::GraphError,
+                    format!("reading {} answered {other:?}", r.user),
+                ))
+            }
+        }
+        let target: Target = serde_json::from_value(user.map(|a| a.body.clone()).unwrap_or(Value::Null))
+            .map_err(|e| AppError::new(ErrorCode::GraphError, format!("user {}: {e}", r.user)))?;
+        let holders = body(&format!("h{i}")).ok_or_else(|| {
+            AppError::new(
+                ErrorCode::GraphError,
+                format!("who holds {} could not be read", r.email),
+            )
+        })?;
+        let others: Vec<String> = holders["value"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|u| u["id"].as_str() != Some(target.id.as_str()))
+            .filter_map(|u| u["userPrincipalName"].as_str().map(str::to_owned))
+            .collect();
+        let checks = convert::preflight(&target, &r.email, &verified, &others, &caps);
+        out.status = status_of(&checks);
+        out.display_name = Some(target.display_name.clone());
+        out.user_id = Some(target.id.clone());
+        out.preflight = Some(Preflight {
+            address: r.email.trim().to_owned(),
+            can_convert: convert::can_convert(&checks),
+            checks: checks.clone(),
+            mailbox: convert::mailbox_likely(&target, &verified),
+            others_using: others,
+            target,
+        });
+        out.checks = checks;
+        rows.push(out);
+    }
+    rows.sort_by_key(|r| r.line);
+    let count =
+        |s: RowStatus| u32::try_from(rows.iter().filter(|r| r.status == s).count()).unwrap_or(u32::MAX);
+    Ok(Preview {
+        ready: count(RowStatus::Ready),
+        needs_fix: count(RowStatus::NeedsFix),
+        blocked: count(RowStatus::Blocked),
+        rows,
+    })
+}
+
+/// The preview as CSV: one line per row with its status and the codes of what needs attention.
+pub fn preview_csv(p: &Preview) -> Result<String, AppError> {
+    let fail = |e: csv::Error| AppError::new(ErrorCode::Internal, e.to_string());
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "line", "user", "email", "status", "problem", "warnings", "blockers",
+    ])
+    .map_err(fail)?;
+    for r in &p.rows {
+        let codes = |s: Severity| {
+            r.checks
+                .iter()
+                .filter(|c| c.severity == s)
+                .map(|c| c.code.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let status = match r.status {
+            RowStatus::Ready => "ready",
+            RowStatus::NeedsFix => "needs fix",
+            RowStatus::Blocked => "blocked",
+        };
+        w.write_record([
+            r.line.to_string().as_str(),
+            &r.user,
+            &r.email,
+            status,
+            r.problem.as_deref().unwrap_or(""),
+            &codes(Severity::Warning),
+            &codes(Severity::Blocker),
+        ])
+        .map_err(fail)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))
+}
