@@ -1,0 +1,283 @@
+//! Bulk conversion against the simulated tenant over HTTP: the preview, a run under throttling,
+//! 503s and dropped connections, and a cancelled run resumed: exactly one invitation per user.
+
+use std::sync::{Arc, Mutex};
+
+use b2b_core::auth::Secret;
+use b2b_core::bulk::{self, journal::Journal, run, RowStatus};
+use b2b_core::graph::GraphClient;
+use serde_json::{json, Value};
+use tenant_sim::{SimConfig, SimServer};
+
+const SCOPES: &str = "User.Read User.ReadWrite.All User.Invite.All";
+
+async fn setup() -> (SimServer, Arc<GraphClient>) {
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    let body: Value = reqwest::Client::new()
+        .post(format!("{}/_sim/token", sim.base_url()))
+        .json(&json!({ "username": "admin@contoso.com", "scope": SCOPES }))
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    let g = GraphClient::new(
+        &sim.base_url(),
+        Secret::new(body["access_token"].as_str().expect("token").into()),
+    )
+    .expect("client")
+    .patient(200);
+    (sim, Arc::new(g))
+}
+
+fn scopes() -> Vec<String> {
+    SCOPES.split(' ').map(str::to_owned).collect()
+}
+
+/// A CSV of `n` ready users, then one synced, one with an internal address, one unknown, one bad row.
+fn csv(sim: &SimServer, n: usize) -> String {
+    let dir = sim.state().lock().dir.clone();
+    let mut text = String::from("user;email;sendMail\r\n");
+    for u in tenant_sim::seed::users_in_case(&dir, "ready-to-convert")
+        .into_iter()
+        .take(n)
+    {
+        text.push_str(&format!(
+            "{};{};no\r\n",
+            u.user_principal_name,
+            u.mail.clone().unwrap_or_default()
+        ));
+    }
+    let synced = tenant_sim::seed::users_in_case(&dir, "synced-onprem-upn")[0].clone();
+    text.push_str(&format!(
+        "{};{};\r\n",
+        synced.user_principal_name,
+        synced.mail.clone().unwrap_or_default()
+    ));
+    let internal = tenant_sim::seed::users_in_case(&dir, "mail-verified-domain")[0].clone();
+    text.push_str(&format!(
+        "{};{};\r\n",
+        internal.user_principal_name,
+        internal.mail.clone().unwrap_or_default()
+    ));
+    text.push_str("nobody@contoso.com;nobody@x.example;\r\n");
+    text.push_str("someone@contoso.com;not-an-address;\r\n");
+    text
+}
+
+async fn stats(sim: &SimServer) -> Value {
+    reqwest::get(format!("{}/_sim/stats", sim.base_url()))
+        .await
+        .expect("stats")
+        .json()
+        .await
+        .expect("json")
+}
+
+async fn faults(sim: &SimServer, f: Value) {
+    reqwest::Client::new()
+        .post(format!("{}/_sim/faults", sim.base_url()))
+        .json(&f)
+        .send()
+        .await
+        .expect("faults");
+}
+
+fn setup_run(
+    g: &Arc<GraphClient>,
+    journal: Arc<Journal>,
+    control: Arc<run::Control>,
+    attempts: Arc<Mutex<u32>>,
+) -> Arc<run::RunSetup> {
+    Arc::new(run::RunSetup {
+        graph: g.clone(),
+        tenant_id: "t".into(),
+        journal,
+        control,
+        max_concurrency: 6,
+        on_attempt: Arc::new(move |_, _, _| {
+            *attempts.lock().expect("lock") += 1;
+        }),
+        on_progress: Arc::new(|_, _| {}),
+    })
+}
+
+fn temp_journal(csv: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("b2b-bulk-{}", uuid::Uuid::new_v4()));
+    Journal::path_for(&dir, csv.as_bytes())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn preview_sorts_rows_into_ready_needs_fix_and_blocked() {
+    let (sim, g) = setup().await;
+    let text = csv(&sim, 25);
+    let parsed = bulk::parse(text.as_bytes()).expect("parse");
+    let p = bulk::preview(&g, &parsed, scopes()).await.expect("preview");
+    assert_eq!((p.ready, p.needs_fix, p.blocked), (25, 3, 1), "{:?}", p.rows);
+    let s = stats(&sim).await;
+    // 2 shared reads + 2 per row = 60 requests in $batch requests of 20.
+    assert_eq!(s["routes"]["POST /v1.0/$batch"], 3);
+    let by_line = |l: u32| p.rows.iter().find(|r| r.line == l).expect("row");
+    assert_eq!(by_line(27).status, RowStatus::Blocked);
+    assert_eq!(
+        by_line(28)
+            .checks
+            .iter()
+            .find(|c| c.code == "address_not_internal")
+            .map(|c| c.severity),
+        Some(b2b_core::convert::Severity::Blocker)
+    );
+    assert_eq!(by_line(29).problem.as_deref(), Some("user_not_found"));
+    assert_eq!(by_line(30).problem.as_deref(), Some("invalid_email"));
+    let exported = bulk::preview_csv(&p).expect("csv");
+    assert_eq!(exported.lines().count(), 1 + 29);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_under_throttling_503s_and_drops_invites_each_user_once() {
+    let (sim, g) = setup().await;
+    let text = csv(&sim, 40);
+    let parsed = bulk::parse(text.as_bytes()).expect("parse");
+    let preview = bulk::preview(&g, &parsed, scopes()).await.expect("preview");
+    faults(
+        &sim,
+        json!({ "throttle": { "writes": 10, "windowS": 1.0 }, "routes": { "POST /v1.0/invitations": { "failRate": 0.1, "dropRate": 0.1 } } }),
+    )
+    .await;
+    let journal = Arc::new(Journal::open(&temp_journal(&text)).expect("journal"));
+    let attempts = Arc::new(Mutex::new(0));
+    let report = run::run(
+        setup_run(&g, journal.clone(), Arc::new(run::Control::default()), attempts),
+        preview.rows.clone(),
+    )
+    .await;
+    let s = stats(&sim).await;
+    assert!(s["throttled"].as_u64().unwrap_or(0) > 0, "throttling bit: {s}");
+    let converted = report
+        .iter()
+        .filter(|r| r.outcome == run::RowOutcome::Converted)
+        .count();
+    let failed: Vec<_> = report
+        .iter()
+        .filter(|r| r.outcome == run::RowOutcome::Failed)
+        .collect();
+    // A 503 or a dropped POST leaves the outcome unknown: reported, never resent blindly.
+    assert!(
+        failed
+            .iter()
+            .all(|r| r.error_code == Some(b2b_core::ErrorCode::OutcomeUnknown)),
+        "{failed:?}"
+    );
+    assert_eq!(converted + failed.len(), 40);
+    for (id, n) in s["invitations"].as_object().expect("per user") {
+        assert_eq!(n, 1, "user {id} invited {n} times");
+    }
+    // Resuming settles the unknown ones by reading the users, and invites each remaining user once.
+    faults(&sim, json!({})).await;
+    let again = bulk::preview(&g, &parsed, scopes()).await.expect("preview");
+    let report = run::run(
+        setup_run(
+            &g,
+            journal,
+            Arc::new(run::Control::default()),
+            Arc::new(Mutex::new(0)),
+        ),
+        again.rows,
+    )
+    .await;
+    let ok = report
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.outcome,
+                run::RowOutcome::Converted | run::RowOutcome::AlreadyDone
+            )
+        })
+        .count();
+    assert_eq!(ok, 40, "{report:?}");
+    let s = stats(&sim).await;
+    assert_eq!(s["invitations"].as_object().map(|m| m.len()), Some(40));
+    assert!(
+        s["invitations"]
+            .as_object()
+            .expect("map")
+            .values()
+            .all(|n| n == 1),
+        "{s}"
+    );
+    let csv = run::report_csv(&report).expect("report");
+    assert_eq!(csv.lines().count(), 1 + report.len());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancel_then_resume() {
+    let (sim, g) = setup().await;
+    faults(&sim, json!({ "latencyMs": 30 })).await;
+    let text = csv(&sim, 30);
+    let parsed = bulk::parse(text.as_bytes()).expect("parse");
+    let preview = bulk::preview(&g, &parsed, scopes()).await.expect("preview");
+    let path = temp_journal(&text);
+    let journal = Arc::new(Journal::open(&path).expect("journal"));
+    let control = Arc::new(run::Control::default());
+    let setup_ = setup_run(&g, journal, control.clone(), Arc::new(Mutex::new(0)));
+    let handle = tokio::spawn(run::run(setup_, preview.rows.clone()));
+    // Cancel once a few users are done; the requests in flight finish.
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        if stats(&sim).await["invitations"]
+            .as_object()
+            .map_or(0, |m| m.len())
+            >= 5
+        {
+            break;
+        }
+    }
+    control.cancel();
+    let report = handle.await.expect("run");
+    let not_run = report
+        .iter()
+        .filter(|r| r.outcome == run::RowOutcome::NotRun)
+        .count();
+    let done = report
+        .iter()
+        .filter(|r| r.outcome == run::RowOutcome::Converted)
+        .count();
+    assert!(not_run > 0 && done >= 5, "done {done}, not run {not_run}");
+    assert_eq!(
+        stats(&sim).await["invitations"].as_object().map(|m| m.len()),
+        Some(done)
+    );
+
+    let journal = Arc::new(Journal::open(&path).expect("reopen"));
+    let again = bulk::preview(&g, &parsed, scopes()).await.expect("preview");
+    let report = run::run(
+        setup_run(
+            &g,
+            journal,
+            Arc::new(run::Control::default()),
+            Arc::new(Mutex::new(0)),
+        ),
+        again.rows,
+    )
+    .await;
+    let already = report
+        .iter()
+        .filter(|r| r.outcome == run::RowOutcome::AlreadyDone)
+        .count();
+    let converted = report
+        .iter()
+        .filter(|r| r.outcome == run::RowOutcome::Converted)
+        .count();
+    assert_eq!((already, converted), (done, 30 - done));
+    let s = stats(&sim).await;
+    assert!(
+        s["invitations"]
+            .as_object()
+            .expect("map")
+            .values()
+            .all(|n| n == 1),
+        "{s}"
+    );
+    assert_eq!(s["invitations"].as_object().map(|m| m.len()), Some(30));
+}
