@@ -14,6 +14,8 @@
 //! B2B_CLIENT_ID) point it at another tenant, such as the simulated one; `--json` prints one JSON
 //! object per line. Exit status: 0 on success, 1 on failure, 2 on bad usage.
 
+mod bulk_cmd;
+
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -161,6 +163,11 @@ enum Command {
         #[arg(long)]
         csv: bool,
     },
+    /// Convert many users from a CSV file: template, preview, run (resumable).
+    Bulk {
+        #[command(subcommand)]
+        command: BulkCommand,
+    },
     /// Sign out: remove the account's keychain entries.
     Logout {
         #[arg(long, conflicts_with = "all")]
@@ -170,18 +177,47 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum BulkCommand {
+    /// Print the CSV template: user (UPN or object id), email, and optional per-row options.
+    Template,
+    /// Check every row as a single conversion would; changes nothing.
+    Preview {
+        file: std::path::PathBuf,
+        /// Also write the preview as CSV here.
+        #[arg(long)]
+        export: Option<std::path::PathBuf>,
+    },
+    /// Convert the ready rows, in parallel, with a journal that makes the run resumable.
+    Run {
+        file: std::path::PathBuf,
+        /// Continue a run of this file that stopped (crash, kill, Ctrl-C); never invites twice.
+        #[arg(long)]
+        resume: bool,
+        /// Rows in flight at most (fewer while Graph throttles).
+        #[arg(long, default_value_t = 6)]
+        concurrency: usize,
+        /// Where to write the report (default: FILE.report.csv).
+        #[arg(long)]
+        report: Option<std::path::PathBuf>,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum Slot {
     Mail,
     OtherMails,
 }
 
-struct Out {
-    json: bool,
+pub struct Out {
+    pub json: bool,
 }
 
 impl Out {
-    fn event(&self, value: serde_json::Value, text: &str) {
+    pub fn event(&self, value: serde_json::Value, text: &str) {
         let mut stdout = std::io::stdout();
         let _ = if self.json {
             writeln!(stdout, "{value}")
@@ -232,6 +268,10 @@ fn explain(code: ErrorCode) -> &'static str {
         ErrorCode::Throttled => "Microsoft Graph is busy and asked us to slow down. Wait a minute and try again.",
         ErrorCode::InvalidRedirectUrl => "The redirect URL must start with https:// (or http://localhost for testing).",
         ErrorCode::HistoryIo => "History could not be read or written. Check that your profile folder is writable.",
+        ErrorCode::CsvUnreadable => "The CSV file could not be read: save it as CSV UTF-8 (comma or semicolon separated) and try again.",
+        ErrorCode::CsvColumns => "The CSV file needs a user column (UPN or object id) and an email column. Run b2b bulk template for an example.",
+        ErrorCode::JournalIo => "The bulk run's journal could not be written. Check that your profile folder is writable; nothing more was sent.",
+        ErrorCode::BulkAlreadyRun => "This file was run before. Add --resume to continue where it stopped; users already converted are not invited again.",
         ErrorCode::OutcomeUnknown => "The invitation was sent but no answer came back, and the user does not show it yet. Run b2b check, then try again.",
         _ => "The command failed.",
     }
@@ -519,6 +559,40 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
             }
             Ok(())
         }
+        Command::Bulk { command } => match command {
+            BulkCommand::Template => {
+                print!("{}", b2b_core::bulk::TEMPLATE);
+                Ok(())
+            }
+            BulkCommand::Preview { file, export } => {
+                let (g, scopes, _) = graph_for(cli, &store).await?;
+                bulk_cmd::preview(out, &g, scopes, file, export.as_deref()).await?;
+                Ok(())
+            }
+            BulkCommand::Run {
+                file,
+                resume,
+                concurrency,
+                report,
+                yes,
+            } => {
+                let (g, scopes, actor) = graph_for(cli, &store).await?;
+                let args = bulk_cmd::RunArgs {
+                    file,
+                    resume: *resume,
+                    concurrency: *concurrency,
+                    report: report.as_deref(),
+                };
+                let yes = *yes;
+                bulk_cmd::run_file(out, g, scopes, actor, args, |p| {
+                    if yes {
+                        return Ok(true);
+                    }
+                    confirm_bulk(p.ready)
+                })
+                .await
+            }
+        },
         Command::Logout { account, all } => {
             let list = store.list()?;
             let targets: Vec<Account> = match (account, all) {
@@ -755,6 +829,23 @@ fn result_text(
         "\nTeams: https://teams.microsoft.com/?tenantId={tenant_id}\nThe old password still works on premises until it is reset."
     ));
     text
+}
+
+fn confirm_bulk(ready: u32) -> Result<bool, AppError> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() {
+        return Err(AppError::new(
+            ErrorCode::InvalidInput,
+            "not a terminal: add --yes to run without asking",
+        ));
+    }
+    print!("Convert the {ready} ready users to external users? This is one-way. [y/N] ");
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }
 
 fn yes_no(b: bool) -> &'static str {

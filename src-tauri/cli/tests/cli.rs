@@ -414,3 +414,107 @@ async fn resend_pending_and_history() {
     );
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// `kill -9` in the middle of a bulk run, then `--resume`: every user is invited exactly once.
+#[tokio::test(flavor = "multi_thread")]
+async fn bulk_run_killed_then_resumed_invites_each_user_once() {
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    let http = reqwest::Client::new();
+    http.post(format!("{}/_sim/faults", sim.base_url()))
+        .json(&json!({ "latencyMs": 40 }))
+        .send()
+        .await
+        .expect("faults");
+    let token: Value = http
+        .post(format!("{}/_sim/token", sim.base_url()))
+        .json(&json!({ "username": "admin@contoso.com", "scope": "User.Read User.ReadWrite.All User.Invite.All" }))
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    let token = token["access_token"].as_str().expect("token").to_owned();
+    let port = sim.base_url().rsplit(':').next().unwrap_or("0").to_owned();
+    let work = std::env::temp_dir().join(format!("b2b-cli-bulk-{}-{port}", std::process::id()));
+    std::fs::create_dir_all(&work).expect("dir");
+    let dir = sim.state().lock().dir.clone();
+    let ready: Vec<_> = tenant_sim::seed::users_in_case(&dir, "ready-to-convert")
+        .into_iter()
+        .take(60)
+        .cloned()
+        .collect();
+    let mut text = String::from("\u{feff}user;email\r\n");
+    for u in &ready {
+        text.push_str(&format!(
+            "{};{}\r\n",
+            u.user_principal_name,
+            u.mail.clone().unwrap_or_default()
+        ));
+    }
+    let file = work.join("partners.csv");
+    std::fs::write(&file, text).expect("csv");
+    let b2b_run = |args: &[&str]| {
+        let mut c = b2b(&sim);
+        c.arg("bulk")
+            .arg("run")
+            .arg(&file)
+            .args(args)
+            .env("B2B_ACCESS_TOKEN", &token)
+            .env("XDG_DATA_HOME", work.join("data"));
+        c
+    };
+    let invited = || async {
+        let s: Value = reqwest::get(format!("{}/_sim/stats", sim.base_url()))
+            .await
+            .expect("stats")
+            .json()
+            .await
+            .expect("json");
+        s["invitations"].clone()
+    };
+
+    let mut child = b2b_run(&["--yes", "--concurrency", "3"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    loop {
+        tokio::time::sleep(Duration::from_millis(25)).await;
+        if invited().await.as_object().map_or(0, |m| m.len()) >= 12 {
+            break;
+        }
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "the run ended before it could be killed"
+        );
+    }
+    child.kill().expect("kill -9");
+    let _ = child.wait();
+    let before = invited().await.as_object().map_or(0, |m| m.len());
+    assert!(before < 60, "killed mid-run: {before} invited");
+
+    let out = b2b_run(&["--yes"]).output().expect("run again");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--resume"));
+
+    let out = b2b_run(&["--yes", "--resume", "--json"])
+        .output()
+        .expect("resume");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary = lines(&out)
+        .into_iter()
+        .find(|e| e["event"] == "report")
+        .expect("report event");
+    assert_eq!(
+        summary["converted"].as_u64().unwrap_or(0) + summary["alreadyDone"].as_u64().unwrap_or(0),
+        60
+    );
+    let per_user = invited().await;
+    let per_user = per_user.as_object().expect("map");
+    assert_eq!(per_user.len(), 60);
+    assert!(per_user.values().all(|n| n == 1), "{per_user:?}");
+    let report = std::fs::read_to_string(work.join("partners.report.csv")).expect("report file");
+    assert_eq!(report.lines().count(), 61);
+    let _ = std::fs::remove_dir_all(&work);
+}
