@@ -6,14 +6,13 @@ pub mod journal;
 pub mod run;
 
 use serde::Serialize;
-use serde_json::Value;
 use ts_rs::TS;
 
 use crate::auth::Capabilities;
 use crate::convert::{self, Check, Severity, Target};
 use crate::convert_service::Preflight;
 use crate::error::{AppError, ErrorCode};
-use crate::graph::{quote, BatchItem, GraphClient};
+use crate::graph::{quote, BatchAnswer, BatchItem, GraphClient};
 use crate::users::encode;
 
 pub use csv_in::{parse, BulkRow, ParsedCsv, RowError, TEMPLATE};
@@ -97,45 +96,23 @@ fn item(id: String, url: String) -> BatchItem {
 const TARGET_SELECT: &str = "id,displayName,userPrincipalName,mail,otherMails,proxyAddresses,userType,\
 externalUserState,externalUserStateChangeDateTime,onPremisesUserPrincipalName,onPremisesSyncEnabled,accountEnabled";
 
-/// Every readable row through the pre-flight: two reads per row (the user, and who holds the
-/// address) plus the tenant's domains and the admin's roles once, in `$batch` requests of 20,
+/// Every readable row through the pre-flight: the tenant's domains and the admin's roles once,
+/// then two reads per row (the user, and who holds the address) in `$batch` requests of 20,
 /// a few at a time.
 pub async fn preview(g: &GraphClient, parsed: &ParsedCsv, scopes: Vec<String>) -> Result<Preview, AppError> {
-    let mut items = vec![
-        item("org".into(), "/organization?$select=id,verifiedDomains".into()),
-        item("roles".into(), "/me/memberOf".into()),
-    ];
-    for (i, r) in parsed.rows.iter().enumerate() {
-        let a = r.email.trim();
-        let filter = format!(
-            "userPrincipalName eq {q} or mail eq {q} or proxyAddresses/any(p:p eq {s}) or otherMails/any(m:m eq {q})",
-            q = quote(a),
-            s = quote(&format!("SMTP:{a}")),
-        );
-        items.push(item(
-            format!("u{i}"),
-            format!("/users/{}?$select={TARGET_SELECT}", encode(&r.user)),
-        ));
-        items.push(item(
-            format!("h{i}"),
-            format!(
-                "/users?$filter={}&$select=id,userPrincipalName&$top=10",
-                encode(&filter)
-            ),
-        ));
-    }
-    let mut answers = std::collections::HashMap::new();
-    let chunks: Vec<&[BatchItem]> = items.chunks(20).collect();
-    for group in chunks.chunks(PREVIEW_PARALLEL) {
-        let results = futures::future::join_all(group.iter().map(|c| g.batch(c))).await;
-        for r in results {
-            for a in r? {
-                answers.insert(a.id.clone(), a);
-            }
-        }
-    }
-    let body = |id: &str| answers.get(id).filter(|a| a.status == 200).map(|a| &a.body);
-    let org = body("org")
+    let shared = g
+        .batch(&[
+            item("org".into(), "/organization?$select=id,verifiedDomains".into()),
+            item("roles".into(), "/me/memberOf".into()),
+        ])
+        .await?;
+    let shared_body = |id: &str| {
+        shared
+            .iter()
+            .find(|a| a.id == id && a.status == 200)
+            .map(|a| &a.body)
+    };
+    let org = shared_body("org")
         .ok_or_else(|| AppError::new(ErrorCode::GraphError, "the organization could not be read"))?;
     let verified: Vec<String> = org["value"][0]["verifiedDomains"]
         .as_array()
@@ -143,7 +120,7 @@ pub async fn preview(g: &GraphClient, parsed: &ParsedCsv, scopes: Vec<String>) -
         .flatten()
         .filter_map(|d| d["name"].as_str().map(str::to_owned))
         .collect();
-    let roles: Vec<String> = body("roles")
+    let roles: Vec<String> = shared_body("roles")
         .map(|b| {
             b["value"]
                 .as_array()
@@ -172,63 +149,44 @@ pub async fn preview(g: &GraphClient, parsed: &ParsedCsv, scopes: Vec<String>) -
             preflight: None,
         })
         .collect();
-    for (i, r) in parsed.rows.iter().enumerate() {
-        let mut out = PreviewRow {
-            line: r.line,
-            user: r.user.clone(),
-            email: r.email.clone(),
-            status: RowStatus::NeedsFix,
-            problem: None,
-            checks: Vec::new(),
-            display_name: None,
-            user_id: None,
-            row: Some(r.clone()),
-            preflight: None,
-        };
-        let user = answers.get(&format!("u{i}"));
-        match user.map(|a| a.status) {
-            Some(200) => {}
-            Some(404) => {
-                out.problem = Some("user_not_found".into());
-                rows.push(out);
-                continue;
-            }
-            other => {
-                return Err(AppError::new(
-                    ErrorCode::GraphError,
-                    format!("reading {} answered {other:?}", r.user),
-                ))
+    // A window of rows at a time, so that memory stays flat however long the file is.
+    for window in parsed.rows.chunks(PREVIEW_PARALLEL * 10) {
+        let mut items = Vec::with_capacity(window.len() * 2);
+        for (i, r) in window.iter().enumerate() {
+            let a = r.email.trim();
+            let filter = format!(
+                "userPrincipalName eq {q} or mail eq {q} or proxyAddresses/any(p:p eq {s}) or otherMails/any(m:m eq {q})",
+                q = quote(a),
+                s = quote(&format!("SMTP:{a}")),
+            );
+            items.push(item(
+                format!("u{i}"),
+                format!("/users/{}?$select={TARGET_SELECT}", encode(&r.user)),
+            ));
+            items.push(item(
+                format!("h{i}"),
+                format!(
+                    "/users?$filter={}&$select=id,userPrincipalName&$top=10",
+                    encode(&filter)
+                ),
+            ));
+        }
+        let results = futures::future::join_all(items.chunks(20).map(|c| g.batch(c))).await;
+        let mut answers = std::collections::HashMap::new();
+        for r in results {
+            for a in r? {
+                answers.insert(a.id.clone(), a);
             }
         }
-        let target: Target = serde_json::from_value(user.map(|a| a.body.clone()).unwrap_or(Value::Null))
-            .map_err(|e| AppError::new(ErrorCode::GraphError, format!("user {}: {e}", r.user)))?;
-        let holders = body(&format!("h{i}")).ok_or_else(|| {
-            AppError::new(
-                ErrorCode::GraphError,
-                format!("who holds {} could not be read", r.email),
-            )
-        })?;
-        let others: Vec<String> = holders["value"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|u| u["id"].as_str() != Some(target.id.as_str()))
-            .filter_map(|u| u["userPrincipalName"].as_str().map(str::to_owned))
-            .collect();
-        let checks = convert::preflight(&target, &r.email, &verified, &others, &caps);
-        out.status = status_of(&checks);
-        out.display_name = Some(target.display_name.clone());
-        out.user_id = Some(target.id.clone());
-        out.preflight = Some(Preflight {
-            address: r.email.trim().to_owned(),
-            can_convert: convert::can_convert(&checks),
-            checks: checks.clone(),
-            mailbox: convert::mailbox_likely(&target, &verified),
-            others_using: others,
-            target,
-        });
-        out.checks = checks;
-        rows.push(out);
+        for (i, r) in window.iter().enumerate() {
+            rows.push(check_row(
+                r,
+                answers.remove(&format!("u{i}")),
+                answers.remove(&format!("h{i}")),
+                &verified,
+                &caps,
+            )?);
+        }
     }
     rows.sort_by_key(|r| r.line);
     let count =
@@ -239,6 +197,70 @@ pub async fn preview(g: &GraphClient, parsed: &ParsedCsv, scopes: Vec<String>) -
         blocked: count(RowStatus::Blocked),
         rows,
     })
+}
+
+fn check_row(
+    r: &BulkRow,
+    user: Option<BatchAnswer>,
+    holders: Option<BatchAnswer>,
+    verified: &[String],
+    caps: &Capabilities,
+) -> Result<PreviewRow, AppError> {
+    let mut out = PreviewRow {
+        line: r.line,
+        user: r.user.clone(),
+        email: r.email.clone(),
+        status: RowStatus::NeedsFix,
+        problem: None,
+        checks: Vec::new(),
+        display_name: None,
+        user_id: None,
+        row: Some(r.clone()),
+        preflight: None,
+    };
+    let user = match user {
+        Some(a) if a.status == 200 => a.body,
+        Some(a) if a.status == 404 => {
+            out.problem = Some("user_not_found".into());
+            return Ok(out);
+        }
+        other => {
+            return Err(AppError::new(
+                ErrorCode::GraphError,
+                format!("reading {} answered {:?}", r.user, other.map(|a| a.status)),
+            ))
+        }
+    };
+    let target: Target = serde_json::from_value(user)
+        .map_err(|e| AppError::new(ErrorCode::GraphError, format!("user {}: {e}", r.user)))?;
+    let holders = holders.filter(|a| a.status == 200).ok_or_else(|| {
+        AppError::new(
+            ErrorCode::GraphError,
+            format!("who holds {} could not be read", r.email),
+        )
+    })?;
+    let others: Vec<String> = holders.body["value"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|u| u["id"].as_str() != Some(target.id.as_str()))
+        .filter_map(|u| u["userPrincipalName"].as_str().map(str::to_owned))
+        .collect();
+    let checks = convert::preflight(&target, &r.email, verified, &others, caps);
+    out.status = status_of(&checks);
+    out.display_name = Some(target.display_name.clone());
+    out.user_id = Some(target.id.clone());
+    out.preflight = Some(Preflight {
+        address: r.email.trim().to_owned(),
+        can_convert: convert::can_convert(&checks),
+        // The row's own `checks` are the ones shown; not kept twice.
+        checks: Vec::new(),
+        mailbox: convert::mailbox_likely(&target, verified),
+        others_using: others,
+        target,
+    });
+    out.checks = checks;
+    Ok(out)
 }
 
 /// The preview as CSV: one line per row with its status and the codes of what needs attention.
