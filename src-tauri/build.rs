@@ -26,6 +26,15 @@ const COMMANDS: &[&str] = &[
     "list_history",
     "export_history",
     "show_export",
+    "bulk_template",
+    "bulk_load",
+    "bulk_export_preview",
+    "bulk_start",
+    "bulk_pause",
+    "bulk_resume",
+    "bulk_cancel",
+    "bulk_report",
+    "bulk_export_report",
 ];
 
 fn main() {

@@ -42,6 +42,7 @@ pub fn run() {
             app.manage(settings_store::SettingsStore::load(app.handle()));
             app.manage(auth_state::AuthState::default());
             app.manage(commands::users::WorkState::default());
+            app.manage(commands::bulk::BulkState::default());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -68,6 +69,15 @@ pub fn run() {
             commands::users::list_history,
             commands::users::export_history,
             commands::users::show_export,
+            commands::bulk::bulk_template,
+            commands::bulk::bulk_load,
+            commands::bulk::bulk_export_preview,
+            commands::bulk::bulk_start,
+            commands::bulk::bulk_pause,
+            commands::bulk::bulk_resume,
+            commands::bulk::bulk_cancel,
+            commands::bulk::bulk_report,
+            commands::bulk::bulk_export_report,
         ])
         .run(tauri::generate_context!("tauri.conf.json"));
     if let Err(e) = result {

@@ -2,5 +2,6 @@
 
 pub mod app;
 pub mod auth;
+pub mod bulk;
 pub mod settings;
 pub mod users;

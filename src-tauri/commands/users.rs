@@ -214,20 +214,18 @@ pub fn list_history(app: AppHandle, query: String) -> Result<HistoryView, AppErr
     history(&app)?.read(&query)
 }
 
-/// Writes the matching History entries as CSV to the Downloads folder (the app data folder when
-/// there is none) and returns where.
-#[tauri::command]
-pub fn export_history(app: AppHandle, work: Work<'_>, query: String) -> Result<ExportView, AppError> {
-    let view = history(&app)?.read(&query)?;
-    let csv = history::to_csv(&view.entries)?;
+/// Writes `text` into the Downloads folder (the app data folder when there is none) as
+/// `<stem>-<UTC time>.csv` and remembers it for "Show in folder".
+pub fn save_export(app: &AppHandle, name: &str, text: &str, rows: u32) -> Result<ExportView, AppError> {
     let dir = app
         .path()
         .download_dir()
         .or_else(|_| app.path().app_data_dir())
         .map_err(|e| AppError::new(ErrorCode::HistoryIo, e.to_string()))?;
     let stamp = time::OffsetDateTime::now_utc();
-    let name = format!(
-        "b2b-convert-history-{:04}{:02}{:02}-{:02}{:02}{:02}.csv",
+    let stem = name.trim_end_matches(".csv");
+    let file = format!(
+        "{stem}-{:04}{:02}{:02}-{:02}{:02}{:02}.csv",
         stamp.year(),
         u8::from(stamp.month()),
         stamp.day(),
@@ -235,15 +233,28 @@ pub fn export_history(app: AppHandle, work: Work<'_>, query: String) -> Result<E
         stamp.minute(),
         stamp.second()
     );
-    let path = dir.join(name);
+    let path = dir.join(file);
     std::fs::create_dir_all(&dir)
-        .and_then(|()| std::fs::write(&path, csv))
+        .and_then(|()| std::fs::write(&path, text))
         .map_err(|e| AppError::new(ErrorCode::HistoryIo, format!("{}: {e}", path.display())))?;
-    *lock(&work.last_export) = Some(path.clone());
+    *lock(&app.state::<WorkState>().last_export) = Some(path.clone());
     Ok(ExportView {
         path: path.display().to_string(),
-        rows: u32::try_from(view.entries.len()).unwrap_or(u32::MAX),
+        rows,
     })
+}
+
+/// Writes the matching History entries as CSV to the Downloads folder.
+#[tauri::command]
+pub fn export_history(app: AppHandle, query: String) -> Result<ExportView, AppError> {
+    let view = history(&app)?.read(&query)?;
+    let csv = history::to_csv(&view.entries)?;
+    save_export(
+        &app,
+        "b2b-convert-history.csv",
+        &csv,
+        u32::try_from(view.entries.len()).unwrap_or(u32::MAX),
+    )
 }
 
 /// Shows the last export in the file manager. Only a file this app wrote can be shown.

@@ -234,6 +234,71 @@ describe("B2B Convert window", () => {
     }
   });
 
+  it("bulk: imports a CSV, previews, runs, reports, and History has every conversion", async () => {
+    const browser = await launch("nav");
+    try {
+      await browser.$('[data-testid="capabilities"]').waitForDisplayed({ timeout: 30_000 });
+      const starts = [...readFileSync(appLog, "utf8").matchAll(/demo tenant listening on (http:\/\/127\.0\.0\.1:\d+)/g)];
+      const demo = starts.at(-1)?.[1] ?? "";
+      // Pick ready users from the demo tenant itself, as an admin exporting a list would.
+      const token = (
+        (await (
+          await fetch(`${demo}/_sim/token`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ username: "admin@contoso.com", scope: "User.Read User.ReadWrite.All" }),
+          })
+        ).json()) as { access_token: string }
+      ).access_token;
+      const users = (
+        (await (
+          await fetch(`${demo}/v1.0/users?$top=999&$select=userPrincipalName,mail,externalUserState,onPremisesUserPrincipalName,proxyAddresses`, {
+            headers: { authorization: `Bearer ${token}` },
+          })
+        ).json()) as { value: { userPrincipalName: string; mail: string | null; externalUserState: string | null; onPremisesUserPrincipalName: string | null; proxyAddresses: string[] }[] }
+      ).value;
+      const ready = users
+        .filter((u) => u.mail?.endsWith(".example") && !u.externalUserState && !u.onPremisesUserPrincipalName)
+        .filter((u) => u.proxyAddresses.every((p) => !p.startsWith("SMTP:") || p.endsWith(".example")))
+        .slice(0, 8);
+      expect(ready).toHaveLength(8);
+      const csv = ["user;email", ...ready.map((u) => `${u.userPrincipalName};${u.mail}`), "henry.parker@contoso.com;henry@adatum.example", "bad@contoso.com;not-an-address"].join("\r\n");
+
+      await visit(browser, "bulk", "40-bulk");
+      // The file picker is the OS's; hand the input a file the way a drop would.
+      await browser.execute((text: string) => {
+        const input = document.querySelector('[data-testid="bulk-file"]') as HTMLInputElement;
+        const data = new DataTransfer();
+        data.items.add(new File([text], "partners.csv", { type: "text/csv" }));
+        input.files = data.files;
+        input.dispatchEvent(new Event("change", { bubbles: true }));
+      }, csv);
+      await browser.$('[data-testid="bulk-ready"]').waitForDisplayed({ timeout: 30_000 });
+      expect(await browser.$('[data-testid="bulk-ready"]').getText()).toBe("8 ready");
+      expect(await browser.$('[data-testid="bulk-needs-fix"]').getText()).toBe("1 needs a fix");
+      expect(await browser.$('[data-testid="bulk-blocked"]').getText()).toBe("1 blocked");
+      await shot(browser, "41-bulk-preview");
+      await browser.$('[data-testid="bulk-run"]').click();
+      await browser.$('[data-testid="bulk-confirm-yes"]').click();
+      const summary = browser.$('[data-testid="bulk-report-summary"]');
+      await summary.waitForDisplayed({ timeout: 60_000 });
+      expect(await summary.getText()).toContain("8 converted");
+      await shot(browser, "42-bulk-report");
+      const sent = ((await (await fetch(`${demo}/_sim/outbox`)).json()) as { value: { to: string }[] }).value;
+      expect(sent.map((m) => m.to).sort()).toEqual(ready.map((u) => u.mail).sort());
+      await browser.$('[data-testid="bulk-export-report"]').click();
+      const path = browser.$('[data-testid="exported-report-path"]');
+      await path.waitForDisplayed({ timeout: 10_000 });
+      const report = readFileSync(await path.getText(), "utf8");
+      expect(report.split("\n").filter((l) => l.includes(",converted,"))).toHaveLength(8);
+      await visit(browser, "history", "43-history-after-bulk");
+      await browser.$('[data-testid="history-row"]').waitForDisplayed({ timeout: 10_000 });
+      expect(await browser.$$('[data-testid="history-row"]').length).toBeGreaterThanOrEqual(8);
+    } finally {
+      await browser.deleteSession();
+    }
+  });
+
   it("signs out and leaves nothing in the keychain, and no token anywhere on disk or in the logs", async () => {
     const browser = await launch("nav");
     try {

@@ -40,9 +40,9 @@ import { SignIn } from "./components/SignIn";
 import { applyDocumentLanguage, catalogs, directionOf, type MessageId } from "./i18n";
 import { api, errorCodeOf, type UiErrorCode } from "./ipc";
 import type { CheckKind } from "./bindings/CheckKind";
+import { BulkPage } from "./pages/BulkPage";
 import { HistoryPage } from "./pages/HistoryPage";
 import { PendingPage } from "./pages/PendingPage";
-import { PlaceholderPage } from "./pages/PlaceholderPage";
 import { UserPage } from "./pages/UserPage";
 import { UsersPage } from "./pages/UsersPage";
 import { SettingsPage } from "./pages/SettingsPage";
@@ -185,7 +185,6 @@ function Frame(props: {
     requestAnimationFrame(() => document.getElementById("main")?.focus());
   }, []);
 
-  const version = appInfo?.version ?? "";
   return (
     <>
       <a href="#main" className={styles.skip}>
@@ -255,9 +254,11 @@ function Frame(props: {
             </>
           ) : page === "pending" ? (
             <PendingPage onOpen={(id, resend) => setOpenUser({ id, intent: resend ? "resend" : null })} />
+          ) : page === "bulk" ? (
+            <BulkPage />
           ) : page === "history" ? (
             <HistoryPage />
-          ) : page === "settings" ? (
+          ) : (
             <SettingsPage
               language={props.language}
               onLanguageChange={props.onLanguageChange}
@@ -266,8 +267,6 @@ function Frame(props: {
               session={props.session}
               onSession={props.onSession}
             />
-          ) : (
-            <PlaceholderPage title={`page.${page}.title`} intro={`page.${page}.intro`} version={version} />
           )}
         </main>
       </div>

@@ -1,5 +1,6 @@
 // The only place that talks to the Rust side. Types come from ts-rs (src/bindings), never by hand.
 import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
 import type { AppError } from "./bindings/AppError";
 import type { AppInfo } from "./bindings/AppInfo";
 import type { ErrorCode } from "./bindings/ErrorCode";
@@ -18,6 +19,10 @@ import type { PendingRow } from "./bindings/PendingRow";
 import type { Preflight } from "./bindings/Preflight";
 import type { UserDetail } from "./bindings/UserDetail";
 import type { UsersPage } from "./bindings/UsersPage";
+import type { BulkLoaded } from "./bindings/BulkLoaded";
+import type { BulkReport } from "./bindings/BulkReport";
+import type { Progress } from "./bindings/Progress";
+import type { RowResult } from "./bindings/RowResult";
 
 /** Codes from Rust, plus the one the UI raises itself when there is no Rust side to talk to. */
 export type UiErrorCode = ErrorCode | "ipc_unavailable";
@@ -54,6 +59,11 @@ export const uiErrorCodes: Record<UiErrorCode, true> = {
   invalid_redirect_url: true,
   invalid_cc_address: true,
   history_io: true,
+  csv_unreadable: true,
+  csv_columns: true,
+  journal_io: true,
+  bulk_already_run: true,
+  bulk_running: true,
   network_unreachable: true,
   ipc_unavailable: true,
 };
@@ -112,6 +122,27 @@ export const api = {
   listHistory: (query: string) => call<HistoryView>("list_history", { query }),
   exportHistory: (query: string) => call<ExportView>("export_history", { query }),
   showExport: () => call<null>("show_export"),
+  bulkTemplate: () => call<ExportView>("bulk_template"),
+  bulkLoad: (fileName: string, bytes: number[]) => call<BulkLoaded>("bulk_load", { fileName, bytes }),
+  bulkExportPreview: () => call<ExportView>("bulk_export_preview"),
+  bulkStart: (concurrency: number) => call<null>("bulk_start", { concurrency }),
+  bulkPause: () => call<null>("bulk_pause"),
+  bulkResume: () => call<null>("bulk_resume"),
+  bulkCancel: () => call<null>("bulk_cancel"),
+  bulkReport: () => call<BulkReport>("bulk_report"),
+  bulkExportReport: () => call<ExportView>("bulk_export_report"),
+};
+
+/** A bulk run's progress, pushed by the backend after every row. */
+export interface BulkProgressEvent {
+  progress: Progress;
+  row: RowResult;
+}
+
+export const bulkEvents = {
+  progress: (handler: (e: BulkProgressEvent) => void) =>
+    listen<BulkProgressEvent>("bulk-progress", (event) => handler(event.payload)),
+  finished: (handler: (summary: BulkReport) => void) => listen<BulkReport>("bulk-finished", (event) => handler(event.payload)),
 };
 
 export function errorCodeOf(e: unknown): UiErrorCode {

@@ -2,6 +2,9 @@
 // It goes through @tauri-apps/api's mockIPC, so the app's real `invoke` path is exercised.
 // The real backend is tested by the Rust tests and the end-to-end test of the app window.
 import { mockIPC } from "@tauri-apps/api/mocks";
+import { emit } from "@tauri-apps/api/event";
+import type { BulkReport } from "../src/bindings/BulkReport";
+import type { Preview } from "../src/bindings/Preview";
 import type { AppError } from "../src/bindings/AppError";
 import type { AppInfo } from "../src/bindings/AppInfo";
 import type { Language } from "../src/bindings/Language";
@@ -204,6 +207,28 @@ export function installFakeBackend({
       problem: null,
     };
   };
+  const bulkPreview: Preview = {
+    ready: 1,
+    needsFix: 1,
+    blocked: 1,
+    rows: [
+      { line: 2, user: "adele.adams@contoso.com", email: "adele.adams@northwind.example", status: "ready", problem: null, checks: [{ code: "address_valid", severity: "ok" }], displayName: "Adele Adams", userId: "u-ready" },
+      { line: 3, user: "x@contoso.com", email: "not-an-address", status: "needsFix", problem: "invalid_email", checks: [], displayName: null, userId: null },
+      { line: 4, user: "henry.parker@contoso.com", email: "henry.parker@adatum.example", status: "blocked", problem: null, checks: [{ code: "not_synced_from_on_premises", severity: "blocker" }], displayName: "Henry Parker", userId: "u-synced" },
+    ],
+  };
+  const bulkReport: BulkReport = {
+    converted: 1,
+    alreadyDone: 0,
+    failed: 0,
+    skipped: 2,
+    notRun: 0,
+    rows: [
+      { line: 2, user: "adele.adams@contoso.com", email: "adele.adams@northwind.example", outcome: "converted", status: "PendingAcceptance", invitationId: "inv-b1", redeemUrl: null, errorCode: null, reason: null, confirmedByReread: false },
+      { line: 3, user: "x@contoso.com", email: "not-an-address", outcome: "skipped", status: null, invitationId: null, redeemUrl: null, errorCode: null, reason: "invalid_email", confirmedByReread: false },
+      { line: 4, user: "henry.parker@contoso.com", email: "henry.parker@adatum.example", outcome: "skipped", status: null, invitationId: null, redeemUrl: null, errorCode: null, reason: "not_synced_from_on_premises", confirmedByReread: false },
+    ],
+  };
   mockIPC((cmd, args) => {
     calls.push({ cmd, args });
     switch (cmd) {
@@ -379,9 +404,35 @@ export function installFakeBackend({
         return { path: "C:\\Users\\ada\\Downloads\\b2b-convert-history.csv", rows: history.length };
       case "show_export":
         return null;
+      case "bulk_template":
+        return { path: "C:\\Users\\ada\\Downloads\\b2b-convert-template.csv", rows: 1 };
+      case "bulk_load": {
+        const { bytes } = args as { fileName: string; bytes: number[] };
+        if (bytes.length === 0) throw { code: "csv_columns", message: "empty" } satisfies AppError;
+        return { fileName: (args as { fileName: string }).fileName, preview: bulkPreview, doneBefore: 0 };
+      }
+      case "bulk_export_preview":
+        return { path: "C:\\Users\\ada\\Downloads\\b2b-convert-preview.csv", rows: 3 };
+      case "bulk_start": {
+        const progress = { done: 3, total: 3, succeeded: 1, failed: 0, perMinute: 90, etaS: 0, paused: false, cancelled: false, concurrency: 6, throttled: 2 };
+        setTimeout(() => {
+          void emit("bulk-progress", { progress, row: bulkReport.rows[0] }).then(() =>
+            setTimeout(() => void emit("bulk-finished", { ...bulkReport, rows: [] }), 50),
+          );
+        }, 50);
+        return null;
+      }
+      case "bulk_pause":
+      case "bulk_resume":
+      case "bulk_cancel":
+        return null;
+      case "bulk_report":
+        return bulkReport;
+      case "bulk_export_report":
+        return { path: "C:\\Users\\ada\\Downloads\\b2b-convert-report.csv", rows: 3 };
       default:
         throw new Error(`the fake backend has no command ${cmd}`);
     }
-  });
+  }, { shouldMockEvents: true });
   return calls;
 }

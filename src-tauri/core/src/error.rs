@@ -71,6 +71,8 @@ pub enum ErrorCode {
     JournalIo,
     /// This file was run before: resume it, or start again on purpose.
     BulkAlreadyRun,
+    /// A bulk run is already in progress.
+    BulkRunning,
     /// History could not be read or written.
     HistoryIo,
     /// The pre-flight found a blocker; nothing was changed.

@@ -135,3 +135,33 @@ describe("Users", () => {
     expect(calls.find((c) => c.cmd === "resend_invitation")?.args).toMatchObject({ user: "u-pending", slot: "mail" });
   });
 });
+
+describe("Bulk", () => {
+  it("imports a file, previews, runs with progress, reports and exports", async () => {
+    const calls = fakeBackend({ os: "en" });
+    render(<App />);
+    fireEvent.click(await screen.findByTestId("nav-bulk"));
+    fireEvent.click(await screen.findByTestId("bulk-template"));
+    expect((await screen.findByTestId("exported-template-path")).textContent).toContain("template.csv");
+    const file = new File(["user,email\nadele.adams@contoso.com,adele.adams@northwind.example\n"], "partners.csv", {
+      type: "text/csv",
+    });
+    fireEvent.change(screen.getByTestId("bulk-file"), { target: { files: [file] } });
+    expect((await screen.findByTestId("bulk-ready")).textContent).toBe("1 ready");
+    expect(screen.getByTestId("bulk-needs-fix").textContent).toBe("1 needs a fix");
+    const rows = screen.getAllByTestId("bulk-row");
+    expect(rows.map((r) => r.dataset.status)).toEqual(["ready", "needsFix", "blocked"]);
+    expect(rows[1]?.textContent).toContain("not a valid e-mail address");
+    const load = calls.find((c) => c.cmd === "bulk_load")?.args as { fileName: string; bytes: number[] };
+    expect(load.fileName).toBe("partners.csv");
+    expect(new TextDecoder().decode(new Uint8Array(load.bytes))).toContain("adele.adams@northwind.example");
+    fireEvent.click(screen.getByTestId("bulk-run"));
+    fireEvent.click(within(await screen.findByTestId("bulk-confirm")).getByTestId("bulk-confirm-yes"));
+    expect((await screen.findByTestId("bulk-progress")).textContent).toContain("3 of 3 rows");
+    expect((await screen.findByTestId("bulk-report-summary")).textContent).toContain("1 converted");
+    expect(screen.getAllByTestId("bulk-report-row").map((r) => r.dataset.outcome)).toEqual(["converted", "skipped", "skipped"]);
+    fireEvent.click(screen.getByTestId("bulk-export-report"));
+    expect((await screen.findByTestId("exported-report-path")).textContent).toContain("report.csv");
+    expect(calls.some((c) => c.cmd === "bulk_start")).toBe(true);
+  });
+});

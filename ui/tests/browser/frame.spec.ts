@@ -91,6 +91,27 @@ for (const lang of languages) {
       await axe(page);
     });
 
+    test("bulk import, preview, run and report pass axe at WCAG 2.1 AA", async ({ page }) => {
+      await open(page, lang);
+      await page.getByTestId("nav-bulk").click();
+      await page.getByTestId("bulk-file").setInputFiles({
+        name: "partners.csv",
+        mimeType: "text/csv",
+        buffer: Buffer.from("user,email\nadele.adams@contoso.com,adele.adams@northwind.example\n"),
+      });
+      await expect(page.getByTestId("bulk-row")).toHaveCount(3);
+      await axe(page);
+      await page.getByTestId("bulk-run").click();
+      await expect(page.getByTestId("bulk-confirm")).toBeVisible();
+      await axe(page, '[role="dialog"]');
+      await page.getByTestId("bulk-confirm-yes").click();
+      await expect(page.getByTestId("bulk-report-row")).toHaveCount(3);
+      await expect(page.getByTestId("bulk-confirm")).toHaveCount(0);
+      await page.getByTestId("bulk-export-report").click();
+      await expect(page.getByTestId("exported-report")).toBeVisible();
+      await axe(page);
+    });
+
     test("first run and sign-in pass axe at WCAG 2.1 AA", async ({ page }) => {
       await open(page, lang, "firstRun");
       await expect(page.locator("html")).toHaveAttribute("lang", lang);

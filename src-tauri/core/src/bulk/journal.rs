@@ -112,6 +112,16 @@ impl Journal {
             .is_empty()
     }
 
+    /// How many users this journal holds as done (converted or failed for good).
+    pub fn done_count(&self) -> usize {
+        self.known
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .filter(|k| matches!(k, Known::Done(r) if r.outcome.as_deref() == Some("converted")))
+            .count()
+    }
+
     pub fn known(&self, user_id: &str) -> Option<Known> {
         self.known
             .lock()

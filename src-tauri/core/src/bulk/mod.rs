@@ -301,3 +301,43 @@ pub fn preview_csv(p: &Preview) -> Result<String, AppError> {
         .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
     String::from_utf8(bytes).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))
 }
+
+/// What the app shows after loading a file.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct BulkLoaded {
+    pub file_name: String,
+    pub preview: Preview,
+    /// Rows an earlier run of this same file already finished (from its journal).
+    pub done_before: u32,
+}
+
+/// The end of a run, for the app.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct BulkReport {
+    pub rows: Vec<run::RowResult>,
+    pub converted: u32,
+    pub already_done: u32,
+    pub failed: u32,
+    pub skipped: u32,
+    pub not_run: u32,
+}
+
+impl BulkReport {
+    pub fn new(rows: Vec<run::RowResult>) -> Self {
+        let count = |o: run::RowOutcome| {
+            u32::try_from(rows.iter().filter(|r| r.outcome == o).count()).unwrap_or(u32::MAX)
+        };
+        BulkReport {
+            converted: count(run::RowOutcome::Converted),
+            already_done: count(run::RowOutcome::AlreadyDone),
+            failed: count(run::RowOutcome::Failed),
+            skipped: count(run::RowOutcome::Skipped),
+            not_run: count(run::RowOutcome::NotRun),
+            rows,
+        }
+    }
+}

@@ -1,0 +1,429 @@
+import { useEffect, useRef, useState } from "react";
+import {
+  Badge,
+  Button,
+  Dialog,
+  DialogActions,
+  DialogBody,
+  DialogContent,
+  DialogSurface,
+  DialogTitle,
+  Field,
+  makeStyles,
+  MessageBar,
+  MessageBarActions,
+  MessageBarBody,
+  ProgressBar,
+  Spinner,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+  tokens,
+} from "@fluentui/react-components";
+import { ArrowDownload20Regular, DocumentArrowUp20Regular } from "@fluentui/react-icons";
+import { FormattedMessage, useIntl } from "react-intl";
+import type { BulkLoaded } from "../bindings/BulkLoaded";
+import type { BulkReport } from "../bindings/BulkReport";
+import type { ExportView } from "../bindings/ExportView";
+import type { PreviewRow } from "../bindings/PreviewRow";
+import type { Progress } from "../bindings/Progress";
+import type { RowResult } from "../bindings/RowResult";
+import { ErrorBar } from "../components/ErrorBar";
+import type { MessageId } from "../i18n";
+import { api, bulkEvents, errorCodeOf, type UiErrorCode } from "../ipc";
+
+/** Rows shown in a table; the exports hold them all. */
+const SHOWN = 200;
+const CONCURRENCY = 6;
+
+const useStyles = makeStyles({
+  intro: { display: "block", marginBlockEnd: tokens.spacingVerticalL, maxWidth: "70ch" },
+  bar: { display: "flex", gap: tokens.spacingHorizontalM, flexWrap: "wrap", alignItems: "center", marginBlock: tokens.spacingVerticalM },
+  hidden: { position: "absolute", width: "1px", height: "1px", overflow: "hidden", clip: "rect(0 0 0 0)" },
+  summary: { display: "flex", gap: tokens.spacingHorizontalS, flexWrap: "wrap" },
+  progress: { maxWidth: "760px", display: "grid", gap: tokens.spacingVerticalS, marginBlock: tokens.spacingVerticalM },
+});
+
+const statusColor = { ready: "success", needsFix: "warning", blocked: "danger" } as const;
+const outcomeColor = { converted: "success", alreadyDone: "informative", failed: "danger", skipped: "subtle", notRun: "warning" } as const;
+
+function Reasons({ row }: { row: PreviewRow }) {
+  const intl = useIntl();
+  const values = {
+    address: <bdi dir="ltr">{row.email}</bdi>,
+    others: "",
+    onPremUpn: "",
+  };
+  const texts = [
+    ...(row.problem ? [<FormattedMessage key="p" id={`bulk.problem.${row.problem}` as MessageId} />] : []),
+    ...row.checks
+      .filter((c) => c.severity !== "ok")
+      .map((c) => {
+        const id = `check.${c.code}.${c.severity}` as MessageId;
+        return id in intl.messages ? (
+          <FormattedMessage key={c.code} id={id} values={values} />
+        ) : (
+          <FormattedMessage key={c.code} id="check.unknown" values={{ code: c.code }} />
+        );
+      }),
+  ];
+  return (
+    <>
+      {texts.map((t, i) => (
+        <div key={i}>{t}</div>
+      ))}
+    </>
+  );
+}
+
+function Exported({ view, testId }: { view: ExportView; testId: string }) {
+  const [error, setError] = useState<UiErrorCode | null>(null);
+  return (
+    <>
+      <MessageBar intent="success" layout="multiline" data-testid={testId}>
+        <MessageBarBody>
+          <FormattedMessage
+            id="history.exported"
+            values={{ rows: view.rows, path: <bdi dir="ltr" data-testid={`${testId}-path`}>{view.path}</bdi> }}
+          />
+        </MessageBarBody>
+        <MessageBarActions>
+          <Button onClick={() => api.showExport().catch((e: unknown) => setError(errorCodeOf(e)))}>
+            <FormattedMessage id="history.showInFolder" />
+          </Button>
+        </MessageBarActions>
+      </MessageBar>
+      {error && <ErrorBar code={error} />}
+    </>
+  );
+}
+
+/** Bulk conversion: template, import, preview, run with progress, report. */
+export function BulkPage() {
+  const styles = useStyles();
+  const intl = useIntl();
+  const input = useRef<HTMLInputElement>(null);
+  const [loaded, setLoaded] = useState<BulkLoaded | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<UiErrorCode | null>(null);
+  const [exported, setExported] = useState<{ view: ExportView; kind: string } | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const [running, setRunning] = useState(false);
+  const [progress, setProgress] = useState<Progress | null>(null);
+  const [report, setReport] = useState<BulkReport | null>(null);
+
+  useEffect(() => {
+    const unlisten = [
+      bulkEvents.progress((e) => setProgress(e.progress)),
+      bulkEvents.finished(() => {
+        setRunning(false);
+        api.bulkReport().then(setReport, (e: unknown) => setError(errorCodeOf(e)));
+      }),
+    ];
+    return () => unlisten.forEach((p) => p.then((f) => f()).catch(() => undefined));
+  }, []);
+
+  const exportWith = (kind: string, call: () => Promise<ExportView>) => {
+    setExported(null);
+    call().then((view) => setExported({ view, kind }), (e: unknown) => setError(errorCodeOf(e)));
+  };
+
+  const onFile = async (file: File | undefined) => {
+    if (!file) return;
+    setLoading(true);
+    setError(null);
+    setLoaded(null);
+    setReport(null);
+    setProgress(null);
+    try {
+      const bytes = Array.from(new Uint8Array(await file.arrayBuffer()));
+      setLoaded(await api.bulkLoad(file.name, bytes));
+    } catch (e) {
+      setError(errorCodeOf(e));
+    } finally {
+      setLoading(false);
+      if (input.current) input.current.value = "";
+    }
+  };
+
+  const start = () => {
+    setConfirming(false);
+    setReport(null);
+    setProgress(null);
+    setRunning(true);
+    api.bulkStart(CONCURRENCY).catch((e: unknown) => {
+      setRunning(false);
+      setError(errorCodeOf(e));
+    });
+  };
+
+  const preview = loaded?.preview;
+  const toRun = preview ? preview.ready : 0;
+  const eta = progress?.etaS ?? null;
+  return (
+    <>
+      <Text as="h1" size={700} weight="semibold" block>
+        <FormattedMessage id="page.bulk.title" />
+      </Text>
+      <Text as="p" className={styles.intro}>
+        <FormattedMessage id="bulk.intro" />
+      </Text>
+      <div className={styles.bar}>
+        <Button icon={<ArrowDownload20Regular />} onClick={() => exportWith("template", api.bulkTemplate)} data-testid="bulk-template">
+          <FormattedMessage id="bulk.template" />
+        </Button>
+        <input
+          ref={input}
+          type="file"
+          accept=".csv,text/csv"
+          className={styles.hidden}
+          id="bulk-file"
+          data-testid="bulk-file"
+          aria-label={intl.formatMessage({ id: "bulk.choose" })}
+          onChange={(e) => void onFile(e.target.files?.[0])}
+          disabled={running || loading}
+        />
+        <Button
+          appearance="primary"
+          icon={<DocumentArrowUp20Regular />}
+          onClick={() => input.current?.click()}
+          disabled={running || loading}
+          data-testid="bulk-choose"
+        >
+          <FormattedMessage id="bulk.choose" />
+        </Button>
+        {loading && <Spinner size="tiny" label={intl.formatMessage({ id: "bulk.checking" })} />}
+      </div>
+      {exported && <Exported view={exported.view} testId={`exported-${exported.kind}`} />}
+      {error && <ErrorBar code={error} />}
+      {preview && loaded && (
+        <>
+          <Text as="h2" size={500} weight="semibold" block>
+            <FormattedMessage id="bulk.previewTitle" values={{ file: <bdi>{loaded.fileName}</bdi> }} />
+          </Text>
+          <div className={styles.summary} data-testid="bulk-summary">
+            <Badge appearance="tint" color="success" data-testid="bulk-ready">
+              <FormattedMessage id="bulk.ready" values={{ count: preview.ready }} />
+            </Badge>
+            <Badge appearance="tint" color="warning" data-testid="bulk-needs-fix">
+              <FormattedMessage id="bulk.needsFix" values={{ count: preview.needsFix }} />
+            </Badge>
+            <Badge appearance="tint" color="danger" data-testid="bulk-blocked">
+              <FormattedMessage id="bulk.blocked" values={{ count: preview.blocked }} />
+            </Badge>
+          </div>
+          {loaded.doneBefore > 0 && (
+            <MessageBar intent="info" layout="multiline" data-testid="bulk-done-before">
+              <MessageBarBody>
+                <FormattedMessage id="bulk.doneBefore" values={{ count: loaded.doneBefore }} />
+              </MessageBarBody>
+            </MessageBar>
+          )}
+          <div className={styles.bar}>
+            <Button
+              appearance="primary"
+              disabled={running || (toRun === 0 && loaded.doneBefore === 0)}
+              onClick={() => setConfirming(true)}
+              data-testid="bulk-run"
+            >
+              <FormattedMessage id={loaded.doneBefore > 0 ? "bulk.resume" : "bulk.run"} values={{ count: toRun }} />
+            </Button>
+            <Button icon={<ArrowDownload20Regular />} onClick={() => exportWith("preview", api.bulkExportPreview)} data-testid="bulk-export-preview">
+              <FormattedMessage id="bulk.exportPreview" />
+            </Button>
+          </div>
+          {(running || progress) && progress && (
+            <div className={styles.progress} data-testid="bulk-progress">
+              <ProgressBar value={progress.total > 0 ? progress.done / progress.total : 0} thickness="large" aria-label={intl.formatMessage({ id: "bulk.progressLabel" })} />
+              <Text aria-live="polite">
+                <FormattedMessage
+                  id="bulk.progress"
+                  values={{
+                    done: progress.done,
+                    total: progress.total,
+                    rate: Math.round(progress.perMinute),
+                    minutes: eta === null ? 0 : Math.floor(eta / 60),
+                    seconds: eta === null ? 0 : eta % 60,
+                  }}
+                />
+              </Text>
+              {progress.throttled > 0 && (
+                <Text size={200}>
+                  <FormattedMessage id="bulk.throttled" values={{ count: progress.throttled, concurrency: progress.concurrency }} />
+                </Text>
+              )}
+              {running && (
+                <div className={styles.bar}>
+                  {progress.paused ? (
+                    <Button onClick={() => api.bulkResume().then(() => setProgress({ ...progress, paused: false }))} data-testid="bulk-continue">
+                      <FormattedMessage id="bulk.continue" />
+                    </Button>
+                  ) : (
+                    <Button onClick={() => api.bulkPause().then(() => setProgress({ ...progress, paused: true }))} data-testid="bulk-pause">
+                      <FormattedMessage id="bulk.pause" />
+                    </Button>
+                  )}
+                  <Button onClick={() => void api.bulkCancel()} data-testid="bulk-cancel">
+                    <FormattedMessage id="bulk.cancel" />
+                  </Button>
+                </div>
+              )}
+            </div>
+          )}
+          {running && !progress && <Spinner size="tiny" label={intl.formatMessage({ id: "bulk.starting" })} />}
+          {report ? (
+            <Report report={report} onExport={() => exportWith("report", api.bulkExportReport)} />
+          ) : (
+            <PreviewTable rows={preview.rows} />
+          )}
+        </>
+      )}
+      <Dialog open={confirming} onOpenChange={(_, d) => setConfirming(d.open)}>
+        <DialogSurface data-testid="bulk-confirm">
+          <DialogBody>
+            <DialogTitle>
+              <FormattedMessage id="bulk.confirmTitle" values={{ count: toRun }} />
+            </DialogTitle>
+            <DialogContent>
+              <FormattedMessage id="bulk.confirmBody" />
+            </DialogContent>
+            <DialogActions>
+              <Button appearance="primary" onClick={start} data-testid="bulk-confirm-yes">
+                <FormattedMessage id="convert.confirmYes" />
+              </Button>
+              <Button onClick={() => setConfirming(false)}>
+                <FormattedMessage id="signIn.cancel" />
+              </Button>
+            </DialogActions>
+          </DialogBody>
+        </DialogSurface>
+      </Dialog>
+    </>
+  );
+}
+
+function PreviewTable({ rows }: { rows: PreviewRow[] }) {
+  const intl = useIntl();
+  return (
+    <Field hint={rows.length > SHOWN ? intl.formatMessage({ id: "bulk.shown" }, { shown: SHOWN, total: rows.length }) : undefined}>
+      <Table aria-label={intl.formatMessage({ id: "bulk.previewLabel" })} size="small" data-testid="bulk-preview">
+        <TableHeader>
+          <TableRow>
+            <TableHeaderCell>
+              <FormattedMessage id="bulk.col.line" />
+            </TableHeaderCell>
+            <TableHeaderCell>
+              <FormattedMessage id="history.col.user" />
+            </TableHeaderCell>
+            <TableHeaderCell>
+              <FormattedMessage id="history.col.address" />
+            </TableHeaderCell>
+            <TableHeaderCell>
+              <FormattedMessage id="bulk.col.status" />
+            </TableHeaderCell>
+            <TableHeaderCell>
+              <FormattedMessage id="bulk.col.reason" />
+            </TableHeaderCell>
+          </TableRow>
+        </TableHeader>
+        <TableBody>
+          {rows.slice(0, SHOWN).map((r) => (
+            <TableRow key={r.line} data-testid="bulk-row" data-status={r.status}>
+              <TableCell>{r.line}</TableCell>
+              <TableCell>
+                <bdi dir="ltr">{r.user}</bdi>
+              </TableCell>
+              <TableCell>
+                <bdi dir="ltr">{r.email}</bdi>
+              </TableCell>
+              <TableCell>
+                <Badge appearance="tint" color={statusColor[r.status]}>
+                  <FormattedMessage id={`bulk.status.${r.status}`} />
+                </Badge>
+              </TableCell>
+              <TableCell>
+                <Reasons row={r} />
+              </TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+    </Field>
+  );
+}
+
+function Report({ report, onExport }: { report: BulkReport; onExport: () => void }) {
+  const intl = useIntl();
+  const rows: RowResult[] = report.rows;
+  return (
+    <>
+      <MessageBar intent={report.failed > 0 || report.notRun > 0 ? "warning" : "success"} layout="multiline" data-testid="bulk-report-summary">
+        <MessageBarBody>
+          <FormattedMessage
+            id="bulk.reportSummary"
+            values={{
+              converted: report.converted,
+              before: report.alreadyDone,
+              failed: report.failed,
+              skipped: report.skipped,
+              notRun: report.notRun,
+            }}
+          />
+        </MessageBarBody>
+        <MessageBarActions>
+          <Button icon={<ArrowDownload20Regular />} onClick={onExport} data-testid="bulk-export-report">
+            <FormattedMessage id="bulk.exportReport" />
+          </Button>
+        </MessageBarActions>
+      </MessageBar>
+      <Table aria-label={intl.formatMessage({ id: "bulk.reportLabel" })} size="small" data-testid="bulk-report">
+        <TableHeader>
+          <TableRow>
+            <TableHeaderCell>
+              <FormattedMessage id="bulk.col.line" />
+            </TableHeaderCell>
+            <TableHeaderCell>
+              <FormattedMessage id="history.col.user" />
+            </TableHeaderCell>
+            <TableHeaderCell>
+              <FormattedMessage id="history.col.outcome" />
+            </TableHeaderCell>
+            <TableHeaderCell>
+              <FormattedMessage id="bulk.col.details" />
+            </TableHeaderCell>
+          </TableRow>
+        </TableHeader>
+        <TableBody>
+          {rows.slice(0, SHOWN).map((r) => (
+            <TableRow key={r.line} data-testid="bulk-report-row" data-outcome={r.outcome}>
+              <TableCell>{r.line}</TableCell>
+              <TableCell>
+                <bdi dir="ltr">{r.user}</bdi>
+              </TableCell>
+              <TableCell>
+                <Badge appearance="tint" color={outcomeColor[r.outcome]}>
+                  <FormattedMessage id={`bulk.outcome.${r.outcome}`} />
+                </Badge>
+              </TableCell>
+              <TableCell>
+                {r.errorCode ? (
+                  <FormattedMessage id={`error.${r.errorCode}`} />
+                ) : r.reason ? (
+                  <bdi dir="ltr">{r.reason}</bdi>
+                ) : r.redeemUrl ? (
+                  <bdi dir="ltr">{r.redeemUrl}</bdi>
+                ) : (
+                  <bdi dir="ltr">{r.invitationId ?? ""}</bdi>
+                )}
+              </TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+    </>
+  );
+}
