@@ -226,7 +226,7 @@ export function BulkPage() {
           <div className={styles.bar}>
             <Button
               appearance="primary"
-              disabled={running || (toRun === 0 && loaded.doneBefore === 0)}
+              disabled={running || report !== null || (toRun === 0 && loaded.doneBefore === 0)}
               onClick={() => setConfirming(true)}
               data-testid="bulk-run"
             >
@@ -239,7 +239,10 @@ export function BulkPage() {
           {(running || progress) && progress && (
             <div className={styles.progress} data-testid="bulk-progress">
               <ProgressBar value={progress.total > 0 ? progress.done / progress.total : 0} thickness="large" aria-label={intl.formatMessage({ id: "bulk.progressLabel" })} />
-              <Text aria-live="polite">
+              <Text aria-live="polite" data-testid="bulk-progress-text">
+                {progress.done === progress.total ? (
+                  <FormattedMessage id="bulk.progressDone" values={{ done: progress.done, total: progress.total }} />
+                ) : (
                 <FormattedMessage
                   id="bulk.progress"
                   values={{
@@ -250,6 +253,7 @@ export function BulkPage() {
                     seconds: eta === null ? 0 : eta % 60,
                   }}
                 />
+                )}
               </Text>
               {progress.throttled > 0 && (
                 <Text size={200}>

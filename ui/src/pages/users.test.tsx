@@ -157,9 +157,11 @@ describe("Bulk", () => {
     expect(new TextDecoder().decode(new Uint8Array(load.bytes))).toContain("adele.adams@northwind.example");
     fireEvent.click(screen.getByTestId("bulk-run"));
     fireEvent.click(within(await screen.findByTestId("bulk-confirm")).getByTestId("bulk-confirm-yes"));
-    expect((await screen.findByTestId("bulk-progress")).textContent).toContain("3 of 3 rows");
+    expect((await screen.findByTestId("bulk-progress")).textContent).toContain("3 of 3 rows done");
     expect((await screen.findByTestId("bulk-report-summary")).textContent).toContain("1 converted");
     expect(screen.getAllByTestId("bulk-report-row").map((r) => r.dataset.outcome)).toEqual(["converted", "skipped", "skipped"]);
+    // The same file does not run twice from here; loading it again offers Resume.
+    expect((screen.getByTestId("bulk-run") as HTMLButtonElement).disabled).toBe(true);
     fireEvent.click(screen.getByTestId("bulk-export-report"));
     expect((await screen.findByTestId("exported-report-path")).textContent).toContain("report.csv");
     expect(calls.some((c) => c.cmd === "bulk_start")).toBe(true);
