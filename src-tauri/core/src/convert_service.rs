@@ -11,8 +11,9 @@ use crate::auth::Capabilities;
 use crate::convert::{self, Check, Target};
 use crate::error::{AppError, ErrorCode};
 use crate::graph::{quote, BatchItem, GraphClient, Idempotence};
+use crate::users::encode;
 
-const TARGET_SELECT: &str = "id,displayName,userPrincipalName,mail,otherMails,proxyAddresses,userType,\
+pub const TARGET_SELECT: &str = "id,displayName,userPrincipalName,mail,otherMails,proxyAddresses,userType,\
 externalUserState,externalUserStateChangeDateTime,onPremisesUserPrincipalName,onPremisesSyncEnabled,accountEnabled";
 
 /// Everything the pre-flight needs, read in one `$batch`.
@@ -39,21 +40,82 @@ pub struct Preflight {
     pub others_using: Vec<String>,
 }
 
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 fn failed(what: &str, status: u16, body: &Value) -> AppError {
     let code = body["error"]["code"].as_str().unwrap_or("unknown");
     if status == 404 {
         return AppError::new(ErrorCode::UserNotFound, format!("{what}: {code}"));
     }
     AppError::new(ErrorCode::GraphError, format!("{what}: {status} {code}"))
+}
+
+fn get(id: &str, url: String) -> BatchItem {
+    BatchItem {
+        id: id.into(),
+        method: "GET".into(),
+        url,
+        headers: None,
+        body: None,
+    }
+}
+
+/// The `$batch` reads every pre-flight needs, single or bulk.
+pub fn user_read(id: &str, user: &str) -> BatchItem {
+    get(id, format!("/users/{}?$select={TARGET_SELECT}", encode(user)))
+}
+
+/// Other users whose UPN, mail, proxyAddresses or otherMails hold the address.
+pub fn holders_read(id: &str, address: &str) -> BatchItem {
+    let a = address.trim();
+    let filter = format!(
+        "userPrincipalName eq {q} or mail eq {q} or proxyAddresses/any(p:p eq {s}) or otherMails/any(m:m eq {q})",
+        q = quote(a),
+        s = quote(&format!("SMTP:{a}")),
+    );
+    get(
+        id,
+        format!(
+            "/users?$filter={}&$select=id,userPrincipalName&$top=10",
+            encode(&filter)
+        ),
+    )
+}
+
+pub fn org_read(id: &str) -> BatchItem {
+    get(id, "/organization?$select=id,verifiedDomains".into())
+}
+
+pub fn roles_read(id: &str) -> BatchItem {
+    get(id, "/me/memberOf".into())
+}
+
+pub fn verified_domains(org: &Value) -> Vec<String> {
+    org["value"][0]["verifiedDomains"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d["name"].as_str().map(str::to_owned))
+        .collect()
+}
+
+pub fn role_names(member_of: &Value) -> Vec<String> {
+    member_of["value"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|o| o["@odata.type"] == "#microsoft.graph.directoryRole")
+        .filter_map(|o| o["displayName"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// The UPNs of the holders other than the user.
+pub fn others_holding(holders: &Value, user_id: &str) -> Vec<String> {
+    holders["value"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|u| u["id"].as_str() != Some(user_id))
+        .filter_map(|u| u["userPrincipalName"].as_str().map(str::to_owned))
+        .collect()
 }
 
 /// Reads the user, the tenant's verified domains, the users already holding the address, and the
@@ -64,44 +126,11 @@ pub async fn load_context(
     address: &str,
     scopes: Vec<String>,
 ) -> Result<Context, AppError> {
-    let a = address.trim();
-    let filter = format!(
-        "userPrincipalName eq {q} or mail eq {q} or proxyAddresses/any(p:p eq {s}) or otherMails/any(m:m eq {q})",
-        q = quote(a),
-        s = quote(&format!("SMTP:{a}")),
-    );
     let items = vec![
-        BatchItem {
-            id: "user".into(),
-            method: "GET".into(),
-            url: format!("/users/{}?$select={TARGET_SELECT}", encode(user)),
-            headers: None,
-            body: None,
-        },
-        BatchItem {
-            id: "org".into(),
-            method: "GET".into(),
-            url: "/organization?$select=id,verifiedDomains".into(),
-            headers: None,
-            body: None,
-        },
-        BatchItem {
-            id: "holders".into(),
-            method: "GET".into(),
-            url: format!(
-                "/users?$filter={}&$select=id,userPrincipalName&$top=10",
-                encode(&filter)
-            ),
-            headers: None,
-            body: None,
-        },
-        BatchItem {
-            id: "roles".into(),
-            method: "GET".into(),
-            url: "/me/memberOf".into(),
-            headers: None,
-            body: None,
-        },
+        user_read("user", user),
+        org_read("org"),
+        holders_read("holders", address),
+        roles_read("roles"),
     ];
     let answers = g.batch(&items).await?;
     let get = |id: &str| answers.iter().find(|a| a.id == id);
@@ -114,45 +143,25 @@ pub async fn load_context(
     let org = get("org")
         .filter(|a| a.status == 200)
         .ok_or_else(|| AppError::new(ErrorCode::GraphError, "the organization could not be read"))?;
-    let verified_domains = org.body["value"][0]["verifiedDomains"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|d| d["name"].as_str().map(str::to_owned))
-        .collect();
     let holders = get("holders").filter(|a| a.status == 200).ok_or_else(|| {
         AppError::new(
             ErrorCode::GraphError,
             "the users holding the address could not be read",
         )
     })?;
-    let others_using = holders.body["value"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|u| u["id"].as_str() != Some(target.id.as_str()))
-        .filter_map(|u| u["userPrincipalName"].as_str().map(str::to_owned))
-        .collect();
     let roles = get("roles")
         .filter(|a| a.status == 200)
-        .map(|a| {
-            a.body["value"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|o| o["@odata.type"] == "#microsoft.graph.directoryRole")
-                .filter_map(|o| o["displayName"].as_str().map(str::to_owned))
-                .collect()
-        })
+        .map(|a| role_names(&a.body))
         .unwrap_or_default();
     Ok(Context {
+        verified_domains: verified_domains(&org.body),
+        others_using: others_holding(&holders.body, &target.id),
         target,
-        verified_domains,
-        others_using,
         capabilities: Capabilities::from(roles, scopes),
     })
 }
 
+/// The pre-flight of a conversion, as the UI and `b2b check` show it.
 pub fn preflight(ctx: &Context, address: &str) -> Preflight {
     let checks = convert::preflight(
         &ctx.target,
@@ -161,6 +170,10 @@ pub fn preflight(ctx: &Context, address: &str) -> Preflight {
         &ctx.others_using,
         &ctx.capabilities,
     );
+    preflight_of(ctx, address, checks)
+}
+
+fn preflight_of(ctx: &Context, address: &str, checks: Vec<Check>) -> Preflight {
     Preflight {
         target: ctx.target.clone(),
         address: address.trim().to_owned(),
@@ -180,14 +193,7 @@ pub fn resend_preflight(ctx: &Context, address: &str) -> Preflight {
         &ctx.others_using,
         &ctx.capabilities,
     );
-    Preflight {
-        target: ctx.target.clone(),
-        address: address.trim().to_owned(),
-        can_convert: convert::can_convert(&checks),
-        checks,
-        mailbox: convert::mailbox_likely(&ctx.target, &ctx.verified_domains),
-        others_using: ctx.others_using.clone(),
-    }
+    preflight_of(ctx, address, checks)
 }
 
 /// Which checks: before a conversion or before a resend.

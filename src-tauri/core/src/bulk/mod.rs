@@ -10,10 +10,9 @@ use ts_rs::TS;
 
 use crate::auth::Capabilities;
 use crate::convert::{self, Check, Severity, Target};
-use crate::convert_service::Preflight;
+use crate::convert_service::{self as svc, Preflight};
 use crate::error::{AppError, ErrorCode};
-use crate::graph::{quote, BatchAnswer, BatchItem, GraphClient};
-use crate::users::encode;
+use crate::graph::{BatchAnswer, GraphClient};
 
 pub use csv_in::{parse, BulkRow, ParsedCsv, RowError, TEMPLATE};
 
@@ -83,29 +82,11 @@ fn status_of(checks: &[Check]) -> RowStatus {
     }
 }
 
-fn item(id: String, url: String) -> BatchItem {
-    BatchItem {
-        id,
-        method: "GET".into(),
-        url,
-        headers: None,
-        body: None,
-    }
-}
-
-const TARGET_SELECT: &str = "id,displayName,userPrincipalName,mail,otherMails,proxyAddresses,userType,\
-externalUserState,externalUserStateChangeDateTime,onPremisesUserPrincipalName,onPremisesSyncEnabled,accountEnabled";
-
 /// Every readable row through the pre-flight: the tenant's domains and the admin's roles once,
 /// then two reads per row (the user, and who holds the address) in `$batch` requests of 20,
 /// a few at a time.
 pub async fn preview(g: &GraphClient, parsed: &ParsedCsv, scopes: Vec<String>) -> Result<Preview, AppError> {
-    let shared = g
-        .batch(&[
-            item("org".into(), "/organization?$select=id,verifiedDomains".into()),
-            item("roles".into(), "/me/memberOf".into()),
-        ])
-        .await?;
+    let shared = g.batch(&[svc::org_read("org"), svc::roles_read("roles")]).await?;
     let shared_body = |id: &str| {
         shared
             .iter()
@@ -114,23 +95,8 @@ pub async fn preview(g: &GraphClient, parsed: &ParsedCsv, scopes: Vec<String>) -
     };
     let org = shared_body("org")
         .ok_or_else(|| AppError::new(ErrorCode::GraphError, "the organization could not be read"))?;
-    let verified: Vec<String> = org["value"][0]["verifiedDomains"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|d| d["name"].as_str().map(str::to_owned))
-        .collect();
-    let roles: Vec<String> = shared_body("roles")
-        .map(|b| {
-            b["value"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|o| o["@odata.type"] == "#microsoft.graph.directoryRole")
-                .filter_map(|o| o["displayName"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
+    let verified = svc::verified_domains(org);
+    let roles = shared_body("roles").map(svc::role_names).unwrap_or_default();
     let caps = Capabilities::from(roles, scopes);
 
     let mut rows: Vec<PreviewRow> = parsed
@@ -153,23 +119,8 @@ pub async fn preview(g: &GraphClient, parsed: &ParsedCsv, scopes: Vec<String>) -
     for window in parsed.rows.chunks(PREVIEW_PARALLEL * 10) {
         let mut items = Vec::with_capacity(window.len() * 2);
         for (i, r) in window.iter().enumerate() {
-            let a = r.email.trim();
-            let filter = format!(
-                "userPrincipalName eq {q} or mail eq {q} or proxyAddresses/any(p:p eq {s}) or otherMails/any(m:m eq {q})",
-                q = quote(a),
-                s = quote(&format!("SMTP:{a}")),
-            );
-            items.push(item(
-                format!("u{i}"),
-                format!("/users/{}?$select={TARGET_SELECT}", encode(&r.user)),
-            ));
-            items.push(item(
-                format!("h{i}"),
-                format!(
-                    "/users?$filter={}&$select=id,userPrincipalName&$top=10",
-                    encode(&filter)
-                ),
-            ));
+            items.push(svc::user_read(&format!("u{i}"), &r.user));
+            items.push(svc::holders_read(&format!("h{i}"), &r.email));
         }
         let results = futures::future::join_all(items.chunks(20).map(|c| g.batch(c))).await;
         let mut answers = std::collections::HashMap::new();
@@ -239,13 +190,7 @@ fn check_row(
             format!("who holds {} could not be read", r.email),
         )
     })?;
-    let others: Vec<String> = holders.body["value"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|u| u["id"].as_str() != Some(target.id.as_str()))
-        .filter_map(|u| u["userPrincipalName"].as_str().map(str::to_owned))
-        .collect();
+    let others = svc::others_holding(&holders.body, &target.id);
     let checks = convert::preflight(&target, &r.email, verified, &others, caps);
     out.status = status_of(&checks);
     out.display_name = Some(target.display_name.clone());
