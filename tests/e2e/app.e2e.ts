@@ -221,7 +221,7 @@ describe("B2B Convert window", () => {
       await shot(browser, "38-history");
       expect(await browser.$$('[data-testid="history-row"]').length).toBe(2);
       await browser.$('[data-testid="export-history"]').click();
-      const path = await browser.$('[data-testid="export-path"]');
+      const path = await browser.$('[data-testid="exported-path"]');
       await path.waitForDisplayed({ timeout: 10_000 });
       const csv = readFileSync(await path.getText(), "utf8");
       expect(csv.split("\n")[0]).toContain("request id");

@@ -24,6 +24,20 @@ fn b2b(sim: &SimServer) -> Command {
     c
 }
 
+/// An admin's access token from the simulator's test hook.
+async fn admin_token(sim: &SimServer) -> String {
+    let token: Value = reqwest::Client::new()
+        .post(format!("{}/_sim/token", sim.base_url()))
+        .json(&json!({ "username": "admin@contoso.com", "scope": "User.Read User.ReadWrite.All User.Invite.All" }))
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    token["access_token"].as_str().expect("token").to_owned()
+}
+
 fn lines(output: &Output) -> Vec<Value> {
     String::from_utf8_lossy(&output.stdout)
         .lines()
@@ -214,16 +228,7 @@ async fn no_keychain_is_a_clear_error_not_a_file() {
 #[tokio::test(flavor = "multi_thread")]
 async fn check_and_convert_with_an_access_token() {
     let sim = SimServer::start(SimConfig::default()).await.expect("sim");
-    let token: Value = reqwest::Client::new()
-        .post(format!("{}/_sim/token", sim.base_url()))
-        .json(&json!({ "username": "admin@contoso.com", "scope": "User.Read User.ReadWrite.All User.Invite.All" }))
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("json");
-    let token = token["access_token"].as_str().expect("token").to_owned();
+    let token = admin_token(&sim).await;
     let dir = sim.state().lock().dir.clone();
     let ready = tenant_sim::seed::users_in_case(&dir, "ready-to-convert")[0].clone();
     let synced = tenant_sim::seed::users_in_case(&dir, "synced-onprem-upn")[0].clone();
@@ -328,16 +333,7 @@ async fn check_and_convert_with_an_access_token() {
 #[tokio::test(flavor = "multi_thread")]
 async fn resend_pending_and_history() {
     let sim = SimServer::start(SimConfig::default()).await.expect("sim");
-    let token: Value = reqwest::Client::new()
-        .post(format!("{}/_sim/token", sim.base_url()))
-        .json(&json!({ "username": "admin@contoso.com", "scope": "User.Read User.ReadWrite.All User.Invite.All" }))
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("json");
-    let token = token["access_token"].as_str().expect("token").to_owned();
+    let token = admin_token(&sim).await;
     // Unique per test run: the simulator's port.
     let port = sim.base_url().rsplit(':').next().unwrap_or("0").to_owned();
     let data = std::env::temp_dir().join(format!("b2b-cli-history-{}-{port}", std::process::id()));
@@ -425,16 +421,7 @@ async fn bulk_run_killed_then_resumed_invites_each_user_once() {
         .send()
         .await
         .expect("faults");
-    let token: Value = http
-        .post(format!("{}/_sim/token", sim.base_url()))
-        .json(&json!({ "username": "admin@contoso.com", "scope": "User.Read User.ReadWrite.All User.Invite.All" }))
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("json");
-    let token = token["access_token"].as_str().expect("token").to_owned();
+    let token = admin_token(&sim).await;
     let port = sim.base_url().rsplit(':').next().unwrap_or("0").to_owned();
     let work = std::env::temp_dir().join(format!("b2b-cli-bulk-{}-{port}", std::process::id()));
     std::fs::create_dir_all(&work).expect("dir");

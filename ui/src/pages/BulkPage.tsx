@@ -33,6 +33,7 @@ import type { PreviewRow } from "../bindings/PreviewRow";
 import type { Progress } from "../bindings/Progress";
 import type { RowResult } from "../bindings/RowResult";
 import { ErrorBar } from "../components/ErrorBar";
+import { ExportedBar } from "../components/ExportedBar";
 import type { MessageId } from "../i18n";
 import { api, bulkEvents, errorCodeOf, type UiErrorCode } from "../ipc";
 
@@ -76,28 +77,6 @@ function Reasons({ row }: { row: PreviewRow }) {
       {texts.map((t, i) => (
         <div key={i}>{t}</div>
       ))}
-    </>
-  );
-}
-
-function Exported({ view, testId }: { view: ExportView; testId: string }) {
-  const [error, setError] = useState<UiErrorCode | null>(null);
-  return (
-    <>
-      <MessageBar intent="success" layout="multiline" data-testid={testId}>
-        <MessageBarBody>
-          <FormattedMessage
-            id="history.exported"
-            values={{ rows: view.rows, path: <bdi dir="ltr" data-testid={`${testId}-path`}>{view.path}</bdi> }}
-          />
-        </MessageBarBody>
-        <MessageBarActions>
-          <Button onClick={() => api.showExport().catch((e: unknown) => setError(errorCodeOf(e)))}>
-            <FormattedMessage id="history.showInFolder" />
-          </Button>
-        </MessageBarActions>
-      </MessageBar>
-      {error && <ErrorBar code={error} />}
     </>
   );
 }
@@ -198,7 +177,7 @@ export function BulkPage() {
         </Button>
         {loading && <Spinner size="tiny" label={intl.formatMessage({ id: "bulk.checking" })} />}
       </div>
-      {exported && <Exported view={exported.view} testId={`exported-${exported.kind}`} />}
+      {exported && <ExportedBar view={exported.view} testId={`exported-${exported.kind}`} />}
       {error && <ErrorBar code={error} />}
       {preview && loaded && (
         <>

@@ -5,7 +5,6 @@ import {
   Field,
   makeStyles,
   MessageBar,
-  MessageBarActions,
   MessageBarBody,
   SearchBox,
   Table,
@@ -22,6 +21,7 @@ import { FormattedDate, FormattedMessage, useIntl } from "react-intl";
 import type { ExportView } from "../bindings/ExportView";
 import type { HistoryView } from "../bindings/HistoryView";
 import { ErrorBar } from "../components/ErrorBar";
+import { ExportedBar } from "../components/ExportedBar";
 import { api, errorCodeOf, type UiErrorCode } from "../ipc";
 
 const useStyles = makeStyles({
@@ -81,21 +81,7 @@ export function HistoryPage() {
           <FormattedMessage id="history.export" />
         </Button>
       </div>
-      {exported && (
-        <MessageBar intent="success" layout="multiline" data-testid="exported">
-          <MessageBarBody>
-            <FormattedMessage
-              id="history.exported"
-              values={{ rows: exported.rows, path: <bdi dir="ltr" data-testid="export-path">{exported.path}</bdi> }}
-            />
-          </MessageBarBody>
-          <MessageBarActions>
-            <Button onClick={() => api.showExport().catch((e: unknown) => setError(errorCodeOf(e)))}>
-              <FormattedMessage id="history.showInFolder" />
-            </Button>
-          </MessageBarActions>
-        </MessageBar>
-      )}
+      {exported && <ExportedBar view={exported} testId="exported" />}
       {error && <ErrorBar code={error} />}
       {view && view.unreadable > 0 && (
         <MessageBar intent="warning">

@@ -98,7 +98,7 @@ describe("Users", () => {
     expect(rows.length).toBe(1);
     expect(rows[0]?.textContent).toContain("adele.adams@contoso.com");
     fireEvent.click(screen.getByTestId("export-history"));
-    expect((await screen.findByTestId("export-path")).textContent).toContain("b2b-convert-history.csv");
+    expect((await screen.findByTestId("exported-path")).textContent).toContain("b2b-convert-history.csv");
   });
 
   it("asks before setting mail first when the address is not on the user", async () => {
