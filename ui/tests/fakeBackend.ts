@@ -224,9 +224,9 @@ export function installFakeBackend({
     skipped: 2,
     notRun: 0,
     rows: [
-      { line: 2, user: "adele.adams@contoso.com", email: "adele.adams@northwind.example", outcome: "converted", status: "PendingAcceptance", invitationId: "inv-b1", redeemUrl: null, errorCode: null, reason: null, confirmedByReread: false },
-      { line: 3, user: "x@contoso.com", email: "not-an-address", outcome: "skipped", status: null, invitationId: null, redeemUrl: null, errorCode: null, reason: "invalid_email", confirmedByReread: false },
-      { line: 4, user: "henry.parker@contoso.com", email: "henry.parker@adatum.example", outcome: "skipped", status: null, invitationId: null, redeemUrl: null, errorCode: null, reason: "not_synced_from_on_premises", confirmedByReread: false },
+      { line: 2, user: "adele.adams@contoso.com", email: "adele.adams@northwind.example", outcome: "converted", status: "PendingAcceptance", invitationId: "inv-b1", redeemUrl: null, errorCode: null, message: null, reason: null, confirmedByReread: false },
+      { line: 3, user: "x@contoso.com", email: "not-an-address", outcome: "skipped", status: null, invitationId: null, redeemUrl: null, errorCode: null, message: null, reason: "invalid_email", confirmedByReread: false },
+      { line: 4, user: "henry.parker@contoso.com", email: "henry.parker@adatum.example", outcome: "skipped", status: null, invitationId: null, redeemUrl: null, errorCode: null, message: null, reason: "not_synced_from_on_premises", confirmedByReread: false },
     ],
   };
   mockIPC((cmd, args) => {

@@ -11,6 +11,10 @@ export type RowResult = { line: number, user: string, email: string, outcome: Ro
  */
 redeemUrl: string | null, errorCode: ErrorCode | null, 
 /**
+ * The error's English detail (with Graph's request-id when there was one), for support.
+ */
+message: string | null, 
+/**
  * Why a row was skipped: the preview's problem or first blocker.
  */
 reason: string | null, confirmedByReread: boolean, };

@@ -45,6 +45,8 @@ pub struct RowResult {
     /// Only when no e-mail was sent, for the admin to pass on.
     pub redeem_url: Option<String>,
     pub error_code: Option<ErrorCode>,
+    /// The error's English detail (with Graph's request-id when there was one), for support.
+    pub message: Option<String>,
     /// Why a row was skipped: the preview's problem or first blocker.
     pub reason: Option<String>,
     pub confirmed_by_reread: bool,
@@ -180,6 +182,7 @@ fn skipped(r: &PreviewRow) -> RowResult {
         invitation_id: None,
         redeem_url: None,
         error_code: None,
+        message: None,
         reason: r.problem.clone().or_else(|| {
             r.checks
                 .iter()
@@ -249,6 +252,7 @@ async fn one(s: &RunSetup, r: &PreviewRow) -> RowResult {
                 Err(e) => {
                     out.outcome = RowOutcome::Failed;
                     out.error_code = Some(e.code);
+                    out.message = Some(e.message);
                     return out;
                 }
             }
@@ -284,6 +288,7 @@ async fn one(s: &RunSetup, r: &PreviewRow) -> RowResult {
         Err(e) => {
             out.outcome = RowOutcome::Failed;
             out.error_code = Some(e.code);
+            out.message = Some(e.message.clone());
             // An unknown outcome stays "started": the next run settles it by reading the user.
             if e.code != ErrorCode::OutcomeUnknown {
                 let mut done = record(Phase::Done, Some("failed"));
@@ -402,6 +407,7 @@ pub fn report_csv(rows: &[RowResult]) -> Result<String, AppError> {
         "invitation id",
         "redeem url",
         "error code",
+        "message",
         "reason",
         "confirmed by re-reading",
     ])
@@ -418,6 +424,7 @@ pub fn report_csv(rows: &[RowResult]) -> Result<String, AppError> {
             &r.error_code
                 .map(|c| word(serde_json::to_value(c)))
                 .unwrap_or_default(),
+            r.message.as_deref().unwrap_or(""),
             r.reason.as_deref().unwrap_or(""),
             if r.confirmed_by_reread { "yes" } else { "" },
         ])
