@@ -3,11 +3,11 @@
 //! `b2b_core::auth`; this adds Tauri's paths, the system browser and the demo.
 
 use std::path::Path;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use b2b_core::auth::flow::{self, AuthConfig, DevicePrompt};
-use b2b_core::auth::{accounts, Account, Accounts, DeviceCodeView, SessionView, TokenSet};
+use b2b_core::auth::{accounts, Account, Accounts, DeviceCodeView, Secret, SessionView, TokenSet};
 use b2b_core::graph::GraphClient;
 use b2b_core::history::Actor;
 use b2b_core::keychain::Keychain;
@@ -25,15 +25,27 @@ const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// What a Graph command needs: the client, the token's scopes, and who acts.
 pub struct Acting {
-    pub graph: GraphClient,
+    pub graph: Arc<GraphClient>,
+    /// The access token the client holds, for a client of another kind (the bulk run's).
+    pub token: Secret,
     pub graph_url: String,
     pub scopes: Vec<String>,
     pub account_id: String,
     pub actor: Actor,
 }
 
+/// The current account and a Graph client for its token, so that each command does not read the
+/// keychain and build a new HTTP client (search as you type calls Graph at every pause).
+struct GraphCache {
+    account: Account,
+    graph_url: String,
+    token: Secret,
+    client: Arc<GraphClient>,
+}
+
 pub struct AuthState {
     accounts: Accounts<Keychain>,
+    graph_cache: Mutex<Option<GraphCache>>,
     demo: tokio::sync::Mutex<Option<SimServer>>,
     cancel: Mutex<Option<tokio::sync::watch::Sender<bool>>>,
     device: tokio::sync::Mutex<Option<(AuthConfig, String, DevicePrompt)>>,
@@ -43,6 +55,7 @@ impl Default for AuthState {
     fn default() -> Self {
         AuthState {
             accounts: Accounts::new(Keychain::default()),
+            graph_cache: Mutex::new(None),
             demo: tokio::sync::Mutex::new(None),
             cancel: Mutex::new(None),
             device: tokio::sync::Mutex::new(None),
@@ -222,22 +235,66 @@ impl AuthState {
         }
     }
 
-    /// A Graph client for the current account, with what History records about who acts.
+    fn forget_graph(&self) {
+        *self.graph_cache.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
+    /// A Graph client for the current account, with what History records about who acts. The
+    /// account and the client are kept until the account or its access token changes.
     pub async fn graph(&self, app: &AppHandle, settings: &SettingsStore) -> Result<Acting, AppError> {
-        let s = settings.get();
-        let list = self.accounts.list()?;
-        let account = s
-            .current_account
+        let current = settings.get().current_account;
+        let cached = self
+            .graph_cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
             .as_ref()
-            .and_then(|id| list.iter().find(|a| &a.id == id))
-            .or(list.first())
-            .cloned()
-            .ok_or_else(|| AppError::new(ErrorCode::NotSignedIn, "no account is signed in"))?;
-        let resolved = self.resolve(app, &account).await?;
+            .filter(|c| current.as_deref().is_none_or(|id| id == c.account.id))
+            .map(|c| {
+                (
+                    c.account.clone(),
+                    c.graph_url.clone(),
+                    c.token.clone(),
+                    c.client.clone(),
+                )
+            });
+        let (account, graph_url, client_for) = match cached {
+            Some((account, graph_url, token, client)) => (account, graph_url, Some((token, client))),
+            None => {
+                let list = self.accounts.list()?;
+                let account = current
+                    .as_ref()
+                    .and_then(|id| list.iter().find(|a| &a.id == id))
+                    .or(list.first())
+                    .cloned()
+                    .ok_or_else(|| AppError::new(ErrorCode::NotSignedIn, "no account is signed in"))?;
+                let resolved = self.resolve(app, &account).await?;
+                (account, resolved.graph_url, None)
+            }
+        };
+        let resolved = Account {
+            graph_url: graph_url.clone(),
+            authority: if account.authority == DEMO {
+                self.demo_base(app).await?
+            } else {
+                account.authority.clone()
+            },
+            ..account.clone()
+        };
         let (token, scopes) = self.accounts.access_token(&resolved).await?;
+        let client = match client_for {
+            Some((old, client)) if old.expose() == token.expose() => client,
+            _ => Arc::new(GraphClient::new(&graph_url, token.clone())?),
+        };
+        *self.graph_cache.lock().unwrap_or_else(PoisonError::into_inner) = Some(GraphCache {
+            account: account.clone(),
+            graph_url: graph_url.clone(),
+            token: token.clone(),
+            client: client.clone(),
+        });
         Ok(Acting {
-            graph: GraphClient::new(&resolved.graph_url, token)?,
-            graph_url: resolved.graph_url.clone(),
+            graph: client,
+            token,
+            graph_url,
             scopes,
             account_id: account.id.clone(),
             actor: Actor {
@@ -266,6 +323,7 @@ impl AuthState {
             account.graph_url = DEMO.into();
         }
         self.accounts.save(&account, &tokens)?;
+        self.forget_graph();
         settings.update(|s| s.current_account = Some(account.id.clone()))?;
         Ok(())
     }
@@ -308,6 +366,7 @@ impl AuthState {
     }
 
     pub fn sign_out(&self, settings: &SettingsStore, id: &str) -> Result<(), AppError> {
+        self.forget_graph();
         self.accounts.sign_out(id)?;
         let next = self.accounts.list()?.first().map(|a| a.id.clone());
         settings.update(|s| s.current_account = next)?;
@@ -316,6 +375,7 @@ impl AuthState {
 
     pub fn switch(&self, settings: &SettingsStore, id: &str) -> Result<(), AppError> {
         self.accounts.get(id)?;
+        self.forget_graph();
         settings.update(|s| s.current_account = Some(id.to_owned()))?;
         Ok(())
     }
