@@ -35,6 +35,7 @@ const COMMANDS: &[&str] = &[
     "bulk_cancel",
     "bulk_report",
     "bulk_export_report",
+    "bulk_status",
 ];
 
 fn main() {

@@ -78,6 +78,7 @@ pub fn run() {
             commands::bulk::bulk_cancel,
             commands::bulk::bulk_report,
             commands::bulk::bulk_export_report,
+            commands::bulk::bulk_status,
         ])
         .run(tauri::generate_context!("tauri.conf.json"));
     if let Err(e) = result {

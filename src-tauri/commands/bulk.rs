@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use b2b_core::bulk::{self, journal::Journal, run, BulkLoaded, BulkReport, Preview};
+use b2b_core::bulk::{self, journal::Journal, run, BulkLoaded, BulkReport, BulkStatus};
 use b2b_core::history::{self, ExportView, History, HistoryAction};
 use b2b_core::{AppError, ErrorCode};
 use serde::Serialize;
@@ -23,8 +23,9 @@ const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
 
 #[derive(Default)]
 pub struct BulkState {
-    loaded: Mutex<Option<(String, Vec<u8>, Preview)>>,
+    loaded: Mutex<Option<(BulkLoaded, Vec<u8>)>>,
     control: Mutex<Option<Arc<run::Control>>>,
+    progress: Mutex<Option<run::Progress>>,
     report: Mutex<Option<BulkReport>>,
 }
 
@@ -75,19 +76,21 @@ pub async fn bulk_load(
     let a = auth.graph(&app, &settings).await?;
     let preview = bulk::preview(&a.graph, &parsed, a.scopes.clone()).await?;
     let done_before = u32::try_from(journal_for(&app, &bytes)?.done_count()).unwrap_or(u32::MAX);
-    *lock(&state.report) = None;
-    *lock(&state.loaded) = Some((file_name.clone(), bytes, preview.clone()));
-    Ok(BulkLoaded {
+    let view = BulkLoaded {
         file_name,
         preview,
         done_before,
-    })
+    };
+    *lock(&state.report) = None;
+    *lock(&state.progress) = None;
+    *lock(&state.loaded) = Some((view.clone(), bytes));
+    Ok(view)
 }
 
 #[tauri::command]
 pub fn bulk_export_preview(app: AppHandle, state: Bulk<'_>) -> Result<ExportView, AppError> {
     let loaded = lock(&state.loaded);
-    let Some((_, _, preview)) = loaded.as_ref() else {
+    let Some((BulkLoaded { preview, .. }, _)) = loaded.as_ref() else {
         return Err(AppError::new(ErrorCode::InvalidInput, "no file is loaded"));
     };
     let rows = u32::try_from(preview.rows.len()).unwrap_or(u32::MAX);
@@ -109,7 +112,7 @@ pub async fn bulk_start(
     state: Bulk<'_>,
     concurrency: u32,
 ) -> Result<(), AppError> {
-    let Some((_, bytes, preview)) = lock(&state.loaded).clone() else {
+    let Some((BulkLoaded { preview, .. }, bytes)) = lock(&state.loaded).clone() else {
         return Err(AppError::new(ErrorCode::InvalidInput, "no file is loaded"));
     };
     let a = auth.graph(&app, &settings).await?;
@@ -144,6 +147,7 @@ pub async fn bulk_start(
             }
         }),
         on_progress: Arc::new(move |progress, row| {
+            *lock(&events.state::<BulkState>().progress) = Some(progress.clone());
             let _ = events.emit("bulk-progress", ProgressEvent { progress, row });
         }),
     });
@@ -166,6 +170,16 @@ pub async fn bulk_start(
         let _ = done.emit("bulk-finished", summary);
     });
     Ok(())
+}
+
+#[tauri::command]
+pub fn bulk_status(state: Bulk<'_>) -> BulkStatus {
+    BulkStatus {
+        loaded: lock(&state.loaded).as_ref().map(|(l, _)| l.clone()),
+        running: lock(&state.control).is_some(),
+        progress: lock(&state.progress).clone(),
+        report: lock(&state.report).clone(),
+    }
 }
 
 fn control(state: &BulkState) -> Result<Arc<run::Control>, AppError> {

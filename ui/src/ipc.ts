@@ -21,6 +21,7 @@ import type { UserDetail } from "./bindings/UserDetail";
 import type { UsersPage } from "./bindings/UsersPage";
 import type { BulkLoaded } from "./bindings/BulkLoaded";
 import type { BulkReport } from "./bindings/BulkReport";
+import type { BulkStatus } from "./bindings/BulkStatus";
 import type { Progress } from "./bindings/Progress";
 import type { RowResult } from "./bindings/RowResult";
 
@@ -131,6 +132,7 @@ export const api = {
   bulkCancel: () => call<null>("bulk_cancel"),
   bulkReport: () => call<BulkReport>("bulk_report"),
   bulkExportReport: () => call<ExportView>("bulk_export_report"),
+  bulkStatus: () => call<BulkStatus>("bulk_status"),
 };
 
 /** A bulk run's progress, pushed by the backend after every row. */

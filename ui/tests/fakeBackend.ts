@@ -5,6 +5,8 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import type { BulkReport } from "../src/bindings/BulkReport";
 import type { Preview } from "../src/bindings/Preview";
+import type { BulkLoaded } from "../src/bindings/BulkLoaded";
+import type { Progress } from "../src/bindings/Progress";
 import type { AppError } from "../src/bindings/AppError";
 import type { AppInfo } from "../src/bindings/AppInfo";
 import type { Language } from "../src/bindings/Language";
@@ -229,6 +231,9 @@ export function installFakeBackend({
       { line: 4, user: "henry.parker@contoso.com", email: "henry.parker@adatum.example", outcome: "skipped", status: null, invitationId: null, redeemUrl: null, errorCode: null, message: null, reason: "not_synced_from_on_premises", confirmedByReread: false },
     ],
   };
+  const bulkProgress: Progress = { done: 3, total: 3, succeeded: 1, failed: 0, perMinute: 90, etaS: 0, paused: false, cancelled: false, concurrency: 6, throttled: 2 };
+  let bulkLoaded: BulkLoaded | null = null;
+  let bulkDone = false;
   mockIPC((cmd, args) => {
     calls.push({ cmd, args });
     switch (cmd) {
@@ -409,12 +414,14 @@ export function installFakeBackend({
       case "bulk_load": {
         const { bytes } = args as { fileName: string; bytes: number[] };
         if (bytes.length === 0) throw { code: "csv_columns", message: "empty" } satisfies AppError;
-        return { fileName: (args as { fileName: string }).fileName, preview: bulkPreview, doneBefore: 0 };
+        bulkLoaded = { fileName: (args as { fileName: string }).fileName, preview: bulkPreview, doneBefore: 0 };
+        return bulkLoaded;
       }
       case "bulk_export_preview":
         return { path: "C:\\Users\\ada\\Downloads\\b2b-convert-preview.csv", rows: 3 };
       case "bulk_start": {
-        const progress = { done: 3, total: 3, succeeded: 1, failed: 0, perMinute: 90, etaS: 0, paused: false, cancelled: false, concurrency: 6, throttled: 2 };
+        const progress = bulkProgress;
+        bulkDone = true;
         setTimeout(() => {
           void emit("bulk-progress", { progress, row: bulkReport.rows[0] }).then(() =>
             setTimeout(() => void emit("bulk-finished", { ...bulkReport, rows: [] }), 50),
@@ -428,6 +435,8 @@ export function installFakeBackend({
         return null;
       case "bulk_report":
         return bulkReport;
+      case "bulk_status":
+        return { loaded: bulkLoaded, running: false, progress: bulkDone ? bulkProgress : null, report: bulkDone ? bulkReport : null };
       case "bulk_export_report":
         return { path: "C:\\Users\\ada\\Downloads\\b2b-convert-report.csv", rows: 3 };
       default:

@@ -95,6 +95,19 @@ export function BulkPage() {
   const [progress, setProgress] = useState<Progress | null>(null);
   const [report, setReport] = useState<BulkReport | null>(null);
 
+  // Coming back to the page during or after a run shows it as it stands.
+  useEffect(() => {
+    api.bulkStatus().then(
+      (s) => {
+        if (s.loaded) setLoaded(s.loaded);
+        setRunning(s.running);
+        setProgress(s.progress);
+        setReport(s.report);
+      },
+      (e: unknown) => setError(errorCodeOf(e)),
+    );
+  }, []);
+
   useEffect(() => {
     const unlisten = [
       bulkEvents.progress((e) => setProgress(e.progress)),

@@ -165,5 +165,11 @@ describe("Bulk", () => {
     fireEvent.click(screen.getByTestId("bulk-export-report"));
     expect((await screen.findByTestId("exported-report-path")).textContent).toContain("report.csv");
     expect(calls.some((c) => c.cmd === "bulk_start")).toBe(true);
+    // Leaving the page and coming back shows the run as it stands.
+    fireEvent.click(screen.getByTestId("nav-history"));
+    await screen.findByTestId("history-count");
+    fireEvent.click(screen.getByTestId("nav-bulk"));
+    expect((await screen.findByTestId("bulk-report-summary")).textContent).toContain("1 converted");
+    expect(screen.getByTestId("bulk-ready").textContent).toBe("1 ready");
   });
 });

@@ -286,3 +286,14 @@ impl BulkReport {
         }
     }
 }
+
+/// Where the Bulk page stands, for a window that comes back to it during or after a run.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct BulkStatus {
+    pub loaded: Option<BulkLoaded>,
+    pub running: bool,
+    pub progress: Option<run::Progress>,
+    pub report: Option<BulkReport>,
+}
