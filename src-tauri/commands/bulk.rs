@@ -68,7 +68,7 @@ pub async fn bulk_load(
     }
     if bytes.len() > MAX_FILE_BYTES {
         return Err(AppError::new(
-            ErrorCode::CsvUnreadable,
+            ErrorCode::CsvTooLarge,
             format!("{} bytes", bytes.len()),
         ));
     }

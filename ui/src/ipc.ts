@@ -62,6 +62,7 @@ export const uiErrorCodes: Record<UiErrorCode, true> = {
   history_io: true,
   csv_unreadable: true,
   csv_columns: true,
+  csv_too_large: true,
   journal_io: true,
   bulk_already_run: true,
   bulk_running: true,

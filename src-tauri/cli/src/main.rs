@@ -269,6 +269,7 @@ fn explain(code: ErrorCode) -> &'static str {
         ErrorCode::InvalidRedirectUrl => "The redirect URL must start with https:// (or http://localhost for testing).",
         ErrorCode::HistoryIo => "History could not be read or written. Check that your profile folder is writable.",
         ErrorCode::CsvUnreadable => "The CSV file could not be read: save it as CSV UTF-8 (comma or semicolon separated) and try again.",
+        ErrorCode::CsvTooLarge => "The CSV file is larger than 20 MB. Split it into several files and run them one after the other.",
         ErrorCode::CsvColumns => "The CSV file needs a user column (UPN or object id) and an email column. Run b2b bulk template for an example.",
         ErrorCode::JournalIo => "The bulk run's journal could not be written. Check that your profile folder is writable; nothing more was sent.",
         ErrorCode::BulkAlreadyRun => "This file was run before. Add --resume to continue where it stopped; users already converted are not invited again.",

@@ -65,6 +65,8 @@ pub enum ErrorCode {
     InvalidCcAddress,
     /// The CSV file is not UTF-8 text or cannot be read at all.
     CsvUnreadable,
+    /// The CSV file is larger than the app takes (20 MB, about 100,000 rows).
+    CsvTooLarge,
     /// The CSV file has no user and email columns.
     CsvColumns,
     /// The bulk run's journal could not be read or written.
