@@ -281,3 +281,45 @@ async fn cancel_then_resume() {
     );
     assert_eq!(s["invitations"].as_object().map(|m| m.len()), Some(30));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pause_holds_every_worker_and_resume_finishes() {
+    let (sim, g) = setup().await;
+    faults(&sim, json!({ "latencyMs": 30 })).await;
+    let text = csv(&sim, 30);
+    let parsed = bulk::parse(text.as_bytes()).expect("parse");
+    let preview = bulk::preview(&g, &parsed, scopes()).await.expect("preview");
+    let journal = Arc::new(Journal::open(&temp_journal(&text)).expect("journal"));
+    let control = Arc::new(run::Control::default());
+    let handle = tokio::spawn(run::run(
+        setup_run(&g, journal, control.clone(), Arc::new(Mutex::new(0))),
+        preview.rows.clone(),
+    ));
+    let invited = || async {
+        stats(&sim).await["invitations"]
+            .as_object()
+            .map_or(0, |m| m.len())
+    };
+    while invited().await < 5 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    control.pause();
+    // The rows in flight finish; then nothing moves while paused.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let held = invited().await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(invited().await, held, "no invitation while paused");
+    assert!(held < 30, "paused before the end: {held}");
+    control.resume();
+    let report = handle.await.expect("run");
+    let converted = report
+        .iter()
+        .filter(|r| r.outcome == run::RowOutcome::Converted)
+        .count();
+    assert_eq!(converted, 30);
+    assert!(stats(&sim).await["invitations"]
+        .as_object()
+        .expect("map")
+        .values()
+        .all(|n| n == 1));
+}
