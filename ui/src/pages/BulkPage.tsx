@@ -32,6 +32,7 @@ import type { ExportView } from "../bindings/ExportView";
 import type { PreviewRow } from "../bindings/PreviewRow";
 import type { Progress } from "../bindings/Progress";
 import type { RowResult } from "../bindings/RowResult";
+import { useCellStyles } from "../components/cells";
 import { ErrorBar } from "../components/ErrorBar";
 import { ExportedBar } from "../components/ExportedBar";
 import type { MessageId } from "../i18n";
@@ -304,6 +305,7 @@ export function BulkPage() {
 
 function PreviewTable({ rows }: { rows: PreviewRow[] }) {
   const intl = useIntl();
+  const cells = useCellStyles();
   return (
     <Field hint={rows.length > SHOWN ? intl.formatMessage({ id: "bulk.shown" }, { shown: SHOWN, total: rows.length }) : undefined}>
       <Table aria-label={intl.formatMessage({ id: "bulk.previewLabel" })} size="small" data-testid="bulk-preview">
@@ -330,10 +332,10 @@ function PreviewTable({ rows }: { rows: PreviewRow[] }) {
           {rows.slice(0, SHOWN).map((r) => (
             <TableRow key={r.line} data-testid="bulk-row" data-status={r.status}>
               <TableCell>{r.line}</TableCell>
-              <TableCell>
+              <TableCell className={cells.truncate} title={r.user}>
                 <bdi dir="ltr">{r.user}</bdi>
               </TableCell>
-              <TableCell>
+              <TableCell className={cells.truncate} title={r.email}>
                 <bdi dir="ltr">{r.email}</bdi>
               </TableCell>
               <TableCell>
@@ -354,6 +356,7 @@ function PreviewTable({ rows }: { rows: PreviewRow[] }) {
 
 function Report({ report, onExport }: { report: BulkReport; onExport: () => void }) {
   const intl = useIntl();
+  const cells = useCellStyles();
   const rows: RowResult[] = report.rows;
   return (
     <>
@@ -397,7 +400,7 @@ function Report({ report, onExport }: { report: BulkReport; onExport: () => void
           {rows.slice(0, SHOWN).map((r) => (
             <TableRow key={r.line} data-testid="bulk-report-row" data-outcome={r.outcome}>
               <TableCell>{r.line}</TableCell>
-              <TableCell>
+              <TableCell className={cells.truncate} title={r.user}>
                 <bdi dir="ltr">{r.user}</bdi>
               </TableCell>
               <TableCell>

@@ -20,6 +20,7 @@ import { ArrowDownload20Regular } from "@fluentui/react-icons";
 import { FormattedDate, FormattedMessage, useIntl } from "react-intl";
 import type { ExportView } from "../bindings/ExportView";
 import type { HistoryView } from "../bindings/HistoryView";
+import { useCellStyles } from "../components/cells";
 import { ErrorBar } from "../components/ErrorBar";
 import { ExportedBar } from "../components/ExportedBar";
 import { api, errorCodeOf, type UiErrorCode } from "../ipc";
@@ -36,6 +37,7 @@ const outcomeColor = { succeeded: "success", blocked: "warning", failed: "danger
 /** Every action taken from this computer, searchable and exportable. */
 export function HistoryPage() {
   const styles = useStyles();
+  const cells = useCellStyles();
   const intl = useIntl();
   const [query, setQuery] = useState("");
   const [view, setView] = useState<HistoryView | null>(null);
@@ -131,13 +133,13 @@ export function HistoryPage() {
                 <TableCell>
                   <FormattedMessage id={`history.action.${e.action}`} />
                 </TableCell>
-                <TableCell>
+                <TableCell className={cells.truncate} title={e.userPrincipalName}>
                   <bdi dir="ltr">{e.userPrincipalName}</bdi>
                 </TableCell>
-                <TableCell>
+                <TableCell className={cells.truncate} title={e.address}>
                   <bdi dir="ltr">{e.address}</bdi>
                 </TableCell>
-                <TableCell>
+                <TableCell className={cells.truncate} title={e.admin}>
                   <bdi dir="ltr">{e.admin}</bdi>
                 </TableCell>
                 <TableCell>
@@ -151,7 +153,7 @@ export function HistoryPage() {
                     </>
                   )}
                 </TableCell>
-                <TableCell>
+                <TableCell className={cells.truncate} title={e.requestId ?? ""}>
                   <bdi dir="ltr" className={styles.mono}>
                     {e.requestId ?? ""}
                   </bdi>

@@ -16,6 +16,7 @@ import {
 import { ArrowClockwise20Regular } from "@fluentui/react-icons";
 import { FormattedDate, FormattedMessage, useIntl } from "react-intl";
 import type { PendingRow } from "../bindings/PendingRow";
+import { useCellStyles } from "../components/cells";
 import { ErrorBar } from "../components/ErrorBar";
 import { api, errorCodeOf, type UiErrorCode } from "../ipc";
 
@@ -27,6 +28,7 @@ const useStyles = makeStyles({
 /** Invitations not accepted yet, oldest first, with a resend from the list. */
 export function PendingPage({ onOpen }: { onOpen: (id: string, resend: boolean) => void }) {
   const styles = useStyles();
+  const cells = useCellStyles();
   const intl = useIntl();
   const [rows, setRows] = useState<PendingRow[] | null>(null);
   const [error, setError] = useState<UiErrorCode | null>(null);
@@ -100,10 +102,10 @@ export function PendingPage({ onOpen }: { onOpen: (id: string, resend: boolean) 
                     {user.displayName || user.userPrincipalName}
                   </Link>
                 </TableCell>
-                <TableCell>
+                <TableCell className={cells.truncate} title={user.userPrincipalName}>
                   <bdi dir="ltr">{user.userPrincipalName}</bdi>
                 </TableCell>
-                <TableCell>
+                <TableCell className={cells.truncate} title={user.mail ?? ""}>
                   <bdi dir="ltr">{user.mail ?? ""}</bdi>
                 </TableCell>
                 <TableCell>

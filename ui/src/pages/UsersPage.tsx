@@ -19,6 +19,7 @@ import {
 import { FormattedMessage, useIntl } from "react-intl";
 import type { B2bState } from "../bindings/B2bState";
 import type { UserRow } from "../bindings/UserRow";
+import { useCellStyles } from "../components/cells";
 import { ErrorBar } from "../components/ErrorBar";
 import { StateBadge } from "../components/StateBadge";
 import { api, errorCodeOf, type UiErrorCode } from "../ipc";
@@ -40,6 +41,7 @@ const useStyles = makeStyles({
 /** Find users as you type; a stale answer never replaces a newer one. */
 export function UsersPage({ onOpen }: { onOpen: (id: string) => void }) {
   const styles = useStyles();
+  const cells = useCellStyles();
   const intl = useIntl();
   const [query, setQuery] = useState("");
   const [state, setState] = useState<B2bState | "all">("all");
@@ -190,10 +192,10 @@ export function UsersPage({ onOpen }: { onOpen: (id: string) => void }) {
                   {r.displayName || r.userPrincipalName}
                 </Link>
               </TableCell>
-              <TableCell>
+              <TableCell className={cells.truncate} title={r.userPrincipalName}>
                 <bdi dir="ltr">{r.userPrincipalName}</bdi>
               </TableCell>
-              <TableCell>
+              <TableCell className={cells.truncate} title={r.mail ?? ""}>
                 <bdi dir="ltr">{r.mail ?? ""}</bdi>
               </TableCell>
               <TableCell>{r.userType ?? ""}</TableCell>
