@@ -36,6 +36,10 @@ const useStyles = makeStyles({
   count: { display: "block", marginBlock: tokens.spacingVerticalM },
   more: { marginBlock: tokens.spacingVerticalM, display: "flex", justifyContent: "center" },
   ltr: { unicodeBidi: "isolate" },
+  wName: { width: "18%" },
+  wAddress: { width: "26%" },
+  wType: { width: "10%" },
+  wState: { width: "20%" },
 });
 
 /** Find users as you type; a stale answer never replaces a newer one. */
@@ -167,19 +171,19 @@ export function UsersPage({ onOpen }: { onOpen: (id: string) => void }) {
       <Table aria-label={intl.formatMessage({ id: "users.tableLabel" })} size="small" data-testid="users-table">
         <TableHeader>
           <TableRow>
-            <TableHeaderCell>
+            <TableHeaderCell className={styles.wName}>
               <FormattedMessage id="users.col.name" />
             </TableHeaderCell>
-            <TableHeaderCell>
+            <TableHeaderCell className={styles.wAddress}>
               <FormattedMessage id="users.col.upn" />
             </TableHeaderCell>
-            <TableHeaderCell>
+            <TableHeaderCell className={styles.wAddress}>
               <FormattedMessage id="users.col.mail" />
             </TableHeaderCell>
-            <TableHeaderCell>
+            <TableHeaderCell className={styles.wType}>
               <FormattedMessage id="users.col.type" />
             </TableHeaderCell>
-            <TableHeaderCell>
+            <TableHeaderCell className={styles.wState}>
               <FormattedMessage id="users.col.state" />
             </TableHeaderCell>
           </TableRow>
