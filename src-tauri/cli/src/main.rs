@@ -237,10 +237,7 @@ impl Out {
 }
 
 fn code_name(code: ErrorCode) -> String {
-    serde_json::to_value(code)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
+    b2b_core::export::wire_name(&code)
 }
 
 /// Plain English with the next step, for people at a terminal.
@@ -540,8 +537,8 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
                 let text = format!(
                     "{}  {:<8} {:<9} {}  {}  by {}{}",
                     e.at,
-                    code_name_of(&e.action),
-                    code_name_of(&e.outcome),
+                    b2b_core::export::wire_name(&e.action),
+                    b2b_core::export::wire_name(&e.outcome),
                     e.user_principal_name,
                     e.address,
                     e.admin,
@@ -751,13 +748,6 @@ fn confirm(pre: &convert_service::Preflight, verb: &str, warning: &str) -> Resul
 
 fn not_confirmed() -> AppError {
     AppError::new(ErrorCode::SignInCancelled, "not confirmed; nothing was changed")
-}
-
-fn code_name_of<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 #[allow(clippy::too_many_arguments)]

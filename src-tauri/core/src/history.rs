@@ -14,6 +14,7 @@ use ts_rs::TS;
 
 use crate::convert_service::{ConvertOptions, ConvertResult, Preflight};
 use crate::error::{AppError, ErrorCode};
+use crate::export::{csv_text, wire_name};
 
 pub const FILE_NAME: &str = "history.jsonl";
 
@@ -124,10 +125,7 @@ impl HistoryEntry {
             self.status.as_deref().unwrap_or(""),
             self.invitation_id.as_deref().unwrap_or(""),
             self.request_id.as_deref().unwrap_or(""),
-            self.error_code
-                .and_then(|c| serde_json::to_value(c).ok())
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
+            self.error_code.map(|c| wire_name(&c)).unwrap_or_default(),
         )
         .to_lowercase()
     }
@@ -293,9 +291,7 @@ impl History {
 
 /// The entries as CSV with a header row, for a spreadsheet or an audit.
 pub fn to_csv(entries: &[HistoryEntry]) -> Result<String, AppError> {
-    let fail = |e: csv::Error| AppError::new(ErrorCode::Internal, e.to_string());
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
+    let header = [
         "when",
         "source",
         "admin",
@@ -316,45 +312,35 @@ pub fn to_csv(entries: &[HistoryEntry]) -> Result<String, AppError> {
         "invitation id",
         "error code",
         "request id",
-    ])
-    .map_err(fail)?;
-    let word = |v: serde_json::Result<serde_json::Value>| {
-        v.ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default()
-    };
-    for e in entries {
-        let o = &e.options;
-        w.write_record([
-            e.at.as_str(),
-            &e.source,
-            &e.admin,
-            &e.tenant_id,
-            &e.tenant_name,
-            &e.user_id,
-            &e.user_principal_name,
-            &word(serde_json::to_value(e.action)),
-            &e.address,
-            if o.send_mail { "yes" } else { "no" },
-            o.language.as_deref().unwrap_or(""),
-            o.message.as_deref().unwrap_or(""),
-            o.cc.as_deref().unwrap_or(""),
-            o.redirect_url.as_deref().unwrap_or(""),
-            if o.set_guest { "yes" } else { "no" },
-            &word(serde_json::to_value(e.outcome)),
-            e.status.as_deref().unwrap_or(""),
-            e.invitation_id.as_deref().unwrap_or(""),
-            &e.error_code
-                .map(|c| word(serde_json::to_value(c)))
-                .unwrap_or_default(),
-            e.request_id.as_deref().unwrap_or(""),
-        ])
-        .map_err(fail)?;
-    }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
-    String::from_utf8(bytes).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))
+    ];
+    csv_text(&header, |w| {
+        for e in entries {
+            let o = &e.options;
+            w.write_record([
+                e.at.as_str(),
+                &e.source,
+                &e.admin,
+                &e.tenant_id,
+                &e.tenant_name,
+                &e.user_id,
+                &e.user_principal_name,
+                &wire_name(&e.action),
+                &e.address,
+                if o.send_mail { "yes" } else { "no" },
+                o.language.as_deref().unwrap_or(""),
+                o.message.as_deref().unwrap_or(""),
+                o.cc.as_deref().unwrap_or(""),
+                o.redirect_url.as_deref().unwrap_or(""),
+                if o.set_guest { "yes" } else { "no" },
+                &wire_name(&e.outcome),
+                e.status.as_deref().unwrap_or(""),
+                e.invitation_id.as_deref().unwrap_or(""),
+                &e.error_code.map(|c| wire_name(&c)).unwrap_or_default(),
+                e.request_id.as_deref().unwrap_or(""),
+            ])?;
+        }
+        Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod bulk;
 pub mod convert;
 pub mod convert_service;
 pub mod error;
+pub mod export;
 pub mod graph;
 pub mod history;
 pub mod keychain;

@@ -12,6 +12,7 @@ use crate::auth::Capabilities;
 use crate::convert::{self, Check, Severity, Target};
 use crate::convert_service::{self as svc, Preflight};
 use crate::error::{AppError, ErrorCode};
+use crate::export::csv_text;
 use crate::graph::{BatchAnswer, GraphClient};
 
 pub use csv_in::{parse, BulkRow, ParsedCsv, RowError, TEMPLATE};
@@ -210,41 +211,36 @@ fn check_row(
 
 /// The preview as CSV: one line per row with its status and the codes of what needs attention.
 pub fn preview_csv(p: &Preview) -> Result<String, AppError> {
-    let fail = |e: csv::Error| AppError::new(ErrorCode::Internal, e.to_string());
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
+    let header = [
         "line", "user", "email", "status", "problem", "warnings", "blockers",
-    ])
-    .map_err(fail)?;
-    for r in &p.rows {
-        let codes = |s: Severity| {
-            r.checks
-                .iter()
-                .filter(|c| c.severity == s)
-                .map(|c| c.code.as_str())
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
-        let status = match r.status {
-            RowStatus::Ready => "ready",
-            RowStatus::NeedsFix => "needs fix",
-            RowStatus::Blocked => "blocked",
-        };
-        w.write_record([
-            r.line.to_string().as_str(),
-            &r.user,
-            &r.email,
-            status,
-            r.problem.as_deref().unwrap_or(""),
-            &codes(Severity::Warning),
-            &codes(Severity::Blocker),
-        ])
-        .map_err(fail)?;
-    }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
-    String::from_utf8(bytes).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))
+    ];
+    csv_text(&header, |w| {
+        for r in &p.rows {
+            let codes = |s: Severity| {
+                r.checks
+                    .iter()
+                    .filter(|c| c.severity == s)
+                    .map(|c| c.code.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            let status = match r.status {
+                RowStatus::Ready => "ready",
+                RowStatus::NeedsFix => "needs fix",
+                RowStatus::Blocked => "blocked",
+            };
+            w.write_record([
+                r.line.to_string().as_str(),
+                &r.user,
+                &r.email,
+                status,
+                r.problem.as_deref().unwrap_or(""),
+                &codes(Severity::Warning),
+                &codes(Severity::Blocker),
+            ])?;
+        }
+        Ok(())
+    })
 }
 
 /// What the app shows after loading a file.

@@ -15,6 +15,7 @@ use super::journal::{Journal, Known, Phase, Record};
 use super::{PreviewRow, RowStatus};
 use crate::convert_service::{self as svc, ConvertOptions, ConvertResult, Preflight};
 use crate::error::{AppError, ErrorCode};
+use crate::export::{csv_text, wire_name};
 use crate::graph::GraphClient;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -391,14 +392,7 @@ pub async fn run(s: Arc<RunSetup>, rows: Vec<PreviewRow>) -> Vec<RowResult> {
 
 /// The report as CSV.
 pub fn report_csv(rows: &[RowResult]) -> Result<String, AppError> {
-    let fail = |e: csv::Error| AppError::new(ErrorCode::Internal, e.to_string());
-    let word = |v: serde_json::Result<serde_json::Value>| {
-        v.ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default()
-    };
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
+    let header = [
         "line",
         "user",
         "email",
@@ -410,28 +404,23 @@ pub fn report_csv(rows: &[RowResult]) -> Result<String, AppError> {
         "message",
         "reason",
         "confirmed by re-reading",
-    ])
-    .map_err(fail)?;
-    for r in rows {
-        w.write_record([
-            r.line.to_string().as_str(),
-            &r.user,
-            &r.email,
-            &word(serde_json::to_value(r.outcome)),
-            r.status.as_deref().unwrap_or(""),
-            r.invitation_id.as_deref().unwrap_or(""),
-            r.redeem_url.as_deref().unwrap_or(""),
-            &r.error_code
-                .map(|c| word(serde_json::to_value(c)))
-                .unwrap_or_default(),
-            r.message.as_deref().unwrap_or(""),
-            r.reason.as_deref().unwrap_or(""),
-            if r.confirmed_by_reread { "yes" } else { "" },
-        ])
-        .map_err(fail)?;
-    }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
-    String::from_utf8(bytes).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))
+    ];
+    csv_text(&header, |w| {
+        for r in rows {
+            w.write_record([
+                r.line.to_string().as_str(),
+                &r.user,
+                &r.email,
+                &wire_name(&r.outcome),
+                r.status.as_deref().unwrap_or(""),
+                r.invitation_id.as_deref().unwrap_or(""),
+                r.redeem_url.as_deref().unwrap_or(""),
+                &r.error_code.map(|c| wire_name(&c)).unwrap_or_default(),
+                r.message.as_deref().unwrap_or(""),
+                r.reason.as_deref().unwrap_or(""),
+                if r.confirmed_by_reread { "yes" } else { "" },
+            ])?;
+        }
+        Ok(())
+    })
 }
