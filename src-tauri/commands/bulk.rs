@@ -2,15 +2,16 @@
 //! run in the background with progress events, pause, resume, cancel, report. The work is in
 //! `b2b_core::bulk`; the journal lives in the app data folder, shared with `b2b bulk`.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use b2b_core::bulk::{self, journal::Journal, run, BulkLoaded, BulkReport, BulkStatus};
-use b2b_core::history::{self, ExportView, History, HistoryAction};
+use b2b_core::history::{self, ExportView, HistoryAction};
 use b2b_core::{AppError, ErrorCode};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, State};
 
 use crate::auth_state::AuthState;
+use crate::commands::lock;
 use crate::commands::users::save_export;
 use crate::settings_store::SettingsStore;
 
@@ -27,10 +28,6 @@ pub struct BulkState {
     control: Mutex<Option<Arc<run::Control>>>,
     progress: Mutex<Option<run::Progress>>,
     report: Mutex<Option<BulkReport>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn journal_for(app: &AppHandle, bytes: &[u8]) -> Result<Journal, AppError> {
@@ -125,11 +122,7 @@ pub async fn bulk_start(
         }
         *current = Some(control.clone());
     }
-    let history = app
-        .path()
-        .app_data_dir()
-        .map(|d| History::new(d.join(history::FILE_NAME)))
-        .ok();
+    let history = crate::commands::users::history(&app).ok();
     let actor = a.actor.clone();
     let events = app.clone();
     let setup = Arc::new(run::RunSetup {

@@ -2,7 +2,7 @@
 //! History. The Graph work is in `b2b_core`; these add the signed-in account and History.
 
 use std::path::PathBuf;
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use b2b_core::convert_service::{
@@ -15,6 +15,7 @@ use tauri::{AppHandle, Manager, State};
 use tauri_plugin_opener::OpenerExt;
 
 use crate::auth_state::{Acting, AuthState};
+use crate::commands::lock;
 use crate::settings_store::SettingsStore;
 
 type Settings<'a> = State<'a, SettingsStore>;
@@ -31,11 +32,8 @@ pub struct WorkState {
     last_export: Mutex<Option<PathBuf>>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn history(app: &AppHandle) -> Result<History, AppError> {
+/// History in the app data folder.
+pub(crate) fn history(app: &AppHandle) -> Result<History, AppError> {
     let dir = app
         .path()
         .app_data_dir()
