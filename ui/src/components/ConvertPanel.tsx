@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useMemo, useState } from "react";
 import {
   Button,
   Card,
@@ -25,9 +25,9 @@ import { FormattedMessage, useIntl } from "react-intl";
 import type { AddressSlot } from "../bindings/AddressSlot";
 import type { CheckKind } from "../bindings/CheckKind";
 import type { ConvertResult } from "../bindings/ConvertResult";
-import type { Preflight } from "../bindings/Preflight";
 import type { UserDetail } from "../bindings/UserDetail";
 import { api, errorCodeOf, type UiErrorCode } from "../ipc";
+import { useLatestAnswer } from "../latest";
 import { CheckList } from "./CheckList";
 import { ErrorBar } from "./ErrorBar";
 
@@ -66,8 +66,6 @@ export function ConvertPanel(props: {
   const intl = useIntl();
   const { user, kind } = props;
   const [address, setAddress] = useState(user.mail ?? user.otherMails[0] ?? "");
-  // The answer for the address it was asked for: a stale one is never shown for another address.
-  const [answer, setAnswer] = useState<{ address: string; preflight: Preflight | null; error: UiErrorCode | null } | null>(null);
   const [sendMail, setSendMail] = useState(true);
   const [language, setLanguage] = useState("");
   const [message, setMessage] = useState("");
@@ -79,7 +77,6 @@ export function ConvertPanel(props: {
   const [confirming, setConfirming] = useState(false);
   const [working, setWorking] = useState(false);
   const [error, setError] = useState<UiErrorCode | null>(null);
-  const seq = useRef(0);
 
   const displayNames = useMemo(() => {
     try {
@@ -91,23 +88,11 @@ export function ConvertPanel(props: {
 
   const key = address.trim();
   const valid = addressLooksValid(key);
-  useEffect(() => {
-    const my = ++seq.current;
-    if (!valid) return;
-    const timer = setTimeout(() => {
-      api.preflight(user.id, key, kind).then(
-        (p) => {
-          if (seq.current === my) setAnswer({ address: key, preflight: p, error: null });
-        },
-        (e: unknown) => {
-          if (seq.current === my) setAnswer({ address: key, preflight: null, error: errorCodeOf(e) });
-        },
-      );
-    }, CHECK_DEBOUNCE_MS);
-    return () => clearTimeout(timer);
-  }, [key, valid, user.id, kind]);
-  const current = answer?.address === key ? answer : null;
-  const preflight = current?.preflight ?? null;
+  // The checks for the address as it stands: an answer for an earlier address is never shown.
+  const asked = `${kind}|${user.id}|${key}`;
+  const answer = useLatestAnswer(valid ? asked : null, CHECK_DEBOUNCE_MS, () => api.preflight(user.id, key, kind));
+  const current = answer?.key === asked ? answer : null;
+  const preflight = current?.value ?? null;
   const checking = valid && current === null;
 
   const ccBad = cc.trim() !== "" && !addressLooksValid(cc);

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "react";
+import { useState } from "react";
 import {
   Badge,
   Button,
@@ -19,9 +19,9 @@ import {
 import { ArrowDownload20Regular } from "@fluentui/react-icons";
 import { FormattedDate, FormattedMessage, useIntl } from "react-intl";
 import type { ExportView } from "../bindings/ExportView";
-import type { HistoryView } from "../bindings/HistoryView";
 import { useCellStyles } from "../components/cells";
 import { ErrorBar } from "../components/ErrorBar";
+import { useLatestAnswer } from "../latest";
 import { ExportedBar } from "../components/ExportedBar";
 import { api, errorCodeOf, type UiErrorCode } from "../ipc";
 
@@ -40,27 +40,11 @@ export function HistoryPage() {
   const cells = useCellStyles();
   const intl = useIntl();
   const [query, setQuery] = useState("");
-  const [view, setView] = useState<HistoryView | null>(null);
   const [error, setError] = useState<UiErrorCode | null>(null);
   const [exported, setExported] = useState<ExportView | null>(null);
-  const seq = useRef(0);
-
-  useEffect(() => {
-    const my = ++seq.current;
-    const timer = setTimeout(() => {
-      api.listHistory(query).then(
-        (v) => {
-          if (seq.current !== my) return;
-          setView(v);
-          setError(null);
-        },
-        (e: unknown) => {
-          if (seq.current === my) setError(errorCodeOf(e));
-        },
-      );
-    }, 200);
-    return () => clearTimeout(timer);
-  }, [query]);
+  // The last list received stays on screen while a newer search is on its way.
+  const answer = useLatestAnswer(query, 200, (q) => api.listHistory(q));
+  const view = answer?.value ?? null;
 
   const exportCsv = () => {
     setExported(null);
@@ -84,6 +68,7 @@ export function HistoryPage() {
         </Button>
       </div>
       {exported && <ExportedBar view={exported} testId="exported" />}
+      {answer?.error && <ErrorBar code={answer.error} />}
       {error && <ErrorBar code={error} />}
       {view && view.unreadable > 0 && (
         <MessageBar intent="warning">
