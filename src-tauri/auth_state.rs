@@ -6,9 +6,10 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use b2b_core::auth::accounts::AccountTokens;
 use b2b_core::auth::flow::{self, AuthConfig, DevicePrompt};
 use b2b_core::auth::{accounts, Account, Accounts, DeviceCodeView, Secret, SessionView, TokenSet};
-use b2b_core::graph::GraphClient;
+use b2b_core::graph::{GraphClient, TokenSource};
 use b2b_core::history::Actor;
 use b2b_core::keychain::Keychain;
 use b2b_core::settings::Connection;
@@ -29,7 +30,10 @@ pub struct Acting {
     /// The access token the client holds, for a client of another kind (the bulk run's).
     pub token: Secret,
     pub graph_url: String,
-    pub scopes: Vec<String>,
+    /// From the token response: the app always knows what was granted.
+    pub scopes: Option<Vec<String>>,
+    /// Renews the access token when Graph refuses it in the middle of a long run.
+    pub renewal: Arc<dyn TokenSource>,
     pub account_id: String,
     pub actor: Actor,
 }
@@ -44,7 +48,7 @@ struct GraphCache {
 }
 
 pub struct AuthState {
-    accounts: Accounts<Keychain>,
+    accounts: Arc<Accounts<Keychain>>,
     graph_cache: Mutex<Option<GraphCache>>,
     demo: tokio::sync::Mutex<Option<SimServer>>,
     cancel: Mutex<Option<tokio::sync::watch::Sender<bool>>>,
@@ -54,7 +58,7 @@ pub struct AuthState {
 impl Default for AuthState {
     fn default() -> Self {
         AuthState {
-            accounts: Accounts::new(Keychain::default()),
+            accounts: Arc::new(Accounts::new(Keychain::default())),
             graph_cache: Mutex::new(None),
             demo: tokio::sync::Mutex::new(None),
             cancel: Mutex::new(None),
@@ -224,12 +228,12 @@ impl AuthState {
     ) -> Result<accounts::Capabilities, AppError> {
         let resolved = self.resolve(app, account).await?;
         let (token, scopes) = self.accounts.access_token(&resolved).await?;
-        match accounts::capabilities(&resolved.graph_url, &token, scopes.clone()).await {
+        match accounts::capabilities(&resolved.graph_url, &token, Some(scopes.clone())).await {
             // Once after a 401: the token may have been revoked early; refresh and retry.
             Err(e) if e.code == ErrorCode::SessionExpired => {
                 self.accounts.invalidate(&account.id);
                 let (token, scopes) = self.accounts.access_token(&resolved).await?;
-                accounts::capabilities(&resolved.graph_url, &token, scopes).await
+                accounts::capabilities(&resolved.graph_url, &token, Some(scopes)).await
             }
             other => other,
         }
@@ -281,9 +285,13 @@ impl AuthState {
             ..account.clone()
         };
         let (token, scopes) = self.accounts.access_token(&resolved).await?;
+        let renewal: Arc<dyn TokenSource> = Arc::new(AccountTokens {
+            accounts: self.accounts.clone(),
+            account: resolved.clone(),
+        });
         let client = match client_for {
             Some((old, client)) if old.expose() == token.expose() => client,
-            _ => Arc::new(GraphClient::new(&graph_url, token.clone())?),
+            _ => Arc::new(GraphClient::new(&graph_url, token.clone())?.renewing(renewal.clone())),
         };
         *self.graph_cache.lock().unwrap_or_else(PoisonError::into_inner) = Some(GraphCache {
             account: account.clone(),
@@ -295,7 +303,8 @@ impl AuthState {
             graph: client,
             token,
             graph_url,
-            scopes,
+            scopes: Some(scopes),
+            renewal,
             account_id: account.id.clone(),
             actor: Actor {
                 source: "app".into(),

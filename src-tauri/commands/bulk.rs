@@ -126,7 +126,11 @@ pub async fn bulk_start(
     let actor = a.actor.clone();
     let events = app.clone();
     let setup = Arc::new(run::RunSetup {
-        graph: Arc::new(b2b_core::graph::GraphClient::new(&a.graph_url, a.token.clone())?.patient(1_000)),
+        graph: Arc::new(
+            b2b_core::graph::GraphClient::new(&a.graph_url, a.token.clone())?
+                .patient(1_000)
+                .renewing(a.renewal.clone()),
+        ),
         tenant_id: a.actor.tenant_id.clone(),
         journal,
         control,

@@ -30,6 +30,8 @@ const PREFLIGHT_FRESH: Duration = Duration::from_secs(120);
 pub struct WorkState {
     last_preflight: Mutex<Option<(Instant, String, Kind, Preflight)>>,
     last_export: Mutex<Option<PathBuf>>,
+    /// Users this app saw invited (201), with the status: a stale read never undoes it.
+    invited: Mutex<std::collections::HashMap<String, (Instant, String)>>,
 }
 
 /// History in the app data folder.
@@ -69,10 +71,17 @@ pub async fn get_user(
     app: AppHandle,
     settings: Settings<'_>,
     auth: Auth<'_>,
+    work: Work<'_>,
     id: String,
 ) -> Result<UserDetail, AppError> {
     let a = auth.graph(&app, &settings).await?;
-    users::get_user(&a.graph, &id).await
+    let mut d = users::get_user(&a.graph, &id).await?;
+    let mut invited = lock(&work.invited);
+    invited.retain(|_, (at, _)| at.elapsed() < users::REPLICATION_GRACE);
+    if let Some((_, status)) = invited.get(&d.id) {
+        users::apply_known_invitation(&mut d, status);
+    }
+    Ok(d)
 }
 
 async fn checks(a: &Acting, user: &str, address: &str, kind: Kind) -> Result<Preflight, AppError> {
@@ -144,16 +153,20 @@ async fn act(
         tracing::error!("History: {}", e.message);
     }
     match &result {
-        Ok(r) => tracing::info!(
-            "{:?} {} -> {} (request-id {:?})",
-            action,
-            pre.target.id,
-            r.status,
-            r.request_id
-        ),
-        Err(e) => tracing::warn!("{:?} {} failed: {:?}", action, pre.target.id, e.code),
+        Ok(r) => {
+            tracing::info!(
+                "{:?} {} -> {} (request-id {:?}, warnings {:?})",
+                action,
+                pre.target.id,
+                r.status,
+                r.request_id,
+                r.warnings
+            );
+            lock(&work.invited).insert(r.user_id.clone(), (Instant::now(), r.status.clone()));
+        }
+        Err(f) => tracing::warn!("{:?} {} failed: {:?}", action, pre.target.id, f.error.code),
     }
-    result
+    result.map_err(AppError::from)
 }
 
 #[tauri::command]

@@ -203,8 +203,28 @@ export function installFakeBackend({
       current: cur,
       capabilities: cur
         ? cur.username.startsWith("admin")
-          ? { roles: ["User Administrator"], scopes: ["User.Invite.All", "User.ReadWrite.All"], canConvert: true, canReset: true, missing: [] }
-          : { roles: ["Guest Inviter"], scopes: ["User.Invite.All", "User.ReadWrite.All"], canConvert: false, canReset: false, missing: ["role_user_administrator"] }
+          ? {
+              roles: ["User Administrator"],
+              rolesKnown: true,
+              scopes: ["User.Invite.All", "User.ReadWrite.All"],
+              scopesKnown: true,
+              canConvert: true,
+              canReset: true,
+              confirmed: true,
+              missing: [],
+              unconfirmed: [],
+            }
+          : {
+              roles: [],
+              rolesKnown: false,
+              scopes: ["User.Invite.All"],
+              scopesKnown: true,
+              canConvert: false,
+              canReset: false,
+              confirmed: false,
+              missing: ["scope_user_readwrite_all"],
+              unconfirmed: ["roles_unknown"],
+            }
         : null,
       problem: null,
     };
@@ -226,9 +246,9 @@ export function installFakeBackend({
     skipped: 2,
     notRun: 0,
     rows: [
-      { line: 2, user: "adele.adams@contoso.com", email: "adele.adams@northwind.example", outcome: "converted", status: "PendingAcceptance", invitationId: "inv-b1", redeemUrl: null, errorCode: null, message: null, reason: null, confirmedByReread: false },
-      { line: 3, user: "x@contoso.com", email: "not-an-address", outcome: "skipped", status: null, invitationId: null, redeemUrl: null, errorCode: null, message: null, reason: "invalid_email", confirmedByReread: false },
-      { line: 4, user: "henry.parker@contoso.com", email: "henry.parker@adatum.example", outcome: "skipped", status: null, invitationId: null, redeemUrl: null, errorCode: null, message: null, reason: "not_synced_from_on_premises", confirmedByReread: false },
+      { line: 2, user: "adele.adams@contoso.com", email: "adele.adams@northwind.example", outcome: "converted", status: "PendingAcceptance", invitationId: "inv-b1", redeemUrl: null, errorCode: null, message: null, reason: null, confirmedByReread: false, warnings: [] },
+      { line: 3, user: "x@contoso.com", email: "not-an-address", outcome: "skipped", status: null, invitationId: null, redeemUrl: null, errorCode: null, message: null, reason: "invalid_email", confirmedByReread: false, warnings: [] },
+      { line: 4, user: "henry.parker@contoso.com", email: "henry.parker@adatum.example", outcome: "skipped", status: null, invitationId: null, redeemUrl: null, errorCode: null, message: null, reason: "not_synced_from_on_premises", confirmedByReread: false, warnings: [] },
     ],
   };
   const bulkProgress: Progress = { done: 3, total: 3, succeeded: 1, failed: 0, perMinute: 90, etaS: 0, paused: false, cancelled: false, concurrency: 6, throttled: 2 };
@@ -336,6 +356,7 @@ export function installFakeBackend({
           canConvert: checks.every((c) => c.severity !== "blocker"),
           mailbox: false,
           othersUsing: [],
+          holdersComplete: true,
         };
         return p;
       }
@@ -366,6 +387,7 @@ export function installFakeBackend({
           otherMailsSet: false,
           userTypeSetToGuest: request.setGuest,
           requestId: `req-${history.length + 1}`,
+          warnings: [],
         };
         history.push({
           id: `h${history.length + 1}`,
@@ -391,6 +413,8 @@ export function installFakeBackend({
           invitationId: result.invitationId,
           errorCode: null,
           requestId: result.requestId,
+          changes: mailSet ? ["mail_set"] : [],
+          warnings: [],
         });
         return result;
       }

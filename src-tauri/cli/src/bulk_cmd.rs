@@ -70,7 +70,7 @@ pub fn print_preview(out: &Out, p: &Preview) {
 pub async fn preview(
     out: &Out,
     g: &b2b_core::graph::GraphClient,
-    scopes: Vec<String>,
+    scopes: Option<Vec<String>>,
     file: &Path,
     export: Option<&Path>,
 ) -> Result<Preview, AppError> {
@@ -93,7 +93,7 @@ pub struct RunArgs<'a> {
 pub async fn run_file(
     out: &Out,
     g: b2b_core::graph::GraphClient,
-    scopes: Vec<String>,
+    scopes: Option<Vec<String>>,
     actor: Actor,
     args: RunArgs<'_>,
     confirm: impl FnOnce(&Preview) -> Result<bool, AppError>,

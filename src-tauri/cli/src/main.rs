@@ -295,7 +295,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
-    let store = Accounts::new(Keychain::default());
+    let store = std::sync::Arc::new(Accounts::new(Keychain::default()));
     match &cli.command {
         Command::Login {
             device_code,
@@ -323,10 +323,13 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
             };
             let account = accounts::account_from_sign_in(&cfg, &cli.graph_url, &tokens).await?;
             store.save(&account, &tokens)?;
-            let caps =
-                accounts::capabilities(&account.graph_url, &tokens.access_token, tokens.scopes.clone())
-                    .await
-                    .ok();
+            let caps = accounts::capabilities(
+                &account.graph_url,
+                &tokens.access_token,
+                Some(tokens.scopes.clone()),
+            )
+            .await
+            .ok();
             out.event(
                 json!({ "event": "signed_in", "account": account, "capabilities": caps }),
                 &format!(
@@ -348,7 +351,7 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
             }
             for account in list {
                 let caps = match store.access_token(&account).await {
-                    Ok((token, scopes)) => accounts::capabilities(&account.graph_url, &token, scopes)
+                    Ok((token, scopes)) => accounts::capabilities(&account.graph_url, &token, Some(scopes))
                         .await
                         .map_err(|e| e.code),
                     Err(e) => Err(e.code),
@@ -359,13 +362,16 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
                         account.display_name,
                         account.username,
                         tenant_label(&account),
-                        if c.roles.is_empty() {
+                        if !c.roles_known {
+                            "not confirmed (Graph hides role names without RoleManagement.Read.Directory)"
+                                .to_owned()
+                        } else if c.roles.is_empty() {
                             "none".to_owned()
                         } else {
                             c.roles.join(", ")
                         },
-                        yes_no(c.can_convert),
-                        yes_no(c.can_reset)
+                        ability(c.can_convert, c.convert_confirmed()),
+                        ability(c.can_reset, c.reset_confirmed())
                     ),
                     Err(code) => format!(
                         "{} ({}) in {}: {}",
@@ -433,7 +439,7 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
                 &result,
                 g.last_request_id(),
             );
-            let r = result?;
+            let r = done_or_failed(out, result)?;
             let text = result_text("Converted", &pre, &r, *no_mail, &actor.tenant_id);
             out.event(json!({ "event": "converted", "result": r }), &text);
             Ok(())
@@ -497,7 +503,7 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
                 &result,
                 g.last_request_id(),
             );
-            let r = result?;
+            let r = done_or_failed(out, result)?;
             let text = result_text("Invitation resent to", &pre, &r, *no_mail, &actor.tenant_id);
             out.event(json!({ "event": "resent", "result": r }), &text);
             Ok(())
@@ -622,21 +628,28 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
     }
 }
 
-/// A Graph client for the chosen account (or the given access token), its scopes and tenant id.
+/// A Graph client for the chosen account (or the given access token), the granted scopes
+/// (`None` for a token handed in: access tokens are opaque, CONTRACT.md 9.2) and who acts.
 async fn graph_for(
     cli: &Cli,
-    store: &Accounts<Keychain>,
-) -> Result<(GraphClient, Vec<String>, Actor), AppError> {
+    store: &std::sync::Arc<Accounts<Keychain>>,
+) -> Result<(GraphClient, Option<Vec<String>>, Actor), AppError> {
     if let Some(token) = &cli.access_token {
-        let (scopes, tid, who) = token_claims(token);
         let g = GraphClient::new(&cli.graph_url, Secret::new(token.clone()))?;
+        // Who and which tenant, from Graph rather than from the token.
+        let me = g.get("/me?$select=userPrincipalName").await?;
+        let org = g.get("/organization?$select=id,displayName").await?;
+        let tid = org["value"][0]["id"].as_str().unwrap_or("").to_owned();
         let actor = Actor {
             source: "cli".into(),
-            admin: who,
-            tenant_id: tid.clone(),
-            tenant_name: tid,
+            admin: me["userPrincipalName"].as_str().unwrap_or("").to_owned(),
+            tenant_name: org["value"][0]["displayName"]
+                .as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| tid.clone()),
+            tenant_id: tid,
         };
-        return Ok((g, scopes, actor));
+        return Ok((g, None, actor));
     }
     let list = store.list()?;
     let account = match &cli.as_account {
@@ -653,62 +666,92 @@ async fn graph_for(
         tenant_id: account.tenant_id.clone(),
         tenant_name: tenant_label(&account),
     };
-    Ok((GraphClient::new(&account.graph_url, token)?, scopes, actor))
+    let renewal = std::sync::Arc::new(accounts::AccountTokens {
+        accounts: store.clone(),
+        account: account.clone(),
+    });
+    let g = GraphClient::new(&account.graph_url, token)?.renewing(renewal);
+    Ok((g, Some(scopes), actor))
 }
 
-/// Scopes and tenant from a JWT access token, best effort: tokens are opaque in principle, and an
-/// unreadable one gives no scopes (the pre-flight then says the admin may lack them).
-fn token_claims(token: &str) -> (Vec<String>, String, String) {
-    use base64::Engine;
-    let claims: serde_json::Value = token
-        .split('.')
-        .nth(1)
-        .and_then(|p| {
-            base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(p.trim_end_matches('='))
-                .ok()
-        })
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default();
-    let scopes = claims["scp"]
-        .as_str()
-        .unwrap_or("")
-        .split(' ')
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
-    let who = claims["upn"]
-        .as_str()
-        .or(claims["preferred_username"].as_str())
-        .unwrap_or("")
-        .to_owned();
-    (scopes, claims["tid"].as_str().unwrap_or("").to_owned(), who)
+/// A success is never reported as a failure: after Microsoft's 201 the command succeeds, and a
+/// later step that did not work is printed as a warning. A failure says what was changed first.
+fn done_or_failed(
+    out: &Out,
+    result: Result<convert_service::ConvertResult, convert_service::Failed>,
+) -> Result<convert_service::ConvertResult, AppError> {
+    match result {
+        Ok(r) => {
+            for w in &r.warnings {
+                out.event(
+                    json!({ "event": "warning", "code": w }),
+                    &format!("warning {}", warning_text(w)),
+                );
+            }
+            Ok(r)
+        }
+        Err(f) => {
+            if f.mail_set || f.other_mails_set {
+                let what = if f.mail_set { "mail" } else { "other e-mails" };
+                out.event(
+                    json!({ "event": "changed_before_failure", "mailSet": f.mail_set, "otherMailsSet": f.other_mails_set }),
+                    &format!("note    The address was added to the user's {what} before the invitation failed; it stays there (see History)."),
+                );
+            }
+            Err(f.error)
+        }
+    }
 }
 
-/// Plain sentences for the pre-flight checks.
-fn check_text(code: &str) -> &'static str {
+fn warning_text(code: &str) -> &'static str {
     match code {
-        "address_valid" => "The external address is a valid e-mail address without forbidden characters.",
-        "address_not_internal" => {
-            "The address is not in one of this tenant's verified domains (or a subdomain)."
-        }
-        "not_synced_from_on_premises" => {
-            "The user is not synced with an on-premises UPN (Entra Connect blocks conversion)."
-        }
-        "not_already_external" => "The user has not been converted or invited already (use resend for that).",
-        "address_not_used_elsewhere" => {
-            "No other user holds the address (UPN, mail, proxy addresses, other mails)."
-        }
-        "address_on_user" => {
-            "The address is the user's mail or one of their other mails (otherwise mail is set first)."
-        }
-        "mailbox" => "The user seems to have an Exchange Online mailbox: mail can only change in Exchange.",
-        "account_enabled" => "The account is enabled.",
-        "admin_can_convert" => "You have the role and permissions to convert users.",
-        "invited_before" => "The user was converted or invited before (otherwise use convert).",
-        "address_added_first" => "The address is already on the user (otherwise it is added first).",
-        "admin_can_reset" => "You have the role and permissions to reset redemption.",
-        _ => "Other check.",
+        "user_type_not_set" => "The user was converted, but userType could not be set to Guest (Microsoft refused that change). Set it in the Entra admin center if you need it.",
+        _ => "A step after the conversion did not work; the conversion itself is done.",
+    }
+}
+
+fn ability(possible: bool, confirmed: bool) -> &'static str {
+    match (possible, confirmed) {
+        (false, _) => "no",
+        (true, true) => "yes",
+        (true, false) => "not confirmed (Microsoft decides)",
+    }
+}
+
+/// Plain sentences for the pre-flight checks, by code and severity.
+fn check_text(code: &str, severity: Severity) -> &'static str {
+    use Severity::*;
+    match (code, severity) {
+        ("address_valid", Ok) => "The external address is a valid e-mail address without forbidden characters.",
+        ("address_valid", _) => "The address is not a valid e-mail address, or holds a character Microsoft does not allow.",
+        ("address_not_internal", Ok) => "The address is not in one of this tenant's verified domains (or a subdomain).",
+        ("address_not_internal", _) => "The address is in one of this tenant's verified domains (or a subdomain): use the person's own address.",
+        ("not_synced_from_on_premises", Ok) => "The user is not synced with an on-premises UPN.",
+        ("not_synced_from_on_premises", _) => "The user is synced from on-premises with an on-premises UPN: Microsoft blocks converting it.",
+        ("not_already_external", Ok) => "The user has not been converted or invited already.",
+        ("not_already_external", _) => "The user was already converted or invited: use b2b resend.",
+        ("address_not_used_elsewhere", Ok) => "No other user, group or contact holds the address.",
+        ("address_not_used_elsewhere", Warning) => "No other user holds the address; groups and contacts could not be checked (no permission to read them). Microsoft refuses the invitation if one holds it.",
+        ("address_not_used_elsewhere", _) => "Another user, group or contact already holds the address: remove it there first.",
+        ("address_on_user", Ok) => "The user's mail is the address, as Microsoft requires.",
+        ("address_on_user", Warning) => "The user's mail is not the address yet: b2b sets mail to it first, as Microsoft requires.",
+        ("address_on_user", _) => "Exchange lists a mailbox for this user, so mail can't be changed here: change the address in the Exchange admin center, then check again.",
+        ("mailbox", Ok) => "Exchange lists no mailbox for this user.",
+        ("mailbox", _) => "Exchange lists a mailbox for this user: B2B users with a mailbox are not supported; plan what happens to it.",
+        ("mailbox_unknown", _) => "Whether Exchange holds a mailbox for this user could not be read; if it does, Microsoft refuses the change of mail.",
+        ("account_enabled", Ok) => "The account is enabled.",
+        ("account_enabled", _) => "The account is disabled: the person cannot sign in until it is enabled.",
+        ("admin_can_convert", Ok) => "You have the role and permissions to convert users.",
+        ("admin_can_convert", Warning) => "B2B Convert could not confirm your role; Microsoft will refuse the conversion if it is missing.",
+        ("admin_can_convert", _) => "Your sign-in lacks a permission the conversion needs (User.Invite.All and User.ReadWrite.All).",
+        ("invited_before", Ok) => "The user was converted or invited before.",
+        ("invited_before", _) => "The user was never converted or invited: use b2b convert.",
+        ("address_added_first", Ok) => "The address is already on the user.",
+        ("address_added_first", _) => "The address is new for this user: it is added to the user first.",
+        ("admin_can_reset", Ok) => "You have the role and permissions to reset redemption.",
+        ("admin_can_reset", Warning) => "B2B Convert could not confirm your role; Microsoft will refuse the reset if it is missing.",
+        ("admin_can_reset", _) => "Your sign-in lacks the User.ReadWrite.All permission a reset needs.",
+        _ => "Another check.",
     }
 }
 
@@ -721,7 +764,7 @@ fn report_checks(out: &Out, pre: &convert_service::Preflight) {
         };
         out.event(
             json!({ "event": "check", "check": c }),
-            &format!("{mark} {}", check_text(&c.code)),
+            &format!("{mark} {}", check_text(&c.code, c.severity)),
         );
     }
 }
@@ -784,7 +827,7 @@ fn record(
     action: HistoryAction,
     pre: &convert_service::Preflight,
     o: &ConvertOptions,
-    result: &Result<convert_service::ConvertResult, AppError>,
+    result: &Result<convert_service::ConvertResult, convert_service::Failed>,
     request_id: Option<String>,
 ) {
     let entry = history::entry_for(actor, action, pre, o, result, request_id);
@@ -837,14 +880,6 @@ fn confirm_bulk(ready: u32) -> Result<bool, AppError> {
         .read_line(&mut answer)
         .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
-}
-
-fn yes_no(b: bool) -> &'static str {
-    if b {
-        "yes"
-    } else {
-        "no"
-    }
 }
 
 fn tenant_label(a: &Account) -> String {

@@ -99,7 +99,7 @@ async fn one_run(rows: usize) -> (Duration, Duration, u64) {
     let preview = bulk::preview(
         &g,
         &parsed,
-        vec!["User.Invite.All".into(), "User.ReadWrite.All".into()],
+        Some(vec!["User.Invite.All".into(), "User.ReadWrite.All".into()]),
     )
     .await
     .unwrap_or_else(|e| panic!("preview: {e}"));

@@ -67,7 +67,7 @@ fn bench(c: &mut Criterion) {
         .into_iter()
         .filter_map(|u| Some((u.user_principal_name.clone(), u.mail.clone()?)))
         .collect();
-    let scopes: Vec<String> = SCOPES.split(' ').map(str::to_owned).collect();
+    let scopes: Option<Vec<String>> = Some(SCOPES.split(' ').map(str::to_owned).collect());
 
     // Requests per conversion, from the simulator's own count.
     rt.block_on(async {

@@ -24,6 +24,31 @@ pub struct Target {
     pub on_premises_user_principal_name: Option<String>,
     pub on_premises_sync_enabled: Option<bool>,
     pub account_enabled: Option<bool>,
+    /// Exchange's plans on the user, the mailbox signal (`None`: not read).
+    #[serde(skip_serializing)]
+    #[ts(skip)]
+    pub provisioned_plans: Option<Vec<Plan>>,
+    #[serde(skip_serializing)]
+    #[ts(skip)]
+    pub assigned_plans: Option<Vec<Plan>>,
+}
+
+/// One `provisionedPlans` or `assignedPlans` item.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Plan {
+    pub service: Option<String>,
+    pub capability_status: Option<String>,
+    pub provisioning_status: Option<String>,
+}
+
+/// Who else holds an address, and whether every kind of holder could be read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Holders {
+    /// Users by UPN; groups and contacts by name and address.
+    pub names: Vec<String>,
+    /// False when groups or contacts could not be read (the token lacks the permission).
+    pub complete: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -84,29 +109,79 @@ pub fn in_verified_domain(address: &str, verified: &[String]) -> bool {
     })
 }
 
-/// Whether the address is already on the user object (`mail` or `otherMails`): Graph requires it
-/// for conversion (CONTRACT.md sections 1.4 and 1.5).
+/// Whether the address is on the user object (`mail` or `otherMails`): enough for a reset of
+/// redemption (CONTRACT.md 1.5), not for a conversion.
 pub fn on_object(t: &Target, address: &str) -> bool {
+    mail_is(t, address) || t.other_mails.iter().any(|m| m.eq_ignore_ascii_case(address))
+}
+
+/// Whether `mail` is the address: Microsoft requires it before converting (CONTRACT.md 9.3).
+pub fn mail_is(t: &Target, address: &str) -> bool {
     t.mail.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(address))
-        || t.other_mails.iter().any(|m| m.eq_ignore_ascii_case(address))
 }
 
-/// A primary SMTP address in a verified domain suggests an Exchange Online mailbox, whose `mail`
-/// cannot be changed through Graph. Graph does not say so directly; this is a hint, not a proof.
-pub fn mailbox_likely(t: &Target, verified: &[String]) -> bool {
-    t.proxy_addresses
-        .iter()
-        .filter_map(|p| p.strip_prefix("SMTP:"))
-        .any(|primary| in_verified_domain(primary, verified))
+/// Whether Exchange lists a mailbox for the user: an `exchange` plan that is provisioned or
+/// enabled, the most direct signal Graph gives with User.ReadWrite.All (CONTRACT.md 9.3). `None`
+/// when Graph did not return the plans. A mailbox Exchange does not list this way (an on-premises
+/// one, say) goes unseen; Microsoft then refuses the `mail` change, and the app says so.
+pub fn mailbox(t: &Target) -> Option<bool> {
+    if t.provisioned_plans.is_none() && t.assigned_plans.is_none() {
+        return None;
+    }
+    let exchange = |p: &Plan| {
+        p.service
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case("exchange"))
+    };
+    let provisioned = t.provisioned_plans.iter().flatten().any(|p| {
+        exchange(p)
+            && p.provisioning_status
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case("Success"))
+    });
+    let assigned = t.assigned_plans.iter().flatten().any(|p| {
+        exchange(p)
+            && p.capability_status
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case("Enabled"))
+    });
+    Some(provisioned || assigned)
 }
 
-/// Every rule, in the order the UI lists them. `others_using` are the UPNs of other users whose
-/// UPN, mail, proxyAddresses or otherMails hold the address.
+fn holders_check(h: &Holders) -> Check {
+    use Severity::*;
+    check(
+        "address_not_used_elsewhere",
+        if !h.names.is_empty() {
+            Blocker
+        } else if h.complete {
+            Ok
+        } else {
+            Warning
+        },
+    )
+}
+
+/// The admin check: a blocker only for a permission known to be missing; a warning when the role
+/// or the scopes could not be confirmed (unknown is not no, CONTRACT.md 9.2).
+fn admin_check(code: &str, possible: bool, confirmed: bool) -> Check {
+    use Severity::*;
+    check(
+        code,
+        match (possible, confirmed) {
+            (false, _) => Blocker,
+            (true, true) => Ok,
+            (true, false) => Warning,
+        },
+    )
+}
+
+/// Every rule, in the order the UI lists them.
 pub fn preflight(
     t: &Target,
     address: &str,
     verified: &[String],
-    others_using: &[String],
+    holders: &Holders,
     caps: &Capabilities,
 ) -> Vec<Check> {
     use Severity::*;
@@ -138,22 +213,23 @@ pub fn preflight(
             Ok
         },
     ));
-    out.push(check(
-        "address_not_used_elsewhere",
-        if others_using.is_empty() { Ok } else { Blocker },
-    ));
-    let on = on_object(t, address);
-    let mailbox = mailbox_likely(t, verified);
-    // Not on the object: without a mailbox the app sets mail first; with one, mail can't change here.
+    out.push(holders_check(holders));
+    let mailbox = mailbox(t);
+    // `mail` must be the address. Without a mailbox the app sets it first; when Exchange lists a
+    // mailbox, `mail` can only change in the Exchange admin center.
     out.push(check(
         "address_on_user",
-        match (on, mailbox) {
+        match (mail_is(t, address), mailbox) {
             (true, _) => Ok,
-            (false, false) => Warning,
-            (false, true) => Blocker,
+            (false, Some(true)) => Blocker,
+            (false, _) => Warning,
         },
     ));
-    out.push(check("mailbox", if mailbox { Warning } else { Ok }));
+    out.push(match mailbox {
+        Some(true) => check("mailbox", Warning),
+        Some(false) => check("mailbox", Ok),
+        None => check("mailbox_unknown", Warning),
+    });
     out.push(check(
         "account_enabled",
         if t.account_enabled == Some(false) {
@@ -162,21 +238,22 @@ pub fn preflight(
             Ok
         },
     ));
-    out.push(check(
+    out.push(admin_check(
         "admin_can_convert",
-        if caps.can_convert { Ok } else { Blocker },
+        caps.can_convert,
+        caps.convert_confirmed(),
     ));
     out
 }
 
 /// The checks before resending an invitation or resetting redemption: the user must have been
 /// invited before, and a new address follows the same rules as a conversion's. An address not on
-/// the user yet is added first (to `otherMails` when a mailbox holds `mail`).
+/// the user yet is added first (to `otherMails` when Exchange lists a mailbox).
 pub fn resend_checks(
     t: &Target,
     address: &str,
     verified: &[String],
-    others_using: &[String],
+    holders: &Holders,
     caps: &Capabilities,
 ) -> Vec<Check> {
     use Severity::*;
@@ -200,15 +277,12 @@ pub fn resend_checks(
                 Blocker
             },
         ),
-        check(
-            "address_not_used_elsewhere",
-            if others_using.is_empty() { Ok } else { Blocker },
-        ),
+        holders_check(holders),
         check(
             "address_added_first",
             if on_object(t, address) { Ok } else { Warning },
         ),
-        check("admin_can_reset", if caps.can_reset { Ok } else { Blocker }),
+        admin_check("admin_can_reset", caps.can_reset, caps.reset_confirmed()),
     ]
 }
 
@@ -226,10 +300,40 @@ mod tests {
     }
 
     fn admin() -> Capabilities {
+        use crate::auth::accounts::{RoleSeen, RolesRead};
         Capabilities::from(
-            vec!["User Administrator".into()],
-            vec!["User.Invite.All".into(), "User.ReadWrite.All".into()],
+            RolesRead::Known(vec![RoleSeen {
+                display_name: Some("User Administrator".into()),
+                role_template_id: None,
+            }]),
+            Some(vec!["User.Invite.All".into(), "User.ReadWrite.All".into()]),
         )
+    }
+
+    fn nobody() -> Holders {
+        Holders {
+            names: vec![],
+            complete: true,
+        }
+    }
+
+    fn held(by: &str) -> Holders {
+        Holders {
+            names: vec![by.into()],
+            complete: true,
+        }
+    }
+
+    fn no_plans() -> Option<Vec<Plan>> {
+        Some(vec![])
+    }
+
+    fn exchange() -> Option<Vec<Plan>> {
+        Some(vec![Plan {
+            service: Some("exchange".into()),
+            capability_status: Some("Enabled".into()),
+            provisioning_status: Some("Success".into()),
+        }])
     }
 
     fn ready() -> Target {
@@ -239,6 +343,8 @@ mod tests {
             mail: Some("sam@northwind.example".into()),
             proxy_addresses: vec!["SMTP:sam@northwind.example".into()],
             account_enabled: Some(true),
+            provisioned_plans: no_plans(),
+            assigned_plans: no_plans(),
             ..Target::default()
         }
     }
@@ -253,7 +359,13 @@ mod tests {
 
     #[test]
     fn a_ready_user_passes_every_check() {
-        let c = preflight(&ready(), "sam@northwind.example", &verified(), &[], &admin());
+        let c = preflight(
+            &ready(),
+            "sam@northwind.example",
+            &verified(),
+            &nobody(),
+            &admin(),
+        );
         assert!(c.iter().all(|c| c.severity == Severity::Ok), "{c:?}");
         assert!(can_convert(&c));
     }
@@ -291,117 +403,149 @@ mod tests {
     #[test]
     fn each_blocker() {
         let v = verified();
-        let c = preflight(&ready(), "sam@contoso.com", &v, &[], &admin());
+        let c = preflight(&ready(), "sam@contoso.com", &v, &nobody(), &admin());
         assert_eq!(severity(&c, "address_not_internal"), Severity::Blocker);
         let synced = Target {
             on_premises_user_principal_name: Some("sam@corp.local".into()),
             ..ready()
         };
-        assert_eq!(
-            severity(
-                &preflight(&synced, "sam@northwind.example", &v, &[], &admin()),
-                "not_synced_from_on_premises"
-            ),
-            Severity::Blocker
-        );
+        let c = preflight(&synced, "sam@northwind.example", &v, &nobody(), &admin());
+        assert_eq!(severity(&c, "not_synced_from_on_premises"), Severity::Blocker);
         let pending = Target {
             external_user_state: Some("PendingAcceptance".into()),
             ..ready()
         };
-        assert_eq!(
-            severity(
-                &preflight(&pending, "sam@northwind.example", &v, &[], &admin()),
-                "not_already_external"
-            ),
-            Severity::Blocker
-        );
+        let c = preflight(&pending, "sam@northwind.example", &v, &nobody(), &admin());
+        assert_eq!(severity(&c, "not_already_external"), Severity::Blocker);
         let shared = preflight(
             &ready(),
             "sam@northwind.example",
             &v,
-            &["other@contoso.com".into()],
+            &held("Partners (group)"),
             &admin(),
         );
         assert_eq!(severity(&shared, "address_not_used_elsewhere"), Severity::Blocker);
-        let helpdesk = Capabilities::from(vec!["Guest Inviter".into()], vec!["User.Invite.All".into()]);
-        assert!(!can_convert(&preflight(
-            &ready(),
-            "sam@northwind.example",
-            &v,
-            &[],
-            &helpdesk
-        )));
-        assert_eq!(
-            severity(
-                &preflight(&ready(), "sam+x@northwind.example", &v, &[], &admin()),
-                "address_valid"
-            ),
-            Severity::Blocker
-        );
+        let c = preflight(&ready(), "sam+x@northwind.example", &v, &nobody(), &admin());
+        assert_eq!(severity(&c, "address_valid"), Severity::Blocker);
     }
 
     #[test]
-    fn mail_first_or_mailbox() {
+    fn unknown_is_a_warning_not_a_blocker() {
+        use crate::auth::accounts::RolesRead;
         let v = verified();
+        let both = Some(vec!["User.Invite.All".into(), "User.ReadWrite.All".into()]);
+        // Roles hidden by Graph: a warning; Microsoft decides.
+        let hidden = Capabilities::from(RolesRead::Unknown, both);
+        let c = preflight(&ready(), "sam@northwind.example", &v, &nobody(), &hidden);
+        assert_eq!(severity(&c, "admin_can_convert"), Severity::Warning);
+        assert!(can_convert(&c));
+        // A token handed in: scopes unknown, still a warning.
+        let opaque = Capabilities::from(RolesRead::Unknown, None);
+        let c = preflight(&ready(), "sam@northwind.example", &v, &nobody(), &opaque);
+        assert_eq!(severity(&c, "admin_can_convert"), Severity::Warning);
+        // A scope known to be missing blocks.
+        let no_write = Capabilities::from(RolesRead::Unknown, Some(vec!["User.Invite.All".into()]));
+        let c = preflight(&ready(), "sam@northwind.example", &v, &nobody(), &no_write);
+        assert_eq!(severity(&c, "admin_can_convert"), Severity::Blocker);
+        // Groups and contacts unreadable: a warning.
+        let partial = Holders {
+            names: vec![],
+            complete: false,
+        };
+        let c = preflight(&ready(), "sam@northwind.example", &v, &partial, &admin());
+        assert_eq!(severity(&c, "address_not_used_elsewhere"), Severity::Warning);
+        // Plans not read: the mailbox is unknown, a warning; mail is set first.
+        let unread = Target {
+            mail: None,
+            provisioned_plans: None,
+            assigned_plans: None,
+            ..ready()
+        };
+        let c = preflight(&unread, "sam@northwind.example", &v, &nobody(), &admin());
+        assert_eq!(severity(&c, "mailbox_unknown"), Severity::Warning);
+        assert_eq!(severity(&c, "address_on_user"), Severity::Warning);
+        assert!(can_convert(&c));
+    }
+
+    #[test]
+    fn mail_must_be_the_address() {
+        let v = verified();
+        // No mailbox, no mail: set mail first.
         let no_mail = Target {
             mail: None,
             proxy_addresses: vec![],
             ..ready()
         };
-        let c = preflight(&no_mail, "sam@northwind.example", &v, &[], &admin());
+        let c = preflight(&no_mail, "sam@northwind.example", &v, &nobody(), &admin());
         assert_eq!(
             severity(&c, "address_on_user"),
             Severity::Warning,
             "set mail first"
         );
         assert!(can_convert(&c));
-        let mailbox = Target {
+        // Only in otherMails is not enough: mail is set first.
+        let other_only = Target {
             mail: Some("sam@contoso.com".into()),
-            proxy_addresses: vec!["SMTP:sam@contoso.com".into()],
             other_mails: vec!["sam@northwind.example".into()],
             ..ready()
         };
-        let c = preflight(&mailbox, "sam@northwind.example", &v, &[], &admin());
+        let c = preflight(&other_only, "sam@northwind.example", &v, &nobody(), &admin());
+        assert_eq!(severity(&c, "address_on_user"), Severity::Warning);
+        assert!(!mail_is(&other_only, "sam@northwind.example"));
+        // Exchange lists a mailbox: mail can't change here, whatever otherMails holds.
+        let mailbox_user = Target {
+            provisioned_plans: exchange(),
+            ..other_only.clone()
+        };
+        let c = preflight(&mailbox_user, "sam@northwind.example", &v, &nobody(), &admin());
+        assert_eq!(severity(&c, "address_on_user"), Severity::Blocker);
         assert_eq!(severity(&c, "mailbox"), Severity::Warning);
-        assert_eq!(severity(&c, "address_on_user"), Severity::Ok, "in otherMails");
-        let c = preflight(&mailbox, "new@northwind.example", &v, &[], &admin());
-        assert_eq!(
-            severity(&c, "address_on_user"),
-            Severity::Blocker,
-            "mail can't be changed for a mailbox"
-        );
+        // A primary SMTP address in a verified domain alone is no mailbox.
+        let smtp_only = Target {
+            proxy_addresses: vec!["SMTP:sam@contoso.com".into()],
+            ..other_only
+        };
+        assert_eq!(mailbox(&smtp_only), Some(false));
         let disabled = Target {
             account_enabled: Some(false),
             ..ready()
         };
-        let c = preflight(&disabled, "sam@northwind.example", &v, &[], &admin());
+        let c = preflight(&disabled, "sam@northwind.example", &v, &nobody(), &admin());
         assert_eq!(severity(&c, "account_enabled"), Severity::Warning);
         assert!(can_convert(&c));
     }
 
     #[test]
-    fn resend_needs_an_earlier_invitation_and_a_reset_role() {
+    fn resend_needs_an_earlier_invitation() {
+        use crate::auth::accounts::{RoleSeen, RolesRead};
         let v = verified();
-        let c = resend_checks(&ready(), "sam@northwind.example", &v, &[], &admin());
+        let c = resend_checks(&ready(), "sam@northwind.example", &v, &nobody(), &admin());
         assert_eq!(severity(&c, "invited_before"), Severity::Blocker);
         let pending = Target {
             external_user_state: Some("PendingAcceptance".into()),
             ..ready()
         };
-        let c = resend_checks(&pending, "sam@northwind.example", &v, &[], &admin());
+        let c = resend_checks(&pending, "sam@northwind.example", &v, &nobody(), &admin());
         assert!(can_convert(&c), "{c:?}");
-        let c = resend_checks(&pending, "sam2@tailspin.example", &v, &[], &admin());
+        let c = resend_checks(&pending, "sam2@tailspin.example", &v, &nobody(), &admin());
         assert_eq!(severity(&c, "address_added_first"), Severity::Warning);
-        let c = resend_checks(&pending, "sam@sales.contoso.com", &v, &[], &admin());
+        let c = resend_checks(&pending, "sam@sales.contoso.com", &v, &nobody(), &admin());
         assert_eq!(severity(&c, "address_not_internal"), Severity::Blocker);
-        let inviter = Capabilities::from(vec!["Guest Inviter".into()], vec!["User.Invite.All".into()]);
-        let c = resend_checks(&pending, "sam@northwind.example", &v, &[], &inviter);
-        assert_eq!(severity(&c, "admin_can_reset"), Severity::Blocker);
+        // Guest Inviter (known) is not documented for resets: a warning, Microsoft decides.
+        let inviter = Capabilities::from(
+            RolesRead::Known(vec![RoleSeen {
+                display_name: Some("Guest Inviter".into()),
+                role_template_id: None,
+            }]),
+            Some(vec!["User.Invite.All".into(), "User.ReadWrite.All".into()]),
+        );
+        let c = resend_checks(&pending, "sam@northwind.example", &v, &nobody(), &inviter);
+        assert_eq!(severity(&c, "admin_can_reset"), Severity::Warning);
         let c = resend_checks(
             &pending,
             "sam@northwind.example",
             &v,
-            &["x@contoso.com".into()],
+            &held("x@contoso.com"),
             &admin(),
         );
         assert_eq!(severity(&c, "address_not_used_elsewhere"), Severity::Blocker);

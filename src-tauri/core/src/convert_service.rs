@@ -2,26 +2,30 @@
 //! with `POST /invitations` and exactly `invitedUser: {id}` (CONTRACT.md section 1.4). A POST whose
 //! outcome is unknown is settled by re-reading the user, never by sending it again.
 
+use std::time::Duration;
+
 use reqwest::Method;
 use serde::Serialize;
 use serde_json::{json, Value};
 use ts_rs::TS;
 
+use crate::auth::accounts::{self, RolesRead};
 use crate::auth::Capabilities;
-use crate::convert::{self, Check, Target};
+use crate::convert::{self, Check, Holders, Target};
 use crate::error::{AppError, ErrorCode};
-use crate::graph::{quote, BatchItem, GraphClient, Idempotence};
+use crate::graph::{quote, BatchAnswer, BatchItem, GraphClient, Idempotence};
 use crate::users::encode;
 
 pub const TARGET_SELECT: &str = "id,displayName,userPrincipalName,mail,otherMails,proxyAddresses,userType,\
-externalUserState,externalUserStateChangeDateTime,onPremisesUserPrincipalName,onPremisesSyncEnabled,accountEnabled";
+externalUserState,externalUserStateChangeDateTime,onPremisesUserPrincipalName,onPremisesSyncEnabled,accountEnabled,\
+provisionedPlans,assignedPlans";
 
 /// Everything the pre-flight needs, read in one `$batch`.
 #[derive(Debug, Clone)]
 pub struct Context {
     pub target: Target,
     pub verified_domains: Vec<String>,
-    pub others_using: Vec<String>,
+    pub holders: Holders,
     pub capabilities: Capabilities,
 }
 
@@ -34,10 +38,13 @@ pub struct Preflight {
     pub address: String,
     pub checks: Vec<Check>,
     pub can_convert: bool,
-    /// `mail` probably belongs to an Exchange mailbox and cannot be changed through Graph.
-    pub mailbox: bool,
-    /// UPNs of other users who hold the address.
+    /// Exchange lists a mailbox for the user, so `mail` cannot change through Graph; `None` when
+    /// Graph did not say.
+    pub mailbox: Option<bool>,
+    /// Other users (by UPN), groups and contacts (by name and address) that hold the address.
     pub others_using: Vec<String>,
+    /// False when groups or contacts could not be checked.
+    pub holders_complete: bool,
 }
 
 fn failed(what: &str, status: u16, body: &Value) -> AppError {
@@ -63,13 +70,23 @@ pub fn user_read(id: &str, user: &str) -> BatchItem {
     get(id, format!("/users/{}?$select={TARGET_SELECT}", encode(user)))
 }
 
+/// The `$filter` for an address in `proxyAddresses`: `SMTP:` marks the primary address and
+/// `smtp:` the others (CONTRACT.md 9.9), so both are asked for.
+fn proxy_filter(a: &str) -> String {
+    format!(
+        "proxyAddresses/any(p:p eq {}) or proxyAddresses/any(p:p eq {})",
+        quote(&format!("SMTP:{a}")),
+        quote(&format!("smtp:{a}"))
+    )
+}
+
 /// Other users whose UPN, mail, proxyAddresses or otherMails hold the address.
 pub fn holders_read(id: &str, address: &str) -> BatchItem {
     let a = address.trim();
+    let q = quote(a);
     let filter = format!(
-        "userPrincipalName eq {q} or mail eq {q} or proxyAddresses/any(p:p eq {s}) or otherMails/any(m:m eq {q})",
-        q = quote(a),
-        s = quote(&format!("SMTP:{a}")),
+        "userPrincipalName eq {q} or mail eq {q} or {} or otherMails/any(m:m eq {q})",
+        proxy_filter(a)
     );
     get(
         id,
@@ -80,12 +97,44 @@ pub fn holders_read(id: &str, address: &str) -> BatchItem {
     )
 }
 
+/// Groups or contacts (`collection`: `groups` or `contacts`) holding the address: Microsoft
+/// refuses an invitation when any directory object does (CONTRACT.md 9.9).
+pub fn object_holders_read(id: &str, collection: &str, address: &str) -> BatchItem {
+    let a = address.trim();
+    let filter = format!("mail eq {} or {}", quote(a), proxy_filter(a));
+    get(
+        id,
+        format!(
+            "/{collection}?$filter={}&$select=id,displayName,mail&$top=10",
+            encode(&filter)
+        ),
+    )
+}
+
 pub fn org_read(id: &str) -> BatchItem {
     get(id, "/organization?$select=id,verifiedDomains".into())
 }
 
+/// The first page of the admin's memberships; later pages are followed outside the `$batch`.
 pub fn roles_read(id: &str) -> BatchItem {
-    get(id, "/me/memberOf".into())
+    get(id, accounts::ROLES_PATH.into())
+}
+
+/// The admin's roles from the `roles_read` answer, following every page. Limited information or
+/// a refusal makes them unknown, never "none" (CONTRACT.md 9.2).
+pub async fn roles_from(g: &GraphClient, answer: Option<&BatchAnswer>) -> Result<RolesRead, AppError> {
+    let Some(a) = answer.filter(|a| a.status == 200) else {
+        return Ok(RolesRead::Unknown);
+    };
+    let mut items: Vec<Value> = a.body["value"].as_array().cloned().unwrap_or_default();
+    if let Some(next) = a.body["@odata.nextLink"].as_str() {
+        match g.get_all(next, false).await {
+            Ok(more) => items.extend(more),
+            Err(e) if e.code == ErrorCode::PermissionDenied => return Ok(RolesRead::Unknown),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(RolesRead::from_items(&items))
 }
 
 pub fn verified_domains(org: &Value) -> Vec<String> {
@@ -94,16 +143,6 @@ pub fn verified_domains(org: &Value) -> Vec<String> {
         .into_iter()
         .flatten()
         .filter_map(|d| d["name"].as_str().map(str::to_owned))
-        .collect()
-}
-
-pub fn role_names(member_of: &Value) -> Vec<String> {
-    member_of["value"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|o| o["@odata.type"] == "#microsoft.graph.directoryRole")
-        .filter_map(|o| o["displayName"].as_str().map(str::to_owned))
         .collect()
 }
 
@@ -118,18 +157,66 @@ pub fn others_holding(holders: &Value, user_id: &str) -> Vec<String> {
         .collect()
 }
 
-/// Reads the user, the tenant's verified domains, the users already holding the address, and the
-/// admin's roles, in one round trip. `scopes` are the token's.
+/// Groups or contacts holding the address, as "name <mail>".
+pub fn objects_holding(answer: &Value) -> Vec<String> {
+    answer["value"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|o| {
+            let name = o["displayName"].as_str().unwrap_or("");
+            match o["mail"].as_str() {
+                Some(m) if !name.is_empty() => format!("{name} <{m}>"),
+                Some(m) => m.to_owned(),
+                None => name.to_owned(),
+            }
+        })
+        .collect()
+}
+
+/// Every holder of the address from the `$batch` answers. Users must be readable; groups and
+/// contacts need permissions the app does not ask for, so a refusal there leaves the list
+/// incomplete (a warning), not failed.
+pub fn holders_of(
+    users: Option<&BatchAnswer>,
+    groups: Option<&BatchAnswer>,
+    contacts: Option<&BatchAnswer>,
+    user_id: &str,
+) -> Result<Holders, AppError> {
+    let users = users.filter(|a| a.status == 200).ok_or_else(|| {
+        AppError::new(
+            ErrorCode::GraphError,
+            "the users holding the address could not be read",
+        )
+    })?;
+    let mut h = Holders {
+        names: others_holding(&users.body, user_id),
+        complete: true,
+    };
+    for other in [groups, contacts] {
+        match other {
+            Some(a) if a.status == 200 => h.names.extend(objects_holding(&a.body)),
+            _ => h.complete = false,
+        }
+    }
+    Ok(h)
+}
+
+/// Reads the user, the tenant's verified domains, the users, groups and contacts already holding
+/// the address, and the admin's roles, in one round trip (plus any further pages of roles).
+/// `scopes` are the token response's; `None` when unknown.
 pub async fn load_context(
     g: &GraphClient,
     user: &str,
     address: &str,
-    scopes: Vec<String>,
+    scopes: Option<Vec<String>>,
 ) -> Result<Context, AppError> {
     let items = vec![
         user_read("user", user),
         org_read("org"),
         holders_read("holders", address),
+        object_holders_read("groups", "groups", address),
+        object_holders_read("contacts", "contacts", address),
         roles_read("roles"),
     ];
     let answers = g.batch(&items).await?;
@@ -143,19 +230,11 @@ pub async fn load_context(
     let org = get("org")
         .filter(|a| a.status == 200)
         .ok_or_else(|| AppError::new(ErrorCode::GraphError, "the organization could not be read"))?;
-    let holders = get("holders").filter(|a| a.status == 200).ok_or_else(|| {
-        AppError::new(
-            ErrorCode::GraphError,
-            "the users holding the address could not be read",
-        )
-    })?;
-    let roles = get("roles")
-        .filter(|a| a.status == 200)
-        .map(|a| role_names(&a.body))
-        .unwrap_or_default();
+    let holders = holders_of(get("holders"), get("groups"), get("contacts"), &target.id)?;
+    let roles = roles_from(g, get("roles")).await?;
     Ok(Context {
         verified_domains: verified_domains(&org.body),
-        others_using: others_holding(&holders.body, &target.id),
+        holders,
         target,
         capabilities: Capabilities::from(roles, scopes),
     })
@@ -167,7 +246,7 @@ pub fn preflight(ctx: &Context, address: &str) -> Preflight {
         &ctx.target,
         address,
         &ctx.verified_domains,
-        &ctx.others_using,
+        &ctx.holders,
         &ctx.capabilities,
     );
     preflight_of(ctx, address, checks)
@@ -179,8 +258,9 @@ fn preflight_of(ctx: &Context, address: &str, checks: Vec<Check>) -> Preflight {
         address: address.trim().to_owned(),
         can_convert: convert::can_convert(&checks),
         checks,
-        mailbox: convert::mailbox_likely(&ctx.target, &ctx.verified_domains),
-        others_using: ctx.others_using.clone(),
+        mailbox: convert::mailbox(&ctx.target),
+        others_using: ctx.holders.names.clone(),
+        holders_complete: ctx.holders.complete,
     }
 }
 
@@ -190,7 +270,7 @@ pub fn resend_preflight(ctx: &Context, address: &str) -> Preflight {
         &ctx.target,
         address,
         &ctx.verified_domains,
-        &ctx.others_using,
+        &ctx.holders,
         &ctx.capabilities,
     );
     preflight_of(ctx, address, checks)
@@ -338,7 +418,52 @@ pub struct ConvertResult {
     pub user_type_set_to_guest: bool,
     /// Graph's request-id of the invitation, for support.
     pub request_id: Option<String>,
+    /// Steps after the invitation that did not work, as codes (`user_type_not_set`). The
+    /// conversion itself happened: these never turn it into a failure.
+    pub warnings: Vec<String>,
 }
+
+/// A conversion or resend that did not happen, with what was changed before it failed (the
+/// `mail` or `otherMails` update), so that History tells the whole story.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failed {
+    pub error: AppError,
+    pub mail_set: bool,
+    pub other_mails_set: bool,
+}
+
+impl From<AppError> for Failed {
+    fn from(error: AppError) -> Self {
+        Failed {
+            error,
+            mail_set: false,
+            other_mails_set: false,
+        }
+    }
+}
+
+impl std::fmt::Display for Failed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl From<Failed> for AppError {
+    fn from(f: Failed) -> Self {
+        f.error
+    }
+}
+
+/// After a change to the user, the invitation service may still see the user as it was
+/// (replication lag, CONTRACT.md 9.8): its refusal sent nothing, so it is tried again after these
+/// pauses. Graph's code for such a refusal is a plain `BadRequest`, so every 400 is retried, and
+/// only right after our own change.
+pub const AFTER_CHANGE_RETRIES: &[Duration] = &[
+    Duration::from_secs(1),
+    Duration::from_secs(2),
+    Duration::from_secs(4),
+    Duration::from_secs(8),
+];
 
 struct Invited {
     invitation_id: Option<String>,
@@ -350,7 +475,37 @@ struct Invited {
 /// `POST /invitations`, never sent twice: a lost answer is settled by reading the user's state.
 /// `before` is externalUserStateChangeDateTime before the request; a resend is confirmed only
 /// when it moved.
-async fn invite(g: &GraphClient, id: &str, body: &Value, before: Option<&str>) -> Result<Invited, AppError> {
+async fn invite(
+    g: &GraphClient,
+    id: &str,
+    body: &Value,
+    before: Option<&str>,
+    after_change: bool,
+) -> Result<Invited, AppError> {
+    let pauses: &[Duration] = if after_change { AFTER_CHANGE_RETRIES } else { &[] };
+    let mut tries = pauses.iter();
+    loop {
+        match invite_once(g, id, body, before).await {
+            Err(e) if e.http_status == Some(400) => match tries.next() {
+                Some(pause) => {
+                    tracing::info!(
+                        "invitation refused right after a change to the user; trying again in {pause:?}"
+                    );
+                    tokio::time::sleep(*pause).await;
+                }
+                None => return Err(e),
+            },
+            other => return other,
+        }
+    }
+}
+
+async fn invite_once(
+    g: &GraphClient,
+    id: &str,
+    body: &Value,
+    before: Option<&str>,
+) -> Result<Invited, AppError> {
     match g
         .send(
             Method::POST,
@@ -388,44 +543,51 @@ async fn invite(g: &GraphClient, id: &str, body: &Value, before: Option<&str>) -
     }
 }
 
-/// Converts after a passing pre-flight: sets `mail` first when the address is on neither `mail`
-/// nor `otherMails` (Microsoft requires it there), invites, then optionally sets userType Guest.
-pub async fn convert(
-    g: &GraphClient,
-    pre: &Preflight,
-    o: &ConvertOptions,
-) -> Result<ConvertResult, AppError> {
+/// PATCHes the user; `Failed` keeps what was already changed.
+async fn patch_user(g: &GraphClient, id: &str, patch: &Value) -> Result<(), AppError> {
+    g.send(
+        Method::PATCH,
+        &format!("/users/{id}"),
+        Some(patch),
+        false,
+        Idempotence::Safe,
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Converts after a passing pre-flight: sets `mail` to the address first when it is not already
+/// (Microsoft requires it, CONTRACT.md 9.3), invites, then optionally sets userType Guest. Once
+/// Microsoft answered 201 the conversion is done: a later step that fails is a warning.
+pub async fn convert(g: &GraphClient, pre: &Preflight, o: &ConvertOptions) -> Result<ConvertResult, Failed> {
     if !pre.can_convert {
-        return Err(AppError::new(
-            ErrorCode::ConversionBlocked,
-            "the pre-flight found a blocker",
-        ));
+        return Err(AppError::new(ErrorCode::ConversionBlocked, "the pre-flight found a blocker").into());
     }
     let id = &pre.target.id;
     let mut mail_set = false;
-    if !convert::on_object(&pre.target, &pre.address) {
-        g.send(
-            Method::PATCH,
-            &format!("/users/{id}"),
-            Some(&json!({ "mail": pre.address })),
-            false,
-            Idempotence::Safe,
-        )
-        .await?;
+    if !convert::mail_is(&pre.target, &pre.address) {
+        patch_user(g, id, &json!({ "mail": pre.address })).await?;
         mail_set = true;
     }
     let body = invitation_body(id, &pre.address, o, false);
-    let done = invite(g, id, &body, None).await?;
+    let done = invite(g, id, &body, None, mail_set)
+        .await
+        .map_err(|error| Failed {
+            error,
+            mail_set,
+            other_mails_set: false,
+        })?;
     let request_id = g.last_request_id();
+    let mut warnings = Vec::new();
+    let mut user_type_set_to_guest = false;
     if o.set_guest {
-        g.send(
-            Method::PATCH,
-            &format!("/users/{id}"),
-            Some(&json!({ "userType": "Guest" })),
-            false,
-            Idempotence::Safe,
-        )
-        .await?;
+        match patch_user(g, id, &json!({ "userType": "Guest" })).await {
+            Ok(()) => user_type_set_to_guest = true,
+            Err(e) => {
+                tracing::warn!("converted {id}, but userType was not set: {:?}", e.code);
+                warnings.push("user_type_not_set".to_owned());
+            }
+        }
     }
     Ok(ConvertResult {
         user_id: id.clone(),
@@ -435,50 +597,55 @@ pub async fn convert(
         confirmed_by_reread: done.confirmed_by_reread,
         mail_set,
         other_mails_set: false,
-        user_type_set_to_guest: o.set_guest,
+        user_type_set_to_guest,
         request_id,
+        warnings,
     })
 }
 
 /// Resends the invitation with `resetRedemption: true` (CONTRACT.md section 1.5), after adding a
-/// new address to `slot` when it is not on the user yet. The user keeps id, UPN, groups and apps.
+/// new address to `slot` when it is not on the user yet (`otherMails` when Exchange lists a
+/// mailbox). The user keeps id, UPN, groups and apps.
 pub async fn resend(
     g: &GraphClient,
     pre: &Preflight,
     o: &ConvertOptions,
     slot: AddressSlot,
-) -> Result<ConvertResult, AppError> {
+) -> Result<ConvertResult, Failed> {
     if !pre.can_convert {
         return Err(AppError::new(
             ErrorCode::ConversionBlocked,
             "the checks before a resend found a blocker",
-        ));
+        )
+        .into());
     }
     let t = &pre.target;
     let id = &t.id;
     let (mut mail_set, mut other_mails_set) = (false, false);
     if !convert::on_object(t, &pre.address) {
-        let patch = if slot == AddressSlot::Mail && !pre.mailbox {
-            mail_set = true;
+        let patch = if slot == AddressSlot::Mail && pre.mailbox != Some(true) {
             json!({ "mail": pre.address })
         } else {
-            other_mails_set = true;
             let mut all = t.other_mails.clone();
             all.push(pre.address.clone());
             json!({ "otherMails": all })
         };
-        g.send(
-            Method::PATCH,
-            &format!("/users/{id}"),
-            Some(&patch),
-            false,
-            Idempotence::Safe,
-        )
-        .await?;
+        patch_user(g, id, &patch).await?;
+        if patch.get("mail").is_some() {
+            mail_set = true;
+        } else {
+            other_mails_set = true;
+        }
     }
     let body = invitation_body(id, &pre.address, o, true);
     let before = t.external_user_state_change_date_time.as_deref().unwrap_or("");
-    let done = invite(g, id, &body, Some(before)).await?;
+    let done = invite(g, id, &body, Some(before), mail_set || other_mails_set)
+        .await
+        .map_err(|error| Failed {
+            error,
+            mail_set,
+            other_mails_set,
+        })?;
     Ok(ConvertResult {
         user_id: id.clone(),
         invitation_id: done.invitation_id,
@@ -489,6 +656,7 @@ pub async fn resend(
         other_mails_set,
         user_type_set_to_guest: false,
         request_id: g.last_request_id(),
+        warnings: Vec::new(),
     })
 }
 

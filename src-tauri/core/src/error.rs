@@ -92,6 +92,10 @@ pub enum ErrorCode {
 pub struct AppError {
     pub code: ErrorCode,
     pub message: String,
+    /// The HTTP status Graph answered with, when it did: for the code's callers, never serialised.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub http_status: Option<u16>,
 }
 
 impl AppError {
@@ -99,7 +103,13 @@ impl AppError {
         Self {
             code,
             message: message.into(),
+            http_status: None,
         }
+    }
+
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.http_status = Some(status);
+        self
     }
 }
 

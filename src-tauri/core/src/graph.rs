@@ -31,16 +31,25 @@ pub struct GraphFailure {
     pub request_id: Option<String>,
 }
 
+/// Whether a 401 says the token itself was refused (expired, revoked, malformed): only
+/// `InvalidAuthenticationToken` or a `WWW-Authenticate` challenge with `invalid_token` do. The
+/// invitation service answers `Unauthorized` for missing privileges (CONTRACT.md 9.5).
+pub fn token_refused(status: u16, code: &str, www_authenticate: Option<&str>) -> bool {
+    status == 401
+        && (code == "InvalidAuthenticationToken"
+            || www_authenticate.is_some_and(|w| w.to_ascii_lowercase().contains("invalid_token")))
+}
+
 impl GraphFailure {
-    fn into_error(self) -> AppError {
+    fn into_error(self, token_refused: bool) -> AppError {
         let id = self
             .request_id
             .as_deref()
             .map(|r| format!(" (request-id {r})"))
             .unwrap_or_default();
         let code = match self.status {
-            401 => ErrorCode::SessionExpired,
-            403 => ErrorCode::PermissionDenied,
+            401 if token_refused => ErrorCode::SessionExpired,
+            401 | 403 => ErrorCode::PermissionDenied,
             404 => ErrorCode::UserNotFound,
             429 => ErrorCode::Throttled,
             _ => ErrorCode::GraphError,
@@ -49,7 +58,16 @@ impl GraphFailure {
             code,
             format!("{} {}: {}{id}", self.status, self.code, self.message),
         )
+        .with_status(self.status)
     }
+}
+
+/// Gives a new access token after Graph refused the one in use (it expired during a long run, or
+/// was revoked). Implemented over the account's refresh token by the app and the CLI.
+pub trait TokenSource: Send + Sync {
+    fn renew(
+        &self,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Secret, AppError>> + Send + '_>>;
 }
 
 /// Reads `{"error":{"code","message","innerError"|"innererror":{"request-id"}}}` leniently
@@ -105,7 +123,11 @@ pub enum Idempotence {
 pub struct GraphClient {
     http: reqwest::Client,
     base: String,
-    token: Secret,
+    token: std::sync::RwLock<Secret>,
+    /// Renews the token once per request after Graph refused it; `None`: the 401 is final.
+    renewal: Option<std::sync::Arc<dyn TokenSource>>,
+    /// One renewal at a time: parallel requests refused together share the new token.
+    renewing: tokio::sync::Mutex<()>,
     last_request_id: std::sync::Mutex<Option<String>>,
     /// No request leaves before this instant: one Retry-After pauses every task sharing the client.
     paused_until: std::sync::Mutex<Option<tokio::time::Instant>>,
@@ -144,12 +166,52 @@ impl GraphClient {
         Ok(GraphClient {
             http,
             base: base.trim_end_matches('/').to_owned(),
-            token,
+            token: std::sync::RwLock::new(token),
+            renewal: None,
+            renewing: tokio::sync::Mutex::new(()),
             last_request_id: std::sync::Mutex::new(None),
             paused_until: std::sync::Mutex::new(None),
             throttle_events: std::sync::atomic::AtomicU64::new(0),
             throttle_attempts: MAX_ATTEMPTS,
         })
+    }
+
+    /// Renew the access token through `source` when Graph refuses it, and repeat the request once.
+    pub fn renewing(mut self, source: std::sync::Arc<dyn TokenSource>) -> Self {
+        self.renewal = Some(source);
+        self
+    }
+
+    fn token(&self) -> Secret {
+        self.token
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The access token in use now (for a client of another kind built from this one).
+    pub fn current_token(&self) -> Secret {
+        self.token()
+    }
+
+    /// After Graph refused `used`: a new token, unless another request renewed it meanwhile.
+    async fn renew(&self, used: &Secret) -> Result<(), AppError> {
+        let Some(source) = &self.renewal else {
+            return Err(AppError::new(
+                ErrorCode::SessionExpired,
+                "Graph refused the access token",
+            ));
+        };
+        let _one = self.renewing.lock().await;
+        if self.token().expose() != used.expose() {
+            return Ok(());
+        }
+        let fresh = source.renew().await?;
+        *self
+            .token
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = fresh;
+        Ok(())
     }
 
     /// For long runs: keep waiting out 429s (each one is a refusal, never a half-done change).
@@ -205,13 +267,12 @@ impl GraphClient {
     ) -> Result<Value, AppError> {
         let url = self.url(path);
         let mut attempt = 0;
+        let mut renewed = false;
         loop {
             attempt += 1;
             self.wait_if_paused().await;
-            let mut req = self
-                .http
-                .request(method.clone(), &url)
-                .bearer_auth(self.token.expose());
+            let used = self.token();
+            let mut req = self.http.request(method.clone(), &url).bearer_auth(used.expose());
             if eventual {
                 req = req.header("ConsistencyLevel", "eventual");
             }
@@ -282,8 +343,21 @@ impl GraphClient {
                 last
             };
             if !retryable || give_up {
+                let www = response
+                    .headers()
+                    .get("www-authenticate")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
                 let bytes = response.bytes().await.unwrap_or_default();
                 let failure = parse_failure(status.as_u16(), request_id.as_deref(), &bytes);
+                let refused = token_refused(failure.status, &failure.code, www.as_deref());
+                // A refused token means nothing was processed: renew it and repeat once, even a POST.
+                if refused && !renewed && self.renewal.is_some() {
+                    renewed = true;
+                    self.renew(&used).await?;
+                    attempt -= 1;
+                    continue;
+                }
                 if idempotence == Idempotence::Unsafe && status.is_server_error() {
                     return Err(AppError::new(
                         ErrorCode::OutcomeUnknown,
@@ -293,7 +367,7 @@ impl GraphClient {
                         ),
                     ));
                 }
-                return Err(failure.into_error());
+                return Err(failure.into_error(refused));
             }
             let wait = wait.unwrap_or_else(|| backoff(attempt)).min(MAX_WAIT);
             if status == StatusCode::TOO_MANY_REQUESTS {
@@ -410,7 +484,26 @@ mod tests {
         );
         let f = parse_failure(502, None, b"<html>bad gateway</html>");
         assert_eq!(f.code, "unknown");
-        assert!(f.into_error().message.starts_with("502 unknown"));
+        assert!(f.into_error(false).message.starts_with("502 unknown"));
+    }
+
+    #[test]
+    fn only_a_refused_token_is_an_expired_session() {
+        assert!(token_refused(401, "InvalidAuthenticationToken", None));
+        assert!(token_refused(
+            401,
+            "unknown",
+            Some("Bearer realm=\"\", error=\"invalid_token\"")
+        ));
+        assert!(!token_refused(401, "Unauthorized", None));
+        assert!(!token_refused(403, "InvalidAuthenticationToken", None));
+        let f = parse_failure(
+            401,
+            None,
+            br#"{"error":{"code":"Unauthorized","message":"Insufficient privileges to perform requested operation"}}"#,
+        );
+        assert_eq!(f.clone().into_error(false).code, ErrorCode::PermissionDenied);
+        assert_eq!(f.into_error(true).code, ErrorCode::SessionExpired);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use ts_rs::TS;
 
-use crate::convert_service::{ConvertOptions, ConvertResult, Preflight};
+use crate::convert_service::{ConvertOptions, ConvertResult, Failed, Preflight};
 use crate::error::{AppError, ErrorCode};
 use crate::export::{csv_text, wire_name};
 
@@ -72,6 +72,13 @@ pub struct HistoryEntry {
     pub invitation_id: Option<String>,
     pub error_code: Option<ErrorCode>,
     pub request_id: Option<String>,
+    /// What was changed on the user besides the invitation: `mail_set`, `other_mails_set`,
+    /// `user_type_set`; kept also when the invitation then failed.
+    #[serde(default)]
+    pub changes: Vec<String>,
+    /// Steps after a successful invitation that did not work (`user_type_not_set`).
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 impl HistoryEntry {
@@ -109,6 +116,8 @@ impl HistoryEntry {
             invitation_id: None,
             error_code: None,
             request_id: None,
+            changes: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -165,7 +174,7 @@ pub fn entry_for(
     action: HistoryAction,
     pre: &Preflight,
     o: &ConvertOptions,
-    result: &Result<ConvertResult, AppError>,
+    result: &Result<ConvertResult, Failed>,
     request_id: Option<String>,
 ) -> HistoryEntry {
     let mut e = HistoryEntry::now(
@@ -185,8 +194,18 @@ pub fn entry_for(
             e.status = Some(r.status.clone());
             e.invitation_id = r.invitation_id.clone();
             e.request_id = r.request_id.clone().or(request_id);
+            e.changes = changes(r.mail_set, r.other_mails_set);
+            if r.user_type_set_to_guest {
+                e.changes.push("user_type_set".into());
+            }
+            e.warnings = r.warnings.clone();
         }
-        Err(err) => {
+        Err(Failed {
+            error: err,
+            mail_set,
+            other_mails_set,
+        }) => {
+            e.changes = changes(*mail_set, *other_mails_set);
             e.outcome = if err.code == ErrorCode::ConversionBlocked {
                 Outcome::Blocked
             } else {
@@ -197,6 +216,17 @@ pub fn entry_for(
         }
     }
     e
+}
+
+fn changes(mail_set: bool, other_mails_set: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    if mail_set {
+        out.push("mail_set".to_owned());
+    }
+    if other_mails_set {
+        out.push("other_mails_set".to_owned());
+    }
+    out
 }
 
 fn io(what: &str, path: &Path, e: std::io::Error) -> AppError {
@@ -312,6 +342,8 @@ pub fn to_csv(entries: &[HistoryEntry]) -> Result<String, AppError> {
         "invitation id",
         "error code",
         "request id",
+        "changes",
+        "warnings",
     ];
     csv_text(&header, |w| {
         for e in entries {
@@ -337,6 +369,8 @@ pub fn to_csv(entries: &[HistoryEntry]) -> Result<String, AppError> {
                 e.invitation_id.as_deref().unwrap_or(""),
                 &e.error_code.map(|c| wire_name(&c)).unwrap_or_default(),
                 e.request_id.as_deref().unwrap_or(""),
+                &e.changes.join(" "),
+                &e.warnings.join(" "),
             ])?;
         }
         Ok(())
@@ -393,7 +427,7 @@ mod tests {
         let csv = to_csv(&[entry("ann@contoso.com")]).expect("csv");
         let mut r = csv::Reader::from_reader(csv.as_bytes());
         let headers = r.headers().expect("headers").clone();
-        assert_eq!(headers.len(), 20);
+        assert_eq!(headers.len(), 22);
         let row = r.records().next().expect("a row").expect("parses");
         assert_eq!(&row[6], "ann@contoso.com");
         assert_eq!(&row[7], "convert");

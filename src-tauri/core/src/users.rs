@@ -46,14 +46,32 @@ impl B2bState {
         }
     }
 
-    /// The `$filter` that selects users in this state.
+    /// The `$filter` sent to Graph for this state. Graph does not support `externalUserState eq
+    /// null` (CONTRACT.md 9.6), so Internal and Guest ask for the userType and the rows that were
+    /// invited are dropped here (`keeps`).
     fn filter(self) -> &'static str {
         match self {
-            B2bState::Internal => "externalUserState eq null and userType eq 'Member'",
+            B2bState::Internal => "userType eq 'Member'",
             B2bState::Pending => "externalUserState eq 'PendingAcceptance'",
             B2bState::Accepted => "externalUserState eq 'Accepted'",
-            B2bState::Guest => "externalUserState eq null and userType eq 'Guest'",
+            B2bState::Guest => "userType eq 'Guest'",
         }
+    }
+
+    /// The state a link's `$filter` asked for, so that later pages are filtered the same way.
+    fn of_link(link: &str) -> Option<B2bState> {
+        let query = link.split_once('?')?.1;
+        let filter = oauth2::url::form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == "$filter")
+            .map(|(_, v)| v.into_owned())?;
+        [
+            B2bState::Internal,
+            B2bState::Pending,
+            B2bState::Accepted,
+            B2bState::Guest,
+        ]
+        .into_iter()
+        .find(|s| s.filter() == filter)
     }
 }
 
@@ -89,7 +107,7 @@ impl UserRow {
 }
 
 /// A page of search results; `next` continues it (an opaque Graph link, kept in the backend's hands).
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Default, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct UsersPage {
@@ -141,20 +159,35 @@ pub fn search_path(query: &str, state: Option<B2bState>) -> String {
     path
 }
 
+/// Pages read at most for one answer when rows are dropped here (Internal, Guest).
+const MAX_FILTERED_PAGES: usize = 10;
+
 async fn page(g: &GraphClient, path: &str) -> Result<UsersPage, AppError> {
-    let v = g.send(Method::GET, path, None, true, Idempotence::Safe).await?;
-    let rows = v["value"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .cloned()
-        .map(UserRow::from_graph)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(UsersPage {
-        rows,
-        next: v["@odata.nextLink"].as_str().map(str::to_owned),
-        count: v["@odata.count"].as_u64(),
-    })
+    let state = B2bState::of_link(path);
+    // Internal and Guest rows are picked here: Graph's count includes invited users, so none is
+    // shown, and a thin page is topped up from the next ones.
+    let local = matches!(state, Some(B2bState::Internal | B2bState::Guest));
+    let mut out = UsersPage::default();
+    let mut link = Some(path.to_owned());
+    let mut pages = 0;
+    while let Some(l) = link.take() {
+        pages += 1;
+        let v = g.send(Method::GET, &l, None, true, Idempotence::Safe).await?;
+        for item in v["value"].as_array().into_iter().flatten() {
+            let row = UserRow::from_graph(item.clone())?;
+            if !local || row.state == state {
+                out.rows.push(row);
+            }
+        }
+        if pages == 1 && !local {
+            out.count = v["@odata.count"].as_u64();
+        }
+        out.next = v["@odata.nextLink"].as_str().map(str::to_owned);
+        if local && out.rows.len() < (PAGE_SIZE / 2) as usize && pages < MAX_FILTERED_PAGES {
+            link = out.next.clone();
+        }
+    }
+    Ok(out)
 }
 
 pub async fn search(g: &GraphClient, query: &str, state: Option<B2bState>) -> Result<UsersPage, AppError> {
@@ -243,16 +276,34 @@ pub async fn get_user(g: &GraphClient, user: &str) -> Result<UserDetail, AppErro
     let v = g.get(&path).await?;
     let mut d: UserDetail = serde_json::from_value(v)
         .map_err(|e| AppError::new(ErrorCode::GraphError, format!("user {user}: {e}")))?;
+    derive(&mut d);
+    Ok(d)
+}
+
+fn derive(d: &mut UserDetail) {
     let state = B2bState::of(d.user_type.as_deref(), d.external_user_state.as_deref());
     d.state = Some(state);
     d.action = Some(action_for(state, d.on_premises_user_principal_name.as_deref()));
-    if state == B2bState::Pending {
-        d.days_waiting = days_since(
-            d.external_user_state_change_date_time.as_deref(),
-            OffsetDateTime::now_utc(),
-        );
+    d.days_waiting = (state == B2bState::Pending)
+        .then(|| {
+            days_since(
+                d.external_user_state_change_date_time.as_deref(),
+                OffsetDateTime::now_utc(),
+            )
+        })
+        .flatten();
+}
+
+/// How long an invitation this app saw answered 201 outranks a read that says otherwise.
+pub const REPLICATION_GRACE: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// Right after a 201 a read may still show the user as internal (replication lag, CONTRACT.md
+/// 9.8): what the 201 said stands, so Convert is never offered again for that user.
+pub fn apply_known_invitation(d: &mut UserDetail, status: &str) {
+    if d.external_user_state.is_none() {
+        d.external_user_state = Some(status.to_owned());
+        derive(d);
     }
-    Ok(d)
 }
 
 /// One pending invitation, oldest first in the list.
@@ -316,6 +367,29 @@ mod tests {
             "{p}"
         );
         assert!(search_path("", None).contains("$orderby=displayName"));
+        for s in [
+            B2bState::Internal,
+            B2bState::Pending,
+            B2bState::Accepted,
+            B2bState::Guest,
+        ] {
+            let p = search_path("x", Some(s));
+            assert!(!p.contains("null"), "Graph refuses `eq null`: {p}");
+            assert_eq!(B2bState::of_link(&format!("https://g{p}")), Some(s));
+        }
+    }
+
+    #[test]
+    fn a_201_outranks_a_stale_read() {
+        let mut d = UserDetail {
+            user_type: Some("Member".into()),
+            ..UserDetail::default()
+        };
+        derive(&mut d);
+        assert_eq!(d.action, Some(B2bAction::Convert));
+        apply_known_invitation(&mut d, "PendingAcceptance");
+        assert_eq!(d.state, Some(B2bState::Pending));
+        assert_eq!(d.action, Some(B2bAction::Resend));
     }
 
     #[test]

@@ -101,9 +101,13 @@ async fn browser_sign_in_then_refresh_with_rotation_then_sign_out() {
     assert_eq!(account.tenant_name.as_deref(), Some("Contoso Demo"));
     assert_eq!(account.tenant_id, "7e1c5a2e-3b1d-4c5e-9f0a-1b2c3d4e5f60");
 
-    let caps = accounts::capabilities(&account.graph_url, &tokens.access_token, tokens.scopes.clone())
-        .await
-        .expect("caps");
+    let caps = accounts::capabilities(
+        &account.graph_url,
+        &tokens.access_token,
+        Some(tokens.scopes.clone()),
+    )
+    .await
+    .expect("caps");
     assert!(caps.can_convert && caps.can_reset, "{caps:?}");
 
     let store = Accounts::new(MemoryStore::default());
@@ -148,12 +152,19 @@ async fn helpdesk_capabilities_name_what_is_missing() {
     )
     .await
     .expect("signed in");
-    let caps = accounts::capabilities(&sim.base_url(), &tokens.access_token, tokens.scopes.clone())
+    let caps = accounts::capabilities(&sim.base_url(), &tokens.access_token, Some(tokens.scopes.clone()))
         .await
         .expect("caps");
+    // The demo registration has RoleManagement.Read.Directory consented: roles are known.
+    assert!(caps.roles_known, "{caps:?}");
     assert_eq!(caps.roles, vec!["Guest Inviter"]);
-    assert!(!caps.can_convert);
-    assert_eq!(caps.missing, vec!["role_user_administrator"]);
+    // Known, but not a documented converter: not confirmed, and not blocked either.
+    assert!(caps.can_convert && !caps.convert_confirmed() && !caps.confirmed);
+    assert!(caps.missing.is_empty());
+    assert_eq!(
+        caps.unconfirmed,
+        vec!["role_not_listed_convert", "role_not_listed_reset"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -311,4 +322,32 @@ async fn browser_errors_have_stable_codes() {
         flow::device_start(&nowhere).await.map(|_| ()).map_err(|e| e.code),
         Err(ErrorCode::NetworkUnreachable)
     );
+}
+
+/// The redirect URI says `localhost` (Entra ignores its port only for that name, CONTRACT.md 9.1),
+/// and the listener answers on both loopback addresses a browser may resolve it to.
+#[tokio::test(flavor = "multi_thread")]
+async fn loopback_redirect_is_localhost_on_both_loopback_addresses() {
+    use b2b_core::auth::loopback::{Callback, Listener};
+    let mut hosts = vec!["127.0.0.1".to_owned()];
+    let probe = Listener::bind().await.expect("bind");
+    if probe.has_ipv6() {
+        hosts.push("[::1]".to_owned());
+    }
+    drop(probe);
+    for host in hosts {
+        let l = Listener::bind().await.expect("bind");
+        let uri = l.redirect_uri();
+        assert_eq!(uri, format!("http://localhost:{}/", l.port()));
+        let port = l.port();
+        let wait = tokio::spawn(async move { l.wait("st", Duration::from_secs(10), no_cancel()).await });
+        let r = reqwest::get(format!("http://{host}:{port}/?code=abc&state=st"))
+            .await
+            .expect("the listener answers");
+        assert_eq!(r.status(), 200, "{host}");
+        match wait.await.expect("join").expect("callback") {
+            Callback::Code(c) => assert_eq!(c.expose(), "abc"),
+            Callback::Error { error, .. } => panic!("{host}: {error}"),
+        }
+    }
 }

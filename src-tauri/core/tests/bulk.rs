@@ -31,8 +31,8 @@ async fn setup() -> (SimServer, Arc<GraphClient>) {
     (sim, Arc::new(g))
 }
 
-fn scopes() -> Vec<String> {
-    SCOPES.split(' ').map(str::to_owned).collect()
+fn scopes() -> Option<Vec<String>> {
+    Some(SCOPES.split(' ').map(str::to_owned).collect())
 }
 
 /// A CSV of `n` ready users, then one synced, one with an internal address, one unknown, one bad row.
@@ -322,4 +322,93 @@ async fn pause_holds_every_worker_and_resume_finishes() {
         .expect("map")
         .values()
         .all(|n| n == 1));
+}
+
+/// Access tokens live 60 to 90 minutes on Microsoft's side (CONTRACT.md 9.7): a run that outlives
+/// one renews it from the refresh token and repeats the refused request once; no row fails.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_that_outlives_the_access_token_renews_it() {
+    use b2b_core::auth::accounts::AccountTokens;
+    use b2b_core::auth::vault::MemoryStore;
+    use b2b_core::auth::{Account, Accounts, TokenSet};
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    faults(&sim, json!({ "tokenLifetimeS": 2 })).await;
+    let body: Value = reqwest::Client::new()
+        .post(format!("{}/_sim/token", sim.base_url()))
+        .json(&json!({ "username": "admin@contoso.com", "scope": format!("{SCOPES} offline_access") }))
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    let tokens = TokenSet {
+        access_token: Secret::new(body["access_token"].as_str().expect("at").into()),
+        refresh_token: Some(Secret::new(body["refresh_token"].as_str().expect("rt").into())),
+        expires_in: std::time::Duration::from_secs(2),
+        scopes: SCOPES.split(' ').map(str::to_owned).collect(),
+        identity: None,
+    };
+    let account = Account {
+        id: "admin.t".into(),
+        username: "admin@contoso.com".into(),
+        display_name: "Admin".into(),
+        tenant_id: "organizations".into(),
+        tenant_name: None,
+        authority: sim.base_url(),
+        client_id: tenant_sim::DEMO_CLIENT_ID.into(),
+        graph_url: sim.base_url(),
+    };
+    let accounts = Arc::new(Accounts::new(MemoryStore::default()));
+    accounts.save(&account, &tokens).expect("save");
+    let g = Arc::new(
+        GraphClient::new(&sim.base_url(), tokens.access_token.clone())
+            .expect("client")
+            .patient(200)
+            .renewing(Arc::new(AccountTokens {
+                accounts: accounts.clone(),
+                account,
+            })),
+    );
+    let text = csv(&sim, 12);
+    let parsed = bulk::parse(text.as_bytes()).expect("parse");
+    let preview = bulk::preview(&g, &parsed, scopes()).await.expect("preview");
+    // The access token expires between the preview and the run, and again during the run.
+    faults(&sim, json!({ "latencyMs": 300 })).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let journal = Arc::new(Journal::open(&temp_journal(&text)).expect("journal"));
+    let report = run::run(
+        setup_run(
+            &g,
+            journal,
+            Arc::new(run::Control::default()),
+            Arc::new(Mutex::new(0)),
+        ),
+        preview.rows.clone(),
+    )
+    .await;
+    let converted = report
+        .iter()
+        .filter(|r| r.outcome == run::RowOutcome::Converted)
+        .count();
+    let failed: Vec<_> = report
+        .iter()
+        .filter(|r| r.outcome == run::RowOutcome::Failed)
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "no row fails while the refresh token is good: {failed:?}"
+    );
+    assert_eq!(converted, 12);
+    let s = stats(&sim).await;
+    assert!(
+        s["routes"]["POST /{tenant}/oauth2/v2.0/token"]
+            .as_u64()
+            .unwrap_or(0)
+            >= 1,
+        "the token was renewed: {s}"
+    );
+    for (id, n) in s["invitations"].as_object().expect("per user") {
+        assert_eq!(n, 1, "user {id} invited {n} times");
+    }
 }

@@ -10,7 +10,7 @@ use tenant_sim::{SimConfig, SimServer};
 
 const SCOPES: &str = "User.Read User.ReadWrite.All User.Invite.All";
 
-async fn setup(username: &str) -> (SimServer, GraphClient, Vec<String>) {
+async fn setup(username: &str) -> (SimServer, GraphClient, Option<Vec<String>>) {
     let sim = SimServer::start(SimConfig::default()).await.expect("sim");
     let body: Value = reqwest::Client::new()
         .post(format!("{}/_sim/token", sim.base_url()))
@@ -26,7 +26,7 @@ async fn setup(username: &str) -> (SimServer, GraphClient, Vec<String>) {
         Secret::new(body["access_token"].as_str().expect("token").into()),
     )
     .expect("client");
-    (sim, g, SCOPES.split(' ').map(str::to_owned).collect())
+    (sim, g, Some(SCOPES.split(' ').map(str::to_owned).collect()))
 }
 
 fn first(sim: &SimServer, case: &str) -> (String, Option<String>) {
@@ -123,7 +123,7 @@ async fn blockers_change_nothing() {
         let err = svc::convert(&g, &pre, &ConvertOptions::new("t"))
             .await
             .expect_err("blocked");
-        assert_eq!(err.code, ErrorCode::ConversionBlocked);
+        assert_eq!(err.error.code, ErrorCode::ConversionBlocked);
     }
     let dir = sim.state().lock().dir.clone();
     let shared = tenant_sim::seed::users_in_case(&dir, "shared-external-address");
@@ -171,7 +171,7 @@ async fn a_lost_answer_is_settled_by_reading_the_user() {
         .await
         .expect_err("unknown");
     assert_eq!(
-        err.code,
+        err.error.code,
         ErrorCode::OutcomeUnknown,
         "the user was not converted: say so, do not resend"
     );
@@ -253,7 +253,7 @@ async fn resend_to_a_new_address_resets_redemption() {
     let err = svc::resend(&g, &pre, &o, svc::AddressSlot::Mail)
         .await
         .expect_err("blocked");
-    assert_eq!(err.code, ErrorCode::ConversionBlocked);
+    assert_eq!(err.error.code, ErrorCode::ConversionBlocked);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -272,7 +272,7 @@ async fn a_lost_resend_is_not_sent_twice() {
     let err = svc::resend(&g, &pre, &ConvertOptions::new("t"), svc::AddressSlot::Mail)
         .await
         .expect_err("503 and no change");
-    assert_eq!(err.code, ErrorCode::OutcomeUnknown, "{err:?}");
+    assert_eq!(err.error.code, ErrorCode::OutcomeUnknown, "{err:?}");
     assert_eq!(
         stats(&sim).await["routes"]["POST /v1.0/invitations"],
         1,

@@ -15,4 +15,9 @@ otherMailsSet: boolean, userTypeSetToGuest: boolean,
 /**
  * Graph's request-id of the invitation, for support.
  */
-requestId: string | null, };
+requestId: string | null, 
+/**
+ * Steps after the invitation that did not work, as codes (`user_type_not_set`). The
+ * conversion itself happened: these never turn it into a failure.
+ */
+warnings: Array<string>, };

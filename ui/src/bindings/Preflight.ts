@@ -7,10 +7,15 @@ import type { Target } from "./Target";
  */
 export type Preflight = { target: Target, address: string, checks: Array<Check>, canConvert: boolean, 
 /**
- * `mail` probably belongs to an Exchange mailbox and cannot be changed through Graph.
+ * Exchange lists a mailbox for the user, so `mail` cannot change through Graph; `None` when
+ * Graph did not say.
  */
-mailbox: boolean, 
+mailbox: boolean | null, 
 /**
- * UPNs of other users who hold the address.
+ * Other users (by UPN), groups and contacts (by name and address) that hold the address.
  */
-othersUsing: Array<string>, };
+othersUsing: Array<string>, 
+/**
+ * False when groups or contacts could not be checked.
+ */
+holdersComplete: boolean, };

@@ -17,4 +17,8 @@ message: string | null,
 /**
  * Why a row was skipped: the preview's problem or first blocker.
  */
-reason: string | null, confirmedByReread: boolean, };
+reason: string | null, confirmedByReread: boolean, 
+/**
+ * Steps after a conversion that did not work (`user_type_not_set`): the row is still converted.
+ */
+warnings: Array<string>, };

@@ -121,7 +121,7 @@ export function ConvertPanel(props: {
     const done =
       kind === "convert"
         ? api.convertUser(user.id, key, request)
-        : api.resendInvitation(user.id, key, preflight?.mailbox ? "otherMails" : slot, request);
+        : api.resendInvitation(user.id, key, preflight?.mailbox === true ? "otherMails" : slot, request);
     done.then(
       (r) => {
         setWorking(false);
@@ -166,8 +166,8 @@ export function ConvertPanel(props: {
       )}
       {kind === "resend" && addressNew && (
         <Field label={intl.formatMessage({ id: "resend.slot" })}>
-          <RadioGroup value={preflight?.mailbox ? "otherMails" : slot} onChange={(_, d) => setSlot(d.value as AddressSlot)}>
-            <Radio value="mail" disabled={preflight?.mailbox} label={intl.formatMessage({ id: "resend.slotMail" })} />
+          <RadioGroup value={preflight?.mailbox === true ? "otherMails" : slot} onChange={(_, d) => setSlot(d.value as AddressSlot)}>
+            <Radio value="mail" disabled={preflight?.mailbox === true} label={intl.formatMessage({ id: "resend.slotMail" })} />
             <Radio value="otherMails" label={intl.formatMessage({ id: "resend.slotOther" })} />
           </RadioGroup>
         </Field>

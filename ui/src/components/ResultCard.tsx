@@ -98,6 +98,17 @@ export function ResultCard(props: {
           <FormattedMessage id="result.otherMailsSet" values={{ address: <bdi dir="ltr">{props.address}</bdi> }} />
         </Text>
       )}
+      {result.warnings.map((w) => (
+        <MessageBar key={w} intent="warning" data-testid="result-warning">
+          <MessageBarBody>
+            {w === "user_type_not_set" ? (
+              <FormattedMessage id="result.warning.user_type_not_set" />
+            ) : (
+              <FormattedMessage id="result.warning.other" values={{ code: w }} />
+            )}
+          </MessageBarBody>
+        </MessageBar>
+      ))}
       {result.userTypeSetToGuest && (
         <Text>
           <FormattedMessage id="result.guestSet" />

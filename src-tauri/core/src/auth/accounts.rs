@@ -36,59 +36,200 @@ impl Account {
     }
 }
 
-/// What the signed-in admin can do, and what is missing.
+/// What the signed-in admin can do, and what is missing. Unknown is not no (CONTRACT.md 9.2):
+/// what the app could not read is `unconfirmed`, and only what it knows is wrong is `missing`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct Capabilities {
+    /// Directory roles by name, when Graph showed them (see `roles_known`).
     pub roles: Vec<String>,
+    /// Graph showed the roles in full (the token can read directory roles) and every page was read.
+    pub roles_known: bool,
+    /// Scopes granted, from the token response's `scope`; empty when `scopes_known` is false.
     pub scopes: Vec<String>,
+    /// False for a token handed in from elsewhere: access tokens are opaque to the client.
+    pub scopes_known: bool,
+    /// Not known to be impossible: Microsoft's answer decides when `confirmed` is false.
     pub can_convert: bool,
     pub can_reset: bool,
-    /// Stable codes the UI explains: `scope_user_invite_all`, `scope_user_readwrite_all`,
-    /// `role_user_administrator`.
+    /// Both the scopes and a documented role were confirmed for converting and resetting.
+    pub confirmed: bool,
+    /// Known to be missing: `scope_user_invite_all`, `scope_user_readwrite_all`.
     pub missing: Vec<String>,
+    /// Could not be confirmed: `roles_unknown` (Graph hid the role names), `scopes_unknown`,
+    /// `role_not_listed_convert`, `role_not_listed_reset` (roles known, none documented for it).
+    pub unconfirmed: Vec<String>,
 }
 
-/// Roles that may convert users and reset redemption (CONTRACT.md section 1.3).
-const CONVERT_ROLES: &[&str] = &[
-    "Global Administrator",
-    "User Administrator",
-    "Helpdesk Administrator",
+/// Documented for converting an internal user: the invitation roles that may also update users
+/// (CONTRACT.md 1.3, 9.4). Keyed by role template id, which does not change with the language.
+const CONVERT_ROLES: &[(&str, &str)] = &[
+    ("62e90394-69f5-4237-9190-012177145e10", "Global Administrator"),
+    ("fe930be7-5e62-47db-91af-98c3a49a38b1", "User Administrator"),
+    ("9360feb5-f418-4baa-8175-e2a00bac4301", "Directory Writers"),
+];
+/// Documented for resetting redemption (CONTRACT.md 1.3).
+const RESET_ROLES: &[(&str, &str)] = &[
+    ("62e90394-69f5-4237-9190-012177145e10", "Global Administrator"),
+    ("fe930be7-5e62-47db-91af-98c3a49a38b1", "User Administrator"),
+    ("729827e3-9c14-49f7-bb1b-9608f156bbb8", "Helpdesk Administrator"),
+];
+/// Scopes that let a token read directory roles in `memberOf` (CONTRACT.md 9.2).
+pub const ROLE_READ_SCOPES: &[&str] = &[
+    "RoleManagement.Read.Directory",
+    "RoleManagement.ReadWrite.Directory",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
 ];
 
+/// One directory role as `memberOf` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RoleSeen {
+    pub display_name: Option<String>,
+    pub role_template_id: Option<String>,
+}
+
+/// What the app learned of the admin's roles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RolesRead {
+    /// Every role showed its name or template id, on every page.
+    Known(Vec<RoleSeen>),
+    /// Some role came back with limited information, or the roles could not be read.
+    Unknown,
+}
+
+impl RolesRead {
+    /// From every `memberOf`/`transitiveMemberOf` item: a role with neither a name nor a template
+    /// id is limited information, which makes the whole answer unknown.
+    pub fn from_items<'a>(items: impl IntoIterator<Item = &'a serde_json::Value>) -> Self {
+        let mut roles = Vec::new();
+        for o in items {
+            if o["@odata.type"] != "#microsoft.graph.directoryRole" {
+                continue;
+            }
+            let seen = RoleSeen {
+                display_name: o["displayName"].as_str().map(str::to_owned),
+                role_template_id: o["roleTemplateId"].as_str().map(str::to_owned),
+            };
+            if seen.display_name.is_none() && seen.role_template_id.is_none() {
+                return RolesRead::Unknown;
+            }
+            roles.push(seen);
+        }
+        RolesRead::Known(roles)
+    }
+}
+
+fn has_scope(scopes: &[String], s: &str) -> bool {
+    scopes.iter().any(|x| {
+        x.eq_ignore_ascii_case(s)
+            || x.rsplit('/')
+                .next()
+                .is_some_and(|short| short.eq_ignore_ascii_case(s))
+    })
+}
+
+fn holds(roles: &[RoleSeen], documented: &[(&str, &str)]) -> bool {
+    roles.iter().any(|r| {
+        documented.iter().any(|(t, n)| {
+            r.role_template_id
+                .as_deref()
+                .is_some_and(|x| x.eq_ignore_ascii_case(t))
+                || r.display_name
+                    .as_deref()
+                    .is_some_and(|x| x.eq_ignore_ascii_case(n))
+        })
+    })
+}
+
 impl Capabilities {
-    pub fn from(roles: Vec<String>, scopes: Vec<String>) -> Self {
-        let has_scope = |s: &str| {
-            scopes.iter().any(|x| {
-                x.eq_ignore_ascii_case(s)
-                    || x.rsplit('/')
-                        .next()
-                        .is_some_and(|short| short.eq_ignore_ascii_case(s))
-            })
-        };
-        let has_role = roles
-            .iter()
-            .any(|r| CONVERT_ROLES.iter().any(|c| c.eq_ignore_ascii_case(r)));
-        let invite = has_scope("User.Invite.All");
-        let write = has_scope("User.ReadWrite.All");
+    /// `scopes`: from the token response (`None` for a token handed in, whose scopes are unknown).
+    pub fn from(roles: RolesRead, scopes: Option<Vec<String>>) -> Self {
         let mut missing = Vec::new();
-        if !invite {
-            missing.push("scope_user_invite_all".to_owned());
+        let mut unconfirmed = Vec::new();
+        let scopes_known = scopes.is_some();
+        let scopes = scopes.unwrap_or_default();
+        // Any of these lets Graph accept an invitation; the write scopes also let it PATCH users.
+        let invite = ["User.Invite.All", "User.ReadWrite.All", "Directory.ReadWrite.All"]
+            .iter()
+            .any(|s| has_scope(&scopes, s));
+        let write = ["User.ReadWrite.All", "Directory.ReadWrite.All"]
+            .iter()
+            .any(|s| has_scope(&scopes, s));
+        if !scopes_known {
+            unconfirmed.push("scopes_unknown".to_owned());
+        } else {
+            if !invite {
+                missing.push("scope_user_invite_all".to_owned());
+            }
+            if !write {
+                missing.push("scope_user_readwrite_all".to_owned());
+            }
         }
-        if !write {
-            missing.push("scope_user_readwrite_all".to_owned());
-        }
-        if !has_role {
-            missing.push("role_user_administrator".to_owned());
-        }
+        let (names, convert_role, reset_role) = match &roles {
+            RolesRead::Known(r) => {
+                let convert = holds(r, CONVERT_ROLES);
+                let reset = holds(r, RESET_ROLES);
+                if !convert {
+                    unconfirmed.push("role_not_listed_convert".to_owned());
+                }
+                if !reset {
+                    unconfirmed.push("role_not_listed_reset".to_owned());
+                }
+                let names = r
+                    .iter()
+                    .filter_map(|x| {
+                        x.display_name.clone().or_else(|| {
+                            let t = x.role_template_id.as_deref()?;
+                            CONVERT_ROLES
+                                .iter()
+                                .chain(RESET_ROLES)
+                                .find(|(id, _)| id.eq_ignore_ascii_case(t))
+                                .map(|(_, n)| (*n).to_owned())
+                        })
+                    })
+                    .collect();
+                (names, convert, reset)
+            }
+            RolesRead::Unknown => {
+                unconfirmed.push("roles_unknown".to_owned());
+                (Vec::new(), false, false)
+            }
+        };
+        let scopes_ok_convert = !scopes_known || (invite && write);
+        let scopes_ok_reset = !scopes_known || write;
         Capabilities {
-            can_convert: invite && write && has_role,
-            can_reset: write && has_role,
-            roles,
+            can_convert: scopes_ok_convert,
+            can_reset: scopes_ok_reset,
+            confirmed: scopes_known && invite && write && convert_role && reset_role,
+            roles: names,
+            roles_known: matches!(roles, RolesRead::Known(_)),
             scopes,
+            scopes_known,
             missing,
+            unconfirmed,
         }
+    }
+
+    /// Convert is confirmed (scopes and a documented role), not merely not ruled out.
+    pub fn convert_confirmed(&self) -> bool {
+        self.can_convert
+            && self.scopes_known
+            && !self
+                .unconfirmed
+                .iter()
+                .any(|u| u == "roles_unknown" || u == "role_not_listed_convert")
+    }
+
+    /// Reset is confirmed (scope and a documented role).
+    pub fn reset_confirmed(&self) -> bool {
+        self.can_reset
+            && self.scopes_known
+            && !self
+                .unconfirmed
+                .iter()
+                .any(|u| u == "roles_unknown" || u == "role_not_listed_reset")
     }
 }
 
@@ -281,21 +422,46 @@ pub async fn account_from_sign_in(
     })
 }
 
-/// The admin's directory roles (from `/me/memberOf`) and the token's scopes.
+/// Renews an account's access token from its refresh token, for a Graph client whose token Graph
+/// refused in the middle of a long run (access tokens live 60 to 90 minutes, CONTRACT.md 9.7).
+pub struct AccountTokens<S: SecretStore> {
+    pub accounts: std::sync::Arc<Accounts<S>>,
+    pub account: Account,
+}
+
+impl<S: SecretStore + Send + Sync + 'static> crate::graph::TokenSource for AccountTokens<S> {
+    fn renew(
+        &self,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Secret, AppError>> + Send + '_>> {
+        Box::pin(async move {
+            self.accounts.invalidate(&self.account.id);
+            self.accounts.access_token(&self.account).await.map(|(t, _)| t)
+        })
+    }
+}
+
+/// Where the admin's roles are read: `transitiveMemberOf` also lists roles held through a
+/// role-assignable group, which `memberOf` misses (CONTRACT.md 9.2). Every page is followed.
+pub const ROLES_PATH: &str = "/me/transitiveMemberOf?$top=999";
+
+/// The admin's directory roles and the token's scopes (`None`: unknown).
 pub async fn capabilities(
     graph_url: &str,
     token: &Secret,
-    scopes: Vec<String>,
+    scopes: Option<Vec<String>>,
 ) -> Result<Capabilities, AppError> {
-    let body = graph_get(graph_url, token, "/v1.0/me/memberOf").await?;
-    let roles = body["value"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|o| o["@odata.type"] == "#microsoft.graph.directoryRole")
-        .filter_map(|o| o["displayName"].as_str().map(str::to_owned))
-        .collect();
+    let g = crate::graph::GraphClient::new(graph_url, token.clone())?;
+    let roles = read_roles(&g).await?;
     Ok(Capabilities::from(roles, scopes))
+}
+
+/// Reads the roles from every page. A refusal to list memberships (403) is unknown, not none.
+pub async fn read_roles(g: &crate::graph::GraphClient) -> Result<RolesRead, AppError> {
+    match g.get_all(ROLES_PATH, false).await {
+        Ok(items) => Ok(RolesRead::from_items(&items)),
+        Err(e) if e.code == ErrorCode::PermissionDenied => Ok(RolesRead::Unknown),
+        Err(e) => Err(e),
+    }
 }
 
 /// A small authenticated GET for sign-in's own needs; the Graph client proper comes with the
@@ -375,21 +541,60 @@ mod tests {
         );
     }
 
+    fn role(name: &str, template: &str) -> RoleSeen {
+        RoleSeen {
+            display_name: Some(name.into()),
+            role_template_id: Some(template.into()),
+        }
+    }
+
     #[test]
-    fn capabilities_say_what_is_missing() {
-        let c = Capabilities::from(
-            vec!["User Administrator".into()],
-            vec![
-                "https://graph.microsoft.com/User.Invite.All".into(),
-                "User.ReadWrite.All".into(),
-            ],
+    fn capabilities_block_only_on_what_is_known() {
+        let ua = role("User Administrator", "fe930be7-5e62-47db-91af-98c3a49a38b1");
+        let both = Some(vec![
+            "https://graph.microsoft.com/User.Invite.All".into(),
+            "User.ReadWrite.All".into(),
+        ]);
+        let c = Capabilities::from(RolesRead::Known(vec![ua.clone()]), both.clone());
+        assert!(
+            c.can_convert && c.can_reset && c.confirmed && c.missing.is_empty() && c.unconfirmed.is_empty()
         );
-        assert!(c.can_convert && c.can_reset && c.missing.is_empty());
-        let c = Capabilities::from(vec!["Guest Inviter".into()], vec!["User.Invite.All".into()]);
+        assert!(c.convert_confirmed() && c.reset_confirmed());
+
+        // Graph hid the role names: not confirmed, not refused.
+        let c = Capabilities::from(RolesRead::Unknown, both.clone());
+        assert!(c.can_convert && c.can_reset && !c.confirmed);
+        assert_eq!(c.unconfirmed, vec!["roles_unknown"]);
+
+        // A token handed in: its scopes are unknown.
+        let c = Capabilities::from(RolesRead::Known(vec![ua]), None);
+        assert!(c.can_convert && !c.confirmed);
+        assert_eq!(c.unconfirmed, vec!["scopes_unknown"]);
+
+        // Known roles, none documented for converting: a warning, Microsoft decides.
+        let helpdesk = role("Helpdesk Administrator", "729827e3-9c14-49f7-bb1b-9608f156bbb8");
+        let c = Capabilities::from(RolesRead::Known(vec![helpdesk]), both);
+        assert!(c.can_convert && c.can_reset && !c.convert_confirmed() && c.reset_confirmed());
+        assert_eq!(c.unconfirmed, vec!["role_not_listed_convert"]);
+
+        // A scope known to be missing is a no.
+        let c = Capabilities::from(RolesRead::Unknown, Some(vec!["User.Invite.All".into()]));
         assert!(!c.can_convert && !c.can_reset);
-        assert_eq!(
-            c.missing,
-            vec!["scope_user_readwrite_all", "role_user_administrator"]
-        );
+        assert_eq!(c.missing, vec!["scope_user_readwrite_all"]);
+    }
+
+    #[test]
+    fn limited_information_makes_roles_unknown() {
+        let full = serde_json::json!([
+            {"@odata.type": "#microsoft.graph.group", "id": "g", "displayName": null},
+            {"@odata.type": "#microsoft.graph.directoryRole", "id": "r", "displayName": "User Administrator", "roleTemplateId": "fe930be7-5e62-47db-91af-98c3a49a38b1"}
+        ]);
+        let items = full.as_array().cloned().unwrap_or_default();
+        assert!(matches!(RolesRead::from_items(&items), RolesRead::Known(r) if r.len() == 1));
+        let limited = serde_json::json!([
+            {"@odata.type": "#microsoft.graph.directoryRole", "id": "r", "displayName": null, "roleTemplateId": null}
+        ]);
+        let items = limited.as_array().cloned().unwrap_or_default();
+        assert_eq!(RolesRead::from_items(&items), RolesRead::Unknown);
     }
 }

@@ -147,7 +147,9 @@ pub fn http_client() -> Result<reqwest::Client, AppError> {
         .map_err(|e| AppError::new(ErrorCode::Internal, format!("HTTP client: {e}")))
 }
 
-fn token_set(t: Token) -> TokenSet {
+/// `scope` may be left out when it equals what was asked for (RFC 6749 section 5.1); Entra sends
+/// it, and it is the only reliable list of what was granted (access tokens are opaque, CONTRACT.md 9.2).
+fn token_set(t: Token, cfg: &AuthConfig) -> TokenSet {
     let identity = t.extra_fields().id_token.as_deref().and_then(decode_identity);
     TokenSet {
         access_token: Secret::new(t.access_token().secret().clone()),
@@ -156,7 +158,7 @@ fn token_set(t: Token) -> TokenSet {
         scopes: t
             .scopes()
             .map(|s| s.iter().map(|x| x.to_string()).collect())
-            .unwrap_or_default(),
+            .unwrap_or_else(|| cfg.scopes.clone()),
         identity,
     }
 }
@@ -248,7 +250,7 @@ pub async fn browser_sign_in(
     cancel: Cancel,
 ) -> Result<TokenSet, AppError> {
     let listener = loopback::Listener::bind().await?;
-    let redirect = format!("http://127.0.0.1:{}/", listener.port());
+    let redirect = listener.redirect_uri();
     let client = client(cfg)?.set_redirect_uri(
         RedirectUrl::new(redirect).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?,
     );
@@ -270,7 +272,7 @@ pub async fn browser_sign_in(
         .request_async(&http)
         .await
         .map_err(map_request_error)?;
-    Ok(token_set(token))
+    Ok(token_set(token, cfg))
 }
 
 /// What the user needs to finish a device code sign-in elsewhere.
@@ -315,7 +317,7 @@ pub async fn device_finish(
         .exchange_device_access_token(&prompt.details)
         .request_async(&http, tokio::time::sleep, None);
     tokio::select! {
-        r = poll => r.map(token_set).map_err(map_request_error),
+        r = poll => r.map(|t| token_set(t, cfg)).map_err(map_request_error),
         _ = cancelled(cancel) => Err(AppError::new(ErrorCode::SignInCancelled, "sign-in cancelled")),
     }
 }
@@ -328,7 +330,7 @@ pub async fn refresh(cfg: &AuthConfig, refresh_token: &Secret) -> Result<TokenSe
         .request_async(&http)
         .await
         .map_err(map_request_error)?;
-    Ok(token_set(token))
+    Ok(token_set(token, cfg))
 }
 
 #[cfg(test)]

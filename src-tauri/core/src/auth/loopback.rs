@@ -1,4 +1,6 @@
-//! The one-shot loopback redirect listener of RFC 8252 section 7.3: 127.0.0.1, a port the OS picks,
+//! The one-shot loopback redirect listener of RFC 8252 section 7.3: loopback only (127.0.0.1, and
+//! ::1 on the same port where it binds, since browsers resolve `localhost` to either), a port the OS
+//! picks,
 //! one accepted answer, `state` checked, a timeout, cancellation, and a small "you can close this
 //! tab" page. HTTP is hyper's.
 
@@ -21,7 +23,9 @@ pub enum Callback {
 }
 
 pub struct Listener {
-    listener: TcpListener,
+    v4: TcpListener,
+    /// `[::1]` on the same port, when the system has IPv6 loopback and the port is free there.
+    v6: Option<TcpListener>,
     port: u16,
 }
 
@@ -42,14 +46,39 @@ const FAILED_PAGE: &str = "<!doctype html><html lang=\"en\"><head><meta charset=
 
 impl Listener {
     pub async fn bind() -> Result<Listener, AppError> {
-        let listener = TcpListener::bind(("127.0.0.1", 0))
+        // The redirect URI says `localhost` (Entra ignores its port only for that name, CONTRACT.md
+        // 9.1); the browser may resolve it to either loopback address, so listen on both when we can.
+        let v4 = TcpListener::bind(("127.0.0.1", 0))
             .await
             .map_err(|e| AppError::new(ErrorCode::Internal, format!("could not listen on 127.0.0.1: {e}")))?;
-        let port = listener
+        let port = v4
             .local_addr()
             .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?
             .port();
-        Ok(Listener { listener, port })
+        let v6 = TcpListener::bind((std::net::Ipv6Addr::LOCALHOST, port))
+            .await
+            .ok();
+        Ok(Listener { v4, v6, port })
+    }
+
+    /// The `redirect_uri` to send, identical at /authorize and at the token endpoint.
+    pub fn redirect_uri(&self) -> String {
+        format!("http://localhost:{}/", self.port)
+    }
+
+    /// Whether `[::1]` is served too.
+    pub fn has_ipv6(&self) -> bool {
+        self.v6.is_some()
+    }
+
+    async fn accept(&self) -> std::io::Result<tokio::net::TcpStream> {
+        match &self.v6 {
+            Some(v6) => tokio::select! {
+                r = self.v4.accept() => r.map(|(s, _)| s),
+                r = v6.accept() => r.map(|(s, _)| s),
+            },
+            None => self.v4.accept().await.map(|(s, _)| s),
+        }
     }
 
     pub fn port(&self) -> u16 {
@@ -67,7 +96,7 @@ impl Listener {
         let expected = expected_state.to_owned();
         let accept = async {
             loop {
-                let Ok((stream, _)) = self.listener.accept().await else {
+                let Ok(stream) = self.accept().await else {
                     continue;
                 };
                 let tx = tx.clone();

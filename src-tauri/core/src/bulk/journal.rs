@@ -36,6 +36,9 @@ pub struct Record {
     pub invitation_id: Option<String>,
     #[serde(default)]
     pub error_code: Option<ErrorCode>,
+    /// Steps after a conversion that did not work; the row is still converted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// What the journal knows of a user.
@@ -172,6 +175,7 @@ mod tests {
             status: None,
             invitation_id: None,
             error_code: None,
+            warnings: Vec::new(),
         };
         j.write(&started("a")).expect("write");
         j.write(&Record {

@@ -86,7 +86,11 @@ fn status_of(checks: &[Check]) -> RowStatus {
 /// Every readable row through the pre-flight: the tenant's domains and the admin's roles once,
 /// then two reads per row (the user, and who holds the address) in `$batch` requests of 20,
 /// a few at a time.
-pub async fn preview(g: &GraphClient, parsed: &ParsedCsv, scopes: Vec<String>) -> Result<Preview, AppError> {
+pub async fn preview(
+    g: &GraphClient,
+    parsed: &ParsedCsv,
+    scopes: Option<Vec<String>>,
+) -> Result<Preview, AppError> {
     let shared = g.batch(&[svc::org_read("org"), svc::roles_read("roles")]).await?;
     let shared_body = |id: &str| {
         shared
@@ -97,8 +101,10 @@ pub async fn preview(g: &GraphClient, parsed: &ParsedCsv, scopes: Vec<String>) -
     let org = shared_body("org")
         .ok_or_else(|| AppError::new(ErrorCode::GraphError, "the organization could not be read"))?;
     let verified = svc::verified_domains(org);
-    let roles = shared_body("roles").map(svc::role_names).unwrap_or_default();
+    let roles = svc::roles_from(g, shared.iter().find(|a| a.id == "roles")).await?;
     let caps = Capabilities::from(roles, scopes);
+    // Groups and contacts need permissions the app may not have: once refused, not asked again.
+    let mut objects_readable = [true, true];
 
     let mut rows: Vec<PreviewRow> = parsed
         .errors
@@ -118,10 +124,19 @@ pub async fn preview(g: &GraphClient, parsed: &ParsedCsv, scopes: Vec<String>) -
         .collect();
     // A window of rows at a time, so that memory stays flat however long the file is.
     for window in parsed.rows.chunks(PREVIEW_PARALLEL * 10) {
-        let mut items = Vec::with_capacity(window.len() * 2);
+        let mut items = Vec::with_capacity(window.len() * 4);
         for (i, r) in window.iter().enumerate() {
             items.push(svc::user_read(&format!("u{i}"), &r.user));
             items.push(svc::holders_read(&format!("h{i}"), &r.email));
+            for (k, collection) in ["groups", "contacts"].iter().enumerate() {
+                if objects_readable[k] {
+                    items.push(svc::object_holders_read(
+                        &format!("{collection}{i}"),
+                        collection,
+                        &r.email,
+                    ));
+                }
+            }
         }
         let results = futures::future::join_all(items.chunks(20).map(|c| g.batch(c))).await;
         let mut answers = std::collections::HashMap::new();
@@ -130,11 +145,24 @@ pub async fn preview(g: &GraphClient, parsed: &ParsedCsv, scopes: Vec<String>) -
                 answers.insert(a.id.clone(), a);
             }
         }
+        for (k, collection) in ["groups", "contacts"].iter().enumerate() {
+            if answers
+                .iter()
+                .any(|(id, a)| id.starts_with(collection) && a.status == 403)
+            {
+                objects_readable[k] = false;
+            }
+        }
         for (i, r) in window.iter().enumerate() {
+            let holders = [
+                answers.remove(&format!("h{i}")),
+                answers.remove(&format!("groups{i}")),
+                answers.remove(&format!("contacts{i}")),
+            ];
             rows.push(check_row(
                 r,
                 answers.remove(&format!("u{i}")),
-                answers.remove(&format!("h{i}")),
+                holders,
                 &verified,
                 &caps,
             )?);
@@ -154,7 +182,7 @@ pub async fn preview(g: &GraphClient, parsed: &ParsedCsv, scopes: Vec<String>) -
 fn check_row(
     r: &BulkRow,
     user: Option<BatchAnswer>,
-    holders: Option<BatchAnswer>,
+    holders: [Option<BatchAnswer>; 3],
     verified: &[String],
     caps: &Capabilities,
 ) -> Result<PreviewRow, AppError> {
@@ -185,14 +213,10 @@ fn check_row(
     };
     let target: Target = serde_json::from_value(user)
         .map_err(|e| AppError::new(ErrorCode::GraphError, format!("user {}: {e}", r.user)))?;
-    let holders = holders.filter(|a| a.status == 200).ok_or_else(|| {
-        AppError::new(
-            ErrorCode::GraphError,
-            format!("who holds {} could not be read", r.email),
-        )
-    })?;
-    let others = svc::others_holding(&holders.body, &target.id);
-    let checks = convert::preflight(&target, &r.email, verified, &others, caps);
+    let [users, groups, contacts] = &holders;
+    let holders = svc::holders_of(users.as_ref(), groups.as_ref(), contacts.as_ref(), &target.id)
+        .map_err(|e| AppError::new(e.code, format!("who holds {}: {}", r.email, e.message)))?;
+    let checks = convert::preflight(&target, &r.email, verified, &holders, caps);
     out.status = status_of(&checks);
     out.display_name = Some(target.display_name.clone());
     out.user_id = Some(target.id.clone());
@@ -201,8 +225,9 @@ fn check_row(
         can_convert: convert::can_convert(&checks),
         // The row's own `checks` are the ones shown; not kept twice.
         checks: Vec::new(),
-        mailbox: convert::mailbox_likely(&target, verified),
-        others_using: others,
+        mailbox: convert::mailbox(&target),
+        others_using: holders.names,
+        holders_complete: holders.complete,
         target,
     });
     out.checks = checks;

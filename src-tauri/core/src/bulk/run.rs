@@ -13,7 +13,7 @@ use ts_rs::TS;
 
 use super::journal::{Journal, Known, Phase, Record};
 use super::{PreviewRow, RowStatus};
-use crate::convert_service::{self as svc, ConvertOptions, ConvertResult, Preflight};
+use crate::convert_service::{self as svc, ConvertOptions, ConvertResult, Failed, Preflight};
 use crate::error::{AppError, ErrorCode};
 use crate::export::{csv_text, wire_name};
 use crate::graph::GraphClient;
@@ -51,6 +51,8 @@ pub struct RowResult {
     /// Why a row was skipped: the preview's problem or first blocker.
     pub reason: Option<String>,
     pub confirmed_by_reread: bool,
+    /// Steps after a conversion that did not work (`user_type_not_set`): the row is still converted.
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, TS)]
@@ -160,7 +162,7 @@ impl Limiter {
 }
 
 /// Called with every attempted conversion, for History.
-pub type OnAttempt = dyn Fn(&Preflight, &ConvertOptions, &Result<ConvertResult, AppError>) + Send + Sync;
+pub type OnAttempt = dyn Fn(&Preflight, &ConvertOptions, &Result<ConvertResult, Failed>) + Send + Sync;
 pub type OnProgress = dyn Fn(&Progress, &RowResult) + Send + Sync;
 
 pub struct RunSetup {
@@ -191,6 +193,7 @@ fn skipped(r: &PreviewRow) -> RowResult {
                 .map(|c| c.code.clone())
         }),
         confirmed_by_reread: false,
+        warnings: Vec::new(),
     }
 }
 
@@ -209,6 +212,7 @@ async fn one(s: &RunSetup, r: &PreviewRow) -> RowResult {
         status: None,
         invitation_id: None,
         error_code: None,
+        warnings: Vec::new(),
     };
     match s.journal.known(user_id) {
         Some(Known::Done(done)) => {
@@ -220,6 +224,7 @@ async fn one(s: &RunSetup, r: &PreviewRow) -> RowResult {
             out.status = done.status;
             out.invitation_id = done.invitation_id;
             out.error_code = done.error_code;
+            out.warnings = done.warnings;
             if out.outcome == RowOutcome::AlreadyDone {
                 return out;
             }
@@ -277,7 +282,9 @@ async fn one(s: &RunSetup, r: &PreviewRow) -> RowResult {
             let mut done = record(Phase::Done, Some("converted"));
             done.status = Some(c.status.clone());
             done.invitation_id = c.invitation_id.clone();
+            done.warnings = c.warnings.clone();
             out.outcome = RowOutcome::Converted;
+            out.warnings = c.warnings;
             out.status = Some(c.status);
             out.invitation_id = c.invitation_id;
             out.redeem_url = c.redeem_url.filter(|_| !row.send_mail);
@@ -286,10 +293,15 @@ async fn one(s: &RunSetup, r: &PreviewRow) -> RowResult {
                 out.error_code = Some(e.code);
             }
         }
-        Err(e) => {
+        Err(Failed {
+            error: e, mail_set, ..
+        }) => {
             out.outcome = RowOutcome::Failed;
             out.error_code = Some(e.code);
             out.message = Some(e.message.clone());
+            if mail_set {
+                out.warnings.push("mail_set_before_failure".to_owned());
+            }
             // An unknown outcome stays "started": the next run settles it by reading the user.
             if e.code != ErrorCode::OutcomeUnknown {
                 let mut done = record(Phase::Done, Some("failed"));
@@ -404,6 +416,7 @@ pub fn report_csv(rows: &[RowResult]) -> Result<String, AppError> {
         "message",
         "reason",
         "confirmed by re-reading",
+        "warnings",
     ];
     csv_text(&header, |w| {
         for r in rows {
@@ -419,6 +432,7 @@ pub fn report_csv(rows: &[RowResult]) -> Result<String, AppError> {
                 r.message.as_deref().unwrap_or(""),
                 r.reason.as_deref().unwrap_or(""),
                 if r.confirmed_by_reread { "yes" } else { "" },
+                &r.warnings.join(" "),
             ])?;
         }
         Ok(())
