@@ -113,6 +113,9 @@ pub struct SimExtras {
 pub struct Directory {
     pub tenant: Tenant,
     pub users: Vec<User>,
+    /// The public clients the tenant knows; seed files without it get [`Application::builtin`].
+    #[serde(default = "Application::builtin")]
+    pub applications: Vec<Application>,
 }
 
 /// The directory roles the simulator knows, with Entra's fixed role template ids.
@@ -152,6 +155,12 @@ impl Directory {
         })
     }
 
+    pub fn application(&self, app_id: &str) -> Option<&Application> {
+        self.applications
+            .iter()
+            .find(|a| a.app_id.eq_ignore_ascii_case(app_id))
+    }
+
     pub fn initial_domain(&self) -> &str {
         self.tenant
             .domains
@@ -159,5 +168,45 @@ impl Directory {
             .find(|d| d.is_initial)
             .map(|d| d.id.as_str())
             .unwrap_or("contoso.onmicrosoft.com")
+    }
+}
+
+/// A public client registration (Mobile and desktop platform) with its tenant-wide consent.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Application {
+    pub app_id: String,
+    pub display_name: String,
+    /// Registered redirect URIs, e.g. "http://localhost" (CONTRACT.md section 9.1).
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+    /// Graph scopes (short names) already consented for this client. Entra puts every consented
+    /// scope of a resource into the token, requested or not.
+    #[serde(default)]
+    pub consented_scopes: Vec<String>,
+}
+
+impl Application {
+    /// B2B Convert's demo registration (with RoleManagement.Read.Directory consented) and
+    /// Microsoft Graph Command Line Tools (no extra consent), both with only `http://localhost`.
+    pub fn builtin() -> Vec<Application> {
+        let app = |id: &str, name: &str, consented: &[&str]| Application {
+            app_id: id.to_owned(),
+            display_name: name.to_owned(),
+            redirect_uris: vec!["http://localhost".to_owned()],
+            consented_scopes: consented.iter().map(|s| (*s).to_owned()).collect(),
+        };
+        vec![
+            app(
+                crate::DEMO_CLIENT_ID,
+                "B2B Convert",
+                &["RoleManagement.Read.Directory"],
+            ),
+            app(
+                crate::GRAPH_CLI_CLIENT_ID,
+                "Microsoft Graph Command Line Tools",
+                &[],
+            ),
+        ]
     }
 }

@@ -207,6 +207,7 @@ pub fn default_directory() -> Directory {
     Directory {
         tenant: default_tenant(),
         users: s.users,
+        applications: crate::model::Application::builtin(),
     }
 }
 
