@@ -32,6 +32,14 @@ pub const GRAPH_SCOPES: &[&str] = &[
     "Directory.ReadWrite.All",
     "Domain.Read.All",
 ];
+/// Also known, but only when asked for by name or consented for the client: `.default` does not
+/// include them.
+const ROLE_AND_GROUP_SCOPES: &[&str] = &[
+    "GroupMember.Read.All",
+    "Group.Read.All",
+    "RoleManagement.Read.Directory",
+    "RoleManagement.ReadWrite.Directory",
+];
 const OIDC_SCOPES: &[&str] = &["openid", "profile", "email", "offline_access"];
 const GRAPH_RESOURCE: &str = "https://graph.microsoft.com/";
 
@@ -156,7 +164,11 @@ fn parse_scopes(raw: &str) -> Result<(Vec<String>, Vec<String>), String> {
             graph.extend(GRAPH_SCOPES.iter().map(|g| (*g).to_owned()));
             continue;
         }
-        match GRAPH_SCOPES.iter().find(|g| g.eq_ignore_ascii_case(short)) {
+        match GRAPH_SCOPES
+            .iter()
+            .chain(ROLE_AND_GROUP_SCOPES)
+            .find(|g| g.eq_ignore_ascii_case(short))
+        {
             Some(g) => graph.push((*g).to_owned()),
             None => return Err(s.to_owned()),
         }
@@ -645,14 +657,37 @@ pub fn issue(state: &SimState, user_id: &str, client_id: &str, scopes: &[String]
     }
 }
 
+/// A known Graph scope's canonical name.
+pub fn graph_scope(name: &str) -> Option<&'static str> {
+    GRAPH_SCOPES
+        .iter()
+        .chain(ROLE_AND_GROUP_SCOPES)
+        .find(|g| g.eq_ignore_ascii_case(name))
+        .copied()
+}
+
+/// `scopes` are what was asked for (kept in the refresh token); the access token and the response's
+/// `scope` also carry every scope consented for the client. [inf] Entra puts all consented scopes
+/// of the resource into the token, requested or not; the contract does not say so.
 pub fn issue_value(state: &SimState, user_id: &str, client_id: &str, scopes: &[String]) -> Option<Value> {
     let g = state.lock();
     let user = g.dir.user(user_id)?.clone();
+    let mut granted = scopes.to_vec();
+    for extra in g
+        .dir
+        .application(client_id)
+        .map(|a| a.consented_scopes.as_slice())
+        .unwrap_or_default()
+    {
+        if !granted.iter().any(|s| s.eq_ignore_ascii_case(extra)) {
+            granted.push(extra.clone());
+        }
+    }
     let tid = g.dir.tenant.id.clone();
     let lifetime = g.faults.token_lifetime_s as i64;
     let refresh_lifetime = g.faults.refresh_lifetime_s;
     let now = tokens::now_s();
-    let graph: Vec<&str> = scopes
+    let graph: Vec<&str> = granted
         .iter()
         .map(String::as_str)
         .filter(|s| !OIDC_SCOPES.contains(s))
@@ -674,7 +709,7 @@ pub fn issue_value(state: &SimState, user_id: &str, client_id: &str, scopes: &[S
     };
     let mut body = json!({
         "token_type": "Bearer",
-        "scope": scopes.join(" "),
+        "scope": granted.join(" "),
         "expires_in": lifetime,
         "ext_expires_in": lifetime,
         "access_token": tokens::sign(&state.key, &access),
