@@ -48,7 +48,7 @@ async fn accounts(State(state): St) -> Json<Value> {
                 "id": u.id,
                 "username": u.user_principal_name,
                 "displayName": u.display_name,
-                "roles": u.sim.roles,
+                "roles": g.dir.effective_roles(u),
                 "password": u.sim.password,
             })
         })

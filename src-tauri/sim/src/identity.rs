@@ -931,10 +931,9 @@ fn sign_in_page(state: &SimState, params: &Params, graph: &[String], error: Opti
                     "<li><code>{}</code> ({}){}</li>",
                     escape(&u.user_principal_name),
                     escape(&u.display_name),
-                    if u.sim.roles.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {}", escape(&u.sim.roles.join(", ")))
+                    match g.dir.effective_roles(u) {
+                        roles if roles.is_empty() => String::new(),
+                        roles => format!(": {}", escape(&roles.join(", "))),
                     }
                 )
             })
