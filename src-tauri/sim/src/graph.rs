@@ -39,17 +39,21 @@ const READ_SELF: &[&str] = &[
 ];
 const WRITE_USERS: &[&str] = &["User.ReadWrite.All", "Directory.ReadWrite.All"];
 const INVITE: &[&str] = &["User.Invite.All", "User.ReadWrite.All", "Directory.ReadWrite.All"];
-/// Roles that may convert an internal user or reset redemption (CONTRACT.md section 1.3). Converting
-/// is not documented separately; the simulator asks for the reset roles, the stricter choice.
-const CONVERT_ROLES: &[&str] = &[
+/// Roles that may convert an internal user (CONTRACT.md sections 1.3 and 9.4): those that may update
+/// users. [inf] Guest Inviter is documented for new guests only and Helpdesk Administrator for
+/// resetting redemption only; refusing them here is the stricter reading.
+const CONVERT_ROLES: &[&str] = &["Global Administrator", "User Administrator", "Directory Writers"];
+/// Roles that may reset redemption (CONTRACT.md section 1.3).
+const RESET_ROLES: &[&str] = &[
     "Global Administrator",
     "User Administrator",
     "Helpdesk Administrator",
 ];
+/// Roles that may invite a new guest. Entra also lets members invite unless an admin restricted
+/// it; the simulator always asks for a role (stricter).
 const INVITE_ROLES: &[&str] = &[
     "Global Administrator",
     "User Administrator",
-    "Helpdesk Administrator",
     "Guest Inviter",
     "Directory Writers",
 ];
@@ -838,12 +842,14 @@ async fn patch_user(
     let Some(target) = g.dir.user(&id).cloned() else {
         return not_found(&id);
     };
-    // Changing another user's mail needs a user-management role; admins' own roles protect them.
-    let allowed = c.has_role(&["Global Administrator", "User Administrator"])
-        || (c.has_role(&["Helpdesk Administrator"]) && target.sim.roles.is_empty());
-    if !allowed
-        || (!target.sim.roles.is_empty() && !c.has_role(&["Global Administrator"]) && target.id != c.user.id)
-    {
+    // mail, otherMails and userType: Global Administrator; User Administrator and Directory Writers
+    // for users without admin roles (a User Administrator also for itself). Helpdesk Administrator
+    // and Guest Inviter may not update user properties (CONTRACT.md section 9.4).
+    let target_is_admin = !g.dir.effective_roles(&target).is_empty();
+    let allowed = c.has_role(&["Global Administrator"])
+        || (!target_is_admin && c.has_role(&["User Administrator", "Directory Writers"]))
+        || (target.id == c.user.id && c.has_role(&["User Administrator"]));
+    if !allowed {
         return denied();
     }
     for key in changes.keys() {
@@ -1039,13 +1045,20 @@ async fn invite(State(state): St, headers: HeaderMap, body: Option<Json<Value>>)
     }
 
     let mut g = state.lock();
+    // A missing role is the invitation service's 401, not a 403 (CONTRACT.md section 9.5).
+    let tenant = g.dir.tenant.id.clone();
     let user_id = if let Some(id) = &target_id {
-        if !c.has_role(CONVERT_ROLES) {
-            return denied();
+        if !c.has_role(if reset { RESET_ROLES } else { CONVERT_ROLES }) {
+            return errors::invite_unauthorized(&tenant);
         }
         let Some(target) = g.dir.user(id).cloned() else {
             return not_found(id);
         };
+        // [inf] Only a Global Administrator may act on a user who holds admin roles, as for
+        // other sensitive actions; undocumented for invitations, so the stricter choice.
+        if !g.dir.effective_roles(&target).is_empty() && !c.has_role(&["Global Administrator"]) {
+            return errors::invite_unauthorized(&tenant);
+        }
         // Sending more than {id} makes the service treat the request as a new invitation
         // (CONTRACT.md section 1.4, observed).
         if invited.is_some_and(|o| o.len() > 1) {
@@ -1096,7 +1109,7 @@ async fn invite(State(state): St, headers: HeaderMap, body: Option<Json<Value>>)
         target.id
     } else {
         if !c.has_role(INVITE_ROLES) {
-            return denied();
+            return errors::invite_unauthorized(&tenant);
         }
         let domain = email
             .rsplit_once('@')

@@ -391,3 +391,238 @@ async fn member_of_inside_a_batch_follows_the_same_rules() {
         assert!(is_limited(&r["body"]["value"][0]), "{r}");
     }
 }
+
+// ------------------------------------------------------------------ role checks (CONTRACT.md 1.3, 9.4, 9.5)
+
+const HELPDESK_ADMIN: &str = "helpdeskadmin@contoso.com";
+const WRITER: &str = "writer@contoso.com";
+const GLOBAL: &str = "global@contoso.com";
+
+fn invite_401_message() -> String {
+    format!(
+        "Insufficient privileges to perform requested operation by the application \
+         '00000003-0000-0000-c000-000000000000'. ControllerName=MSGraphInviteAPI, \
+         ActionName=CreateInvite, URL absolute path=/api/{TENANT_ID}/invites"
+    )
+}
+
+fn convert_body(user: &Value, reset: bool) -> Value {
+    json!({
+        "invitedUserEmailAddress": user["mail"],
+        "inviteRedirectUrl": "https://myapps.microsoft.com",
+        "invitedUser": { "id": user["id"] },
+        "resetRedemption": reset
+    })
+}
+
+fn new_guest_body(address: &str) -> Value {
+    json!({ "invitedUserEmailAddress": address, "inviteRedirectUrl": "https://myapps.microsoft.com" })
+}
+
+/// POSTs an invitation as `who`; (status, error code or "", whether WWW-Authenticate was sent).
+async fn invite_as(sim: &Sim, who: &str, body: Value) -> (u16, String, bool) {
+    let t = sim.token(who, APP_SCOPES).await;
+    let r = sim
+        .http
+        .post(sim.url("/v1.0/invitations"))
+        .bearer_auth(&t)
+        .json(&body)
+        .send()
+        .await
+        .expect("POST");
+    let status = r.status().as_u16();
+    let challenge = r.headers().contains_key("www-authenticate");
+    let body: Value = r.json().await.unwrap_or(Value::Null);
+    if status == 401 {
+        assert_eq!(graph_message(&body), invite_401_message());
+        assert!(body["error"]["innerError"]["request-id"].is_string(), "{body}");
+        assert!(body["error"]["innerError"]["date"].is_string(), "{body}");
+    }
+    (status, graph_code(&body).to_owned(), challenge)
+}
+
+#[tokio::test]
+async fn only_user_managing_roles_may_patch_mail_other_mails_and_user_type() {
+    let sim = Sim::start().await;
+    let users = sim.case_users("ready-other-mail").await;
+    let path = |u: &Value| format!("/v1.0/users/{}", u["id"].as_str().unwrap_or(""));
+    let changes = [
+        json!({ "mail": users[0]["otherMails"][0] }),
+        json!({ "otherMails": ["x@northwind.example"] }),
+        json!({ "userType": "Guest" }),
+    ];
+    for who in [HELPDESK_ADMIN, HELPDESK, NOROLE] {
+        let t = sim.token(who, APP_SCOPES).await;
+        for change in &changes {
+            let (status, body) = sim.patch(&t, &path(&users[0]), change.clone()).await;
+            assert_eq!(
+                (status, graph_code(&body)),
+                (403, "Authorization_RequestDenied"),
+                "{who} {change}"
+            );
+            assert_eq!(
+                graph_message(&body),
+                "Insufficient privileges to complete the operation."
+            );
+        }
+    }
+    for (i, who) in [ADMIN, VIA_GROUP, WRITER, GLOBAL].into_iter().enumerate() {
+        let t = sim.token(who, APP_SCOPES).await;
+        let (status, body) = sim
+            .patch(&t, &path(&users[i]), json!({ "userType": "Member" }))
+            .await;
+        assert_eq!(status, 204, "{who}: {body}");
+    }
+    // Directory Writers: not for users holding admin roles, however held.
+    let writer = sim.token(WRITER, APP_SCOPES).await;
+    let admins = [ADMIN, VIA_GROUP, HELPDESK, WRITER];
+    for target in admins {
+        let (status, _) = sim
+            .patch(
+                &writer,
+                &format!("/v1.0/users/{target}"),
+                json!({ "userType": "Member" }),
+            )
+            .await;
+        assert_eq!(status, 403, "{target}");
+    }
+    let global = sim.token(GLOBAL, APP_SCOPES).await;
+    let (status, _) = sim
+        .patch(
+            &global,
+            &format!("/v1.0/users/{HELPDESK}"),
+            json!({ "userType": "Member" }),
+        )
+        .await;
+    assert_eq!(status, 204);
+    // A missing scope stays 403.
+    let read_only = sim.token(GLOBAL, "User.Read.All").await;
+    let (status, body) = sim
+        .patch(&read_only, &path(&users[0]), json!({ "userType": "Member" }))
+        .await;
+    assert_eq!((status, graph_code(&body)), (403, "Authorization_RequestDenied"));
+}
+
+#[tokio::test]
+async fn invitation_roles_per_kind_and_the_401_for_a_missing_role() {
+    let sim = Sim::start().await;
+    let ready = sim.case_users("ready-to-convert").await;
+    let pending = sim.case_users("pending-acceptance").await;
+
+    // Converting an internal user.
+    for who in [HELPDESK_ADMIN, HELPDESK, NOROLE] {
+        let (status, code, challenge) = invite_as(&sim, who, convert_body(&ready[0], false)).await;
+        assert_eq!(
+            (status, code.as_str(), challenge),
+            (401, "Unauthorized", false),
+            "{who}"
+        );
+    }
+    for (i, who) in [ADMIN, VIA_GROUP, WRITER, GLOBAL].into_iter().enumerate() {
+        let (status, code, _) = invite_as(&sim, who, convert_body(&ready[i], false)).await;
+        assert_eq!(status, 201, "{who}: {code}");
+    }
+    // Resetting redemption.
+    for who in [WRITER, HELPDESK, NOROLE] {
+        let (status, code, challenge) = invite_as(&sim, who, convert_body(&pending[0], true)).await;
+        assert_eq!(
+            (status, code.as_str(), challenge),
+            (401, "Unauthorized", false),
+            "{who}"
+        );
+    }
+    for (i, who) in [HELPDESK_ADMIN, ADMIN, VIA_GROUP, GLOBAL].into_iter().enumerate() {
+        let (status, code, _) = invite_as(&sim, who, convert_body(&pending[i], true)).await;
+        assert_eq!(status, 201, "{who}: {code}");
+    }
+    // A new guest.
+    for who in [HELPDESK_ADMIN, NOROLE] {
+        let (status, code, challenge) = invite_as(&sim, who, new_guest_body("someone@adatum.example")).await;
+        assert_eq!(
+            (status, code.as_str(), challenge),
+            (401, "Unauthorized", false),
+            "{who}"
+        );
+    }
+    for (i, who) in [HELPDESK, WRITER, ADMIN, GLOBAL].into_iter().enumerate() {
+        let address = format!("guest{i}@adatum.example");
+        let (status, code, _) = invite_as(&sim, who, new_guest_body(&address)).await;
+        assert_eq!(status, 201, "{who}: {code}");
+    }
+    // [inf] A user who holds admin roles: a Global Administrator only.
+    let target =
+        json!({ "mail": "wes@northwind.example", "id": sim.case_user("directory-writers").await["id"] });
+    let (status, code, _) = invite_as(&sim, ADMIN, convert_body(&target, false)).await;
+    assert_eq!((status, code.as_str()), (401, "Unauthorized"));
+
+    // A missing scope is still 403; an expired token still the 401 with the challenge.
+    let t = sim.token(ADMIN, "User.Read User.Read.All").await;
+    let (status, body) = sim
+        .post(&t, "/v1.0/invitations", new_guest_body("x@adatum.example"))
+        .await;
+    assert_eq!((status, graph_code(&body)), (403, "Authorization_RequestDenied"));
+    sim.faults(json!({ "tokenLifetimeS": 1 })).await;
+    let t = sim.admin().await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let r = sim
+        .http
+        .post(sim.url("/v1.0/invitations"))
+        .bearer_auth(&t)
+        .json(&new_guest_body("y@adatum.example"))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(r.status(), 401);
+    let challenge = r
+        .headers()
+        .get("www-authenticate")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    assert!(challenge.contains("error=\"invalid_token\""), "{challenge}");
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(graph_code(&body), "InvalidAuthenticationToken");
+}
+
+#[tokio::test]
+async fn batch_items_report_missing_roles_and_scopes_like_single_requests() {
+    let sim = Sim::start().await;
+    let ready = sim.case_user("ready-to-convert").await;
+    let json_headers = json!({ "Content-Type": "application/json" });
+    let batch = json!({ "requests": [
+        { "id": "convert", "method": "POST", "url": "/invitations", "headers": json_headers, "body": convert_body(&ready, false) },
+        { "id": "patch", "method": "PATCH", "url": format!("/users/{}", ready["id"].as_str().unwrap_or("")),
+          "headers": json_headers, "body": { "userType": "Guest" } },
+        { "id": "guest", "method": "POST", "url": "/invitations", "headers": json_headers, "body": new_guest_body("z@adatum.example") }
+    ]});
+    // Guest Inviter: no role to convert (401), none to PATCH (403), may invite a new guest.
+    let t = sim.token(HELPDESK, APP_SCOPES).await;
+    let (status, body) = sim.post(&t, "/v1.0/$batch", batch.clone()).await;
+    assert_eq!(status, 200);
+    let item = |id: &str| {
+        body["responses"]
+            .as_array()
+            .and_then(|r| r.iter().find(|x| x["id"] == id))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let convert = item("convert");
+    assert_eq!(convert["status"], 401);
+    assert_eq!(graph_code(&convert["body"]), "Unauthorized");
+    assert_eq!(graph_message(&convert["body"]), invite_401_message());
+    assert!(convert["headers"].get("WWW-Authenticate").is_none());
+    assert_eq!(item("patch")["status"], 403);
+    assert_eq!(graph_code(&item("patch")["body"]), "Authorization_RequestDenied");
+    assert_eq!(item("guest")["status"], 201);
+
+    // Without an inviting scope the invitation items are 403, not 401.
+    let t = sim.token(ADMIN, "User.Read User.Read.All").await;
+    let (_, body) = sim.post(&t, "/v1.0/$batch", batch).await;
+    let convert = body["responses"]
+        .as_array()
+        .and_then(|r| r.iter().find(|x| x["id"] == "convert"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(convert["status"], 403);
+    assert_eq!(graph_code(&convert["body"]), "Authorization_RequestDenied");
+}
