@@ -807,7 +807,7 @@ impl Seeder {
         );
         self.serial = serial;
         let group = |i: usize, name: String, nickname: String, members: Vec<String>| Group {
-            id: group_id(&nickname),
+            id: Uuid::new_v5(&ID_NAMESPACE, format!("group:{nickname}").as_bytes()).to_string(),
             display_name: name,
             mail_nickname: nickname,
             security_enabled: true,
@@ -839,10 +839,6 @@ impl Seeder {
         groups.push(admins);
         groups
     }
-}
-
-fn group_id(nickname: &str) -> String {
-    Uuid::new_v5(&ID_NAMESPACE, format!("group:{nickname}").as_bytes()).to_string()
 }
 
 /// Sets `mail` and makes it the primary SMTP proxy address.
