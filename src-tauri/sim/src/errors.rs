@@ -82,6 +82,21 @@ pub fn unauthorized(message: &str) -> Response {
     response
 }
 
+/// The invitation service's answer to a caller without the role for it: 401 `Unauthorized`, as
+/// observed (examples/error_invitation_app-insufficient-privileges_Unauthorized.json). No
+/// `WWW-Authenticate` challenge: the token is valid, the privilege is missing (CONTRACT.md 9.5).
+pub fn invite_unauthorized(tenant_id: &str) -> Response {
+    graph_error(
+        StatusCode::UNAUTHORIZED,
+        "Unauthorized",
+        &format!(
+            "Insufficient privileges to perform requested operation by the application \
+             '00000003-0000-0000-c000-000000000000'. ControllerName=MSGraphInviteAPI, \
+             ActionName=CreateInvite, URL absolute path=/api/{tenant_id}/invites"
+        ),
+    )
+}
+
 /// The documented 429 (CONTRACT.md section 4), with a decimal Retry-After.
 pub fn throttled(retry_after: &str) -> Response {
     let body = json!({

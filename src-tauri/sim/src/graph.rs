@@ -39,17 +39,21 @@ const READ_SELF: &[&str] = &[
 ];
 const WRITE_USERS: &[&str] = &["User.ReadWrite.All", "Directory.ReadWrite.All"];
 const INVITE: &[&str] = &["User.Invite.All", "User.ReadWrite.All", "Directory.ReadWrite.All"];
-/// Roles that may convert an internal user or reset redemption (CONTRACT.md section 1.3). Converting
-/// is not documented separately; the simulator asks for the reset roles, the stricter choice.
-const CONVERT_ROLES: &[&str] = &[
+/// Roles that may convert an internal user (CONTRACT.md sections 1.3 and 9.4): those that may update
+/// users. [inf] Guest Inviter is documented for new guests only and Helpdesk Administrator for
+/// resetting redemption only; refusing them here is the stricter reading.
+const CONVERT_ROLES: &[&str] = &["Global Administrator", "User Administrator", "Directory Writers"];
+/// Roles that may reset redemption (CONTRACT.md section 1.3).
+const RESET_ROLES: &[&str] = &[
     "Global Administrator",
     "User Administrator",
     "Helpdesk Administrator",
 ];
+/// Roles that may invite a new guest. Entra also lets members invite unless an admin restricted
+/// it; the simulator always asks for a role (stricter).
 const INVITE_ROLES: &[&str] = &[
     "Global Administrator",
     "User Administrator",
-    "Helpdesk Administrator",
     "Guest Inviter",
     "Directory Writers",
 ];
@@ -63,6 +67,7 @@ pub fn routes() -> Router<Arc<SimState>> {
     Router::new()
         .route("/v1.0/me", get(me))
         .route("/v1.0/me/memberOf", get(me_member_of))
+        .route("/v1.0/me/transitiveMemberOf", get(me_transitive_member_of))
         .route("/v1.0/organization", get(organization))
         .route("/v1.0/organization/{id}", get(organization_by_id))
         .route("/v1.0/domains", get(domains))
@@ -74,17 +79,17 @@ pub fn routes() -> Router<Arc<SimState>> {
 
 // ------------------------------------------------------------------ auth
 
-/// The caller: its token claims and its directory user (cloned).
+/// The caller: its token claims, its directory user (cloned) and the roles it holds, directly or
+/// through role-assignable groups.
 struct Caller {
     claims: AccessClaims,
     user: User,
+    roles: Vec<String>,
 }
 
 impl Caller {
     fn has_role(&self, roles: &[&str]) -> bool {
-        self.user
-            .sim
-            .roles
+        self.roles
             .iter()
             .any(|r| roles.iter().any(|x| x.eq_ignore_ascii_case(r)))
     }
@@ -119,11 +124,12 @@ fn caller(state: &SimState, headers: &HeaderMap, scopes: &[&str]) -> Result<Call
             "The signed-in user no longer exists or is disabled.",
         ));
     };
+    let roles = g.dir.effective_roles(&user);
     drop(g);
     if !claims.has_any_scope(scopes) {
         return Err(denied());
     }
-    Ok(Caller { claims, user })
+    Ok(Caller { claims, user, roles })
 }
 
 fn eventual(headers: &HeaderMap) -> bool {
@@ -222,33 +228,228 @@ fn single_user(state: &SimState, user: &User, params: &Params) -> Response {
     }
 }
 
-async fn me_member_of(State(state): St, headers: HeaderMap) -> Response {
-    let c = match caller(&state, &headers, READ_SELF) {
+/// Scopes that can read directoryRole objects (CONTRACT.md section 9.2).
+const READ_ROLES: &[&str] = &[
+    "RoleManagement.Read.Directory",
+    "RoleManagement.ReadWrite.Directory",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+];
+/// Scopes that can read group objects.
+const READ_GROUPS: &[&str] = &[
+    "GroupMember.Read.All",
+    "Group.Read.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+];
+const ROLE_PROPS: &[&str] = &[
+    "id",
+    "deletedDateTime",
+    "description",
+    "displayName",
+    "roleTemplateId",
+];
+const GROUP_PROPS: &[&str] = &[
+    "id",
+    "deletedDateTime",
+    "classification",
+    "createdDateTime",
+    "creationOptions",
+    "description",
+    "displayName",
+    "expirationDateTime",
+    "groupTypes",
+    "isAssignableToRole",
+    "mail",
+    "mailEnabled",
+    "mailNickname",
+    "membershipRule",
+    "membershipRuleProcessingState",
+    "onPremisesDomainName",
+    "onPremisesLastSyncDateTime",
+    "onPremisesNetBiosName",
+    "onPremisesSamAccountName",
+    "onPremisesSecurityIdentifier",
+    "onPremisesSyncEnabled",
+    "preferredDataLocation",
+    "preferredLanguage",
+    "proxyAddresses",
+    "renewedDateTime",
+    "resourceBehaviorOptions",
+    "resourceProvisioningOptions",
+    "securityEnabled",
+    "securityIdentifier",
+    "theme",
+    "visibility",
+    "onPremisesProvisioningErrors",
+    "serviceProvisioningErrors",
+];
+
+async fn me_member_of(State(state): St, headers: HeaderMap, Query(params): Query<Params>) -> Response {
+    member_of(&state, &headers, &params, false)
+}
+
+async fn me_transitive_member_of(
+    State(state): St,
+    headers: HeaderMap,
+    Query(params): Query<Params>,
+) -> Response {
+    member_of(&state, &headers, &params, true)
+}
+
+/// The caller's groups, then its directory roles, as full Graph objects. Directly only, as
+/// `memberOf` lists them (roles held through a group are missing), or transitively. [inf] Graph
+/// documents no order; groups first puts an admin's roles on a later page when it has many groups.
+fn memberships(dir: &Directory, user: &User, transitive: bool) -> Vec<Value> {
+    let groups = dir.groups_of(&user.id, transitive);
+    let mut roles: Vec<String> = user.sim.roles.clone();
+    if transitive {
+        roles = dir.effective_roles(user);
+    }
+    let mut out: Vec<Value> = groups
+        .iter()
+        .map(|g| {
+            let mut v = serde_json::to_value(g).unwrap_or(Value::Null);
+            let mut o = Map::new();
+            o.insert("@odata.type".into(), json!("#microsoft.graph.group"));
+            for p in GROUP_PROPS {
+                o.insert((*p).into(), v.get_mut(*p).map(Value::take).unwrap_or(Value::Null));
+            }
+            Value::Object(o)
+        })
+        .collect();
+    out.extend(roles.iter().map(|role| {
+        let template = crate::model::ROLE_TEMPLATES
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(role))
+            .map(|(_, t)| *t)
+            .unwrap_or("00000000-0000-0000-0000-000000000000");
+        json!({
+            "@odata.type": "#microsoft.graph.directoryRole",
+            "id": uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, template.as_bytes()).to_string(),
+            "deletedDateTime": null,
+            "description": crate::model::role_description(role),
+            "displayName": role,
+            "roleTemplateId": template,
+        })
+    }));
+    out
+}
+
+/// An object as the caller may see it: whole, or with "limited information" when the token
+/// cannot read its type: `@odata.type` and `id`, every other property null (CONTRACT.md 9.2).
+fn visible(object: &Value, c: &Caller, select: Option<&[String]>) -> Value {
+    let kind = object["@odata.type"].as_str().unwrap_or("");
+    let (props, readable) = if kind.ends_with("directoryRole") {
+        (ROLE_PROPS, c.claims.has_any_scope(READ_ROLES))
+    } else {
+        (GROUP_PROPS, c.claims.has_any_scope(READ_GROUPS))
+    };
+    let mut o = Map::new();
+    o.insert("@odata.type".into(), json!(kind));
+    if !readable {
+        o.insert("id".into(), object["id"].clone());
+    }
+    for p in props {
+        let wanted = select.is_none_or(|s| s.iter().any(|x| x.eq_ignore_ascii_case(p)));
+        if wanted && !o.contains_key(*p) {
+            let value = if readable { object[*p].clone() } else { Value::Null };
+            o.insert((*p).into(), value);
+        }
+    }
+    Value::Object(o)
+}
+
+/// `$top`: 1 to 999, 100 when absent.
+fn page_size(params: &Params) -> Result<usize, Response> {
+    match params.get("$top").map(|t| t.parse::<usize>()) {
+        None => Ok(100),
+        Some(Ok(n)) if (1..=999).contains(&n) => Ok(n),
+        Some(_) => Err(bad_request(
+            "Request_BadRequest",
+            &format!(
+                "Invalid page size specified: '{}'. Must be between 1 and 999 inclusive.",
+                params.get("$top").map(String::as_str).unwrap_or("")
+            ),
+        )),
+    }
+}
+
+fn member_of(state: &SimState, headers: &HeaderMap, params: &Params, transitive: bool) -> Response {
+    let c = match caller(state, headers, READ_SELF) {
         Ok(c) => c,
         Err(r) => return r,
     };
-    let value: Vec<Value> = c
-        .user
-        .sim
-        .roles
+    if let Err(r) = reject_unsupported(params, &["$top", "$skiptoken", "$select"]) {
+        return r;
+    }
+    let top = match page_size(params) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let select = match select_of(params) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Some(bad) = select.iter().flatten().find(|p| {
+        !ROLE_PROPS
+            .iter()
+            .chain(GROUP_PROPS)
+            .any(|x| x.eq_ignore_ascii_case(p))
+    }) {
+        return bad_request(
+            "Request_BadRequest",
+            &format!("Could not find a property named '{bad}' on type 'microsoft.graph.directoryObject'."),
+        );
+    }
+    let route = if transitive {
+        "me/transitiveMemberOf"
+    } else {
+        "me/memberOf"
+    };
+    // A skiptoken belongs to its route and user as well as to the query.
+    let mut bound = params.clone();
+    bound.insert(" route".into(), format!("{route} {}", c.user.id));
+    let qhash = query_hash(&bound);
+    let offset = match params.get("$skiptoken") {
+        None => 0,
+        Some(t) => match parse_skiptoken(state, t, &qhash) {
+            Some(o) => o,
+            None => {
+                return bad_request(
+                    "Request_BadRequest",
+                    "The specified page token value has expired or is invalid.",
+                )
+            }
+        },
+    };
+    let all = memberships(&state.lock().dir, &c.user, transitive);
+    let value: Vec<Value> = all
         .iter()
-        .map(|role| {
-            let template = crate::model::ROLE_TEMPLATES
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case(role))
-                .map(|(_, t)| *t)
-                .unwrap_or("00000000-0000-0000-0000-000000000000");
-            json!({
-                "@odata.type": "#microsoft.graph.directoryRole",
-                "id": uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, template.as_bytes()).to_string(),
-                "displayName": role,
-                "description": null,
-                "roleTemplateId": template,
-            })
-        })
+        .skip(offset)
+        .take(top)
+        .map(|o| visible(o, &c, select.as_deref()))
         .collect();
-    Json(json!({ "@odata.context": context(&state, "directoryObjects", None), "value": value }))
-        .into_response()
+    let mut body = Map::new();
+    body.insert(
+        "@odata.context".into(),
+        json!(context(state, "directoryObjects", select.as_deref())),
+    );
+    if offset + top < all.len() {
+        let mut keys: Vec<(&String, &String)> = params
+            .iter()
+            .filter(|(k, _)| k.as_str() != "$skiptoken")
+            .collect();
+        keys.sort();
+        let mut link = format!("{}/v1.0/{route}?", state.base_url);
+        for (k, v) in keys {
+            link.push_str(&format!("{}={}&", k, urlencoding::encode(v)));
+        }
+        link.push_str(&format!("$skiptoken={}", skiptoken(state, offset + top, &qhash)));
+        body.insert("@odata.nextLink".into(), json!(link));
+    }
+    body.insert("value".into(), Value::Array(value));
+    Json(Value::Object(body)).into_response()
 }
 
 async fn organization(State(state): St, headers: HeaderMap) -> Response {
@@ -641,12 +842,14 @@ async fn patch_user(
     let Some(target) = g.dir.user(&id).cloned() else {
         return not_found(&id);
     };
-    // Changing another user's mail needs a user-management role; admins' own roles protect them.
-    let allowed = c.has_role(&["Global Administrator", "User Administrator"])
-        || (c.has_role(&["Helpdesk Administrator"]) && target.sim.roles.is_empty());
-    if !allowed
-        || (!target.sim.roles.is_empty() && !c.has_role(&["Global Administrator"]) && target.id != c.user.id)
-    {
+    // mail, otherMails and userType: Global Administrator; User Administrator and Directory Writers
+    // for users without admin roles (a User Administrator also for itself). Helpdesk Administrator
+    // and Guest Inviter may not update user properties (CONTRACT.md section 9.4).
+    let target_is_admin = !g.dir.effective_roles(&target).is_empty();
+    let allowed = c.has_role(&["Global Administrator"])
+        || (!target_is_admin && c.has_role(&["User Administrator", "Directory Writers"]))
+        || (target.id == c.user.id && c.has_role(&["User Administrator"]));
+    if !allowed {
         return denied();
     }
     for key in changes.keys() {
@@ -842,13 +1045,20 @@ async fn invite(State(state): St, headers: HeaderMap, body: Option<Json<Value>>)
     }
 
     let mut g = state.lock();
+    // A missing role is the invitation service's 401, not a 403 (CONTRACT.md section 9.5).
+    let tenant = g.dir.tenant.id.clone();
     let user_id = if let Some(id) = &target_id {
-        if !c.has_role(CONVERT_ROLES) {
-            return denied();
+        if !c.has_role(if reset { RESET_ROLES } else { CONVERT_ROLES }) {
+            return errors::invite_unauthorized(&tenant);
         }
         let Some(target) = g.dir.user(id).cloned() else {
             return not_found(id);
         };
+        // [inf] Only a Global Administrator may act on a user who holds admin roles, as for
+        // other sensitive actions; undocumented for invitations, so the stricter choice.
+        if !g.dir.effective_roles(&target).is_empty() && !c.has_role(&["Global Administrator"]) {
+            return errors::invite_unauthorized(&tenant);
+        }
         // Sending more than {id} makes the service treat the request as a new invitation
         // (CONTRACT.md section 1.4, observed).
         if invited.is_some_and(|o| o.len() > 1) {
@@ -899,7 +1109,7 @@ async fn invite(State(state): St, headers: HeaderMap, body: Option<Json<Value>>)
         target.id
     } else {
         if !c.has_role(INVITE_ROLES) {
-            return denied();
+            return errors::invite_unauthorized(&tenant);
         }
         let domain = email
             .rsplit_once('@')

@@ -28,6 +28,7 @@ pub fn routes() -> Router<Arc<SimState>> {
         .route("/_sim/stats", get(stats))
         .route("/_sim/faults", get(get_faults).post(set_faults))
         .route("/_sim/revoke", post(revoke))
+        .route("/_sim/consent", post(consent))
         .route("/_sim/reset", post(reset))
 }
 
@@ -47,7 +48,7 @@ async fn accounts(State(state): St) -> Json<Value> {
                 "id": u.id,
                 "username": u.user_principal_name,
                 "displayName": u.display_name,
-                "roles": u.sim.roles,
+                "roles": g.dir.effective_roles(u),
                 "password": u.sim.password,
             })
         })
@@ -59,6 +60,9 @@ async fn accounts(State(state): St) -> Json<Value> {
 struct TokenRequest {
     username: String,
     scope: String,
+    /// The demo client when absent.
+    #[serde(default)]
+    client_id: Option<String>,
 }
 
 /// A token response as `/token` would give, without the browser dance.
@@ -76,7 +80,11 @@ async fn token(State(state): St, Json(req): Json<TokenRequest>) -> Response {
                 .to_owned()
         })
         .collect();
-    identity::issue(&state, &user_id, crate::DEMO_CLIENT_ID, &scopes)
+    let client_id = req.client_id.as_deref().unwrap_or(crate::DEMO_CLIENT_ID);
+    if state.lock().dir.application(client_id).is_none() {
+        return problem(StatusCode::NOT_FOUND, format!("no application {client_id}"));
+    }
+    identity::issue(&state, &user_id, client_id, &scopes)
 }
 
 #[derive(Deserialize)]
@@ -166,6 +174,39 @@ async fn revoke(State(state): St, Json(req): Json<Revoke>) -> Response {
     let now = crate::tokens::now_ms() + 1;
     g.revoked_before.insert(id, now);
     Json(json!({ "revokedBefore": now })).into_response()
+}
+
+#[derive(Deserialize)]
+struct Consent {
+    client_id: String,
+    scope: String,
+    #[serde(default)]
+    revoke: bool,
+}
+
+/// Grants (or revokes) tenant-wide consent to a Graph scope for a client: tokens issued from now
+/// on carry it whether requested or not.
+async fn consent(State(state): St, Json(req): Json<Consent>) -> Response {
+    let Some(scope) = identity::graph_scope(req.scope.trim()) else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            format!("unknown Graph scope {}", req.scope),
+        );
+    };
+    let mut g = state.lock();
+    let Some(app) = g
+        .dir
+        .applications
+        .iter_mut()
+        .find(|a| a.app_id.eq_ignore_ascii_case(&req.client_id))
+    else {
+        return problem(StatusCode::NOT_FOUND, format!("no application {}", req.client_id));
+    };
+    app.consented_scopes.retain(|s| !s.eq_ignore_ascii_case(scope));
+    if !req.revoke {
+        app.consented_scopes.push(scope.to_owned());
+    }
+    Json(json!({ "appId": app.app_id, "consentedScopes": app.consented_scopes })).into_response()
 }
 
 async fn reset(State(state): St) -> StatusCode {

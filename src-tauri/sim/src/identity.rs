@@ -16,7 +16,7 @@ use crate::errors::identity_error;
 use crate::model::{Directory, User};
 use crate::state::{AuthCode, DeviceCode, DeviceStatus, SimState};
 use crate::tokens::{self, AccessClaims, IdClaims, RefreshClaims};
-use crate::{DEMO_CLIENT_ID, GRAPH_CLI_CLIENT_ID};
+use crate::DEMO_CLIENT_ID;
 
 type Params = HashMap<String, String>;
 type St = State<Arc<SimState>>;
@@ -31,6 +31,14 @@ pub const GRAPH_SCOPES: &[&str] = &[
     "Directory.Read.All",
     "Directory.ReadWrite.All",
     "Domain.Read.All",
+];
+/// Also known, but only when asked for by name or consented for the client: `.default` does not
+/// include them.
+const ROLE_AND_GROUP_SCOPES: &[&str] = &[
+    "GroupMember.Read.All",
+    "Group.Read.All",
+    "RoleManagement.Read.Directory",
+    "RoleManagement.ReadWrite.Directory",
 ];
 const OIDC_SCOPES: &[&str] = &["openid", "profile", "email", "offline_access"];
 const GRAPH_RESOURCE: &str = "https://graph.microsoft.com/";
@@ -65,27 +73,75 @@ fn tenant_ok(dir: &Directory, tenant: &str) -> bool {
             .any(|d| d.is_verified && d.id.eq_ignore_ascii_case(tenant))
 }
 
-fn known_client(client_id: &str) -> bool {
-    client_id.eq_ignore_ascii_case(DEMO_CLIENT_ID) || client_id.eq_ignore_ascii_case(GRAPH_CLI_CLIENT_ID)
+fn known_client(state: &SimState, client_id: &str) -> bool {
+    state.lock().dir.application(client_id).is_some()
 }
 
-/// Loopback redirect URIs: `http://localhost` or `http://127.0.0.1`, any port (Entra ignores the
-/// port for localhost, CONTRACT.md section 6). The registration has no path, and paths must match,
-/// so only an empty path or "/" is accepted: the stricter reading.
-pub fn redirect_ok(uri: &str) -> bool {
-    let Some(rest) = uri.strip_prefix("http://") else {
+/// The parts of an absolute URI that redirect matching compares.
+#[derive(Debug, PartialEq)]
+struct UriParts<'a> {
+    scheme: &'a str,
+    host: &'a str,
+    port: Option<u16>,
+    /// "/" when the URI has no path (Entra adds the slash, CONTRACT.md section 6).
+    path: &'a str,
+    /// Query and fragment, compared as they are.
+    rest: &'a str,
+}
+
+fn uri_parts(uri: &str) -> Option<UriParts<'_>> {
+    let (scheme, rest) = uri.split_once("://")?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, after) = rest.split_at(end);
+    if authority.contains('@') {
+        return None;
+    }
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        let (inner, tail) = v6.split_once(']')?;
+        (&authority[..inner.len() + 2], tail)
+    } else {
+        match authority.find(':') {
+            Some(i) => authority.split_at(i),
+            None => (authority, ""),
+        }
+    };
+    let port = match port.strip_prefix(':') {
+        None if port.is_empty() => None,
+        Some(p) if (1..=5).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(p.parse::<u16>().ok()?)
+        }
+        _ => return None,
+    };
+    let path_end = after.find(['?', '#']).unwrap_or(after.len());
+    let (path, rest) = after.split_at(path_end);
+    if host.is_empty() {
+        return None;
+    }
+    Some(UriParts {
+        scheme,
+        host,
+        port,
+        path: if path.is_empty() { "/" } else { path },
+        rest,
+    })
+}
+
+/// Entra's redirect URI matching (CONTRACT.md sections 6 and 9.1): scheme, host, path, query
+/// exactly (paths are case-sensitive; `http://localhost` and `http://localhost/` are the same);
+/// the port is ignored only for `http://localhost`. So `127.0.0.1` and `[::1]` match only a
+/// registration of their own. [inf] Scheme and host are compared case-sensitively too: stricter.
+fn redirect_matches(registered: &[String], uri: &str) -> bool {
+    let Some(req) = uri_parts(uri) else {
         return false;
     };
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, ""),
-    };
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((h, port)) => (h, Some(port)),
-        None => (authority, None),
-    };
-    let port_ok = port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.parse::<u16>().is_ok());
-    (host == "localhost" || host == "127.0.0.1") && port_ok && (path.is_empty() || path == "/")
+    registered.iter().filter_map(|r| uri_parts(r)).any(|reg| {
+        let any_port = reg.scheme == "http" && reg.host == "localhost";
+        reg.scheme == req.scheme
+            && reg.host == req.host
+            && (any_port || reg.port == req.port)
+            && reg.path == req.path
+            && reg.rest == req.rest
+    })
 }
 
 /// Splits requested scopes into Graph permissions (short names) and OpenID Connect scopes.
@@ -108,7 +164,11 @@ fn parse_scopes(raw: &str) -> Result<(Vec<String>, Vec<String>), String> {
             graph.extend(GRAPH_SCOPES.iter().map(|g| (*g).to_owned()));
             continue;
         }
-        match GRAPH_SCOPES.iter().find(|g| g.eq_ignore_ascii_case(short)) {
+        match GRAPH_SCOPES
+            .iter()
+            .chain(ROLE_AND_GROUP_SCOPES)
+            .find(|g| g.eq_ignore_ascii_case(short))
+        {
             Some(g) => graph.push((*g).to_owned()),
             None => return Err(s.to_owned()),
         }
@@ -167,19 +227,27 @@ fn authorize_precheck(state: &SimState, tenant: &str, params: &Params) -> Result
         return Err(page(90002, format!("Tenant '{tenant}' not found.")));
     }
     let client_id = p(params, "client_id");
-    if !known_client(client_id) {
+    let registered = state
+        .lock()
+        .dir
+        .application(client_id)
+        .map(|a| a.redirect_uris.clone());
+    let Some(registered) = registered else {
         return Err(page(
             700016,
             format!("Application with identifier '{client_id}' was not found in the directory '{tenant}'."),
         ));
-    }
+    };
+    // Never redirect to a URI the application did not register (CONTRACT.md section 9.1).
     let redirect = p(params, "redirect_uri");
-    if !redirect_ok(redirect) {
+    if !redirect_matches(&registered, redirect) {
         return Err(page(
             50011,
             format!(
                 "The redirect URI '{redirect}' specified in the request does not match the redirect URIs \
-                 configured for the application '{client_id}'."
+                 configured for the application '{client_id}'. Make sure the redirect URI sent in the request \
+                 matches one added to your application in the Azure portal. Navigate to \
+                 https://aka.ms/redirectUriMismatchError to learn more about how to fix this."
             ),
         ));
     }
@@ -371,7 +439,7 @@ async fn token(State(state): St, Path(tenant): Path<String>, Form(params): Form<
         );
     }
     let client_id = p(&params, "client_id");
-    if !known_client(client_id) {
+    if !known_client(&state, client_id) {
         return identity_error(
             StatusCode::BAD_REQUEST,
             "unauthorized_client",
@@ -417,10 +485,16 @@ fn redeem_code(state: &SimState, params: &Params) -> Response {
                 "The provided value for the 'code' parameter is not valid: it was issued to another client.",
             );
         }
-        if c.redirect_uri != p(params, "redirect_uri") {
+        // The very string sent to /authorize, trailing slash included.
+        let given = p(params, "redirect_uri");
+        if c.redirect_uri != given {
             return invalid_grant(
                 50011,
-                "The redirect URI does not match the one used in the authorization request.",
+                &format!(
+                    "The reply address '{given}' does not match the reply address '{}' provided when \
+                     requesting Authorization code.",
+                    c.redirect_uri
+                ),
             );
         }
         let verifier = p(params, "code_verifier");
@@ -583,14 +657,37 @@ pub fn issue(state: &SimState, user_id: &str, client_id: &str, scopes: &[String]
     }
 }
 
+/// A known Graph scope's canonical name.
+pub fn graph_scope(name: &str) -> Option<&'static str> {
+    GRAPH_SCOPES
+        .iter()
+        .chain(ROLE_AND_GROUP_SCOPES)
+        .find(|g| g.eq_ignore_ascii_case(name))
+        .copied()
+}
+
+/// `scopes` are what was asked for (kept in the refresh token); the access token and the response's
+/// `scope` also carry every scope consented for the client. [inf] Entra puts all consented scopes
+/// of the resource into the token, requested or not; the contract does not say so.
 pub fn issue_value(state: &SimState, user_id: &str, client_id: &str, scopes: &[String]) -> Option<Value> {
     let g = state.lock();
     let user = g.dir.user(user_id)?.clone();
+    let mut granted = scopes.to_vec();
+    for extra in g
+        .dir
+        .application(client_id)
+        .map(|a| a.consented_scopes.as_slice())
+        .unwrap_or_default()
+    {
+        if !granted.iter().any(|s| s.eq_ignore_ascii_case(extra)) {
+            granted.push(extra.clone());
+        }
+    }
     let tid = g.dir.tenant.id.clone();
     let lifetime = g.faults.token_lifetime_s as i64;
     let refresh_lifetime = g.faults.refresh_lifetime_s;
     let now = tokens::now_s();
-    let graph: Vec<&str> = scopes
+    let graph: Vec<&str> = granted
         .iter()
         .map(String::as_str)
         .filter(|s| !OIDC_SCOPES.contains(s))
@@ -612,7 +709,7 @@ pub fn issue_value(state: &SimState, user_id: &str, client_id: &str, scopes: &[S
     };
     let mut body = json!({
         "token_type": "Bearer",
-        "scope": scopes.join(" "),
+        "scope": granted.join(" "),
         "expires_in": lifetime,
         "ext_expires_in": lifetime,
         "access_token": tokens::sign(&state.key, &access),
@@ -660,7 +757,7 @@ async fn devicecode(State(state): St, Path(tenant): Path<String>, Form(params): 
         );
     }
     let client_id = p(&params, "client_id");
-    if !known_client(client_id) {
+    if !known_client(&state, client_id) {
         return identity_error(
             StatusCode::BAD_REQUEST,
             "unauthorized_client",
@@ -834,10 +931,9 @@ fn sign_in_page(state: &SimState, params: &Params, graph: &[String], error: Opti
                     "<li><code>{}</code> ({}){}</li>",
                     escape(&u.user_principal_name),
                     escape(&u.display_name),
-                    if u.sim.roles.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {}", escape(&u.sim.roles.join(", ")))
+                    match g.dir.effective_roles(u) {
+                        roles if roles.is_empty() => String::new(),
+                        roles => format!(": {}", escape(&roles.join(", "))),
                     }
                 )
             })
@@ -866,29 +962,44 @@ mod tests {
     use super::*;
 
     #[test]
-    fn loopback_redirects_only() {
+    fn redirect_uris_match_like_entra() {
+        let localhost = vec!["http://localhost".to_owned()];
         for ok in [
             "http://localhost",
             "http://localhost/",
-            "http://127.0.0.1:53123",
-            "http://127.0.0.1:1/",
-            "http://localhost:65535",
+            "http://localhost:53123",
+            "http://localhost:53123/",
+            "http://localhost:65535/",
         ] {
-            assert!(redirect_ok(ok), "{ok}");
+            assert!(redirect_matches(&localhost, ok), "{ok}");
         }
         for bad in [
             "https://localhost",
-            "http://evil.example",
+            "http://127.0.0.1:53123/",
+            "http://[::1]:53123/",
+            "http://LOCALHOST:5000/",
             "http://localhost.evil.example",
-            "http://127.0.0.1:99999",
-            "http://[::1]:5000",
+            "http://evil.example",
+            "http://localhost:99999",
             "http://localhost:/",
-            "http://127.0.0.1:5000/callback",
+            "http://localhost:5000/callback",
+            "http://localhost:5000/?x=1",
+            "http://user@localhost:5000/",
             "urn:ietf:wg:oauth:2.0:oob",
             "",
         ] {
-            assert!(!redirect_ok(bad), "{bad}");
+            assert!(!redirect_matches(&localhost, bad), "{bad}");
         }
+        // Ports count for every other host; paths are case-sensitive.
+        let other = vec![
+            "http://127.0.0.1:8400/cb".to_owned(),
+            "http://localhost/MyApp".to_owned(),
+        ];
+        assert!(redirect_matches(&other, "http://127.0.0.1:8400/cb"));
+        assert!(!redirect_matches(&other, "http://127.0.0.1:8401/cb"));
+        assert!(redirect_matches(&other, "http://localhost:5000/MyApp"));
+        assert!(!redirect_matches(&other, "http://localhost:5000/myapp"));
+        assert!(!redirect_matches(&[], "http://localhost"));
     }
 
     #[test]

@@ -113,6 +113,12 @@ pub struct SimExtras {
 pub struct Directory {
     pub tenant: Tenant,
     pub users: Vec<User>,
+    /// The public clients the tenant knows; seed files without it get [`Application::builtin`].
+    #[serde(default = "Application::builtin")]
+    pub applications: Vec<Application>,
+    /// Groups and their members; absent from older seed files.
+    #[serde(default)]
+    pub groups: Vec<Group>,
 }
 
 /// The directory roles the simulator knows, with Entra's fixed role template ids.
@@ -152,6 +158,47 @@ impl Directory {
         })
     }
 
+    pub fn application(&self, app_id: &str) -> Option<&Application> {
+        self.applications
+            .iter()
+            .find(|a| a.app_id.eq_ignore_ascii_case(app_id))
+    }
+
+    /// The groups `member_id` (a user or group id) belongs to: directly, or also through nested
+    /// groups when `transitive`. In directory order, each once.
+    pub fn groups_of(&self, member_id: &str, transitive: bool) -> Vec<&Group> {
+        let mut found: Vec<&Group> = Vec::new();
+        let mut frontier = vec![member_id.to_owned()];
+        while let Some(id) = frontier.pop() {
+            for g in &self.groups {
+                let member = g.sim.members.iter().any(|m| m.eq_ignore_ascii_case(&id));
+                if member && !found.iter().any(|f| f.id == g.id) {
+                    found.push(g);
+                    if transitive {
+                        frontier.push(g.id.clone());
+                    }
+                }
+            }
+        }
+        found.sort_by_key(|g| self.groups.iter().position(|x| x.id == g.id));
+        found
+    }
+
+    /// Roles a user holds: assigned directly, or through the role-assignable groups it belongs to.
+    pub fn effective_roles(&self, user: &User) -> Vec<String> {
+        let mut roles = user.sim.roles.clone();
+        for g in self.groups_of(&user.id, true) {
+            if g.is_assignable_to_role {
+                for r in &g.sim.roles {
+                    if !roles.iter().any(|x| x.eq_ignore_ascii_case(r)) {
+                        roles.push(r.clone());
+                    }
+                }
+            }
+        }
+        roles
+    }
+
     pub fn initial_domain(&self) -> &str {
         self.tenant
             .domains
@@ -160,4 +207,101 @@ impl Directory {
             .map(|d| d.id.as_str())
             .unwrap_or("contoso.onmicrosoft.com")
     }
+}
+
+/// A public client registration (Mobile and desktop platform) with its tenant-wide consent.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Application {
+    pub app_id: String,
+    pub display_name: String,
+    /// Registered redirect URIs, e.g. "http://localhost" (CONTRACT.md section 9.1).
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+    /// Graph scopes (short names) already consented for this client. Entra puts every consented
+    /// scope of a resource into the token, requested or not.
+    #[serde(default)]
+    pub consented_scopes: Vec<String>,
+}
+
+impl Application {
+    /// B2B Convert's demo registration (with RoleManagement.Read.Directory consented) and
+    /// Microsoft Graph Command Line Tools (no extra consent), both with only `http://localhost`.
+    pub fn builtin() -> Vec<Application> {
+        let app = |id: &str, name: &str, consented: &[&str]| Application {
+            app_id: id.to_owned(),
+            display_name: name.to_owned(),
+            redirect_uris: vec!["http://localhost".to_owned()],
+            consented_scopes: consented.iter().map(|s| (*s).to_owned()).collect(),
+        };
+        vec![
+            app(
+                crate::DEMO_CLIENT_ID,
+                "B2B Convert",
+                &["RoleManagement.Read.Directory"],
+            ),
+            app(
+                crate::GRAPH_CLI_CLIENT_ID,
+                "Microsoft Graph Command Line Tools",
+                &[],
+            ),
+        ]
+    }
+}
+
+/// A directory group, with the Graph properties the simulator returns.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Group {
+    pub id: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub mail: Option<String>,
+    pub mail_enabled: bool,
+    pub mail_nickname: String,
+    pub security_enabled: bool,
+    /// ["Unified"] for a Microsoft 365 group, empty for security and distribution groups.
+    #[serde(default)]
+    pub group_types: Vec<String>,
+    /// "SMTP:" for the primary address, "smtp:" for secondary ones.
+    #[serde(default)]
+    pub proxy_addresses: Vec<String>,
+    #[serde(default)]
+    pub on_premises_sync_enabled: Option<bool>,
+    #[serde(default)]
+    pub visibility: Option<String>,
+    /// RFC 3339, UTC.
+    pub created_date_time: String,
+    /// Directory roles can be assigned to the group (set at creation in Entra).
+    #[serde(default)]
+    pub is_assignable_to_role: bool,
+    /// Not a Graph property: members and role assignments.
+    #[serde(rename = "_sim", default)]
+    pub sim: GroupExtras,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupExtras {
+    /// Direct members: user or group ids.
+    #[serde(default)]
+    pub members: Vec<String>,
+    /// Role display names assigned to the group; they count only when `isAssignableToRole`.
+    #[serde(default)]
+    pub roles: Vec<String>,
+}
+
+/// Entra's description of a directory role, as `directoryRole.description` returns it.
+pub fn role_description(role: &str) -> Option<&'static str> {
+    Some(match role {
+        "Global Administrator" => "Can manage all aspects of Microsoft Entra ID and Microsoft services that use Microsoft Entra identities.",
+        "User Administrator" => "Can manage all aspects of users and groups, including resetting passwords for limited admins.",
+        "Helpdesk Administrator" => "Can reset passwords for non-administrators and Helpdesk Administrators.",
+        "Guest Inviter" => "Can invite guest users independent of the 'members can invite guests' setting.",
+        "Directory Writers" => "Can read and write basic directory information. For granting access to applications, not intended for users.",
+        "External Identity Provider Administrator" => "Can configure identity providers for use in direct federation.",
+        _ => return None,
+    })
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use uuid::Uuid;
 
-use crate::model::{Directory, Domain, ObjectIdentity, SimExtras, Tenant, User};
+use crate::model::{Directory, Domain, Group, GroupExtras, ObjectIdentity, SimExtras, Tenant, User};
 
 /// The tenant id of the default directory (also the namespace of the derived user ids).
 pub const TENANT_ID: &str = "7e1c5a2e-3b1d-4c5e-9f0a-1b2c3d4e5f60";
@@ -69,7 +69,20 @@ pub const CASES: &[(&str, &str)] = &[
         "Two members with the same external address (one in `mail`, one in `otherMails`).",
     ),
     ("forbidden-chars", "External `mail` with a character invitations reject (`+`)."),
+    (
+        "many-groups-admin",
+        "Sign-in account, User Administrator, in 150 groups listed before its role: the role is on memberOf's second page.",
+    ),
+    (
+        "group-role-admin",
+        "Sign-in account that is User Administrator only through a role-assignable group: in transitiveMemberOf, not memberOf.",
+    ),
+    ("helpdesk-administrator", "Sign-in account with the Helpdesk Administrator role only."),
+    ("directory-writers", "Sign-in account with the Directory Writers role only."),
 ];
+
+/// Ordinary groups the `many-groups-admin` account belongs to.
+pub const MANY_GROUPS: usize = 150;
 
 /// External domains used for users' outside addresses; none is a tenant domain.
 const PARTNERS: &[&str] = &[
@@ -204,9 +217,12 @@ pub fn default_directory() -> Directory {
     s.special_names();
     s.shared_external_address();
     s.forbidden_chars();
+    let groups = s.role_accounts();
     Directory {
         tenant: default_tenant(),
         users: s.users,
+        applications: crate::model::Application::builtin(),
+        groups,
     }
 }
 
@@ -751,6 +767,80 @@ impl Seeder {
     }
 }
 
+impl Seeder {
+    /// A sign-in account like those of `sign_in_accounts`; returns its id.
+    fn account(&mut self, (given, surname, local): (&str, &str, &str), roles: &[&str], case: &str) -> String {
+        let p = self.person(given, surname, &format!("{given} {surname}"), local);
+        let mut u = self.member(case, &p);
+        let mail = u.user_principal_name.clone();
+        set_mail(&mut u, &mail);
+        u.proxy_addresses
+            .push(format!("smtp:{}@{INITIAL_DOMAIN}", p.local));
+        u.job_title = Some("IT Administrator".to_string());
+        u.sim.has_mailbox = true;
+        u.sim.password = Some(DEMO_PASSWORD.to_string());
+        u.sim.roles = roles.iter().map(|r| r.to_string()).collect();
+        let id = u.id.clone();
+        self.users.push(u);
+        id
+    }
+
+    /// Admins for reading roles and for role checks, and their groups. They take no generated
+    /// names and leave the serial as it was, so users appended after them do not change.
+    fn role_accounts(&mut self) -> Vec<Group> {
+        let serial = self.serial;
+        let many = self.account(
+            ("Max", "Manygroups", "manygroups"),
+            &["User Administrator"],
+            "many-groups-admin",
+        );
+        let via_group = self.account(("Greta", "Groupadmin", "groupadmin"), &[], "group-role-admin");
+        self.account(
+            ("Hanna", "Helpdeskadmin", "helpdeskadmin"),
+            &["Helpdesk Administrator"],
+            "helpdesk-administrator",
+        );
+        self.account(
+            ("Wes", "Writer", "writer"),
+            &["Directory Writers"],
+            "directory-writers",
+        );
+        self.serial = serial;
+        let group = |i: usize, name: String, nickname: String, members: Vec<String>| Group {
+            id: Uuid::new_v5(&ID_NAMESPACE, format!("group:{nickname}").as_bytes()).to_string(),
+            display_name: name,
+            mail_nickname: nickname,
+            security_enabled: true,
+            created_date_time: timestamp(created_day(1000 + i), seconds_of_day(1000 + i)),
+            sim: GroupExtras {
+                members,
+                roles: Vec::new(),
+            },
+            ..Group::default()
+        };
+        let mut groups: Vec<Group> = (1..=MANY_GROUPS)
+            .map(|i| {
+                group(
+                    i,
+                    format!("Project Team {i:03}"),
+                    format!("projectteam{i:03}"),
+                    vec![many.clone()],
+                )
+            })
+            .collect();
+        let mut admins = group(
+            0,
+            "User Administrators (role-assignable)".to_string(),
+            "useradmins".to_string(),
+            vec![via_group],
+        );
+        admins.is_assignable_to_role = true;
+        admins.sim.roles = vec!["User Administrator".to_string()];
+        groups.push(admins);
+        groups
+    }
+}
+
 /// Sets `mail` and makes it the primary SMTP proxy address.
 fn set_mail(u: &mut User, mail: &str) {
     u.mail = Some(mail.to_string());
@@ -1033,7 +1123,7 @@ mod tests {
             assert_eq!(users_in_case(&d, c).len(), 1);
         }
         let with_password = d.users.iter().filter(|u| u.sim.password.is_some()).count();
-        assert_eq!(with_password, 4);
+        assert_eq!(with_password, 8);
         for u in &d.users {
             for role in &u.sim.roles {
                 assert!(
@@ -1412,5 +1502,66 @@ mod tests {
             d.users.len()
         );
         assert!(doc.contains(TENANT_ID));
+    }
+
+    #[test]
+    fn role_accounts_groups_and_consent() {
+        let d = dir();
+        let roles = |upn: &str| {
+            let u = d.user(upn).unwrap();
+            (u.sim.roles.clone(), d.effective_roles(u))
+        };
+        let ua = vec!["User Administrator".to_string()];
+        assert_eq!(roles("manygroups@contoso.com"), (ua.clone(), ua.clone()));
+        assert_eq!(roles("groupadmin@contoso.com"), (vec![], ua.clone()));
+        assert_eq!(roles("helpdeskadmin@contoso.com").1, ["Helpdesk Administrator"]);
+        assert_eq!(roles("writer@contoso.com").1, ["Directory Writers"]);
+        assert_eq!(roles("helpdesk@contoso.com").1, ["Guest Inviter"]);
+
+        let many = d.user("manygroups@contoso.com").unwrap();
+        let groups = d.groups_of(&many.id, false);
+        assert_eq!(groups.len(), MANY_GROUPS);
+        assert!(groups.iter().all(|g| !g.is_assignable_to_role));
+        let via = d.user("groupadmin@contoso.com").unwrap();
+        let groups = d.groups_of(&via.id, false);
+        assert_eq!(groups.len(), 1);
+        assert!(groups[0].is_assignable_to_role);
+        let ids: HashSet<_> = d.groups.iter().map(|g| g.id.as_str()).collect();
+        assert_eq!(ids.len(), d.groups.len());
+        assert!(d.groups.iter().all(|g| !d.users.iter().any(|u| u.id == g.id)));
+
+        let demo = d.application(crate::DEMO_CLIENT_ID).unwrap();
+        assert_eq!(demo.redirect_uris, ["http://localhost"]);
+        assert_eq!(demo.consented_scopes, ["RoleManagement.Read.Directory"]);
+        let cli = d.application(crate::GRAPH_CLI_CLIENT_ID).unwrap();
+        assert_eq!(cli.redirect_uris, ["http://localhost"]);
+        assert!(cli.consented_scopes.is_empty());
+    }
+
+    #[test]
+    fn nested_groups_count_for_transitive_membership_only() {
+        let mut d = dir();
+        let via = d.user("groupadmin@contoso.com").unwrap().id.clone();
+        let admins = d.groups.last().unwrap().id.clone();
+        d.groups[0].sim.members.push(admins);
+        assert_eq!(d.groups_of(&via, false).len(), 1);
+        let all = d.groups_of(&via, true);
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].id, d.groups[0].id, "in directory order");
+    }
+
+    #[test]
+    fn seed_files_without_applications_or_groups_still_load() {
+        let mut v = serde_json::to_value(dir()).unwrap();
+        let o = v.as_object_mut().unwrap();
+        o.remove("applications");
+        o.remove("groups");
+        let path = temp_path("old-shape");
+        std::fs::write(&path, v.to_string()).unwrap();
+        let loaded = load(&path);
+        std::fs::remove_file(&path).unwrap();
+        let loaded = loaded.unwrap();
+        assert!(loaded.groups.is_empty());
+        assert_eq!(loaded.applications, crate::model::Application::builtin());
     }
 }

@@ -9,9 +9,10 @@ use std::time::Duration;
 use common::*;
 use serde_json::{json, Value};
 use tenant_sim::tokens::s256;
-use tenant_sim::DEMO_CLIENT_ID;
+use tenant_sim::{DEMO_CLIENT_ID, GRAPH_CLI_CLIENT_ID};
 
-const REDIRECT: &str = "http://127.0.0.1:53682";
+/// What the app sends: localhost with its listener's port and a slash (CONTRACT.md section 9.1).
+const REDIRECT: &str = "http://localhost:53682/";
 const VERIFIER: &str = "x3Jd8W0m6lOQ2yX0n1fV1ybqV8vAqkq5qYk4Zb6pYtQ-Lr0";
 
 fn authorize_query(redirect: &str, scope: &str) -> Vec<(String, String)> {
@@ -39,6 +40,17 @@ async fn sign_in(
     scope: &str,
 ) -> String {
     let query = authorize_query(REDIRECT, scope);
+    sign_in_with(sim, tenant, query, username, password, action).await
+}
+
+async fn sign_in_with(
+    sim: &Sim,
+    tenant: &str,
+    query: Vec<(String, String)>,
+    username: &str,
+    password: &str,
+    action: &str,
+) -> String {
     let url = sim.url(&format!("/{tenant}/oauth2/v2.0/authorize"));
     let page = sim
         .http
@@ -117,8 +129,8 @@ async fn browser_flow_end_to_end_with_every_tenant_form() {
     for tenant in [TENANT_ID, "contoso.com", "organizations", "common"] {
         let location = sign_in(&sim, tenant, ADMIN, "demo", "signin", APP_SCOPES).await;
         assert!(
-            location.starts_with(&format!("{REDIRECT}/?code=")),
-            "trailing slash added: {location}"
+            location.starts_with(&format!("{REDIRECT}?code=")),
+            "back to the redirect URI: {location}"
         );
         let q = query_of(&location);
         assert_eq!(q.get("state").map(String::as_str), Some("st4te/+="));
@@ -192,25 +204,6 @@ async fn sign_in_page_errors() {
     assert_eq!(q.get("error").map(String::as_str), Some("access_denied"));
     assert_eq!(q.get("state").map(String::as_str), Some("st4te/+="));
 
-    // A redirect URI that is not loopback http is an error page, never a redirect.
-    for bad in [
-        "https://127.0.0.1:5000",
-        "http://evil.example",
-        "http://127.0.0.1:5000/elsewhere",
-    ] {
-        let r = sim
-            .http
-            .get(sim.url("/organizations/oauth2/v2.0/authorize"))
-            .query(&authorize_query(bad, APP_SCOPES))
-            .send()
-            .await
-            .expect("authorize");
-        assert_eq!(r.status(), 400, "{bad}");
-        assert!(
-            r.text().await.unwrap_or_default().contains("AADSTS50011"),
-            "{bad}"
-        );
-    }
     // Unknown tenant and unknown app.
     let r = sim
         .http
@@ -500,4 +493,264 @@ async fn binary_prints_its_address_first() {
         .expect("run");
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("N/SECONDS"));
+}
+
+// ------------------------------------------------------------------ redirect URIs (CONTRACT.md 9.1)
+
+fn query_for(client: &str, redirect: &str) -> Vec<(String, String)> {
+    let mut q = authorize_query(redirect, APP_SCOPES);
+    q[0].1 = client.to_owned();
+    q
+}
+
+#[tokio::test]
+async fn unregistered_redirect_uris_get_the_error_page_and_no_redirect() {
+    let sim = Sim::start().await;
+    let url = sim.url("/organizations/oauth2/v2.0/authorize");
+    for client in [DEMO_CLIENT_ID, GRAPH_CLI_CLIENT_ID] {
+        for bad in [
+            "http://127.0.0.1:53682/",
+            "http://[::1]:53682/",
+            "https://localhost:53682/",
+            "http://localhost:53682/callback",
+            "http://localhost:53682/?x=1",
+            "http://evil.example/",
+        ] {
+            let mut form = query_for(client, bad);
+            let r = sim.http.get(&url).query(&form).send().await.expect("authorize");
+            assert_eq!(r.status(), 400, "{client} {bad}");
+            assert!(r.headers().get("location").is_none(), "{bad}");
+            assert!(r
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|t| t.starts_with("text/html")));
+            let page = r.text().await.unwrap_or_default();
+            assert!(
+                page.contains("AADSTS50011: The redirect URI")
+                    && page.contains("does not match the redirect URIs configured for the application")
+                    && page.contains(client),
+                "{page}"
+            );
+            // Signing in anyway does not redirect either.
+            form.push(("username".into(), ADMIN.into()));
+            form.push(("password".into(), "demo".into()));
+            form.push(("action".into(), "signin".into()));
+            let r = sim.http.post(&url).form(&form).send().await.expect("submit");
+            assert_eq!(r.status(), 400, "{bad}");
+            assert!(r.headers().get("location").is_none(), "{bad}");
+        }
+        // The one registration, http://localhost, takes any port, with or without the slash.
+        for good in [
+            "http://localhost:53682/",
+            "http://localhost:1",
+            "http://localhost",
+        ] {
+            let location = sign_in_with(
+                &sim,
+                "organizations",
+                query_for(client, good),
+                ADMIN,
+                "demo",
+                "signin",
+            )
+            .await;
+            let expected = if good.ends_with('/') {
+                good.to_owned()
+            } else {
+                format!("{good}/")
+            };
+            assert!(location.starts_with(&format!("{expected}?code=")), "{location}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn token_needs_the_redirect_uri_string_sent_to_authorize() {
+    let sim = Sim::start().await;
+    let sent = "http://localhost:53682";
+    let redeem_with = |code: String, redirect: &'static str| {
+        let sim = &sim;
+        async move {
+            token_request(
+                sim,
+                "organizations",
+                &[
+                    ("client_id", DEMO_CLIENT_ID),
+                    ("grant_type", "authorization_code"),
+                    ("code", &code),
+                    ("redirect_uri", redirect),
+                    ("code_verifier", VERIFIER),
+                    ("scope", APP_SCOPES),
+                ],
+            )
+            .await
+        }
+    };
+    let location = sign_in_with(
+        &sim,
+        "organizations",
+        query_for(DEMO_CLIENT_ID, sent),
+        ADMIN,
+        "demo",
+        "signin",
+    )
+    .await;
+    assert!(
+        location.starts_with("http://localhost:53682/?code="),
+        "{location}"
+    );
+    let code = query_of(&location).remove("code").expect("code");
+    // The slash Entra added to the redirect is not what was sent to /authorize.
+    let (status, body) = redeem_with(code.clone(), "http://localhost:53682/").await;
+    assert_eq!(
+        (status, body["error"].as_str(), aadsts(&body)),
+        (400, Some("invalid_grant"), 50011)
+    );
+    let (_, again) = redeem_with(code, sent).await;
+    assert_eq!(aadsts(&again), 54005, "the failed attempt used the code up");
+
+    let location = sign_in_with(
+        &sim,
+        "organizations",
+        query_for(DEMO_CLIENT_ID, sent),
+        ADMIN,
+        "demo",
+        "signin",
+    )
+    .await;
+    let code = query_of(&location).remove("code").expect("code");
+    let (status, body) = redeem_with(code, sent).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// A one-shot HTTP listener like the app's; returns the request line it got.
+fn one_shot(listener: std::net::TcpListener) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let Ok((mut stream, _)) = listener.accept() else {
+            return String::new();
+        };
+        let mut request = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+            match stream.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => request.extend_from_slice(&buf[..n]),
+            }
+        }
+        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
+        String::from_utf8_lossy(&request)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_owned()
+    })
+}
+
+#[tokio::test]
+async fn sim_browser_follows_the_redirect_to_localhost_on_either_loopback_address() {
+    let sim = Sim::start().await;
+    for bind in ["127.0.0.1:0", "[::1]:0"] {
+        let listener = match std::net::TcpListener::bind(bind) {
+            Ok(l) => l,
+            Err(e) if bind.starts_with('[') => {
+                eprintln!("no IPv6 loopback on this machine ({e}); skipping {bind}");
+                continue;
+            }
+            Err(e) => panic!("bind {bind}: {e}"),
+        };
+        let port = listener.local_addr().expect("addr").port();
+        let redirect = format!("http://localhost:{port}/");
+        let server = one_shot(listener);
+        let url = reqwest::Url::parse_with_params(
+            &sim.url("/organizations/oauth2/v2.0/authorize"),
+            authorize_query(&redirect, APP_SCOPES),
+        )
+        .expect("url");
+        let out = tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_sim-browser"))
+                .arg(url.as_str())
+                .output()
+        })
+        .await
+        .expect("join")
+        .expect("run sim-browser");
+        assert!(
+            out.status.success(),
+            "{bind}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let line = server.join().expect("listener");
+        assert!(line.starts_with("GET /?code="), "{bind}: {line}");
+        let path = line.split(' ').nth(1).unwrap_or("");
+        let code = query_of(path).remove("code").expect("code");
+        let (status, body) = token_request(
+            &sim,
+            "organizations",
+            &[
+                ("client_id", DEMO_CLIENT_ID),
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", &redirect),
+                ("code_verifier", VERIFIER),
+                ("scope", APP_SCOPES),
+            ],
+        )
+        .await;
+        assert_eq!(status, 200, "{bind}: {body}");
+    }
+}
+
+// ------------------------------------------------------------------ token lifetime (CONTRACT.md 9.7)
+
+#[tokio::test]
+async fn expired_access_token_is_refused_while_the_refresh_token_still_works() {
+    let sim = Sim::start().await;
+    sim.faults(json!({ "tokenLifetimeS": 2 })).await;
+    let location = sign_in(&sim, "organizations", ADMIN, "demo", "signin", APP_SCOPES).await;
+    let code = query_of(&location).remove("code").expect("code");
+    let (status, first) = redeem(&sim, &code, VERIFIER).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["expires_in"], 2, "expires_in tells the lifetime");
+    let access = first["access_token"].as_str().expect("access").to_owned();
+    assert_eq!(sim.get(&access, "/v1.0/me").await.0, 200);
+    // Expiry is checked in whole seconds.
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+    let r = sim
+        .http
+        .get(sim.url("/v1.0/me"))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(r.status(), 401);
+    let challenge = r
+        .headers()
+        .get("www-authenticate")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    assert!(
+        challenge.starts_with("Bearer") && challenge.contains("error=\"invalid_token\""),
+        "{challenge}"
+    );
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(graph_code(&body), "InvalidAuthenticationToken");
+
+    let (status, refreshed) = token_request(
+        &sim,
+        "organizations",
+        &[
+            ("client_id", DEMO_CLIENT_ID),
+            ("grant_type", "refresh_token"),
+            ("refresh_token", first["refresh_token"].as_str().unwrap_or("")),
+            ("scope", APP_SCOPES),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{refreshed}");
+    assert_eq!(refreshed["expires_in"], 2);
+    let access = refreshed["access_token"].as_str().unwrap_or("");
+    assert_eq!(sim.get(access, "/v1.0/me").await.0, 200);
 }

@@ -2,6 +2,7 @@
 //! tests and demos of apps that open "the system browser" (point `B2B_BROWSER` at this binary).
 //! It opens the authorize URL, submits the sign-in form as `SIM_BROWSER_USER` (default
 //! admin@contoso.com) with `SIM_BROWSER_PASSWORD` (default demo), and follows the redirect.
+//! Like a browser, it reaches `localhost` on 127.0.0.1 or ::1, whichever listens.
 
 use std::process::ExitCode;
 
@@ -30,13 +31,26 @@ fn main() -> ExitCode {
 }
 
 async fn browse(url: &str, user: &str, password: &str, action: &str) -> Result<(), String> {
+    // Browsers resolve localhost to both loopback addresses, whatever the hosts file says; port 0
+    // keeps the URL's port.
+    let loopback = [
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        std::net::SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, 0)),
+    ];
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .resolve_to_addrs("localhost", &loopback)
         .build()
         .map_err(|e| e.to_string())?;
     let page = http.get(url).send().await.map_err(|e| e.to_string())?;
     if !page.status().is_success() {
-        return Err(format!("the sign-in page answered {}", page.status()));
+        let status = page.status();
+        let text = page.text().await.unwrap_or_default();
+        let code = text
+            .find("AADSTS")
+            .map(|i| text[i..].chars().take_while(|c| *c != ':').collect::<String>())
+            .unwrap_or_default();
+        return Err(format!("the sign-in page answered {status} {code}"));
     }
     let (base, query) = url.split_once('?').ok_or("the URL has no query")?;
     let mut form: Vec<(String, String)> = query
