@@ -111,6 +111,11 @@ pub fn object_holders_read(id: &str, collection: &str, address: &str) -> BatchIt
     )
 }
 
+/// Whether the token may list `collection` at all (one item, its id).
+pub fn probe_read(id: &str, collection: &str) -> BatchItem {
+    get(id, format!("/{collection}?$top=1&$select=id"))
+}
+
 pub fn org_read(id: &str) -> BatchItem {
     get(id, "/organization?$select=id,verifiedDomains".into())
 }

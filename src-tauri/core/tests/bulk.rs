@@ -116,7 +116,8 @@ async fn preview_sorts_rows_into_ready_needs_fix_and_blocked() {
     let p = bulk::preview(&g, &parsed, scopes()).await.expect("preview");
     assert_eq!((p.ready, p.needs_fix, p.blocked), (25, 3, 1), "{:?}", p.rows);
     let s = stats(&sim).await;
-    // The 2 shared reads in one $batch, then 2 reads per readable row (27 rows: 54) in batches of 20.
+    // The 4 shared reads in one $batch (groups and contacts are not readable with these scopes),
+    // then 2 reads per readable row (27 rows: 54) in batches of 20.
     assert_eq!(s["routes"]["POST /v1.0/$batch"], 4);
     let by_line = |l: u32| p.rows.iter().find(|r| r.line == l).expect("row");
     assert_eq!(by_line(27).status, RowStatus::Blocked);

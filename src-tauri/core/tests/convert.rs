@@ -12,6 +12,13 @@ const SCOPES: &str = "User.Read User.ReadWrite.All User.Invite.All";
 
 async fn setup(username: &str) -> (SimServer, GraphClient, Option<Vec<String>>) {
     let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    let (g, scopes) = setup_on(&sim, username).await;
+    (sim, g, scopes)
+}
+
+/// A client for `username` on a running simulator, with the demo client's token; the scopes are
+/// the token response's.
+async fn setup_on(sim: &SimServer, username: &str) -> (GraphClient, Option<Vec<String>>) {
     let body: Value = reqwest::Client::new()
         .post(format!("{}/_sim/token", sim.base_url()))
         .json(&json!({ "username": username, "scope": SCOPES }))
@@ -26,7 +33,13 @@ async fn setup(username: &str) -> (SimServer, GraphClient, Option<Vec<String>>) 
         Secret::new(body["access_token"].as_str().expect("token").into()),
     )
     .expect("client");
-    (sim, g, Some(SCOPES.split(' ').map(str::to_owned).collect()))
+    let scopes = body["scope"]
+        .as_str()
+        .unwrap_or(SCOPES)
+        .split(' ')
+        .map(str::to_owned)
+        .collect();
+    (g, Some(scopes))
 }
 
 fn first(sim: &SimServer, case: &str) -> (String, Option<String>) {
@@ -184,16 +197,108 @@ async fn a_lost_answer_is_settled_by_reading_the_user() {
     );
 }
 
+/// Unknown is not no (CONTRACT.md 9.2, 9.5): a Guest Inviter, whose role is not documented for
+/// converting, is warned, not blocked; Microsoft's answer (the invitation service's 401
+/// `Unauthorized`) decides, and it is a permission refusal, not an expired session.
 #[tokio::test(flavor = "multi_thread")]
-async fn a_guest_inviter_is_told_before_the_click() {
+async fn a_guest_inviter_is_warned_and_microsoft_decides() {
     let (sim, g, scopes) = setup("helpdesk@contoso.com").await;
+    let (upn, mail) = first(&sim, "ready-to-convert");
+    let mail = mail.expect("mail");
+    let ctx = svc::load_context(&g, &upn, &mail, scopes).await.expect("context");
+    assert!(ctx.capabilities.roles_known, "the demo client may read roles");
+    let pre = svc::preflight(&ctx, &mail);
+    assert_eq!(severity(&pre, "admin_can_convert"), Severity::Warning);
+    assert!(pre.can_convert, "not blocked on what is not known to be wrong");
+    let err = svc::convert(&g, &pre, &ConvertOptions::new("t"))
+        .await
+        .expect_err("Microsoft refuses");
+    assert_eq!(err.error.code, ErrorCode::PermissionDenied, "{err:?}");
+    assert!(err.error.message.contains("Unauthorized"), "{err:?}");
+    assert!(!err.mail_set);
+}
+
+/// With Microsoft Graph Command Line Tools (no RoleManagement.Read.Directory), Graph shows the
+/// admin's roles with limited information: the app says "not confirmed" and converts anyway.
+#[tokio::test(flavor = "multi_thread")]
+async fn hidden_roles_are_unknown_and_the_conversion_goes_ahead() {
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    let body: Value = reqwest::Client::new()
+        .post(format!("{}/_sim/token", sim.base_url()))
+        .json(&json!({ "username": "manygroups@contoso.com", "scope": SCOPES, "client_id": tenant_sim::GRAPH_CLI_CLIENT_ID }))
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    let g = GraphClient::new(
+        &sim.base_url(),
+        Secret::new(body["access_token"].as_str().expect("token").into()),
+    )
+    .expect("client");
+    let scopes: Vec<String> = body["scope"]
+        .as_str()
+        .expect("scope in the token response")
+        .split(' ')
+        .map(str::to_owned)
+        .collect();
+    let (upn, mail) = first(&sim, "ready-to-convert");
+    let mail = mail.expect("mail");
+    let ctx = svc::load_context(&g, &upn, &mail, Some(scopes))
+        .await
+        .expect("context");
+    assert!(!ctx.capabilities.roles_known, "{:?}", ctx.capabilities);
+    assert_eq!(ctx.capabilities.unconfirmed, vec!["roles_unknown"]);
+    let pre = svc::preflight(&ctx, &mail);
+    assert_eq!(severity(&pre, "admin_can_convert"), Severity::Warning);
+    let r = svc::convert(&g, &pre, &ConvertOptions::new("t"))
+        .await
+        .expect("a User Administrator converts");
+    assert_eq!(r.status, "PendingAcceptance");
+
+    // The same admin with the demo client (roles readable): the role sits on memberOf's second
+    // page, and is found.
+    let (g2, scopes2) = setup_on(&sim, "manygroups@contoso.com").await;
+    let (upn2, mail2) = tenant_sim::seed::users_in_case(&sim.state().lock().dir, "ready-to-convert")
+        .get(1)
+        .map(|u| (u.user_principal_name.clone(), u.mail.clone()))
+        .expect("a second user");
+    let mail2 = mail2.expect("mail");
+    let ctx = svc::load_context(&g2, &upn2, &mail2, scopes2).await.expect("context");
+    assert!(ctx.capabilities.roles_known && ctx.capabilities.convert_confirmed(), "{:?}", ctx.capabilities);
+    assert_eq!(ctx.capabilities.roles, vec!["User Administrator"]);
+    // A role held only through a role-assignable group shows in transitiveMemberOf.
+    let (g3, scopes3) = setup_on(&sim, "groupadmin@contoso.com").await;
+    let ctx = svc::load_context(&g3, &upn2, &mail2, scopes3).await.expect("context");
+    assert!(ctx.capabilities.convert_confirmed(), "{:?}", ctx.capabilities);
+}
+
+/// Once Microsoft answered 201 the conversion happened: a follow-up step that fails is a warning
+/// on a success (CONTRACT.md 9.4).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_follow_up_step_is_a_warning_on_a_success() {
+    let (sim, g, scopes) = setup("admin@contoso.com").await;
     let (upn, mail) = first(&sim, "ready-to-convert");
     let mail = mail.expect("mail");
     let pre = svc::preflight(
         &svc::load_context(&g, &upn, &mail, scopes).await.expect("context"),
         &mail,
     );
-    assert_eq!(severity(&pre, "admin_can_convert"), Severity::Blocker);
+    reqwest::Client::new()
+        .post(format!("{}/_sim/faults", sim.base_url()))
+        .json(&json!({ "routes": { "PATCH /v1.0/users/{id}": { "failRate": 1.0 } } }))
+        .send()
+        .await
+        .expect("faults");
+    let mut o = ConvertOptions::new("t");
+    o.set_guest = true;
+    let r = svc::convert(&g, &pre, &o).await.expect("converted all the same");
+    assert_eq!(r.status, "PendingAcceptance");
+    assert!(!r.user_type_set_to_guest);
+    assert_eq!(r.warnings, vec!["user_type_not_set"]);
+    let s = stats(&sim).await;
+    assert_eq!(s["invitations"].as_object().map(|m| m.len()), Some(1));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -16,4 +16,13 @@ source: string, admin: string, tenantId: string, tenantName: string, userId: str
 /**
  * Invitation status, e.g. PendingAcceptance.
  */
-status: string | null, invitationId: string | null, errorCode: ErrorCode | null, requestId: string | null, };
+status: string | null, invitationId: string | null, errorCode: ErrorCode | null, requestId: string | null, 
+/**
+ * What was changed on the user besides the invitation: `mail_set`, `other_mails_set`,
+ * `user_type_set`; kept also when the invitation then failed.
+ */
+changes: Array<string>, 
+/**
+ * Steps after a successful invitation that did not work (`user_type_not_set`).
+ */
+warnings: Array<string>, };

@@ -83,15 +83,23 @@ fn status_of(checks: &[Check]) -> RowStatus {
     }
 }
 
-/// Every readable row through the pre-flight: the tenant's domains and the admin's roles once,
-/// then two reads per row (the user, and who holds the address) in `$batch` requests of 20,
-/// a few at a time.
+/// Every readable row through the pre-flight: the tenant's domains, the admin's roles and whether
+/// groups and contacts can be read, once; then per row the user and the users holding the address
+/// (and the groups and contacts holding it, when readable) in `$batch` requests of 20, a few at a
+/// time.
 pub async fn preview(
     g: &GraphClient,
     parsed: &ParsedCsv,
     scopes: Option<Vec<String>>,
 ) -> Result<Preview, AppError> {
-    let shared = g.batch(&[svc::org_read("org"), svc::roles_read("roles")]).await?;
+    let shared = g
+        .batch(&[
+            svc::org_read("org"),
+            svc::roles_read("roles"),
+            svc::probe_read("groups", "groups"),
+            svc::probe_read("contacts", "contacts"),
+        ])
+        .await?;
     let shared_body = |id: &str| {
         shared
             .iter()
@@ -103,8 +111,9 @@ pub async fn preview(
     let verified = svc::verified_domains(org);
     let roles = svc::roles_from(g, shared.iter().find(|a| a.id == "roles")).await?;
     let caps = Capabilities::from(roles, scopes);
-    // Groups and contacts need permissions the app may not have: once refused, not asked again.
-    let mut objects_readable = [true, true];
+    // Groups and contacts need permissions the app may not have: asked per row only when readable.
+    let readable = |id: &str| shared.iter().any(|a| a.id == id && a.status == 200);
+    let objects_readable = [readable("groups"), readable("contacts")];
 
     let mut rows: Vec<PreviewRow> = parsed
         .errors
@@ -143,14 +152,6 @@ pub async fn preview(
         for r in results {
             for a in r? {
                 answers.insert(a.id.clone(), a);
-            }
-        }
-        for (k, collection) in ["groups", "contacts"].iter().enumerate() {
-            if answers
-                .iter()
-                .any(|(id, a)| id.starts_with(collection) && a.status == 403)
-            {
-                objects_readable[k] = false;
             }
         }
         for (i, r) in window.iter().enumerate() {
