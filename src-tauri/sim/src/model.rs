@@ -113,6 +113,60 @@ pub struct SimExtras {
 pub struct Directory {
     pub tenant: Tenant,
     pub users: Vec<User>,
+    /// Other holders of addresses (CONTRACT.md 9.9); absent from older seed files.
+    #[serde(default)]
+    pub groups: Vec<Group>,
+    #[serde(default)]
+    pub contacts: Vec<OrgContact>,
+}
+
+/// A directory group: what `/groups` returns and what address collisions need.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Group {
+    pub id: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub mail: Option<String>,
+    pub mail_enabled: bool,
+    pub mail_nickname: String,
+    pub security_enabled: bool,
+    /// ["Unified"] for a Microsoft 365 group, empty for security and distribution groups.
+    #[serde(default)]
+    pub group_types: Vec<String>,
+    /// "SMTP:" for the primary address, "smtp:" for secondary ones.
+    #[serde(default)]
+    pub proxy_addresses: Vec<String>,
+    #[serde(default)]
+    pub on_premises_sync_enabled: Option<bool>,
+    #[serde(default)]
+    pub visibility: Option<String>,
+    /// RFC 3339, UTC.
+    pub created_date_time: String,
+}
+
+/// An organisational contact (Exchange mail contact): `/contacts`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct OrgContact {
+    pub id: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub given_name: Option<String>,
+    #[serde(default)]
+    pub surname: Option<String>,
+    #[serde(default)]
+    pub company_name: Option<String>,
+    #[serde(default)]
+    pub mail: Option<String>,
+    #[serde(default)]
+    pub mail_nickname: Option<String>,
+    #[serde(default)]
+    pub proxy_addresses: Vec<String>,
+    #[serde(default)]
+    pub on_premises_sync_enabled: Option<bool>,
 }
 
 /// The directory roles the simulator knows, with Entra's fixed role template ids.
