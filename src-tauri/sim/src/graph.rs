@@ -18,6 +18,8 @@ use crate::odata::{self, Advanced, Filter, ODataError, OrderBy, Search};
 use crate::state::{OutboxMail, SimState};
 use crate::tokens::{self, AccessClaims, TokenError};
 
+mod conversion;
+
 type St = State<Arc<SimState>>;
 type Params = HashMap<String, String>;
 
@@ -141,7 +143,9 @@ fn odata_error(e: ODataError) -> Response {
 }
 
 fn user_json(user: &User) -> Value {
-    serde_json::to_value(user).unwrap_or(Value::Null)
+    let mut value = serde_json::to_value(user).unwrap_or(Value::Null);
+    conversion::add_mailbox_plans(&mut value, user);
+    value
 }
 
 /// Single-user-only properties that the collection refuses with 501 (CONTRACT.md section 2).
@@ -873,13 +877,8 @@ async fn invite(State(state): St, headers: HeaderMap, body: Option<Json<Value>>)
                 "User's email address cannot be in a verified domain. Please change the user's email to enable conversion to a B2B user.",
             );
         }
-        let on_object = target
-            .mail
-            .as_deref()
-            .is_some_and(|m| m.eq_ignore_ascii_case(&email))
-            || target.other_mails.iter().any(|m| m.eq_ignore_ascii_case(&email));
-        if !on_object {
-            return invitation_error("The email you’re using to invite this user doesn’t match any emails on the user object. Please add this email to the user object and try again.");
+        if let Err(r) = conversion::check_address(&g.dir, &target, &email, reset) {
+            return r;
         }
         if g.dir
             .users
