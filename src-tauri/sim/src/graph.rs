@@ -19,6 +19,7 @@ use crate::state::{OutboxMail, SimState};
 use crate::tokens::{self, AccessClaims, TokenError};
 
 mod conversion;
+pub(crate) mod holders;
 
 type St = State<Arc<SimState>>;
 type Params = HashMap<String, String>;
@@ -684,21 +685,18 @@ async fn patch_user(
                 next.proxy_addresses.retain(|p| !p.starts_with("SMTP:"));
             }
             Value::String(m) if valid_address(m) => {
-                let taken = g.dir.users.iter().any(|u| {
-                    u.id != target.id
-                        && u.proxy_addresses
-                            .iter()
-                            .any(|p| p.get(5..).is_some_and(|a| a.eq_ignore_ascii_case(m)))
-                });
-                if taken {
+                // A user, group or contact holding it as an SMTP or smtp proxy address.
+                if holders::proxy_conflict(&g.dir, m, &target.id) {
                     return bad_request(
                         "Request_BadRequest",
                         "Another object with the same value for property proxyAddresses already exists.",
                     );
                 }
                 next.mail = Some(m.clone());
-                next.proxy_addresses
-                    .retain(|p| !p.starts_with("SMTP:") && !p[5.min(p.len())..].eq_ignore_ascii_case(m));
+                next.proxy_addresses.retain(|p| {
+                    !p.starts_with("SMTP:")
+                        && !holders::smtp_address(p).is_some_and(|a| a.eq_ignore_ascii_case(m))
+                });
                 next.proxy_addresses.insert(0, format!("SMTP:{m}"));
             }
             _ => {
@@ -772,7 +770,8 @@ fn uses_address(u: &User, address: &str) -> bool {
         || u.other_mails.iter().any(|m| m.eq_ignore_ascii_case(address))
         || u.proxy_addresses
             .iter()
-            .any(|p| p.get(5..).is_some_and(|a| a.eq_ignore_ascii_case(address)))
+            .filter_map(|p| holders::smtp_address(p))
+            .any(|a| a.eq_ignore_ascii_case(address))
 }
 
 async fn invite(State(state): St, headers: HeaderMap, body: Option<Json<Value>>) -> Response {
@@ -889,6 +888,9 @@ async fn invite(State(state): St, headers: HeaderMap, body: Option<Json<Value>>)
                 "Non-external user already exists with the given mail address and can't be invited.",
             );
         }
+        if holders::proxy_conflict(&g.dir, &email, &target.id) {
+            return invitation_error(holders::PROXY_CONFLICT);
+        }
         let now = rfc3339_now();
         if let Some(u) = g.dir.user_mut(id) {
             // userType, id and UPN are unchanged (CONTRACT.md section 1.4).
@@ -908,6 +910,9 @@ async fn invite(State(state): St, headers: HeaderMap, body: Option<Json<Value>>)
             return invitation_error(
                 "Non-external user already exists with the given mail address and can't be invited.",
             );
+        }
+        if holders::proxy_conflict(&g.dir, &email, "") {
+            return invitation_error(holders::PROXY_CONFLICT);
         }
         let local = email.split('@').next().unwrap_or("guest").to_owned();
         let upn = format!("{local}_{domain}#EXT#@{}", g.dir.initial_domain());
@@ -1028,6 +1033,9 @@ async fn batch(State(state): St, headers: HeaderMap, body: Option<Json<Value>>) 
             "Directory.Read.All",
             "Directory.ReadWrite.All",
             "Domain.Read.All",
+            "GroupMember.Read.All",
+            "Group.Read.All",
+            "OrgContact.Read.All",
         ],
     ) {
         return r;
