@@ -13,9 +13,9 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::errors::{self, bad_request, denied, not_found, rfc3339_now};
-use crate::model::{Directory, User};
+use crate::model::User;
 use crate::odata::{self, Advanced, Filter, ODataError, OrderBy, Search};
-use crate::state::{OutboxMail, SimState};
+use crate::state::{Inner, OutboxMail, SimState};
 use crate::tokens::{self, AccessClaims, TokenError};
 
 mod conversion;
@@ -418,10 +418,9 @@ fn user_query(params: &Params, headers: &HeaderMap) -> Result<UserQuery, Respons
     })
 }
 
-fn matching<'a>(dir: &'a Directory, q: &UserQuery) -> Vec<(&'a User, Value)> {
-    let mut out: Vec<(&User, Value)> = dir
-        .users
-        .iter()
+/// The users a query returns, as readers see them (replication lag).
+fn matching<'a>(g: &'a Inner, q: &UserQuery) -> Vec<(&'a User, Value)> {
+    let mut out: Vec<(&User, Value)> = crate::replication::visible(g)
         .map(|u| (u, user_json(u)))
         .filter(|(_, v)| {
             q.filter.as_ref().is_none_or(|f| f.matches(v)) && q.search.as_ref().is_none_or(|s| s.matches(v))
@@ -540,7 +539,7 @@ async fn list_users(State(state): St, headers: HeaderMap, Query(params): Query<P
         },
     };
     let g = state.lock();
-    let all = matching(&g.dir, &q);
+    let all = matching(&g, &q);
     let total = all.len();
     let mut value = Vec::with_capacity(top.min(total));
     for (_, v) in all.iter().skip(offset).take(top) {
@@ -591,7 +590,10 @@ async fn get_user(
     if let Err(r) = reject_unsupported(&params, &["$select"]) {
         return r;
     }
-    let user = state.lock().dir.user(&id).cloned();
+    let user = {
+        let g = state.lock();
+        g.dir.user(&id).and_then(|u| crate::replication::seen(&g, u))
+    };
     match user {
         Some(u) => single_user(&state, &u, &params),
         None => not_found(&id),
@@ -612,7 +614,7 @@ fn count_users(state: &SimState, headers: &HeaderMap, params: &Params) -> Respon
         Ok(q) => q,
         Err(r) => return r,
     };
-    let n = matching(&state.lock().dir, &q).len();
+    let n = matching(&state.lock(), &q).len();
     ([(header::CONTENT_TYPE, "text/plain")], n.to_string()).into_response()
 }
 
@@ -739,6 +741,7 @@ async fn patch_user(
             }
         }
     }
+    crate::replication::updating(&mut g, &target);
     if let Some(u) = g.dir.user_mut(&id) {
         *u = next;
     }
@@ -852,6 +855,10 @@ async fn invite(State(state): St, headers: HeaderMap, body: Option<Json<Value>>)
         let Some(target) = g.dir.user(id).cloned() else {
             return not_found(id);
         };
+        // The invitation service reads through replication lag too (CONTRACT.md 9.8).
+        let Some(target) = crate::replication::seen(&g, &target) else {
+            return not_found(id);
+        };
         // Sending more than {id} makes the service treat the request as a new invitation
         // (CONTRACT.md section 1.4, observed).
         if invited.is_some_and(|o| o.len() > 1) {
@@ -892,6 +899,7 @@ async fn invite(State(state): St, headers: HeaderMap, body: Option<Json<Value>>)
             return invitation_error(holders::PROXY_CONFLICT);
         }
         let now = rfc3339_now();
+        crate::replication::updating(&mut g, &target);
         if let Some(u) = g.dir.user_mut(id) {
             // userType, id and UPN are unchanged (CONTRACT.md section 1.4).
             u.external_user_state = Some("PendingAcceptance".into());
@@ -948,6 +956,7 @@ async fn invite(State(state): St, headers: HeaderMap, body: Option<Json<Value>>)
         };
         let id = user.id.clone();
         g.dir.users.push(user);
+        crate::replication::created(&mut g, &id);
         id
     };
 
