@@ -265,12 +265,20 @@ async fn hidden_roles_are_unknown_and_the_conversion_goes_ahead() {
         .map(|u| (u.user_principal_name.clone(), u.mail.clone()))
         .expect("a second user");
     let mail2 = mail2.expect("mail");
-    let ctx = svc::load_context(&g2, &upn2, &mail2, scopes2).await.expect("context");
-    assert!(ctx.capabilities.roles_known && ctx.capabilities.convert_confirmed(), "{:?}", ctx.capabilities);
+    let ctx = svc::load_context(&g2, &upn2, &mail2, scopes2)
+        .await
+        .expect("context");
+    assert!(
+        ctx.capabilities.roles_known && ctx.capabilities.convert_confirmed(),
+        "{:?}",
+        ctx.capabilities
+    );
     assert_eq!(ctx.capabilities.roles, vec!["User Administrator"]);
     // A role held only through a role-assignable group shows in transitiveMemberOf.
     let (g3, scopes3) = setup_on(&sim, "groupadmin@contoso.com").await;
-    let ctx = svc::load_context(&g3, &upn2, &mail2, scopes3).await.expect("context");
+    let ctx = svc::load_context(&g3, &upn2, &mail2, scopes3)
+        .await
+        .expect("context");
     assert!(ctx.capabilities.convert_confirmed(), "{:?}", ctx.capabilities);
 }
 

@@ -76,6 +76,10 @@ pub struct Faults {
     pub sign_in_error: Option<u32>,
     /// Per route, keyed like "POST /v1.0/invitations".
     pub routes: BTreeMap<String, RouteFaults>,
+    /// Replication lag (CONTRACT.md 9.8): for this long after a write to a user (PATCH, a
+    /// successful invitation), reads of that user and the invitation service see it as it was
+    /// before the write (a user created by the write is not found). 0 = off.
+    pub replication_lag_ms: u64,
 }
 
 impl Default for Faults {
@@ -93,6 +97,7 @@ impl Default for Faults {
             missing_consent: Vec::new(),
             sign_in_error: None,
             routes: BTreeMap::new(),
+            replication_lag_ms: 0,
         }
     }
 }

@@ -15,8 +15,11 @@ use sha2::{Digest, Sha256};
 use crate::errors::{self, bad_request, denied, not_found, rfc3339_now};
 use crate::model::{Directory, User};
 use crate::odata::{self, Advanced, Filter, ODataError, OrderBy, Search};
-use crate::state::{OutboxMail, SimState};
+use crate::state::{Inner, OutboxMail, SimState};
 use crate::tokens::{self, AccessClaims, TokenError};
+
+mod conversion;
+pub(crate) mod holders;
 
 type St = State<Arc<SimState>>;
 type Params = HashMap<String, String>;
@@ -147,7 +150,9 @@ fn odata_error(e: ODataError) -> Response {
 }
 
 fn user_json(user: &User) -> Value {
-    serde_json::to_value(user).unwrap_or(Value::Null)
+    let mut value = serde_json::to_value(user).unwrap_or(Value::Null);
+    conversion::add_mailbox_plans(&mut value, user);
+    value
 }
 
 /// Single-user-only properties that the collection refuses with 501 (CONTRACT.md section 2).
@@ -614,10 +619,9 @@ fn user_query(params: &Params, headers: &HeaderMap) -> Result<UserQuery, Respons
     })
 }
 
-fn matching<'a>(dir: &'a Directory, q: &UserQuery) -> Vec<(&'a User, Value)> {
-    let mut out: Vec<(&User, Value)> = dir
-        .users
-        .iter()
+/// The users a query returns, as readers see them (replication lag).
+fn matching<'a>(g: &'a Inner, q: &UserQuery) -> Vec<(&'a User, Value)> {
+    let mut out: Vec<(&User, Value)> = crate::replication::visible(g)
         .map(|u| (u, user_json(u)))
         .filter(|(_, v)| {
             q.filter.as_ref().is_none_or(|f| f.matches(v)) && q.search.as_ref().is_none_or(|s| s.matches(v))
@@ -736,7 +740,7 @@ async fn list_users(State(state): St, headers: HeaderMap, Query(params): Query<P
         },
     };
     let g = state.lock();
-    let all = matching(&g.dir, &q);
+    let all = matching(&g, &q);
     let total = all.len();
     let mut value = Vec::with_capacity(top.min(total));
     for (_, v) in all.iter().skip(offset).take(top) {
@@ -787,7 +791,10 @@ async fn get_user(
     if let Err(r) = reject_unsupported(&params, &["$select"]) {
         return r;
     }
-    let user = state.lock().dir.user(&id).cloned();
+    let user = {
+        let g = state.lock();
+        g.dir.user(&id).and_then(|u| crate::replication::seen(&g, u))
+    };
     match user {
         Some(u) => single_user(&state, &u, &params),
         None => not_found(&id),
@@ -808,7 +815,7 @@ fn count_users(state: &SimState, headers: &HeaderMap, params: &Params) -> Respon
         Ok(q) => q,
         Err(r) => return r,
     };
-    let n = matching(&state.lock().dir, &q).len();
+    let n = matching(&state.lock(), &q).len();
     ([(header::CONTENT_TYPE, "text/plain")], n.to_string()).into_response()
 }
 
@@ -883,21 +890,18 @@ async fn patch_user(
                 next.proxy_addresses.retain(|p| !p.starts_with("SMTP:"));
             }
             Value::String(m) if valid_address(m) => {
-                let taken = g.dir.users.iter().any(|u| {
-                    u.id != target.id
-                        && u.proxy_addresses
-                            .iter()
-                            .any(|p| p.get(5..).is_some_and(|a| a.eq_ignore_ascii_case(m)))
-                });
-                if taken {
+                // A user, group or contact holding it as an SMTP or smtp proxy address.
+                if holders::proxy_conflict(&g.dir, m, &target.id) {
                     return bad_request(
                         "Request_BadRequest",
                         "Another object with the same value for property proxyAddresses already exists.",
                     );
                 }
                 next.mail = Some(m.clone());
-                next.proxy_addresses
-                    .retain(|p| !p.starts_with("SMTP:") && !p[5.min(p.len())..].eq_ignore_ascii_case(m));
+                next.proxy_addresses.retain(|p| {
+                    !p.starts_with("SMTP:")
+                        && !holders::smtp_address(p).is_some_and(|a| a.eq_ignore_ascii_case(m))
+                });
                 next.proxy_addresses.insert(0, format!("SMTP:{m}"));
             }
             _ => {
@@ -940,6 +944,7 @@ async fn patch_user(
             }
         }
     }
+    crate::replication::updating(&mut g, &target);
     if let Some(u) = g.dir.user_mut(&id) {
         *u = next;
     }
@@ -971,7 +976,8 @@ fn uses_address(u: &User, address: &str) -> bool {
         || u.other_mails.iter().any(|m| m.eq_ignore_ascii_case(address))
         || u.proxy_addresses
             .iter()
-            .any(|p| p.get(5..).is_some_and(|a| a.eq_ignore_ascii_case(address)))
+            .filter_map(|p| holders::smtp_address(p))
+            .any(|a| a.eq_ignore_ascii_case(address))
 }
 
 async fn invite(State(state): St, headers: HeaderMap, body: Option<Json<Value>>) -> Response {
@@ -1054,6 +1060,10 @@ async fn invite(State(state): St, headers: HeaderMap, body: Option<Json<Value>>)
         let Some(target) = g.dir.user(id).cloned() else {
             return not_found(id);
         };
+        // The invitation service reads through replication lag too (CONTRACT.md 9.8).
+        let Some(target) = crate::replication::seen(&g, &target) else {
+            return not_found(id);
+        };
         // [inf] Only a Global Administrator may act on a user who holds admin roles, as for
         // other sensitive actions; undocumented for invitations, so the stricter choice.
         if !g.dir.effective_roles(&target).is_empty() && !c.has_role(&["Global Administrator"]) {
@@ -1083,13 +1093,8 @@ async fn invite(State(state): St, headers: HeaderMap, body: Option<Json<Value>>)
                 "User's email address cannot be in a verified domain. Please change the user's email to enable conversion to a B2B user.",
             );
         }
-        let on_object = target
-            .mail
-            .as_deref()
-            .is_some_and(|m| m.eq_ignore_ascii_case(&email))
-            || target.other_mails.iter().any(|m| m.eq_ignore_ascii_case(&email));
-        if !on_object {
-            return invitation_error("The email you’re using to invite this user doesn’t match any emails on the user object. Please add this email to the user object and try again.");
+        if let Err(r) = conversion::check_address(&g.dir, &target, &email, reset) {
+            return r;
         }
         if g.dir
             .users
@@ -1100,7 +1105,11 @@ async fn invite(State(state): St, headers: HeaderMap, body: Option<Json<Value>>)
                 "Non-external user already exists with the given mail address and can't be invited.",
             );
         }
+        if holders::proxy_conflict(&g.dir, &email, &target.id) {
+            return invitation_error(holders::PROXY_CONFLICT);
+        }
         let now = rfc3339_now();
+        crate::replication::updating(&mut g, &target);
         if let Some(u) = g.dir.user_mut(id) {
             // userType, id and UPN are unchanged (CONTRACT.md section 1.4).
             u.external_user_state = Some("PendingAcceptance".into());
@@ -1119,6 +1128,9 @@ async fn invite(State(state): St, headers: HeaderMap, body: Option<Json<Value>>)
             return invitation_error(
                 "Non-external user already exists with the given mail address and can't be invited.",
             );
+        }
+        if holders::proxy_conflict(&g.dir, &email, "") {
+            return invitation_error(holders::PROXY_CONFLICT);
         }
         let local = email.split('@').next().unwrap_or("guest").to_owned();
         let upn = format!("{local}_{domain}#EXT#@{}", g.dir.initial_domain());
@@ -1154,6 +1166,7 @@ async fn invite(State(state): St, headers: HeaderMap, body: Option<Json<Value>>)
         };
         let id = user.id.clone();
         g.dir.users.push(user);
+        crate::replication::created(&mut g, &id);
         id
     };
 
@@ -1239,6 +1252,9 @@ async fn batch(State(state): St, headers: HeaderMap, body: Option<Json<Value>>) 
             "Directory.Read.All",
             "Directory.ReadWrite.All",
             "Domain.Read.All",
+            "GroupMember.Read.All",
+            "Group.Read.All",
+            "OrgContact.Read.All",
         ],
     ) {
         return r;

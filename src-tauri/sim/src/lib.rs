@@ -15,6 +15,7 @@ mod hooks;
 mod identity;
 pub mod model;
 pub mod odata;
+mod replication;
 pub mod seed;
 mod server;
 mod state;

@@ -1,5 +1,5 @@
 //! `tenant-sim --port 0 [--seed FILE] [--latency-ms N] [--throttle-writes N/SECONDS] [--fail-rate P]
-//! [--token-lifetime-s N]`: prints `listening on http://127.0.0.1:PORT` first, then serves until
+//! [--token-lifetime-s N] [--replication-lag-ms N]`: prints `listening on http://127.0.0.1:PORT` first, then serves until
 //! interrupted.
 
 use std::io::Write;
@@ -43,6 +43,10 @@ struct Args {
     /// Device code polling interval in seconds.
     #[arg(long, default_value_t = 5)]
     device_interval_s: u64,
+    /// Replication lag in milliseconds: reads of a user written less than this long ago see it
+    /// as it was before the write. 0 = off.
+    #[arg(long, default_value_t = 0)]
+    replication_lag_ms: u64,
 }
 
 fn main() -> ExitCode {
@@ -55,6 +59,7 @@ fn main() -> ExitCode {
         drop_rate: args.drop_rate,
         token_lifetime_s: args.token_lifetime_s,
         device_interval_s: args.device_interval_s,
+        replication_lag_ms: args.replication_lag_ms,
         ..Faults::default()
     };
     if let Err(e) = faults.validate() {

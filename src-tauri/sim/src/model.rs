@@ -119,6 +119,31 @@ pub struct Directory {
     /// Groups and their members; absent from older seed files.
     #[serde(default)]
     pub groups: Vec<Group>,
+    /// Other holders of addresses (CONTRACT.md 9.9); absent from older seed files.
+    #[serde(default)]
+    pub contacts: Vec<OrgContact>,
+}
+
+/// An organisational contact (Exchange mail contact): `/contacts`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct OrgContact {
+    pub id: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub given_name: Option<String>,
+    #[serde(default)]
+    pub surname: Option<String>,
+    #[serde(default)]
+    pub company_name: Option<String>,
+    #[serde(default)]
+    pub mail: Option<String>,
+    #[serde(default)]
+    pub mail_nickname: Option<String>,
+    #[serde(default)]
+    pub proxy_addresses: Vec<String>,
+    #[serde(default)]
+    pub on_premises_sync_enabled: Option<bool>,
 }
 
 /// The directory roles the simulator knows, with Entra's fixed role template ids.

@@ -61,9 +61,10 @@ const MAX_TOKENS: usize = 1000;
 /// Deepest nesting of parentheses / `not` accepted.
 const MAX_DEPTH: usize = 64;
 
-fn unindexed(prop: &str) -> ODataError {
+fn unindexed(prop: &str, resource: Resource) -> ODataError {
     ODataError::Unsupported(format!(
-        "Unsupported or invalid query filter clause specified for property '{prop}' of resource 'User'."
+        "Unsupported or invalid query filter clause specified for property '{prop}' of resource '{}'.",
+        resource.name()
     ))
 }
 
@@ -93,12 +94,14 @@ enum Kind {
     IdentColl,
 }
 
-/// Whether an operator works on a property: not at all, by default, or only as an advanced query.
+/// Whether an operator works on a property: not at all, by default (with or without the advanced
+/// query parameters), only as an advanced query, or only *without* the advanced parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Cap {
     No,
     Dflt,
     Adv,
+    DefaultOnly,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,65 +133,126 @@ const fn fp(name: &'static str, kind: Kind, c: [Cap; 8]) -> FilterProp {
     }
 }
 
-use Cap::{Adv as A, Dflt as D, No as N};
+use Cap::{Adv as A, DefaultOnly as O, Dflt as D, No as N};
 
 /// Columns: eq, ne, ge, le, in, startsWith, endsWith, null (eq/ne null).
-/// Source: GDC includes/filter-directory-objects.md@0a8bce95 (quoted in CONTRACT.md section 2), plus
-/// these simulator choices:
-/// - `ne` and `not` are always advanced; `in` is default wherever `eq` is (contract), except where
-///   user.md does not list `in` at all (proxyAddresses, identities: rejected).
-/// - Cells blank in the matrix but listed in user.md (displayName ge/le, userPrincipalName ge,
-///   mail/onPremisesUserPrincipalName eq null) are treated as advanced-only: the stricter reading
-///   that still allows them.
-/// - externalUserState is absent from the matrix; `eq`/`in` are default because Microsoft's own
-///   PowerShell filters on it without advanced parameters. externalUserStateChangeDateTime is absent
-///   too: advanced-only (stricter), ge/le rejected (user.md lists eq, ne, NOT, in only).
-/// - startsWith only on the properties our client uses (mail, otherMails, proxyAddresses,
-///   onPremisesUserPrincipalName, userPrincipalName, displayName, givenName, surname), even where
-///   the matrix allows it as advanced (mobilePhone, ...); endsWith always advanced and only on mail,
-///   otherMails, userPrincipalName, proxyAddresses (aad-advanced-queries.md).
-/// - eq null is rejected for properties that are never null (id, userPrincipalName, accountEnabled,
-///   createdDateTime) and on collection elements.
-const FILTER_PROPS: &[FilterProp] = &[
+///
+/// Source: the per-property tables Microsoft generates for "Advanced query capabilities on
+/// directory objects" (learn.microsoft.com/graph/aad-advanced-queries, "Support for filter by
+/// properties of Microsoft Entra ID (directory) objects"; microsoft-graph-docs-contrib
+/// `concepts/includes/filter-directory-objects.md@8d5fb5b2`, columns eq, startsWith, ge/le, eq Null),
+/// and that page's general rules: `in` works by default wherever `eq` does; `ne` and `not` only
+/// as advanced queries, on properties that support `eq`; `endsWith` only as an advanced query
+/// and only on mail, otherMails, userPrincipalName and proxyAddresses. Blank cells and properties
+/// the tables do not list are unsupported ("Properties that aren't listed here don't support
+/// $filter at all"). CONTRACT.md sections 2 and 9.6.
+///
+/// Where the tables are silent or disagree with older pages, the stricter reading, marked [inf]:
+/// - `id`: missing from the current tables; eq default (older GDC table@0a8bce95), `in` by the rule.
+/// - `onPremisesUserPrincipalName` and `externalUserStateChangeDateTime`: listed as filterable in
+///   user.md and the older table, missing from the current one: not filterable here [inf].
+/// - `ne` inside `any()`: the page says to use `not` with lambdas; `ne` there is refused [inf].
+/// - `in` on proxyAddresses: blank in the older table (the current one has no `in` column).
+/// - `identities`: "only works *without* advanced query parameters" (DefaultOnly); eq null not
+///   modelled (refused).
+/// - `createdDateTime`: ge/le only; eq is blank in the current table.
+const USER_FILTERS: &[FilterProp] = &[
     fp("id", Kind::Str, [D, A, N, N, D, N, N, N]),
-    fp("displayName", Kind::Str, [D, A, A, A, D, D, N, A]),
-    fp("givenName", Kind::Str, [D, A, D, D, D, D, N, A]),
-    fp("surname", Kind::Str, [D, A, D, D, D, D, N, A]),
-    fp("userPrincipalName", Kind::Str, [D, A, A, D, D, D, A, N]),
-    fp("mail", Kind::Str, [D, A, D, D, D, D, A, A]),
-    fp("otherMails", Kind::StrColl, [D, A, D, D, D, D, A, N]),
-    fp("proxyAddresses", Kind::StrColl, [D, A, D, D, N, D, A, N]),
+    fp("displayName", Kind::Str, [D, A, N, N, D, D, N, A]),
+    fp("givenName", Kind::Str, [D, A, N, N, D, D, N, A]),
+    fp("surname", Kind::Str, [D, A, N, N, D, D, N, A]),
+    fp("userPrincipalName", Kind::Str, [D, A, N, N, D, D, A, N]),
+    fp("mail", Kind::Str, [D, A, N, N, D, D, A, A]),
+    fp("otherMails", Kind::StrColl, [D, N, N, N, D, D, A, N]),
+    fp("proxyAddresses", Kind::StrColl, [D, N, N, N, N, D, A, N]),
     fp("userType", Kind::Str, [D, A, N, N, D, N, N, A]),
-    fp("externalUserState", Kind::Str, [D, A, N, N, D, N, N, A]),
+    fp("externalUserState", Kind::Str, [D, A, N, N, D, N, N, N]),
     fp(
         "externalUserStateChangeDateTime",
         Kind::DateTime,
-        [A, A, N, N, A, N, N, A],
+        [N, N, N, N, N, N, N, N],
     ),
-    fp("creationType", Kind::Str, [D, A, N, N, D, N, N, A]),
-    fp("identities", Kind::IdentColl, [D, N, N, N, N, N, N, N]),
-    fp("onPremisesSyncEnabled", Kind::Bool, [D, A, A, A, D, N, N, A]),
-    fp("onPremisesUserPrincipalName", Kind::Str, [D, A, D, D, D, D, N, A]),
-    fp("onPremisesImmutableId", Kind::Str, [A, A, A, A, A, N, N, A]),
-    fp("accountEnabled", Kind::Bool, [D, A, A, A, D, N, N, N]),
-    fp("jobTitle", Kind::Str, [D, A, D, D, D, N, N, A]),
-    fp("mobilePhone", Kind::Str, [A, A, A, A, A, N, N, A]),
-    fp("officeLocation", Kind::Str, [A, A, A, A, A, N, N, A]),
-    fp("preferredLanguage", Kind::Str, [A, A, A, A, A, N, N, A]),
-    fp("createdDateTime", Kind::DateTime, [D, A, D, D, A, N, N, N]),
+    fp("creationType", Kind::Str, [D, A, N, N, D, N, N, N]),
+    fp("identities", Kind::IdentColl, [O, N, N, N, N, N, N, N]),
+    fp("onPremisesSyncEnabled", Kind::Bool, [D, A, N, N, D, N, N, A]),
+    fp("onPremisesUserPrincipalName", Kind::Str, [N, N, N, N, N, N, N, N]),
+    fp("onPremisesImmutableId", Kind::Str, [D, A, N, N, D, N, N, N]),
+    fp("accountEnabled", Kind::Bool, [D, A, N, N, D, N, N, N]),
+    fp("jobTitle", Kind::Str, [D, A, N, N, D, D, N, A]),
+    fp("mobilePhone", Kind::Str, [A, A, N, N, A, A, N, A]),
+    fp("officeLocation", Kind::Str, [A, A, N, N, A, A, N, A]),
+    fp("preferredLanguage", Kind::Str, [A, A, N, N, A, N, N, A]),
+    fp("createdDateTime", Kind::DateTime, [N, N, D, D, N, N, N, A]),
 ];
+
+/// `/groups`, same sources and rules as [`USER_FILTERS`] ("Group properties"). `id` and
+/// `groupTypes/any()` are not in the table; eq default as in Microsoft's group-list examples [inf].
+/// endsWith on mail and proxyAddresses is taken to apply to groups too [inf].
+const GROUP_FILTERS: &[FilterProp] = &[
+    fp("id", Kind::Str, [D, A, N, N, D, N, N, N]),
+    fp("displayName", Kind::Str, [D, A, N, N, D, D, N, A]),
+    fp("description", Kind::Str, [A, A, N, N, A, A, N, A]),
+    fp("mail", Kind::Str, [D, A, N, N, D, D, A, A]),
+    fp("mailEnabled", Kind::Bool, [D, A, N, N, D, N, N, N]),
+    fp("mailNickname", Kind::Str, [D, A, N, N, D, D, N, A]),
+    fp("securityEnabled", Kind::Bool, [D, A, N, N, D, N, N, N]),
+    fp("groupTypes", Kind::StrColl, [D, N, N, N, N, N, N, N]),
+    fp("proxyAddresses", Kind::StrColl, [D, N, N, N, N, D, A, N]),
+    fp("onPremisesSyncEnabled", Kind::Bool, [D, A, N, N, D, N, N, A]),
+];
+
+/// `/contacts` (orgContact), same sources and rules ("Organizational contacts properties"); `id`
+/// and endsWith as for groups [inf].
+const CONTACT_FILTERS: &[FilterProp] = &[
+    fp("id", Kind::Str, [D, A, N, N, D, N, N, N]),
+    fp("displayName", Kind::Str, [D, A, N, N, D, D, N, A]),
+    fp("givenName", Kind::Str, [D, A, N, N, D, D, N, A]),
+    fp("surname", Kind::Str, [D, A, N, N, D, D, N, A]),
+    fp("companyName", Kind::Str, [A, A, N, N, A, A, N, A]),
+    fp("mail", Kind::Str, [D, A, N, N, D, D, A, A]),
+    fp("mailNickname", Kind::Str, [D, A, N, N, D, D, N, A]),
+    fp("proxyAddresses", Kind::StrColl, [D, N, N, N, N, D, A, N]),
+    fp("onPremisesSyncEnabled", Kind::Bool, [D, A, N, N, D, N, N, A]),
+];
+
+/// The directory resources `$filter` knows, each with its table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    User,
+    Group,
+    OrgContact,
+}
+
+impl Resource {
+    /// The name Graph uses in error messages, e.g. "resource 'User'".
+    fn name(self) -> &'static str {
+        match self {
+            Resource::User => "User",
+            Resource::Group => "Group",
+            Resource::OrgContact => "OrgContact",
+        }
+    }
+
+    fn props(self) -> &'static [FilterProp] {
+        match self {
+            Resource::User => USER_FILTERS,
+            Resource::Group => GROUP_FILTERS,
+            Resource::OrgContact => CONTACT_FILTERS,
+        }
+    }
+
+    fn prop(self, name: &str) -> Option<&'static FilterProp> {
+        self.props().iter().find(|p| p.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Lookup of a canonical name taken from the table itself.
+    fn prop_static(self, name: &str) -> Option<&'static FilterProp> {
+        self.props().iter().find(|p| p.name == name)
+    }
+}
 
 /// Members of `objectIdentity` usable inside an `identities/any(...)` lambda.
 const IDENTITY_MEMBERS: &[&str] = &["issuer", "issuerAssignedId", "signInType"];
-
-fn filter_prop(name: &str) -> Option<&'static FilterProp> {
-    FILTER_PROPS.iter().find(|p| p.name.eq_ignore_ascii_case(name))
-}
-
-/// `filter_prop` for a name taken from the table itself (always present).
-fn filter_prop_static(name: &str) -> Option<&'static FilterProp> {
-    FILTER_PROPS.iter().find(|p| p.name == name)
-}
 
 // ---------------------------------------------------------------------------------------------
 // $filter AST
@@ -280,11 +344,11 @@ impl Target {
         }
     }
 
-    fn type_name(&self) -> &'static str {
+    fn type_name(&self, resource: Resource) -> &'static str {
         match self {
             Target::Elem(coll) if *coll == "identities" => "microsoft.graph.objectIdentity",
             Target::Elem(_) | Target::Member(..) => "Edm.String",
-            Target::Prop(p) => match filter_prop_static(p).map(|f| f.kind) {
+            Target::Prop(p) => match resource.prop_static(p).map(|f| f.kind) {
                 Some(Kind::Bool) => "Edm.Boolean",
                 Some(Kind::DateTime) => "Edm.DateTimeOffset",
                 _ => "Edm.String",
@@ -328,16 +392,23 @@ enum Node {
     },
 }
 
-/// A parsed `$filter` expression for `/users`.
+/// A parsed `$filter` expression for `/users` (or another directory resource, see [`Resource`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Filter {
     root: Node,
+    resource: Resource,
 }
 
 impl Filter {
-    /// Parses a `$filter` value (already URL-decoded). Rejects syntax errors (BadRequest), unknown or
-    /// unfilterable properties and operators a property does not support at all (Unsupported).
+    /// Parses a `$filter` value for `/users` (already URL-decoded). Rejects syntax errors
+    /// (BadRequest), unknown or unfilterable properties and operators a property does not support
+    /// at all (Unsupported).
     pub fn parse(input: &str) -> Result<Filter, ODataError> {
+        Filter::parse_for(Resource::User, input)
+    }
+
+    /// Like [`Filter::parse`], with the filter table of `resource`.
+    pub fn parse_for(resource: Resource, input: &str) -> Result<Filter, ODataError> {
         let toks = lex_filter(input)?;
         if toks.len() > MAX_TOKENS {
             return Err(ODataError::BadRequest(
@@ -350,38 +421,44 @@ impl Filter {
             input,
             depth: 0,
             lambda: None,
+            resource,
         };
         let root = p.parse_or()?;
         if let Some(t) = p.toks.get(p.i) {
             return Err(p.syntax_at(t.pos));
         }
-        Ok(Filter { root })
+        Ok(Filter { root, resource })
     }
 
-    /// Checks Graph's advanced-query rules for /users against the request's headers/params.
+    /// Checks Graph's advanced-query rules against the request's headers/params: advanced-only
+    /// operators need both, and default-only ones (identities) fail with them.
     pub fn check_advanced(&self, adv: Advanced) -> Result<(), ODataError> {
         if adv.enabled() {
-            return Ok(());
+            // [inf] The error text for a default-only property in an advanced query is undocumented.
+            return match first_default_only(&self.root, self.resource) {
+                Some(prop) => Err(unindexed(prop, self.resource)),
+                None => Ok(()),
+            };
         }
-        match first_advanced(&self.root) {
+        match first_advanced(&self.root, self.resource) {
             Some(op) => Err(needs_advanced(op)),
             None => Ok(()),
         }
     }
 
-    /// Evaluates the filter against a user serialised as JSON (camelCase Graph names).
+    /// Evaluates the filter against an object serialised as JSON (camelCase Graph names).
     pub fn matches(&self, user: &Value) -> bool {
         eval(&self.root, user, None)
     }
 }
 
 /// The first operator (left to right) that only works as an advanced query.
-fn first_advanced(node: &Node) -> Option<&'static str> {
+fn first_advanced(node: &Node, res: Resource) -> Option<&'static str> {
     match node {
         Node::Not(_) => Some("not"),
-        Node::And(l, r) | Node::Or(l, r) => first_advanced(l).or_else(|| first_advanced(r)),
+        Node::And(l, r) | Node::Or(l, r) => first_advanced(l, res).or_else(|| first_advanced(r, res)),
         Node::Cmp { target, op, lit } => {
-            let p = filter_prop_static(target.prop())?;
+            let p = res.prop_static(target.prop())?;
             let mut cap = op_cap(p, *op);
             if *lit == Lit::Null && p.null == Cap::Adv {
                 cap = Cap::Adv;
@@ -389,15 +466,36 @@ fn first_advanced(node: &Node) -> Option<&'static str> {
             (cap == Cap::Adv).then(|| op.name())
         }
         Node::In { target, lits } => {
-            let p = filter_prop_static(target.prop())?;
+            let p = res.prop_static(target.prop())?;
             let null_adv = lits.contains(&Lit::Null) && p.null == Cap::Adv;
             (p.in_ == Cap::Adv || null_adv).then_some("in")
         }
         Node::Func { func, target, .. } => {
-            let p = filter_prop_static(target.prop())?;
+            let p = res.prop_static(target.prop())?;
             (func_cap(p, *func) == Cap::Adv).then(|| func.name())
         }
-        Node::Any { body, .. } => first_advanced(body),
+        Node::Any { body, .. } => first_advanced(body, res),
+    }
+}
+
+/// The first property (left to right) used with an operator that works only without the
+/// advanced query parameters.
+fn first_default_only(node: &Node, res: Resource) -> Option<&'static str> {
+    match node {
+        Node::Not(n) | Node::Any { body: n, .. } => first_default_only(n, res),
+        Node::And(l, r) | Node::Or(l, r) => first_default_only(l, res).or_else(|| first_default_only(r, res)),
+        Node::Cmp { target, op, .. } => {
+            let p = res.prop_static(target.prop())?;
+            (op_cap(p, *op) == Cap::DefaultOnly).then_some(p.name)
+        }
+        Node::In { target, .. } => {
+            let p = res.prop_static(target.prop())?;
+            (p.in_ == Cap::DefaultOnly).then_some(p.name)
+        }
+        Node::Func { func, target, .. } => {
+            let p = res.prop_static(target.prop())?;
+            (func_cap(p, *func) == Cap::DefaultOnly).then_some(p.name)
+        }
     }
 }
 
@@ -422,6 +520,13 @@ fn eval(node: &Node, user: &Value, elem: Option<&Value>) -> bool {
         Node::And(l, r) => eval(l, user, elem) && eval(r, user, elem),
         Node::Or(l, r) => eval(l, user, elem) || eval(r, user, elem),
         Node::Not(n) => !eval(n, user, elem),
+        Node::Cmp {
+            target: Target::Elem("proxyAddresses"),
+            op: CmpOp::Eq,
+            lit: Lit::Str(s),
+        } => elem
+            .and_then(Value::as_str)
+            .is_some_and(|v| proxy_key(v) == proxy_key(s)),
         Node::Cmp { target, op, lit } => {
             let v = target.resolve(user, elem);
             match op {
@@ -439,6 +544,17 @@ fn eval(node: &Node, user: &Value, elem: Option<&Value>) -> bool {
             let Some(s) = target.resolve(user, elem).and_then(Value::as_str) else {
                 return false;
             };
+            if *target == Target::Elem("proxyAddresses") {
+                // Without a ':' the argument lies within the prefix (startsWith) or within the
+                // address (endsWith).
+                let v = proxy_key(s);
+                return match func {
+                    Func::StartsWith if arg.contains(':') => v.starts_with(&proxy_key(arg)),
+                    Func::StartsWith => v.starts_with(arg.as_str()),
+                    Func::EndsWith if arg.contains(':') => v.ends_with(&proxy_key(arg)),
+                    Func::EndsWith => v.ends_with(&lower(arg)),
+                };
+            }
             let (s, arg) = (lower(s), lower(arg));
             match func {
                 Func::StartsWith => s.starts_with(&arg),
@@ -449,6 +565,17 @@ fn eval(node: &Node, user: &Value, elem: Option<&Value>) -> bool {
             .get(coll)
             .and_then(Value::as_array)
             .is_some_and(|items| items.iter().any(|e| eval(body, user, Some(e)))),
+    }
+}
+
+/// A proxyAddresses value as compared here: the prefix (`SMTP` primary, `smtp` secondary, `X500`,
+/// ...) exactly, the address after the first ':' case-insensitively (CONTRACT.md 9.9). Microsoft
+/// documents the prefixes, not how `eq` treats their case; exact prefixes are the stricter reading,
+/// so a client must ask for both `SMTP:` and `smtp:` [inf].
+fn proxy_key(s: &str) -> String {
+    match s.split_once(':') {
+        Some((prefix, address)) => format!("{prefix}:{}", lower(address)),
+        None => s.to_owned(),
     }
 }
 
@@ -717,6 +844,7 @@ struct FilterParser<'a> {
     depth: usize,
     /// The range variable of the lambda being parsed and its collection.
     lambda: Option<(String, &'static FilterProp)>,
+    resource: Resource,
 }
 
 impl FilterParser<'_> {
@@ -866,8 +994,8 @@ impl FilterParser<'_> {
                 return Ok(Operand::Single(Target::Member(coll.name, m)));
             }
         }
-        let Some(prop) = filter_prop(&name) else {
-            return Err(unindexed(&name));
+        let Some(prop) = self.resource.prop(&name) else {
+            return Err(unindexed(&name, self.resource));
         };
         if matches!(prop.kind, Kind::StrColl | Kind::IdentColl) {
             return Ok(Operand::Collection(prop));
@@ -886,7 +1014,7 @@ impl FilterParser<'_> {
             }
             return Err(filter_error(format!(
                 "Could not find a property named '{next}' on type '{}'.",
-                Target::Prop(prop.name).type_name()
+                Target::Prop(prop.name).type_name(self.resource)
             )));
         }
         Ok(Operand::Single(Target::Prop(prop.name)))
@@ -917,7 +1045,7 @@ impl FilterParser<'_> {
         };
         self.i += 1;
         if word.eq_ignore_ascii_case("all") {
-            return Err(unindexed(prop.name));
+            return Err(unindexed(prop.name, self.resource));
         }
         if !word.eq_ignore_ascii_case("any") {
             return Err(filter_error(format!(
@@ -927,7 +1055,7 @@ impl FilterParser<'_> {
             )));
         }
         if self.lambda.is_some() {
-            return Err(unindexed(prop.name));
+            return Err(unindexed(prop.name, self.resource));
         }
         self.expect(&Tok::LParen, "'('")?;
         let Some(Tok::Ident(var)) = self.peek().cloned() else {
@@ -962,7 +1090,10 @@ impl FilterParser<'_> {
             )));
         };
         self.i += 1;
-        let prop = filter_prop_static(target.prop()).ok_or_else(|| unindexed(target.prop()))?;
+        let prop = self
+            .resource
+            .prop_static(target.prop())
+            .ok_or_else(|| unindexed(target.prop(), self.resource))?;
         let op = match op.to_ascii_lowercase().as_str() {
             "eq" => CmpOp::Eq,
             "ne" => CmpOp::Ne,
@@ -970,13 +1101,13 @@ impl FilterParser<'_> {
             "le" => CmpOp::Le,
             "in" => return self.parse_in(target, prop),
             // Graph's directory does not support gt/lt/has.
-            "gt" | "lt" | "has" => return Err(unindexed(prop.name)),
+            "gt" | "lt" | "has" => return Err(unindexed(prop.name, self.resource)),
             _ => return Err(self.syntax_at(op_pos)),
         };
         let lit = self.parse_literal()?;
-        check_type(&target, &lit, op.kind_name())?;
+        check_type(&target, &lit, op.kind_name(), self.resource)?;
         if op_cap(prop, op) == Cap::No || (lit == Lit::Null && prop.null == Cap::No) {
-            return Err(unindexed(prop.name));
+            return Err(unindexed(prop.name, self.resource));
         }
         Ok(Node::Cmp { target, op, lit })
     }
@@ -986,7 +1117,7 @@ impl FilterParser<'_> {
         let mut lits = Vec::new();
         loop {
             let lit = self.parse_literal()?;
-            check_type(&target, &lit, "In")?;
+            check_type(&target, &lit, "In", self.resource)?;
             lits.push(lit);
             if self.eat(&Tok::Comma) {
                 continue;
@@ -995,7 +1126,7 @@ impl FilterParser<'_> {
             break;
         }
         if prop.in_ == Cap::No || (lits.contains(&Lit::Null) && prop.null == Cap::No) {
-            return Err(unindexed(prop.name));
+            return Err(unindexed(prop.name, self.resource));
         }
         Ok(Node::In { target, lits })
     }
@@ -1061,7 +1192,7 @@ impl FilterParser<'_> {
                 )))
             }
         };
-        if target.type_name() != "Edm.String" {
+        if target.type_name(self.resource) != "Edm.String" {
             return Err(no_signature());
         }
         self.expect(&Tok::Comma, "','")?;
@@ -1070,16 +1201,19 @@ impl FilterParser<'_> {
             _ => return Err(no_signature()),
         };
         self.expect(&Tok::RParen, "')'")?;
-        let prop = filter_prop_static(target.prop()).ok_or_else(|| unindexed(target.prop()))?;
+        let prop = self
+            .resource
+            .prop_static(target.prop())
+            .ok_or_else(|| unindexed(target.prop(), self.resource))?;
         if func_cap(prop, func) == Cap::No {
-            return Err(unindexed(prop.name));
+            return Err(unindexed(prop.name, self.resource));
         }
         Ok(Node::Func { func, target, arg })
     }
 }
 
-fn check_type(target: &Target, lit: &Lit, op_kind: &str) -> Result<(), ODataError> {
-    let t = target.type_name();
+fn check_type(target: &Target, lit: &Lit, op_kind: &str, resource: Resource) -> Result<(), ODataError> {
+    let t = target.type_name(resource);
     let ok = match lit {
         Lit::Null => true,
         other => other.type_name() == t,
@@ -1843,12 +1977,24 @@ mod tests {
     fn ne_and_null_comparisons() {
         assert!(fmatch("mail ne 'x@y.com'", &adele()));
         assert!(!fmatch("mail ne 'adelev@contoso.com'", &adele()));
-        assert!(fmatch("externalUserState eq null", &adele()));
-        assert!(!fmatch("externalUserState eq null", &oscar()));
-        assert!(fmatch("externalUserState ne null", &oscar()));
-        assert!(!fmatch("externalUserState ne null", &adele()));
+        assert!(!fmatch("userType eq null", &named("No Type")));
+        assert!(!fmatch("mail eq null", &oscar()));
+        assert!(fmatch("mail eq null", &named("No Mail")));
+        assert!(fmatch("mail ne null", &oscar()));
+        assert!(!fmatch("mail ne null", &named("No Mail")));
         // OData: null ne 'x' is true.
         assert!(fmatch("externalUserState ne 'Accepted'", &adele()));
+        // Microsoft does not support null on externalUserState (CONTRACT.md 9.6).
+        for q in ["externalUserState eq null", "externalUserState ne null"] {
+            assert_eq!(
+                Filter::parse(q),
+                Err(ODataError::Unsupported(
+                    "Unsupported or invalid query filter clause specified for property 'externalUserState' of resource 'User'."
+                        .into()
+                )),
+                "{q}"
+            );
+        }
     }
 
     #[test]
@@ -1898,10 +2044,37 @@ mod tests {
             "proxyAddresses/any(x:x eq 'SMTP:AdeleV@contoso.com')",
             &adele()
         ));
-        assert!(fmatch(
+        // The prefix is compared exactly: SMTP is the primary, smtp a secondary address.
+        assert!(!fmatch(
             "proxyAddresses/any(x:x eq 'smtp:adelev@contoso.com')",
             &adele()
         ));
+        assert!(fmatch(
+            "proxyAddresses/any(x:x eq 'SMTP:ADELEV@contoso.com')",
+            &adele()
+        ));
+        assert!(fmatch(
+            "proxyAddresses/any(x:x eq 'smtp:Adele@Sales.Contoso.com')",
+            &adele()
+        ));
+        assert!(!fmatch(
+            "proxyAddresses/any(x:x eq 'SMTP:adele@sales.contoso.com')",
+            &adele()
+        ));
+        assert!(!fmatch(
+            "proxyAddresses/any(x:x eq 'AdeleV@contoso.com')",
+            &adele()
+        ));
+        assert!(fmatch(
+            "proxyAddresses/any(x:startsWith(x,'smtp:adele@'))",
+            &adele()
+        ));
+        assert!(!fmatch(
+            "proxyAddresses/any(x:startsWith(x,'smtp:adelev'))",
+            &adele()
+        ));
+        assert!(fmatch("proxyAddresses/any(x:startsWith(x,'SMTP'))", &adele()));
+        assert!(!fmatch("proxyAddresses/any(x:startsWith(x,'Smtp'))", &adele()));
         assert!(!fmatch(
             "proxyAddresses/any(x:x eq 'SMTP:nobody@contoso.com')",
             &adele()
@@ -1994,13 +2167,17 @@ mod tests {
         assert!(fmatch("createdDateTime le 2024-03-01T10:00:00Z", &adele()));
         // Same instant written with an offset and fraction.
         assert!(fmatch(
-            "createdDateTime eq 2024-03-01T12:00:00.000+02:00",
+            "createdDateTime ge 2024-03-01T12:00:00.000+02:00 and createdDateTime le 2024-03-01T10:00:00Z",
             &adele()
         ));
-        assert!(fmatch(
+        // eq is not in the table for createdDateTime; externalUserStateChangeDateTime is not
+        // filterable at all.
+        for q in [
+            "createdDateTime eq 2024-03-01T10:00:00Z",
             "externalUserStateChangeDateTime eq 2026-11-01T09:30:00Z",
-            &oscar()
-        ));
+        ] {
+            assert!(matches!(Filter::parse(q), Err(ODataError::Unsupported(_))), "{q}");
+        }
         // A quoted date is a string: type error.
         assert!(is_bad(Filter::parse("createdDateTime ge '2025-01-01T00:00:00Z'")));
         assert_eq!(parse_datetime("1970-01-01T00:00:01Z"), Some((1, 0)));
@@ -2030,11 +2207,27 @@ mod tests {
             Filter::parse("businessPhones/any(x:x eq '1')"),
             Err(ODataError::Unsupported(_))
         ));
-        // startsWith outside the allowed list.
+        // startsWith outside the table.
         assert!(matches!(
-            Filter::parse("startsWith(jobTitle,'R')"),
-            Err(ODataError::Unsupported(m)) if m.contains("'jobTitle'")
+            Filter::parse("startsWith(userType,'G')"),
+            Err(ODataError::Unsupported(m)) if m.contains("'userType'")
         ));
+        // Blank cells of the current table: ge/le on names, anything on the on-premises UPN.
+        for q in [
+            "displayName ge 'a'",
+            "userPrincipalName le 'a'",
+            "accountEnabled ge true",
+            "onPremisesUserPrincipalName eq 'a@corp.local'",
+            "startsWith(onPremisesUserPrincipalName,'a')",
+            "creationType eq null",
+            "accountEnabled eq null",
+            "userPrincipalName eq null",
+            // With lambdas, Microsoft says to use not() instead of ne.
+            "otherMails/any(x:x ne 'a@b.c')",
+            "proxyAddresses/any(x:x ne 'SMTP:a@b.c')",
+        ] {
+            assert!(matches!(Filter::parse(q), Err(ODataError::Unsupported(_))), "{q}");
+        }
         // endsWith only on mail, otherMails, userPrincipalName, proxyAddresses.
         assert!(matches!(
             Filter::parse("endsWith(displayName,'e')"),
@@ -2146,11 +2339,14 @@ mod tests {
             ("userType eq null", "eq"),
             ("displayName eq null", "eq"),
             ("userType ne null", "ne"),
-            ("onPremisesImmutableId eq 'abc'", "eq"),
             ("mobilePhone eq '1'", "eq"),
-            ("onPremisesImmutableId in ('a','b')", "in"),
-            ("externalUserStateChangeDateTime eq 2026-11-01T09:30:00Z", "eq"),
-            ("displayName ge 'a'", "ge"),
+            ("startsWith(officeLocation,'Se')", "startsWith"),
+            ("preferredLanguage in ('en-US','sv-SE')", "in"),
+            ("mail eq null", "eq"),
+            ("mail ne null", "ne"),
+            ("onPremisesSyncEnabled eq null", "eq"),
+            ("externalUserState ne 'Accepted'", "ne"),
+            ("not(otherMails/any(x:x eq 'a@b.c'))", "not"),
             // The first offending operator is reported.
             (
                 "userType eq 'Guest' and endsWith(userPrincipalName,'x') and mail ne 'y'",
@@ -2183,9 +2379,12 @@ mod tests {
             "displayName eq 'Adele Vance'",
             "startsWith(displayName,'a')",
             "startsWith(userPrincipalName,'a')",
-            "startsWith(onPremisesUserPrincipalName,'a')",
             "startsWith(surname,'a') or startsWith(givenName,'b')",
+            "startsWith(jobTitle,'R')",
             "proxyAddresses/any(x:startsWith(x,'smtp:a'))",
+            "onPremisesImmutableId eq 'abc'",
+            "userType eq 'Member'",
+            "externalUserState eq 'Accepted'",
             "externalUserState eq 'PendingAcceptance'",
             "externalUserState in ('PendingAcceptance','Accepted')",
             "userType eq 'Guest' and accountEnabled eq true",
@@ -2197,6 +2396,47 @@ mod tests {
         ] {
             assert_eq!(f(q).check_advanced(NO_ADV), Ok(()), "{q}");
         }
+        // The app's holders query, as it sends it.
+        let a = "someone@northwind.example";
+        let holders = format!(
+            "userPrincipalName eq '{a}' or mail eq '{a}' or proxyAddresses/any(p:p eq 'SMTP:{a}') or \
+             proxyAddresses/any(p:p eq 'smtp:{a}') or otherMails/any(m:m eq '{a}')"
+        );
+        assert_eq!(f(&holders).check_advanced(NO_ADV), Ok(()));
+        assert_eq!(f(&holders).check_advanced(ADV), Ok(()));
+    }
+
+    #[test]
+    fn identities_work_only_without_advanced_params() {
+        let q = f("identities/any(i:i/issuer eq 'contoso.com')");
+        assert_eq!(q.check_advanced(NO_ADV), Ok(()));
+        assert!(matches!(
+            q.check_advanced(ADV),
+            Err(ODataError::Unsupported(m)) if m.contains("'identities'")
+        ));
+    }
+
+    #[test]
+    fn groups_and_contacts_have_their_own_tables() {
+        let g = Filter::parse_for(Resource::Group, "proxyAddresses/any(p:p eq 'smtp:a@b.example')")
+            .expect("group filter");
+        assert_eq!(g.check_advanced(NO_ADV), Ok(()));
+        assert!(Filter::parse_for(Resource::Group, "mailEnabled eq true and mail eq 'a@b.c'").is_ok());
+        assert!(Filter::parse_for(Resource::Group, "groupTypes/any(c:c eq 'Unified')").is_ok());
+        assert_eq!(
+            Filter::parse_for(Resource::Group, "userType eq 'Member'"),
+            Err(ODataError::Unsupported(
+                "Unsupported or invalid query filter clause specified for property 'userType' of resource 'Group'."
+                    .into()
+            ))
+        );
+        let c = Filter::parse_for(Resource::OrgContact, "startsWith(mail,'a') or companyName eq 'X'")
+            .expect("contact filter");
+        assert_eq!(c.check_advanced(NO_ADV), Err(adv_err("eq")));
+        assert!(matches!(
+            Filter::parse_for(Resource::OrgContact, "otherMails/any(m:m eq 'a')"),
+            Err(ODataError::Unsupported(m)) if m.ends_with("of resource 'OrgContact'.")
+        ));
     }
 
     // ---- $search ----

@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 
 use uuid::Uuid;
 
-use crate::model::{Directory, Domain, Group, GroupExtras, ObjectIdentity, SimExtras, Tenant, User};
+use crate::model::{
+    Directory, Domain, Group, GroupExtras, ObjectIdentity, OrgContact, SimExtras, Tenant, User,
+};
 
 /// The tenant id of the default directory (also the namespace of the derived user ids).
 pub const TENANT_ID: &str = "7e1c5a2e-3b1d-4c5e-9f0a-1b2c3d4e5f60";
@@ -79,10 +81,41 @@ pub const CASES: &[(&str, &str)] = &[
     ),
     ("helpdesk-administrator", "Sign-in account with the Helpdesk Administrator role only."),
     ("directory-writers", "Sign-in account with the Directory Writers role only."),
+    (
+        "mailbox-other-mail",
+        "Exchange mailbox, `mail` in contoso.com, secondary `smtp:` aliases, external address only in `otherMails`: not convertible through Graph.",
+    ),
+    (
+        "verified-mail-other-mail",
+        "No mailbox, `mail` in a verified domain, external address in `otherMails`: PATCH `mail` to it, then convert.",
+    ),
+    (
+        "other-mail-only",
+        "No `mail`; `otherMails` holds an alias in contoso.se and the external address: set `mail` to the external one first.",
+    ),
+    (
+        "address-held-as-secondary",
+        "Two members: one's external `mail` is a secondary `smtp:` proxy address of the other, an internal user.",
+    ),
+    (
+        "address-held-by-group",
+        "External `mail` that a mail-enabled group also holds as a secondary `smtp:` address: conversion refused.",
+    ),
+    (
+        "address-held-by-contact",
+        "External `mail` that an organisational contact also holds (mail and `SMTP:`): conversion refused.",
+    ),
 ];
 
 /// Ordinary groups the `many-groups-admin` account belongs to.
 pub const MANY_GROUPS: usize = 150;
+
+/// The address of the `address-held-by-group` user, also a proxy address of a group.
+pub const GROUP_HELD_ADDRESS: &str = "project.liaison@wingtiptoys.example";
+/// The address of the `address-held-by-contact` user, also the mail of a contact.
+pub const CONTACT_HELD_ADDRESS: &str = "account.manager@litware.example";
+/// The external `mail` of one `address-held-as-secondary` user, an `smtp:` alias of the other.
+pub const SECONDARY_HELD_ADDRESS: &str = "field.engineer@adatum.example";
 
 /// External domains used for users' outside addresses; none is a tenant domain.
 const PARTNERS: &[&str] = &[
@@ -217,12 +250,21 @@ pub fn default_directory() -> Directory {
     s.special_names();
     s.shared_external_address();
     s.forbidden_chars();
-    let groups = s.role_accounts();
+    let mut groups = s.role_accounts();
+    // Appended later; the users above keep their ids, names and addresses.
+    s.mailbox_other_mail(2);
+    s.verified_mail_other_mail(3);
+    s.other_mail_only(2);
+    s.address_held_as_secondary();
+    s.address_held_by_group();
+    s.address_held_by_contact();
+    groups.extend(default_groups());
     Directory {
         tenant: default_tenant(),
         users: s.users,
         applications: crate::model::Application::builtin(),
         groups,
+        contacts: default_contacts(),
     }
 }
 
@@ -288,6 +330,23 @@ fn validate(dir: &Directory) -> Vec<String> {
                 "user {} has userPrincipalName {} without '@'",
                 u.id, u.user_principal_name
             )),
+        }
+    }
+    problems.extend(validate_holders(dir, &mut ids));
+    problems
+}
+
+/// Group and contact ids must be unique too, also against user ids (one directory namespace).
+fn validate_holders(dir: &Directory, ids: &mut HashSet<String>) -> Vec<String> {
+    let holders = dir
+        .groups
+        .iter()
+        .map(|g| ("group", &g.id))
+        .chain(dir.contacts.iter().map(|c| ("contact", &c.id)));
+    let mut problems = Vec::new();
+    for (kind, id) in holders {
+        if !ids.insert(id.to_ascii_lowercase()) {
+            problems.push(format!("duplicate {kind} id {id}"));
         }
     }
     problems
@@ -765,6 +824,188 @@ impl Seeder {
             set_mail(u, mail);
         }
     }
+
+    /// Like `exchange-mailbox`, with secondary `smtp:` aliases in two tenant domains.
+    fn mailbox_other_mail(&mut self, n: usize) {
+        for _ in 0..n {
+            let p = self.next_person();
+            let external = self.external(&p.local);
+            let mut u = self.member("mailbox-other-mail", &p);
+            let mail = u.user_principal_name.clone();
+            set_mail(&mut u, &mail);
+            u.proxy_addresses
+                .push(format!("smtp:{}@{INITIAL_DOMAIN}", p.local));
+            u.proxy_addresses.push(format!("smtp:{}@contoso.se", p.local));
+            u.other_mails = vec![external];
+            u.sim.has_mailbox = true;
+            self.users.push(u);
+        }
+    }
+
+    fn verified_mail_other_mail(&mut self, n: usize) {
+        let domains = [DEFAULT_DOMAIN, "contoso.se", INITIAL_DOMAIN];
+        for k in 0..n {
+            let p = self.next_person();
+            let external = self.external(&p.local);
+            let mut u = self.member("verified-mail-other-mail", &p);
+            set_mail(&mut u, &format!("{}@{}", p.local, domains[k % domains.len()]));
+            u.other_mails = vec![external];
+            self.users.push(u);
+        }
+    }
+
+    fn other_mail_only(&mut self, n: usize) {
+        for _ in 0..n {
+            let p = self.next_person();
+            let external = self.external(&p.local);
+            let mut u = self.member("other-mail-only", &p);
+            u.other_mails = vec![format!("{}@contoso.se", p.local), external];
+            self.users.push(u);
+        }
+    }
+
+    fn address_held_as_secondary(&mut self) {
+        let p = self.next_person();
+        let u = self.push_ready("address-held-as-secondary", &p);
+        set_mail(u, SECONDARY_HELD_ADDRESS);
+        let p = self.next_person();
+        let mut u = self.member("address-held-as-secondary", &p);
+        let mail = u.user_principal_name.clone();
+        set_mail(&mut u, &mail);
+        u.proxy_addresses.push(format!("smtp:{SECONDARY_HELD_ADDRESS}"));
+        self.users.push(u);
+    }
+
+    fn address_held_by_group(&mut self) {
+        let p = self.next_person();
+        let u = self.push_ready("address-held-by-group", &p);
+        set_mail(u, GROUP_HELD_ADDRESS);
+    }
+
+    fn address_held_by_contact(&mut self) {
+        let p = self.next_person();
+        let u = self.push_ready("address-held-by-contact", &p);
+        set_mail(u, CONTACT_HELD_ADDRESS);
+    }
+}
+
+fn group_id(nickname: &str) -> String {
+    Uuid::new_v5(&ID_NAMESPACE, format!("group:{nickname}").as_bytes()).to_string()
+}
+
+fn contact_id(mail: &str) -> String {
+    Uuid::new_v5(
+        &ID_NAMESPACE,
+        format!("contact:{}", mail.to_ascii_lowercase()).as_bytes(),
+    )
+    .to_string()
+}
+
+/// Mail-enabled and other groups. Two hold external-looking secondary addresses, as groups synced
+/// from on-premises can; one of them holds the `address-held-by-group` user's address.
+fn default_groups() -> Vec<Group> {
+    // (name, nickname, kind, extra secondary addresses, synced)
+    let groups: [(&str, &str, &str, &[&str], bool); 5] = [
+        (
+            "Wingtip Project",
+            "wingtip-project",
+            "distribution",
+            &[GROUP_HELD_ADDRESS],
+            true,
+        ),
+        (
+            "Partner Escalations",
+            "partner-escalations",
+            "mail-security",
+            &["escalations@tailspin.example"],
+            true,
+        ),
+        ("Sales Team", "sales", "unified", &[], false),
+        ("All Staff", "all-staff", "distribution", &[], false),
+        ("Finance Readers", "finance-readers", "security", &[], false),
+    ];
+    groups
+        .iter()
+        .enumerate()
+        .map(|(k, (name, nick, kind, extra, synced))| {
+            let mail_enabled = *kind != "security";
+            let mail = mail_enabled.then(|| format!("{nick}@{DEFAULT_DOMAIN}"));
+            let mut proxy_addresses = Vec::new();
+            if let Some(m) = &mail {
+                proxy_addresses.push(format!("SMTP:{m}"));
+                proxy_addresses.push(format!("smtp:{nick}@{INITIAL_DOMAIN}"));
+                proxy_addresses.extend(extra.iter().map(|a| format!("smtp:{a}")));
+            }
+            Group {
+                id: group_id(nick),
+                display_name: name.to_string(),
+                description: Some(format!("{name} ({kind} group)")),
+                mail,
+                mail_enabled,
+                mail_nickname: nick.to_string(),
+                security_enabled: matches!(*kind, "security" | "mail-security"),
+                group_types: if *kind == "unified" {
+                    vec!["Unified".to_string()]
+                } else {
+                    Vec::new()
+                },
+                proxy_addresses,
+                on_premises_sync_enabled: synced.then_some(true),
+                visibility: (*kind == "unified").then(|| "Private".to_string()),
+                created_date_time: timestamp(created_day(5000 + k), seconds_of_day(5000 + k)),
+                is_assignable_to_role: false,
+                sim: GroupExtras::default(),
+            }
+        })
+        .collect()
+}
+
+/// Organisational contacts with external addresses; one holds the `address-held-by-contact`
+/// user's address.
+fn default_contacts() -> Vec<OrgContact> {
+    // (given, surname, company, mail, secondary addresses)
+    let contacts: [(&str, &str, &str, &str, &[&str]); 4] = [
+        ("Lena", "Marsh", "Litware", CONTACT_HELD_ADDRESS, &[]),
+        (
+            "Tailspin",
+            "Support",
+            "Tailspin Toys",
+            "support@tailspin.example",
+            &["helpdesk@tailspin.example"],
+        ),
+        (
+            "Northwind",
+            "Sales",
+            "Northwind Traders",
+            "sales@northwind.example",
+            &[],
+        ),
+        (
+            "Fourth Coffee",
+            "Billing",
+            "Fourth Coffee",
+            "billing@fourthcoffee.example",
+            &["invoices@fourthcoffee.example"],
+        ),
+    ];
+    contacts
+        .iter()
+        .map(|(given, surname, company, mail, extra)| {
+            let mut proxy_addresses = vec![format!("SMTP:{mail}")];
+            proxy_addresses.extend(extra.iter().map(|a| format!("smtp:{a}")));
+            OrgContact {
+                id: contact_id(mail),
+                display_name: format!("{given} {surname}"),
+                given_name: Some(given.to_string()),
+                surname: Some(surname.to_string()),
+                company_name: Some(company.to_string()),
+                mail: Some(mail.to_string()),
+                mail_nickname: mail.split('@').next().map(|l| l.replace('.', "")),
+                proxy_addresses,
+                on_premises_sync_enabled: None,
+            }
+        })
+        .collect()
 }
 
 impl Seeder {
@@ -1473,6 +1714,93 @@ mod tests {
         assert_eq!(base64(b"M"), "TQ==");
     }
 
+    #[test]
+    fn other_mail_and_holder_cases() {
+        let d = dir();
+        for u in case(&d, "mailbox-other-mail") {
+            assert!(u.sim.has_mailbox);
+            assert!(!is_external(&d, u.mail.as_deref().unwrap()));
+            assert_eq!(
+                u.proxy_addresses
+                    .iter()
+                    .filter(|a| a.starts_with("smtp:"))
+                    .count(),
+                2
+            );
+            assert_eq!(u.other_mails.len(), 1);
+            assert!(is_external(&d, &u.other_mails[0]));
+        }
+        for u in case(&d, "verified-mail-other-mail") {
+            assert!(plain_member(u));
+            assert!(!is_external(&d, u.mail.as_deref().unwrap()));
+            assert!(u.other_mails.len() == 1 && is_external(&d, &u.other_mails[0]));
+        }
+        for u in case(&d, "other-mail-only") {
+            assert!(plain_member(u) && u.mail.is_none() && u.proxy_addresses.is_empty());
+            let external: Vec<_> = u.other_mails.iter().filter(|m| is_external(&d, m)).collect();
+            assert_eq!((u.other_mails.len(), external.len()), (2, 1));
+        }
+        let pair = case(&d, "address-held-as-secondary");
+        assert_eq!(pair.len(), 2);
+        assert!(ready(&d, pair[0]));
+        assert_eq!(pair[0].mail.as_deref(), Some(SECONDARY_HELD_ADDRESS));
+        assert!(pair[1]
+            .proxy_addresses
+            .contains(&format!("smtp:{SECONDARY_HELD_ADDRESS}")));
+        for (c, address) in [
+            ("address-held-by-group", GROUP_HELD_ADDRESS),
+            ("address-held-by-contact", CONTACT_HELD_ADDRESS),
+        ] {
+            let users = case(&d, c);
+            assert_eq!(users.len(), 1);
+            assert!(ready(&d, users[0]), "{c}");
+            assert_eq!(users[0].mail.as_deref(), Some(address));
+        }
+        let group = d
+            .groups
+            .iter()
+            .find(|g| g.proxy_addresses.contains(&format!("smtp:{GROUP_HELD_ADDRESS}")))
+            .unwrap();
+        assert!(group.mail_enabled && group.mail.as_deref().unwrap().ends_with("@contoso.com"));
+        let contact = d
+            .contacts
+            .iter()
+            .find(|c| c.mail.as_deref() == Some(CONTACT_HELD_ADDRESS))
+            .unwrap();
+        assert_eq!(contact.proxy_addresses[0], format!("SMTP:{CONTACT_HELD_ADDRESS}"));
+        // Every mail-enabled holder has exactly one primary address, its mail.
+        for (mail, proxies) in d
+            .groups
+            .iter()
+            .map(|g| (&g.mail, &g.proxy_addresses))
+            .chain(d.contacts.iter().map(|c| (&c.mail, &c.proxy_addresses)))
+        {
+            let primaries: Vec<_> = proxies.iter().filter(|p| p.starts_with("SMTP:")).collect();
+            match mail {
+                Some(m) => assert_eq!(primaries, [&format!("SMTP:{m}")]),
+                None => assert!(proxies.is_empty()),
+            }
+        }
+        assert!(d.groups.iter().any(|g| !g.mail_enabled && g.mail.is_none()));
+        assert!(d.groups.iter().any(|g| g.group_types == ["Unified"]));
+    }
+
+    #[test]
+    fn holders_need_unique_ids() {
+        let mut d = dir();
+        d.contacts[0].id = d.users[0].id.clone();
+        d.groups[1].id = d.groups[0].id.to_uppercase();
+        let problems = validate(&d);
+        assert!(
+            problems.iter().any(|p| p.starts_with("duplicate contact id")),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|p| p.starts_with("duplicate group id")),
+            "{problems:?}"
+        );
+    }
+
     /// The SEED.md case table, rebuilt from the data.
     fn case_table(d: &Directory) -> String {
         let mut out = String::from("| Case | Illustrates | Users | Example UPN |\n|---|---|---|---|\n");
@@ -1542,7 +1870,13 @@ mod tests {
     fn nested_groups_count_for_transitive_membership_only() {
         let mut d = dir();
         let via = d.user("groupadmin@contoso.com").unwrap().id.clone();
-        let admins = d.groups.last().unwrap().id.clone();
+        let admins = d
+            .groups
+            .iter()
+            .find(|g| g.is_assignable_to_role)
+            .unwrap()
+            .id
+            .clone();
         d.groups[0].sim.members.push(admins);
         assert_eq!(d.groups_of(&via, false).len(), 1);
         let all = d.groups_of(&via, true);

@@ -27,6 +27,7 @@ pub fn router(state: Arc<SimState>) -> Router {
     Router::new()
         .merge(crate::identity::routes())
         .merge(crate::graph::routes())
+        .merge(crate::graph::holders::routes())
         .merge(crate::hooks::routes())
         .with_state(state)
 }

@@ -75,6 +75,8 @@ pub struct Inner {
     pub outbox: Vec<OutboxMail>,
     pub stats: Stats,
     pub writes: WriteWindow,
+    /// What readers still see of recently written users (replication lag).
+    pub stale: crate::replication::Stale,
 }
 
 pub struct SimState {
@@ -105,6 +107,7 @@ impl SimState {
                 outbox: Vec::new(),
                 stats: Stats::default(),
                 writes: WriteWindow::default(),
+                stale: Default::default(),
             }),
             key,
             base_url,
@@ -129,6 +132,7 @@ impl SimState {
         g.outbox.clear();
         g.stats = Stats::default();
         g.writes.clear();
+        g.stale.clear();
     }
 
     pub fn tenant_id(&self) -> String {
