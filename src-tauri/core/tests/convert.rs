@@ -392,3 +392,212 @@ async fn a_lost_resend_is_not_sent_twice() {
         "never repeated blindly"
     );
 }
+
+async fn faults(sim: &SimServer, f: Value) {
+    let r = reqwest::Client::new()
+        .post(format!("{}/_sim/faults", sim.base_url()))
+        .json(&f)
+        .send()
+        .await
+        .expect("faults");
+    assert_eq!(r.status(), 200);
+}
+
+fn user_in(sim: &SimServer, case: &str) -> tenant_sim::model::User {
+    let dir = sim.state().lock().dir.clone();
+    tenant_sim::seed::users_in_case(&dir, case)
+        .into_iter()
+        .next()
+        .expect("a user")
+        .clone()
+}
+
+/// `mail` must be the invited address (CONTRACT.md 9.3): an address only in otherMails is set as
+/// `mail` first when Exchange lists no mailbox, and blocked before any write when it does.
+#[tokio::test(flavor = "multi_thread")]
+async fn mail_must_be_the_invited_address() {
+    let (sim, g, scopes) = setup("admin@contoso.com").await;
+    for case in ["verified-mail-other-mail", "other-mail-only"] {
+        let u = user_in(&sim, case);
+        let external = u
+            .other_mails
+            .iter()
+            .find(|m| !m.ends_with("contoso.se"))
+            .expect("an external address")
+            .clone();
+        let ctx = svc::load_context(&g, &u.user_principal_name, &external, scopes.clone())
+            .await
+            .expect("context");
+        let pre = svc::preflight(&ctx, &external);
+        assert_eq!(pre.mailbox, Some(false), "{case}");
+        assert_eq!(
+            severity(&pre, "address_on_user"),
+            Severity::Warning,
+            "{case}: mail first"
+        );
+        let r = svc::convert(&g, &pre, &ConvertOptions::new("t"))
+            .await
+            .unwrap_or_else(|e| panic!("{case}: {e}"));
+        assert!(r.mail_set, "{case}");
+    }
+    let s = stats(&sim).await;
+    let patches_before = s["routes"]["PATCH /v1.0/users/{id}"].as_u64().unwrap_or(0);
+    for case in ["exchange-mailbox", "mailbox-other-mail"] {
+        let u = user_in(&sim, case);
+        let external = u.other_mails.first().expect("an external address").clone();
+        let ctx = svc::load_context(&g, &u.user_principal_name, &external, scopes.clone())
+            .await
+            .expect("context");
+        let pre = svc::preflight(&ctx, &external);
+        assert_eq!(pre.mailbox, Some(true), "{case}: Exchange lists a mailbox");
+        assert_eq!(severity(&pre, "address_on_user"), Severity::Blocker, "{case}");
+        let err = svc::convert(&g, &pre, &ConvertOptions::new("t"))
+            .await
+            .expect_err("blocked before any write");
+        assert_eq!(err.error.code, ErrorCode::ConversionBlocked);
+    }
+    let s = stats(&sim).await;
+    assert_eq!(
+        s["routes"]["PATCH /v1.0/users/{id}"].as_u64().unwrap_or(0),
+        patches_before,
+        "no write for a mailbox user"
+    );
+}
+
+/// Right after `mail` is set the invitation service may still see the old value (CONTRACT.md
+/// 9.8): the refusal sent nothing, so the app tries again with backoff, and History learns that
+/// `mail` changed even when the invitation then fails.
+#[tokio::test(flavor = "multi_thread")]
+async fn replication_lag_after_setting_mail_is_waited_out() {
+    let (sim, g, scopes) = setup("admin@contoso.com").await;
+    let u = user_in(&sim, "other-mail-only");
+    let external = u
+        .other_mails
+        .iter()
+        .find(|m| !m.ends_with("contoso.se"))
+        .expect("external")
+        .clone();
+    let pre = svc::preflight(
+        &svc::load_context(&g, &u.user_principal_name, &external, scopes.clone())
+            .await
+            .expect("context"),
+        &external,
+    );
+    faults(&sim, json!({ "replicationLagMs": 1500 })).await;
+    let r = svc::convert(&g, &pre, &ConvertOptions::new("t"))
+        .await
+        .expect("converted once the directory caught up");
+    assert!(r.mail_set);
+    let s = stats(&sim).await;
+    assert!(
+        s["routes"]["POST /v1.0/invitations"].as_u64().unwrap_or(0) >= 2,
+        "refused at first, then accepted: {s}"
+    );
+    assert_eq!(s["invitations"].as_object().map(|m| m.len()), Some(1));
+    // The read right after the 201 may still show the user internal: what the 201 said stands.
+    let mut d = b2b_core::users::get_user(&g, &u.id).await.expect("read");
+    assert_eq!(d.external_user_state, None, "stale read under the lag");
+    b2b_core::users::apply_known_invitation(&mut d, &r.status);
+    assert_eq!(d.action, Some(b2b_core::users::B2bAction::Resend));
+
+    // A refusal that outlasts the retries fails, and says that mail was set first.
+    let v = user_in(&sim, "verified-mail-other-mail");
+    let external = v.other_mails.first().expect("external").clone();
+    let pre = svc::preflight(
+        &svc::load_context(&g, &v.user_principal_name, &external, scopes)
+            .await
+            .expect("context"),
+        &external,
+    );
+    faults(&sim, json!({ "replicationLagMs": 60000 })).await;
+    let err = svc::convert(&g, &pre, &ConvertOptions::new("t"))
+        .await
+        .expect_err("still refused");
+    assert!(err.mail_set, "the mail change is reported with the failure");
+    assert_eq!(err.error.http_status, Some(400));
+}
+
+/// Groups and contacts hold addresses too (CONTRACT.md 9.9). With a token that may read them the
+/// pre-flight names them; without, it warns, and Microsoft's refusal decides.
+#[tokio::test(flavor = "multi_thread")]
+async fn groups_and_contacts_holding_the_address() {
+    let (sim, g, scopes) = setup("admin@contoso.com").await;
+    for case in ["address-held-by-group", "address-held-by-contact"] {
+        let u = user_in(&sim, case);
+        let address = u.mail.clone().expect("mail");
+        let pre = svc::preflight(
+            &svc::load_context(&g, &u.user_principal_name, &address, scopes.clone())
+                .await
+                .expect("context"),
+            &address,
+        );
+        assert!(!pre.holders_complete, "{case}");
+        assert_eq!(
+            severity(&pre, "address_not_used_elsewhere"),
+            Severity::Warning,
+            "{case}"
+        );
+        let err = svc::convert(&g, &pre, &ConvertOptions::new("t"))
+            .await
+            .expect_err("Microsoft refuses");
+        assert_eq!(err.error.http_status, Some(400), "{case}: {err:?}");
+    }
+    // A secondary smtp: alias of another user is found by the users query.
+    let u = user_in(&sim, "address-held-as-secondary");
+    let address = u.mail.clone().expect("mail");
+    let pre = svc::preflight(
+        &svc::load_context(&g, &u.user_principal_name, &address, scopes)
+            .await
+            .expect("context"),
+        &address,
+    );
+    assert_eq!(severity(&pre, "address_not_used_elsewhere"), Severity::Blocker);
+
+    // With Directory.Read.All the groups and contacts are read, and named.
+    let body: Value = reqwest::Client::new()
+        .post(format!("{}/_sim/token", sim.base_url()))
+        .json(&json!({ "username": "admin@contoso.com", "scope": format!("{SCOPES} Directory.Read.All") }))
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    let g2 = GraphClient::new(
+        &sim.base_url(),
+        Secret::new(body["access_token"].as_str().expect("token").into()),
+    )
+    .expect("client");
+    let scopes2 = Some(
+        body["scope"]
+            .as_str()
+            .unwrap_or(SCOPES)
+            .split(' ')
+            .map(str::to_owned)
+            .collect(),
+    );
+    for (case, holder) in [
+        ("address-held-by-group", "Wingtip Project"),
+        ("address-held-by-contact", "Lena Marsh"),
+    ] {
+        let u = user_in(&sim, case);
+        let address = u.mail.clone().expect("mail");
+        let pre = svc::preflight(
+            &svc::load_context(&g2, &u.user_principal_name, &address, scopes2.clone())
+                .await
+                .expect("context"),
+            &address,
+        );
+        assert!(pre.holders_complete, "{case}");
+        assert_eq!(
+            severity(&pre, "address_not_used_elsewhere"),
+            Severity::Blocker,
+            "{case}"
+        );
+        assert!(
+            pre.others_using.iter().any(|o| o.starts_with(holder)),
+            "{case}: {:?}",
+            pre.others_using
+        );
+    }
+}
