@@ -108,7 +108,7 @@ async fn login_whoami_logout_with_the_browser_and_the_device_code() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(
-        url.contains("code_challenge_method=S256") && url.contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A"),
+        url.contains("code_challenge_method=S256") && url.contains("redirect_uri=http%3A%2F%2Flocalhost%3A"),
         "{url}"
     );
     play_browser(&url, "admin@contoso.com").await;
@@ -251,8 +251,23 @@ async fn check_and_convert_with_an_access_token() {
     ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
     let checks = lines(&out);
+    // A handed-in token's scopes are unknown (access tokens are opaque, CONTRACT.md 9.2), and
+    // groups and contacts can't be read with it: warnings, not blockers. Everything else is ok.
+    let warned = |c: &Value| {
+        c["check"]["severity"] == "warning"
+            && matches!(
+                c["check"]["code"].as_str(),
+                Some("admin_can_convert" | "address_not_used_elsewhere")
+            )
+    };
     assert!(
-        checks.len() >= 8 && checks.iter().all(|c| c["check"]["severity"] == "ok"),
+        checks.len() >= 8 && checks.iter().all(|c| c["check"]["severity"] == "ok" || warned(c)),
+        "{checks:?}"
+    );
+    assert!(
+        checks
+            .iter()
+            .any(|c| c["check"]["code"] == "admin_can_convert" && c["check"]["severity"] == "warning"),
         "{checks:?}"
     );
 
@@ -504,4 +519,59 @@ async fn bulk_run_killed_then_resumed_invites_each_user_once() {
     let report = std::fs::read_to_string(work.join("partners.report.csv")).expect("report file");
     assert_eq!(report.lines().count(), 61);
     let _ = std::fs::remove_dir_all(&work);
+}
+
+/// A success is never reported as a failure: Microsoft accepted the invitation, the userType PATCH
+/// after it was refused; `b2b convert` exits 0, prints the warning, and History keeps it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_follow_up_step_still_exits_0() {
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    let token = admin_token(&sim).await;
+    let port = sim.base_url().rsplit(':').next().unwrap_or("0").to_owned();
+    let data = std::env::temp_dir().join(format!("b2b-cli-warning-{}-{port}", std::process::id()));
+    let dir = sim.state().lock().dir.clone();
+    let ready = tenant_sim::seed::users_in_case(&dir, "ready-to-convert")[0].clone();
+    let mail = ready.mail.clone().expect("mail");
+    reqwest::Client::new()
+        .post(format!("{}/_sim/faults", sim.base_url()))
+        .json(&json!({ "routes": { "PATCH /v1.0/users/{id}": { "failRate": 1.0 } } }))
+        .send()
+        .await
+        .expect("faults");
+    let run = |args: &[&str]| {
+        b2b(&sim)
+            .args(args)
+            .env("B2B_ACCESS_TOKEN", &token)
+            .env("XDG_DATA_HOME", &data)
+            .output()
+            .expect("b2b")
+    };
+    let out = run(&[
+        "convert",
+        "--user",
+        &ready.user_principal_name,
+        "--email",
+        &mail,
+        "--set-guest",
+        "--yes",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let l = lines(&out);
+    assert!(
+        l.iter()
+            .any(|e| e["event"] == "warning" && e["code"] == "user_type_not_set"),
+        "{l:?}"
+    );
+    let converted = l.iter().find(|e| e["event"] == "converted").expect("converted");
+    assert_eq!(converted["result"]["userTypeSetToGuest"], false);
+    let out = run(&["history", "--json"]);
+    assert!(out.status.success());
+    let h = lines(&out);
+    let entry = &h
+        .iter()
+        .find(|e| e["event"] == "history" && e["entry"]["userId"] == ready.id.as_str())
+        .unwrap_or_else(|| panic!("{h:?}"))["entry"];
+    assert_eq!(entry["outcome"], "succeeded");
+    assert_eq!(entry["warnings"], json!(["user_type_not_set"]));
 }
