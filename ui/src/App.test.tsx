@@ -86,7 +86,9 @@ describe("sign-in", () => {
     fireEvent.click(await screen.findByTestId("account-menu"));
     fireEvent.click(await screen.findByLabelText("Switch to Hal Helpdesk"));
     await waitFor(() => expect(screen.getByTestId("account-menu").textContent).toContain("Hal Helpdesk"));
-    expect(await screen.findByText(/need the User Administrator or Helpdesk Administrator role/)).toBeTruthy();
+    // A permission known to be missing, and roles Graph hid: both said, each with what to do.
+    expect(await screen.findByText(/User.ReadWrite.All has no consent/)).toBeTruthy();
+    expect(screen.getByText(/hides the names of your roles/)).toBeTruthy();
     fireEvent.click(screen.getByTestId("account-menu"));
     fireEvent.click(await screen.findByTestId("sign-out"));
     await waitFor(() => expect(screen.getByTestId("account-menu").textContent).toContain("Ada Admin"));
