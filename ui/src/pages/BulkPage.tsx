@@ -418,6 +418,17 @@ function Report({ report, onExport }: { report: BulkReport; onExport: () => void
                 ) : (
                   <bdi dir="ltr">{r.invitationId ?? ""}</bdi>
                 )}
+                {r.warnings.map((w) => (
+                  <div key={w} data-testid="bulk-row-warning">
+                    {w === "user_type_not_set" ? (
+                      <FormattedMessage id="result.warning.user_type_not_set" />
+                    ) : w === "mail_set_before_failure" ? (
+                      <FormattedMessage id="bulk.warning.mail_set_before_failure" />
+                    ) : (
+                      <FormattedMessage id="result.warning.other" values={{ code: w }} />
+                    )}
+                  </div>
+                ))}
               </TableCell>
             </TableRow>
           ))}
