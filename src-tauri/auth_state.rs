@@ -126,6 +126,7 @@ impl AuthState {
             seed: None,
             faults,
             signing_key: Some(demo_key(&dir)?),
+            tls: None,
         })
         .await
         .map_err(|e| {

@@ -67,6 +67,7 @@ export const uiErrorCodes: Record<UiErrorCode, true> = {
   bulk_already_run: true,
   bulk_running: true,
   network_unreachable: true,
+  tls_untrusted: true,
   ipc_unavailable: true,
 };
 

@@ -259,6 +259,7 @@ fn explain(code: ErrorCode) -> &'static str {
         ErrorCode::DeviceCodeExpired => "The code expired before sign-in finished. Run b2b login --device-code again.",
         ErrorCode::NotSignedIn => "Not signed in. Run b2b login first.",
         ErrorCode::NetworkUnreachable => "The service could not be reached. Check your network connection and the --authority-url.",
+        ErrorCode::TlsUntrusted => "Your network presented a certificate this computer does not trust; nothing was sent. If your organisation inspects secure traffic, ask IT to deploy its root certificate to this computer's trust store.",
         ErrorCode::ConversionBlocked => "The pre-flight checks found a problem (marked BLOCKED above); nothing was changed.",
         ErrorCode::UserNotFound => "No user with this UPN or object id.",
         ErrorCode::PermissionDenied => "Microsoft Graph refused: your account lacks a role or permission for this. Run b2b whoami to see what you have.",

@@ -575,3 +575,95 @@ async fn a_refused_follow_up_step_still_exits_0() {
     assert_eq!(entry["outcome"], "succeeded");
     assert_eq!(entry["warnings"], json!(["user_type_not_set"]));
 }
+
+/// A test CA (standing for a TLS-inspecting proxy's root) and a `localhost` certificate it signed.
+fn test_ca() -> (String, tenant_sim::SimTls) {
+    let ca_key = rcgen::KeyPair::generate().expect("key");
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "B2B Convert test inspection CA");
+    let ca = ca_params.self_signed(&ca_key).expect("CA");
+    let key = rcgen::KeyPair::generate().expect("key");
+    let cert = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
+        .expect("params")
+        .signed_by(&key, &ca, &ca_key)
+        .expect("cert");
+    (
+        ca.pem(),
+        tenant_sim::SimTls {
+            cert_chain_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+        },
+    )
+}
+
+/// Behind a TLS-inspecting proxy Graph arrives with a certificate from the company's root: trusted
+/// when it is in the machine's trust store (here through SSL_CERT_FILE, which the OS store reader
+/// honours on Linux), refused otherwise with its own code, never `network_unreachable`.
+#[tokio::test(flavor = "multi_thread")]
+async fn https_is_trusted_through_the_os_store_and_refused_without_it() {
+    let (ca_pem, tls) = test_ca();
+    let sim = SimServer::start(SimConfig {
+        tls: Some(tls),
+        ..SimConfig::default()
+    })
+    .await
+    .expect("sim over https");
+    assert!(sim.base_url().starts_with("https://localhost:"));
+    let http = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(ca_pem.as_bytes()).expect("ca"))
+        .build()
+        .expect("client");
+    let token: Value = http
+        .post(format!("{}/_sim/token", sim.base_url()))
+        .json(&json!({ "username": "admin@contoso.com", "scope": "User.Read User.ReadWrite.All User.Invite.All" }))
+        .send()
+        .await
+        .expect("token over https")
+        .json()
+        .await
+        .expect("json");
+    let token = token["access_token"].as_str().expect("token").to_owned();
+    let dir = sim.state().lock().dir.clone();
+    let ready = tenant_sim::seed::users_in_case(&dir, "ready-to-convert")[0].clone();
+    let mail = ready.mail.clone().expect("mail");
+    let ca_file = std::env::temp_dir().join(format!("b2b-test-ca-{}.pem", std::process::id()));
+    std::fs::write(&ca_file, &ca_pem).expect("write CA");
+    let check = |trust: bool| {
+        let mut c = b2b(&sim);
+        c.args([
+            "check",
+            "--user",
+            &ready.user_principal_name,
+            "--email",
+            &mail,
+            "--json",
+        ])
+        .env("B2B_ACCESS_TOKEN", &token)
+        .env_remove("SSL_CERT_DIR");
+        if trust {
+            c.env("SSL_CERT_FILE", &ca_file);
+        } else {
+            c.env_remove("SSL_CERT_FILE");
+        }
+        c.output().expect("b2b")
+    };
+    let out = check(true);
+    assert!(
+        out.status.success(),
+        "trusted: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = check(false);
+    assert_eq!(out.status.code(), Some(1));
+    let l = lines(&out);
+    assert_eq!(
+        l.last().map(|e| e["error"]["code"].clone()),
+        Some(json!("tls_untrusted")),
+        "{l:?}"
+    );
+    let _ = std::fs::remove_file(ca_file);
+}

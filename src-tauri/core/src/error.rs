@@ -81,6 +81,9 @@ pub enum ErrorCode {
     ConversionBlocked,
     /// The network or the service could not be reached.
     NetworkUnreachable,
+    /// The server's certificate is not trusted by this computer (often a TLS-inspecting proxy
+    /// whose root IT has not deployed to this machine's trust store).
+    TlsUntrusted,
     /// Anything not yet classified; the message says more.
     Internal,
 }
@@ -113,9 +116,64 @@ impl AppError {
     }
 }
 
+/// A transport error as the user should hear it: a certificate this computer does not trust has
+/// its own code; anything else is "the network or the service could not be reached". The whole
+/// chain of causes goes into the message, for support.
+pub fn network_error(e: &(dyn std::error::Error + 'static)) -> AppError {
+    let mut text = e.to_string();
+    let mut untrusted = is_untrusted_certificate(e);
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        untrusted |= is_untrusted_certificate(s);
+        source = s.source();
+    }
+    let code = if untrusted {
+        ErrorCode::TlsUntrusted
+    } else {
+        ErrorCode::NetworkUnreachable
+    };
+    AppError::new(code, text)
+}
+
+/// rustls's certificate refusal, directly or inside the `io::Error`s the TLS stream and the
+/// connector wrap it in (an `io::Error`'s `source()` skips what it wraps, so they are unwrapped
+/// here, however deep).
+fn is_untrusted_certificate(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = current {
+        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+            return matches!(
+                tls,
+                rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented
+            );
+        }
+        current = err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .map(|inner| inner as &(dyn std::error::Error + 'static));
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_untrusted_certificate_has_its_own_code() {
+        let tls = std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
+        );
+        assert_eq!(network_error(&tls).code, ErrorCode::TlsUntrusted);
+        // As the connector hands it on: an io::Error inside an io::Error.
+        let wrapped = std::io::Error::other(tls);
+        assert_eq!(network_error(&wrapped).code, ErrorCode::TlsUntrusted);
+        let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        assert_eq!(network_error(&refused).code, ErrorCode::NetworkUnreachable);
+    }
 
     #[test]
     fn serialises_as_code_and_message() {

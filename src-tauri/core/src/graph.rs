@@ -284,16 +284,20 @@ impl GraphClient {
             let response = match req.send().await {
                 Ok(r) => r,
                 Err(e) => {
-                    if idempotence == Idempotence::Unsafe {
+                    let failure = crate::error::network_error(&e);
+                    // No connection, or a certificate this computer does not trust: nothing was
+                    // sent, so even a POST's outcome is known; a TLS refusal won't change on retry.
+                    let nothing_sent = e.is_connect() || failure.code == ErrorCode::TlsUntrusted;
+                    if idempotence == Idempotence::Unsafe && !nothing_sent {
                         return Err(AppError::new(
                             ErrorCode::OutcomeUnknown,
                             format!("{method} {path}: no answer ({e}); re-read before trying again"),
                         ));
                     }
-                    if last {
+                    if last || failure.code == ErrorCode::TlsUntrusted || idempotence == Idempotence::Unsafe {
                         return Err(AppError::new(
-                            ErrorCode::NetworkUnreachable,
-                            format!("{method} {path}: {e}"),
+                            failure.code,
+                            format!("{method} {path}: {}", failure.message),
                         ));
                     }
                     tokio::time::sleep(backoff(attempt)).await;

@@ -45,6 +45,36 @@ pub struct SimConfig {
     pub faults: Faults,
     /// The token signing key; random when `None`. Keep one to make sign-ins outlive a restart.
     pub signing_key: Option<[u8; 32]>,
+    /// Serve HTTPS with this certificate (for `localhost`) instead of HTTP.
+    pub tls: Option<SimTls>,
+}
+
+/// A PEM certificate chain and its private key.
+#[derive(Debug, Clone, Default)]
+pub struct SimTls {
+    pub cert_chain_pem: String,
+    pub key_pem: String,
+}
+
+impl SimTls {
+    fn acceptor(&self) -> Result<tokio_rustls::TlsAcceptor, StartError> {
+        use rustls_pki_types::pem::PemObject;
+        use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+        let bad = |e: String| StartError::Tls(e);
+        let certs = CertificateDer::pem_slice_iter(self.cert_chain_pem.as_bytes())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| bad(format!("certificate: {e}")))?;
+        let key =
+            PrivateKeyDer::from_pem_slice(self.key_pem.as_bytes()).map_err(|e| bad(format!("key: {e}")))?;
+        let provider = std::sync::Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+        let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| bad(e.to_string()))?
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .map_err(|e| bad(e.to_string()))?;
+        Ok(tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config)))
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -53,11 +83,14 @@ pub enum StartError {
     Bind { port: u16, source: std::io::Error },
     #[error(transparent)]
     Seed(#[from] seed::SeedError),
+    #[error("TLS: {0}")]
+    Tls(String),
 }
 
 /// A running simulator. Dropping it shuts it down.
 pub struct SimServer {
     addr: SocketAddr,
+    base_url: String,
     state: Arc<SimState>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -80,25 +113,31 @@ impl SimServer {
             port: config.port,
             source,
         })?;
+        let acceptor = config.tls.as_ref().map(SimTls::acceptor).transpose()?;
+        let base_url = match acceptor {
+            Some(_) => format!("https://localhost:{}", addr.port()),
+            None => format!("http://{addr}"),
+        };
         let state = Arc::new(SimState::new(
             directory,
             config.faults,
-            format!("http://{addr}"),
+            base_url.clone(),
             config.signing_key,
         ));
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let task = tokio::spawn(server::serve(listener, state.clone(), rx));
+        let task = tokio::spawn(server::serve(listener, state.clone(), rx, acceptor));
         Ok(SimServer {
             addr,
+            base_url,
             state,
             shutdown: Some(tx),
             task: Some(task),
         })
     }
 
-    /// e.g. `http://127.0.0.1:54321` (no trailing slash).
+    /// e.g. `http://127.0.0.1:54321`, or `https://localhost:54321` with TLS (no trailing slash).
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.base_url.clone()
     }
 
     pub fn addr(&self) -> SocketAddr {

@@ -85,6 +85,7 @@ fn main() -> ExitCode {
             seed: args.seed,
             faults,
             signing_key: None,
+            tls: None,
         })
         .await
         {

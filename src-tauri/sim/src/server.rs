@@ -36,6 +36,7 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     state: Arc<SimState>,
     mut shutdown: tokio::sync::oneshot::Receiver<()>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
 ) {
     let app = router(state.clone());
     loop {
@@ -47,15 +48,25 @@ pub async fn serve(
         let _ = stream.set_nodelay(true);
         let app = app.clone();
         let state = state.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
                 let app = app.clone();
                 let state = state.clone();
                 async move { handle(app, state, req.map(Body::new)).await }
             });
-            let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+            let http = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+            match tls {
+                // A client that refuses the certificate ends the handshake: nothing to serve.
+                Some(acceptor) => {
+                    if let Ok(stream) = acceptor.accept(stream).await {
+                        let _ = http.serve_connection(TokioIo::new(stream), service).await;
+                    }
+                }
+                None => {
+                    let _ = http.serve_connection(TokioIo::new(stream), service).await;
+                }
+            }
         });
     }
 }

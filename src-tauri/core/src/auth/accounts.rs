@@ -473,7 +473,7 @@ async fn graph_get(graph_url: &str, token: &Secret, path: &str) -> Result<serde_
         .bearer_auth(token.expose())
         .send()
         .await
-        .map_err(|e| AppError::new(ErrorCode::NetworkUnreachable, e.to_string()))?;
+        .map_err(|e| crate::error::network_error(&e))?;
     let status = r.status();
     let body: serde_json::Value = r.json().await.unwrap_or(serde_json::Value::Null);
     match status.as_u16() {

@@ -216,15 +216,8 @@ fn map_request_error<RE: std::error::Error + 'static>(
     }
 }
 
-fn network_error(e: &dyn std::error::Error) -> AppError {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    AppError::new(ErrorCode::NetworkUnreachable, text)
+fn network_error(e: &(dyn std::error::Error + 'static)) -> AppError {
+    crate::error::network_error(e)
 }
 
 fn scopes(cfg: &AuthConfig) -> Vec<Scope> {
