@@ -86,11 +86,14 @@ fn demo_key(dir: &Path) -> Result<[u8; 32], AppError> {
     Ok(key)
 }
 
-/// The demo tenant's faults: a quick device-code poll, or what B2B_DEMO_FAULTS says (tenant-sim's
-/// faults JSON, e.g. `{"latencyMs":100}`) to show the app under latency, throttling or failures.
+/// The demo tenant's faults: a quick device-code poll and a second of replication lag (reads right
+/// after a write are stale on Microsoft's side too, CONTRACT.md 9.8, and the demo teaches what a
+/// real tenant does), or what B2B_DEMO_FAULTS says (tenant-sim's faults JSON, e.g.
+/// `{"latencyMs":100}`) to show the app under latency, throttling or failures.
 fn demo_faults() -> Faults {
     let quick = Faults {
         device_interval_s: 2,
+        replication_lag_ms: 1000,
         ..Faults::default()
     };
     let Ok(text) = std::env::var("B2B_DEMO_FAULTS") else {

@@ -84,8 +84,22 @@ pub async fn get_user(
     Ok(d)
 }
 
-async fn checks(a: &Acting, user: &str, address: &str, kind: Kind) -> Result<Preflight, AppError> {
-    let ctx = svc::load_context(&a.graph, user, address, a.scopes.clone()).await?;
+async fn checks(
+    a: &Acting,
+    work: &WorkState,
+    user: &str,
+    address: &str,
+    kind: Kind,
+) -> Result<Preflight, AppError> {
+    let mut ctx = svc::load_context(&a.graph, user, address, a.scopes.clone()).await?;
+    // A user this app just saw invited stays invited, whatever a stale read says (CONTRACT.md 9.8).
+    if ctx.target.external_user_state.is_none() {
+        if let Some((at, status)) = lock(&work.invited).get(&ctx.target.id) {
+            if at.elapsed() < users::REPLICATION_GRACE {
+                ctx.target.external_user_state = Some(status.clone());
+            }
+        }
+    }
     Ok(match kind {
         Kind::Convert => svc::preflight(&ctx, address),
         Kind::Resend => svc::resend_preflight(&ctx, address),
@@ -103,7 +117,7 @@ pub async fn preflight(
     kind: Kind,
 ) -> Result<Preflight, AppError> {
     let a = auth.graph(&app, &settings).await?;
-    let pre = checks(&a, &user, &address, kind).await?;
+    let pre = checks(&a, &work, &user, &address, kind).await?;
     *lock(&work.last_preflight) = Some((Instant::now(), a.account_id.clone(), kind, pre.clone()));
     Ok(pre)
 }
@@ -127,7 +141,7 @@ async fn current_checks(
             return Ok(pre);
         }
     }
-    checks(a, user, address, kind).await
+    checks(a, work, user, address, kind).await
 }
 
 #[allow(clippy::too_many_arguments)]

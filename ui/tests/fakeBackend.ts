@@ -211,6 +211,7 @@ export function installFakeBackend({
               canConvert: true,
               canReset: true,
               confirmed: true,
+              canUpdateUsers: true,
               missing: [],
               unconfirmed: [],
             }
@@ -222,6 +223,7 @@ export function installFakeBackend({
               canConvert: false,
               canReset: false,
               confirmed: false,
+              canUpdateUsers: null,
               missing: ["scope_user_readwrite_all"],
               unconfirmed: ["roles_unknown"],
             }

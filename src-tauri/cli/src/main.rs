@@ -637,10 +637,14 @@ async fn graph_for(
 ) -> Result<(GraphClient, Option<Vec<String>>, Actor), AppError> {
     if let Some(token) = &cli.access_token {
         let g = GraphClient::new(&cli.graph_url, Secret::new(token.clone()))?;
-        // Who and which tenant, from Graph rather than from the token.
-        let me = g.get("/me?$select=userPrincipalName").await?;
-        let org = g.get("/organization?$select=id,displayName").await?;
-        let tid = org["value"][0]["id"].as_str().unwrap_or("").to_owned();
+        // Who and which tenant, from Graph rather than from the token; best effort (an app-only
+        // token has no /me), for History and the default redirect URL.
+        let me = g.get("/me?$select=userPrincipalName").await.unwrap_or_default();
+        let org = g
+            .get("/organization?$select=id,displayName")
+            .await
+            .unwrap_or_default();
+        let tid = org["value"][0]["id"].as_str().unwrap_or("common").to_owned();
         let actor = Actor {
             source: "cli".into(),
             admin: me["userPrincipalName"].as_str().unwrap_or("").to_owned(),

@@ -176,6 +176,18 @@ fn admin_check(code: &str, possible: bool, confirmed: bool) -> Check {
     )
 }
 
+/// When the address must be written to the user first: a blocker only when the admin's roles are
+/// known and none may update users (the PATCH would be refused, CONTRACT.md 9.4); not shown when
+/// the roles are unknown (`admin_can_*` already says so).
+fn update_check(caps: &Capabilities) -> Option<Check> {
+    caps.can_update_users.map(|can| {
+        check(
+            "admin_can_update_user",
+            if can { Severity::Ok } else { Severity::Blocker },
+        )
+    })
+}
+
 /// Every rule, in the order the UI lists them.
 pub fn preflight(
     t: &Target,
@@ -217,14 +229,15 @@ pub fn preflight(
     let mailbox = mailbox(t);
     // `mail` must be the address. Without a mailbox the app sets it first; when Exchange lists a
     // mailbox, `mail` can only change in the Exchange admin center.
-    out.push(check(
-        "address_on_user",
-        match (mail_is(t, address), mailbox) {
-            (true, _) => Ok,
-            (false, Some(true)) => Blocker,
-            (false, _) => Warning,
-        },
-    ));
+    let address_check = match (mail_is(t, address), mailbox) {
+        (true, _) => Ok,
+        (false, Some(true)) => Blocker,
+        (false, _) => Warning,
+    };
+    out.push(check("address_on_user", address_check));
+    if address_check == Warning {
+        out.extend(update_check(caps));
+    }
     out.push(match mailbox {
         Some(true) => check("mailbox", Warning),
         Some(false) => check("mailbox", Ok),
@@ -259,7 +272,7 @@ pub fn resend_checks(
     use Severity::*;
     let address = address.trim();
     let valid = address_is_valid(address);
-    vec![
+    [
         check("address_valid", if valid { Ok } else { Blocker }),
         check(
             "address_not_internal",
@@ -284,6 +297,13 @@ pub fn resend_checks(
         ),
         admin_check("admin_can_reset", caps.can_reset, caps.reset_confirmed()),
     ]
+    .into_iter()
+    .chain(if on_object(t, address) {
+        None
+    } else {
+        update_check(caps)
+    })
+    .collect()
 }
 
 /// Conversion is offered only when nothing blocks it.
@@ -513,6 +533,69 @@ mod tests {
         let c = preflight(&disabled, "sam@northwind.example", &v, &nobody(), &admin());
         assert_eq!(severity(&c, "account_enabled"), Severity::Warning);
         assert!(can_convert(&c));
+    }
+
+    #[test]
+    fn a_role_that_cannot_update_users_is_told_before_the_write() {
+        use crate::auth::accounts::{RoleSeen, RolesRead};
+        let helpdesk = Capabilities::from(
+            RolesRead::Known(vec![RoleSeen {
+                display_name: Some("Helpdesk Administrator".into()),
+                role_template_id: None,
+            }]),
+            Some(vec!["User.Invite.All".into(), "User.ReadWrite.All".into()]),
+        );
+        let no_mail = Target {
+            mail: None,
+            ..ready()
+        };
+        let c = preflight(
+            &no_mail,
+            "sam@northwind.example",
+            &verified(),
+            &nobody(),
+            &helpdesk,
+        );
+        assert_eq!(severity(&c, "admin_can_update_user"), Severity::Blocker);
+        // Nothing to write: the check is not there.
+        let c = preflight(
+            &ready(),
+            "sam@northwind.example",
+            &verified(),
+            &nobody(),
+            &helpdesk,
+        );
+        assert!(!c.iter().any(|c| c.code == "admin_can_update_user"));
+        let pending = Target {
+            external_user_state: Some("PendingAcceptance".into()),
+            ..ready()
+        };
+        let c = resend_checks(
+            &pending,
+            "new@northwind.example",
+            &verified(),
+            &nobody(),
+            &helpdesk,
+        );
+        assert_eq!(severity(&c, "admin_can_update_user"), Severity::Blocker);
+        let c = resend_checks(
+            &pending,
+            "sam@northwind.example",
+            &verified(),
+            &nobody(),
+            &helpdesk,
+        );
+        assert!(
+            can_convert(&c),
+            "a resend to the address on the user needs no write"
+        );
+        // Roles unknown: no such check (the admin check already warns).
+        let hidden = Capabilities::from(
+            RolesRead::Unknown,
+            Some(vec!["User.Invite.All".into(), "User.ReadWrite.All".into()]),
+        );
+        let c = preflight(&no_mail, "sam@northwind.example", &verified(), &nobody(), &hidden);
+        assert!(!c.iter().any(|c| c.code == "admin_can_update_user"));
     }
 
     #[test]

@@ -201,7 +201,11 @@ pub fn holders_of(
     for other in [groups, contacts] {
         match other {
             Some(a) if a.status == 200 => h.names.extend(objects_holding(&a.body)),
-            _ => h.complete = false,
+            // No permission to read them (or a passing failure): not checked, said as a warning.
+            None => h.complete = false,
+            Some(a) if a.status == 403 || a.status >= 500 || a.status == 429 => h.complete = false,
+            // Any other refusal is a query Graph does not take: a bug to see, not to hide.
+            Some(a) => return Err(failed("who holds the address", a.status, &a.body)),
         }
     }
     Ok(h)
@@ -527,24 +531,48 @@ async fn invite_once(
             status: v["status"].as_str().unwrap_or("PendingAcceptance").to_owned(),
             confirmed_by_reread: false,
         }),
-        Err(e) if e.code == ErrorCode::OutcomeUnknown => {
-            let now = g
-                .get(&format!(
-                    "/users/{id}?$select=id,externalUserState,externalUserStateChangeDateTime"
-                ))
-                .await?;
-            let changed = now["externalUserStateChangeDateTime"].as_str();
-            match now["externalUserState"].as_str() {
-                Some(state) if before.is_none() || changed != before => Ok(Invited {
-                    invitation_id: None,
-                    redeem_url: None,
-                    status: state.to_owned(),
-                    confirmed_by_reread: true,
-                }),
-                _ => Err(e),
+        Err(e) if e.code == ErrorCode::OutcomeUnknown => match settle(g, id, before).await? {
+            Some(state) => Ok(Invited {
+                invitation_id: None,
+                redeem_url: None,
+                status: state,
+                confirmed_by_reread: true,
+            }),
+            None => Err(e),
+        },
+        Err(e) => Err(e),
+    }
+}
+
+/// Pauses between reads of a user whose invitation's answer was lost: a read right after a write
+/// can be stale for seconds (CONTRACT.md 9.8), so one read that shows no change is not trusted.
+pub const SETTLE_PAUSES: &[Duration] = &[
+    Duration::from_secs(1),
+    Duration::from_secs(2),
+    Duration::from_secs(4),
+];
+
+/// Reads the user until its invitation state shows a change (for a resend: a new
+/// `externalUserStateChangeDateTime` than `before`) or the pauses run out. `None`: no change seen.
+/// Reads only: the POST itself is never repeated here.
+pub async fn settle(g: &GraphClient, id: &str, before: Option<&str>) -> Result<Option<String>, AppError> {
+    let mut pauses = SETTLE_PAUSES.iter();
+    loop {
+        let now = g
+            .get(&format!(
+                "/users/{id}?$select=id,externalUserState,externalUserStateChangeDateTime"
+            ))
+            .await?;
+        let changed = now["externalUserStateChangeDateTime"].as_str();
+        if let Some(state) = now["externalUserState"].as_str() {
+            if before.is_none() || changed != before {
+                return Ok(Some(state.to_owned()));
             }
         }
-        Err(e) => Err(e),
+        match pauses.next() {
+            Some(p) => tokio::time::sleep(*p).await,
+            None => return Ok(None),
+        }
     }
 }
 

@@ -34,6 +34,8 @@ pub enum Outcome {
     /// Blocked by a check before anything was sent.
     Blocked,
     Failed,
+    /// Sent, but no answer came back and reading the user did not show it yet: check the user.
+    Unknown,
 }
 
 /// What was asked for, as shown in History and the CSV.
@@ -206,10 +208,10 @@ pub fn entry_for(
             other_mails_set,
         }) => {
             e.changes = changes(*mail_set, *other_mails_set);
-            e.outcome = if err.code == ErrorCode::ConversionBlocked {
-                Outcome::Blocked
-            } else {
-                Outcome::Failed
+            e.outcome = match err.code {
+                ErrorCode::ConversionBlocked => Outcome::Blocked,
+                ErrorCode::OutcomeUnknown => Outcome::Unknown,
+                _ => Outcome::Failed,
             };
             e.error_code = Some(err.code);
             e.request_id = request_id;

@@ -37,6 +37,7 @@ pub const GRAPH_SCOPES: &[&str] = &[
 const ROLE_AND_GROUP_SCOPES: &[&str] = &[
     "GroupMember.Read.All",
     "Group.Read.All",
+    "OrgContact.Read.All",
     "RoleManagement.Read.Directory",
     "RoleManagement.ReadWrite.Directory",
 ];

@@ -30,6 +30,11 @@ canConvert: boolean, canReset: boolean,
  */
 confirmed: boolean, 
 /**
+ * Whether the roles may change a user's e-mail (Global or User Administrator, Directory
+ * Writers; not Helpdesk Administrator or Guest Inviter, CONTRACT.md 9.4); `None`: unknown.
+ */
+canUpdateUsers: boolean | null, 
+/**
  * Known to be missing: `scope_user_invite_all`, `scope_user_readwrite_all`.
  */
 missing: Array<string>, 

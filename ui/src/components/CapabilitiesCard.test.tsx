@@ -13,6 +13,7 @@ const base: Capabilities = {
   canConvert: true,
   canReset: true,
   confirmed: true,
+  canUpdateUsers: true,
   missing: [],
   unconfirmed: [],
 };
@@ -36,7 +37,7 @@ describe("CapabilitiesCard: confirmed, not confirmed, or missing", () => {
   });
 
   it("hidden roles are not confirmed, not refused: Microsoft decides", () => {
-    const card = show({ ...base, roles: [], rolesKnown: false, confirmed: false, unconfirmed: ["roles_unknown"] });
+    const card = show({ ...base, roles: [], rolesKnown: false, confirmed: false, canUpdateUsers: null, unconfirmed: ["roles_unknown"] });
     expect(card.dataset.state).toBe("unconfirmed");
     expect(card.textContent).toContain("Microsoft decides");
     expect(card.textContent).toContain("not visible to the app");

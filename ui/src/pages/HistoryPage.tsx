@@ -17,6 +17,7 @@ import {
   tokens,
 } from "@fluentui/react-components";
 import { ArrowDownload20Regular } from "@fluentui/react-icons";
+import type { MessageId } from "../i18n";
 import { FormattedDate, FormattedMessage, useIntl } from "react-intl";
 import type { ExportView } from "../bindings/ExportView";
 import { useCellStyles } from "../components/cells";
@@ -32,7 +33,9 @@ const useStyles = makeStyles({
   mono: { fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200 },
 });
 
-const outcomeColor = { succeeded: "success", blocked: "warning", failed: "danger" } as const;
+const outcomeColor = { succeeded: "success", blocked: "warning", failed: "danger", unknown: "informative" } as const;
+const knownChanges = new Set(["mail_set", "other_mails_set", "user_type_set"]);
+const knownWarnings = new Set(["user_type_not_set"]);
 
 /** Every action taken from this computer, searchable and exportable. */
 export function HistoryPage() {
@@ -137,6 +140,20 @@ export function HistoryPage() {
                       <FormattedMessage id={`error.${e.errorCode}`} />
                     </>
                   )}
+                  {e.warnings
+                    .filter((w) => knownWarnings.has(w))
+                    .map((w) => (
+                      <div key={w} data-testid="history-warning">
+                        <FormattedMessage id={`history.warning.${w}` as MessageId} />
+                      </div>
+                    ))}
+                  {e.changes
+                    .filter((c) => knownChanges.has(c))
+                    .map((c) => (
+                      <div key={c} data-testid="history-change">
+                        <FormattedMessage id={`history.change.${c}` as MessageId} />
+                      </div>
+                    ))}
                 </TableCell>
                 <TableCell className={cells.truncate} title={e.requestId ?? ""}>
                   <bdi dir="ltr" className={styles.mono}>

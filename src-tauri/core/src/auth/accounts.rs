@@ -55,6 +55,9 @@ pub struct Capabilities {
     pub can_reset: bool,
     /// Both the scopes and a documented role were confirmed for converting and resetting.
     pub confirmed: bool,
+    /// Whether the roles may change a user's e-mail (Global or User Administrator, Directory
+    /// Writers; not Helpdesk Administrator or Guest Inviter, CONTRACT.md 9.4); `None`: unknown.
+    pub can_update_users: Option<bool>,
     /// Known to be missing: `scope_user_invite_all`, `scope_user_readwrite_all`.
     pub missing: Vec<String>,
     /// Could not be confirmed: `roles_unknown` (Graph hid the role names), `scopes_unknown`,
@@ -75,6 +78,8 @@ const RESET_ROLES: &[(&str, &str)] = &[
     ("fe930be7-5e62-47db-91af-98c3a49a38b1", "User Administrator"),
     ("729827e3-9c14-49f7-bb1b-9608f156bbb8", "Helpdesk Administrator"),
 ];
+/// Roles that may update a user's properties such as `mail` (CONTRACT.md 9.4).
+const UPDATE_ROLES: &[(&str, &str)] = CONVERT_ROLES;
 /// Scopes that let a token read directory roles in `memberOf` (CONTRACT.md 9.2).
 pub const ROLE_READ_SCOPES: &[&str] = &[
     "RoleManagement.Read.Directory",
@@ -197,12 +202,17 @@ impl Capabilities {
                 (Vec::new(), false, false)
             }
         };
+        let can_update_users = match &roles {
+            RolesRead::Known(r) => Some(holds(r, UPDATE_ROLES)),
+            RolesRead::Unknown => None,
+        };
         let scopes_ok_convert = !scopes_known || (invite && write);
         let scopes_ok_reset = !scopes_known || write;
         Capabilities {
             can_convert: scopes_ok_convert,
             can_reset: scopes_ok_reset,
             confirmed: scopes_known && invite && write && convert_role && reset_role,
+            can_update_users,
             roles: names,
             roles_known: matches!(roles, RolesRead::Known(_)),
             scopes,
@@ -442,7 +452,8 @@ impl<S: SecretStore + Send + Sync + 'static> crate::graph::TokenSource for Accou
 
 /// Where the admin's roles are read: `transitiveMemberOf` also lists roles held through a
 /// role-assignable group, which `memberOf` misses (CONTRACT.md 9.2). Every page is followed.
-pub const ROLES_PATH: &str = "/me/transitiveMemberOf?$top=999";
+/// Graph's default page (100) is kept, and every further page is read.
+pub const ROLES_PATH: &str = "/me/transitiveMemberOf";
 
 /// The admin's directory roles and the token's scopes (`None`: unknown).
 pub async fn capabilities(

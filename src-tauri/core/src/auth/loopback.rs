@@ -48,17 +48,37 @@ impl Listener {
     pub async fn bind() -> Result<Listener, AppError> {
         // The redirect URI says `localhost` (Entra ignores its port only for that name, CONTRACT.md
         // 9.1); the browser may resolve it to either loopback address, so listen on both when we can.
-        let v4 = TcpListener::bind(("127.0.0.1", 0))
-            .await
-            .map_err(|e| AppError::new(ErrorCode::Internal, format!("could not listen on 127.0.0.1: {e}")))?;
-        let port = v4
-            .local_addr()
-            .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?
-            .port();
-        let v6 = TcpListener::bind((std::net::Ipv6Addr::LOCALHOST, port))
-            .await
-            .ok();
-        Ok(Listener { v4, v6, port })
+        // A port taken on ::1 by another program would let it receive the code when the browser
+        // resolves `localhost` to ::1: then another port pair is tried. A system without IPv6
+        // loopback serves 127.0.0.1 alone.
+        let mut last_in_use = None;
+        for _ in 0..8 {
+            let v4 = TcpListener::bind(("127.0.0.1", 0)).await.map_err(|e| {
+                AppError::new(ErrorCode::Internal, format!("could not listen on 127.0.0.1: {e}"))
+            })?;
+            let port = v4
+                .local_addr()
+                .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?
+                .port();
+            match TcpListener::bind((std::net::Ipv6Addr::LOCALHOST, port)).await {
+                Ok(v6) => {
+                    return Ok(Listener {
+                        v4,
+                        v6: Some(v6),
+                        port,
+                    })
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => last_in_use = Some(e),
+                Err(_) => return Ok(Listener { v4, v6: None, port }),
+            }
+        }
+        Err(AppError::new(
+            ErrorCode::Internal,
+            format!(
+                "no loopback port free on both 127.0.0.1 and ::1: {}",
+                last_in_use.map(|e| e.to_string()).unwrap_or_default()
+            ),
+        ))
     }
 
     /// The `redirect_uri` to send, identical at /authorize and at the token endpoint.

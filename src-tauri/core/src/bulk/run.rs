@@ -234,14 +234,12 @@ async fn one(s: &RunSetup, r: &PreviewRow) -> RowResult {
             }
         }
         Some(Known::Started) => {
-            // The last run stopped mid-invitation: the user's state says whether it went through.
-            let now = s
-                .graph
-                .get(&format!("/users/{user_id}?$select=id,externalUserState"))
-                .await;
+            // The last run stopped mid-invitation: the user's state says whether it went through
+            // (read a few times: a read right after the write can be stale).
+            let now = svc::settle(&s.graph, user_id, None).await;
             match now {
-                Ok(v) if v["externalUserState"].is_string() => {
-                    let status = v["externalUserState"].as_str().map(str::to_owned);
+                Ok(Some(state)) => {
+                    let status = Some(state);
                     let mut done = record(Phase::Done, Some("converted"));
                     done.status = status.clone();
                     if let Err(e) = s.journal.write(&done) {
@@ -254,7 +252,7 @@ async fn one(s: &RunSetup, r: &PreviewRow) -> RowResult {
                     out.confirmed_by_reread = true;
                     return out;
                 }
-                Ok(_) => {}
+                Ok(None) => {}
                 Err(e) => {
                     out.outcome = RowOutcome::Failed;
                     out.error_code = Some(e.code);
@@ -306,6 +304,7 @@ async fn one(s: &RunSetup, r: &PreviewRow) -> RowResult {
             if e.code != ErrorCode::OutcomeUnknown {
                 let mut done = record(Phase::Done, Some("failed"));
                 done.error_code = Some(e.code);
+                done.warnings = out.warnings.clone();
                 let _ = s.journal.write(&done);
             }
         }
