@@ -6,6 +6,7 @@
 //!   setup     install system packages (Debian/Ubuntu), npm packages and tauri-driver
 //!   bindings  regenerate the TypeScript view models from the Rust types
 //!   dev       the app against the Vite dev server (hot reload)
+//!   bundle    the release app and its Linux packages (.deb, and the AppImage with --appimage)
 
 use std::env;
 use std::ffi::OsStr;
@@ -52,10 +53,12 @@ fn main() -> ExitCode {
         Some("setup") => setup(true),
         Some("bindings") => bindings(&root().join("ui/src/bindings")),
         Some("dev") => cmd_dev(),
+        Some("bundle") => cmd_bundle(&args[1..]).map(|_| ()),
+        Some("package-test") => setup(true).and_then(|_| package_test()),
         Some("bench-app") => cmd_bench_app(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [--release] | test [--skip-e2e] | setup | bindings | dev | bench-app>"
+                "usage: cargo xtask <run [--release] | test [--skip-e2e] | setup | bindings | dev | bundle [--appimage] | bench-app>"
             );
             return ExitCode::from(2);
         }
@@ -258,6 +261,66 @@ fn cmd_dev() -> Result {
     run(Command::new(npx).args(["--yes", "@tauri-apps/cli@2", "dev", "--no-default-features"]))
 }
 
+/// The Tauri CLI through npx (not a devDependency, see `cmd_dev`).
+fn tauri_cli() -> Command {
+    let npx = if cfg!(windows) { "npx.cmd" } else { "npx" };
+    let mut c = Command::new(npx);
+    c.args(["--yes", "@tauri-apps/cli@2"]);
+    c
+}
+
+/// Builds the app and `b2b` in release (the Tauri CLI's cargo build takes the workspace's default
+/// members, `b2b` among them, so that they share one feature set), then the platform's packages under
+/// `target/release/bundle/`: on Linux the `.deb` (the app in /usr/bin with its .desktop entry and
+/// icons, and `b2b` beside it), and the AppImage with `--appimage` (its tools are downloaded from
+/// GitHub by the Tauri bundler, which needs that network). Returns the .deb on Linux.
+fn cmd_bundle(args: &[String]) -> Result<Option<PathBuf>> {
+    setup(false)?;
+    let mut bundles = vec!["deb"];
+    if args.iter().any(|a| a == "--appimage") {
+        bundles.push("appimage");
+    }
+    // The UI is built here: the Tauri CLI runs `beforeBuildCommand` from the folder it takes for the
+    // front end, which with several package.json files in the tree is not always `ui/`'s parent.
+    npm_run("ui", "build")?;
+    let mut cmd = tauri_cli();
+    cmd.args(["build", "--config", r#"{"build":{"beforeBuildCommand":""}}"#]);
+    if cfg!(target_os = "linux") {
+        cmd.args(["--bundles", &bundles.join(",")]);
+    }
+    run(&mut cmd)?;
+    if !cfg!(target_os = "linux") {
+        return Ok(None);
+    }
+    let dir = root().join("target/release/bundle/deb");
+    let deb = fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "deb"))
+        .max_by_key(|p| fs::metadata(p).and_then(|m| m.modified()).ok())
+        .ok_or_else(|| format!("no .deb in {}", dir.display()))?;
+    eprintln!("xtask: {}", deb.display());
+    Ok(Some(deb))
+}
+
+/// The .deb as a user gets it: unpacked (dpkg-deb -x, no root needed), its `b2b` run, and its app
+/// started under Xvfb through tauri-driver until the first-run window shows.
+fn package_test() -> Result {
+    let Some(deb) = cmd_bundle(&[])? else {
+        return Ok(());
+    };
+    let unpacked = root().join("target/package-test");
+    let _ = fs::remove_dir_all(&unpacked);
+    fs::create_dir_all(&unpacked).map_err(|e| format!("{}: {e}", unpacked.display()))?;
+    run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&unpacked))?;
+    run(Command::new(unpacked.join("usr/bin/b2b")).arg("--help"))?;
+    app_harness_with(
+        "package",
+        &unpacked.join("usr/bin/b2b-convert"),
+        &[("B2B_PACKAGE_ROOT", unpacked.to_string_lossy().as_ref())],
+    )
+}
+
 // ---------------------------------------------------------------- bindings
 
 /// Runs ts-rs's export tests, writing the TypeScript files into `out`.
@@ -329,6 +392,9 @@ fn cmd_test(args: &[String]) -> Result {
         eprintln!("xtask: --skip-e2e given: the end-to-end test of the app window did not run");
     } else {
         step("end to end: the app through tauri-driver", e2e)?;
+        if cfg!(target_os = "linux") {
+            step("package: the .deb built, unpacked and started", package_test)?;
+        }
     }
     Ok(())
 }
@@ -425,7 +491,12 @@ fn app_harness(name: &str, extra_env: &[(&str, &str)]) -> Result {
     // The whole workspace, with the features `cargo test --workspace` unified: it reuses those
     // artefacts instead of recompiling dependencies for a narrower feature set.
     run(Command::new(cargo()).args(["build", "--workspace"]))?;
-    let binary = root().join("target/debug/b2b-convert");
+    app_harness_with(name, &root().join("target/debug/b2b-convert"), extra_env)
+}
+
+/// Runs the WebDriver tests in tests/e2e against `binary` (`B2B_PACKAGE_ROOT` selects the package
+/// test instead of the end-to-end one).
+fn app_harness_with(name: &str, binary: &Path, extra_env: &[(&str, &str)]) -> Result {
     let artefacts = root().join("artefacts").join(name);
     fs::create_dir_all(&artefacts).map_err(|e| format!("{}: {e}", artefacts.display()))?;
     let (driver_port, native_port) = (free_port()?, free_port()?);
@@ -443,7 +514,7 @@ fn app_harness(name: &str, extra_env: &[(&str, &str)]) -> Result {
     ])
     .arg(npm())
     .current_dir(root().join("tests/e2e"))
-    .env("B2B_APP_BINARY", &binary)
+    .env("B2B_APP_BINARY", binary)
     .env("B2B_BROWSER", root().join("target/debug/sim-browser"))
     .env("B2B_ARTEFACTS", &artefacts)
     .env("B2B_LOG", "debug")
