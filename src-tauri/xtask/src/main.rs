@@ -141,7 +141,8 @@ fn step(name: &str, f: impl FnOnce() -> Result) -> Result {
 
 fn setup(for_tests: bool) -> Result {
     system_packages(for_tests)?;
-    if !have("npm") {
+    // npm is npm.cmd on Windows, which Command does not find under the name "npm".
+    if !have(npm()) {
         return Err("Node.js 20.19 or newer (with npm) is needed: see the README".into());
     }
     for dir in NPM_PACKAGES.iter().filter(|d| for_tests || **d == "ui") {
