@@ -489,3 +489,38 @@ fn value_rules() {
         assert_eq!(json, key.name(), "the UI and the templates use the same names");
     }
 }
+
+/// The templates shipped in policy/ name every key, and the Linux sample reads without a warning.
+#[test]
+fn the_shipped_templates_match_the_keys() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policy");
+    let sample = Policy::resolve(&[&FileSource::new(root.join("linux/policy.json"))]);
+    assert!(sample.warnings().is_empty(), "{:?}", sample.warnings());
+    assert_eq!(sample.entries().len(), PolicyKey::ALL.len());
+    let read = |p: &str| std::fs::read_to_string(root.join(p)).expect(p);
+    let admx = read("windows/B2BConvert.admx");
+    let adml = read("windows/en-US/B2BConvert.adml");
+    let profile = read("macos/com.b2bconvert.app.mobileconfig");
+    for key in PolicyKey::ALL {
+        let name = key.name();
+        assert!(
+            admx.contains(&format!("valueName=\"{name}\"")),
+            "ADMX lacks {name}"
+        );
+        assert!(
+            adml.contains(&format!("<string id=\"{name}\">")),
+            "ADML lacks {name}"
+        );
+        assert!(
+            profile.contains(&format!("<key>{name}</key>")),
+            "profile lacks {name}"
+        );
+        // Recommended variants where a recommendation means something.
+        assert_eq!(
+            admx.contains(&format!("<policy name=\"{name}_Recommended\"")),
+            key.recommendable(),
+            "{name}"
+        );
+    }
+    assert!(admx.contains(r#"key="SOFTWARE\Policies\B2BConvert\Recommended""#));
+}
