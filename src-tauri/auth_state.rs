@@ -116,8 +116,19 @@ fn rand_byte() -> u8 {
     uuid::Uuid::new_v4().as_bytes()[0]
 }
 
+/// Demo accounts are kept, but not used, while the organisation's policy locks the demo off.
+fn usable(settings: &SettingsStore, account: &Account) -> bool {
+    account.authority != DEMO || settings.policy().demo_allowed()
+}
+
 impl AuthState {
-    async fn demo_base(&self, app: &AppHandle) -> Result<String, AppError> {
+    async fn demo_base(&self, app: &AppHandle, settings: &SettingsStore) -> Result<String, AppError> {
+        if !settings.policy().demo_allowed() {
+            return Err(AppError::new(
+                ErrorCode::PolicyLocked,
+                "the organisation's policy does not allow the demo tenant",
+            ));
+        }
         let mut demo = self.demo.lock().await;
         if let Some(s) = demo.as_ref() {
             return Ok(s.base_url());
@@ -152,7 +163,7 @@ impl AuthState {
     ) -> Result<(AuthConfig, String), AppError> {
         match settings.get().connection {
             Some(Connection::Demo) => {
-                let base = self.demo_base(app).await?;
+                let base = self.demo_base(app, settings).await?;
                 Ok((AuthConfig::new(&base, "organizations", DEMO_CLIENT_ID), base))
             }
             Some(Connection::Organisation {
@@ -169,11 +180,16 @@ impl AuthState {
     }
 
     /// A demo account with the demo tenant's current URLs filled in.
-    async fn resolve(&self, app: &AppHandle, account: &Account) -> Result<Account, AppError> {
+    async fn resolve(
+        &self,
+        app: &AppHandle,
+        settings: &SettingsStore,
+        account: &Account,
+    ) -> Result<Account, AppError> {
         if account.authority != DEMO {
             return Ok(account.clone());
         }
-        let base = self.demo_base(app).await?;
+        let base = self.demo_base(app, settings).await?;
         Ok(Account {
             authority: base.clone(),
             graph_url: base,
@@ -203,7 +219,7 @@ impl AuthState {
             problem: None,
         };
         match self.accounts.list() {
-            Ok(list) => view.accounts = list,
+            Ok(list) => view.accounts = list.into_iter().filter(|a| usable(settings, a)).collect(),
             Err(e) => {
                 view.problem = Some(e);
                 return view;
@@ -216,7 +232,7 @@ impl AuthState {
             .or(view.accounts.first())
             .cloned();
         if let Some(account) = &current {
-            match self.capabilities(app, account).await {
+            match self.capabilities(app, settings, account).await {
                 Ok(c) => view.capabilities = Some(c),
                 Err(e) => view.problem = Some(e),
             }
@@ -228,9 +244,10 @@ impl AuthState {
     async fn capabilities(
         &self,
         app: &AppHandle,
+        settings: &SettingsStore,
         account: &Account,
     ) -> Result<accounts::Capabilities, AppError> {
-        let resolved = self.resolve(app, account).await?;
+        let resolved = self.resolve(app, settings, account).await?;
         let (token, scopes) = self.accounts.access_token(&resolved).await?;
         match accounts::capabilities(&resolved.graph_url, &token, Some(scopes.clone())).await {
             // Once after a 401: the token may have been revoked early; refresh and retry.
@@ -268,21 +285,22 @@ impl AuthState {
         let (account, graph_url, client_for) = match cached {
             Some((account, graph_url, token, client)) => (account, graph_url, Some((token, client))),
             None => {
-                let list = self.accounts.list()?;
+                let mut list = self.accounts.list()?;
+                list.retain(|a| usable(settings, a));
                 let account = current
                     .as_ref()
                     .and_then(|id| list.iter().find(|a| &a.id == id))
                     .or(list.first())
                     .cloned()
                     .ok_or_else(|| AppError::new(ErrorCode::NotSignedIn, "no account is signed in"))?;
-                let resolved = self.resolve(app, &account).await?;
+                let resolved = self.resolve(app, settings, &account).await?;
                 (account, resolved.graph_url, None)
             }
         };
         let resolved = Account {
             graph_url: graph_url.clone(),
             authority: if account.authority == DEMO {
-                self.demo_base(app).await?
+                self.demo_base(app, settings).await?
             } else {
                 account.authority.clone()
             },

@@ -6,6 +6,7 @@ const COMMANDS: &[&str] = &[
     "app_info",
     "get_language",
     "set_language",
+    "get_policy",
     "get_session",
     "use_demo",
     "connect_organisation",

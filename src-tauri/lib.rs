@@ -39,7 +39,20 @@ pub fn run() {
         .plugin(tauri_plugin_opener::init())
         .setup(|app| {
             init_logs(app);
-            app.manage(settings_store::SettingsStore::load(app.handle()));
+            let policy = b2b_core::policy::Policy::load();
+            for e in policy.entries() {
+                tracing::info!(
+                    "policy: {} is {:?} ({:?}, {})",
+                    e.key.name(),
+                    e.level,
+                    e.source,
+                    e.origin
+                );
+            }
+            for w in policy.warnings() {
+                tracing::warn!("policy: ignored ({:?}, {}): {}", w.code, w.origin, w.detail);
+            }
+            app.manage(settings_store::SettingsStore::load(app.handle(), policy));
             app.manage(auth_state::AuthState::default());
             app.manage(commands::users::WorkState::default());
             app.manage(commands::bulk::BulkState::default());
@@ -49,6 +62,7 @@ pub fn run() {
             commands::app::app_info,
             commands::settings::get_language,
             commands::settings::set_language,
+            commands::settings::get_policy,
             commands::auth::get_session,
             commands::auth::use_demo,
             commands::auth::connect_organisation,

@@ -1,10 +1,12 @@
 //! Settings persisted with tauri-plugin-store, driven from Rust only (the webview has no store
 //! permission). A damaged file is replaced by the last good copy before the store opens it
-//! (`b2b_core::settings_file`). Never holds a secret.
+//! (`b2b_core::settings_file`). Never holds a secret. The organisation's policy, read at start,
+//! is applied on top: `get` gives the settings in force, while the file keeps the user's own.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use b2b_core::policy::Policy;
 use b2b_core::settings::{LanguageView, Settings};
 use b2b_core::settings_file::{self, Prepared, FILE_NAME, STORE_KEY};
 use b2b_core::{AppError, ErrorCode};
@@ -16,12 +18,14 @@ pub struct SettingsStore {
     /// defaults and says so when asked to save, rather than overwriting a file it could not read.
     store: Option<Arc<Store<Wry>>>,
     path: Option<PathBuf>,
+    /// The user's own settings, as saved.
     settings: Mutex<Settings>,
     os_locale: Option<String>,
+    policy: Policy,
 }
 
 impl SettingsStore {
-    pub fn load(app: &AppHandle) -> Self {
+    pub fn load(app: &AppHandle, policy: Policy) -> Self {
         let os_locale = sys_locale::get_locale();
         let path = app.path().app_data_dir().ok().map(|d| d.join(FILE_NAME));
         if let Some(p) = &path {
@@ -62,22 +66,32 @@ impl SettingsStore {
             path,
             settings: Mutex::new(settings),
             os_locale,
+            policy,
         }
     }
 
-    pub fn get(&self) -> Settings {
+    fn stored(&self) -> Settings {
         self.settings
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
 
-    pub fn language_view(&self) -> LanguageView {
-        LanguageView::new(&self.get(), self.os_locale.as_deref())
+    /// The settings in force: the user's, with the organisation's locked values on top.
+    pub fn get(&self) -> Settings {
+        self.policy.apply(&self.stored())
     }
 
-    /// Applies `change`, saves, and keeps the saved file as the last good copy. On failure
-    /// nothing changes in memory.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    pub fn language_view(&self) -> LanguageView {
+        LanguageView::new(&self.stored(), self.os_locale.as_deref(), &self.policy)
+    }
+
+    /// Applies `change` to the user's own settings, saves, and keeps the saved file as the last
+    /// good copy. On failure nothing changes in memory. Returns the settings in force.
     pub fn update(&self, change: impl FnOnce(&mut Settings)) -> Result<Settings, AppError> {
         let store = self
             .store
@@ -99,6 +113,6 @@ impl SettingsStore {
             }
         }
         *settings = next.clone();
-        Ok(next)
+        Ok(self.policy.apply(&next))
     }
 }

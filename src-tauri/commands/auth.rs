@@ -27,6 +27,12 @@ pub async fn use_demo(
     settings: Settings<'_>,
     auth: Auth<'_>,
 ) -> Result<SessionView, AppError> {
+    if !settings.policy().demo_allowed() {
+        return Err(AppError::new(
+            ErrorCode::PolicyLocked,
+            "the organisation's policy does not allow the demo tenant",
+        ));
+    }
     settings.update(|s| s.connection = Some(Connection::Demo))?;
     Ok(auth.session(&app, &settings).await)
 }
@@ -39,26 +45,17 @@ pub async fn connect_organisation(
     client_id: String,
     tenant: String,
 ) -> Result<SessionView, AppError> {
-    let client_id = client_id.trim().to_owned();
-    let tenant = if tenant.trim().is_empty() {
-        "organizations".to_owned()
-    } else {
-        tenant.trim().to_owned()
-    };
-    if !settings::valid_client_id(&client_id) {
-        return Err(AppError::new(
-            ErrorCode::InvalidClientId,
-            "the client ID must be a GUID",
-        ));
+    // Locked values win over what was typed; blanks take the recommended values, then defaults.
+    let connection = settings.policy().organisation(Some(&client_id), Some(&tenant));
+    if let Connection::Organisation { client_id, .. } = &connection {
+        if !settings::valid_client_id(client_id) {
+            return Err(AppError::new(
+                ErrorCode::InvalidClientId,
+                "the client ID must be a GUID",
+            ));
+        }
     }
-    settings.update(|s| {
-        s.connection = Some(Connection::Organisation {
-            client_id,
-            tenant,
-            authority_url: settings::MICROSOFT_AUTHORITY.into(),
-            graph_url: settings::MICROSOFT_GRAPH.into(),
-        })
-    })?;
+    settings.update(|s| s.connection = Some(connection))?;
     Ok(auth.session(&app, &settings).await)
 }
 

@@ -69,7 +69,8 @@ pub async fn bulk_load(
             format!("{} bytes", bytes.len()),
         ));
     }
-    let parsed = bulk::parse(&bytes)?;
+    let mut parsed = bulk::parse(&bytes)?;
+    settings.policy().apply_to_rows(&mut parsed.rows);
     let a = auth.graph(&app, &settings).await?;
     let preview = bulk::preview(&a.graph, &parsed, a.scopes.clone()).await?;
     let done_before = u32::try_from(journal_for(&app, &bytes)?.done_count()).unwrap_or(u32::MAX);

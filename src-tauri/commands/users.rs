@@ -147,6 +147,7 @@ async fn current_checks(
 #[allow(clippy::too_many_arguments)]
 async fn act(
     app: &AppHandle,
+    settings: &SettingsStore,
     a: &Acting,
     work: &WorkState,
     user: &str,
@@ -155,7 +156,8 @@ async fn act(
     kind: Kind,
     slot: AddressSlot,
 ) -> Result<ConvertResult, AppError> {
-    let o = request.into_options(&a.actor.tenant_id)?;
+    let mut o = request.into_options(&a.actor.tenant_id)?;
+    settings.policy().enforce(&mut o);
     let pre = current_checks(a, work, user, address, kind).await?;
     let (result, action) = match kind {
         Kind::Convert => (svc::convert(&a.graph, &pre, &o).await, HistoryAction::Convert),
@@ -197,6 +199,7 @@ pub async fn convert_user(
     let a = auth.graph(&app, &settings).await?;
     act(
         &app,
+        &settings,
         &a,
         &work,
         &user,
@@ -221,7 +224,18 @@ pub async fn resend_invitation(
     request: ConvertRequest,
 ) -> Result<ConvertResult, AppError> {
     let a = auth.graph(&app, &settings).await?;
-    act(&app, &a, &work, &user, &address, request, Kind::Resend, slot).await
+    act(
+        &app,
+        &settings,
+        &a,
+        &work,
+        &user,
+        &address,
+        request,
+        Kind::Resend,
+        slot,
+    )
+    .await
 }
 
 #[tauri::command]

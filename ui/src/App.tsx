@@ -31,6 +31,7 @@ import {
 import { FormattedMessage, IntlProvider, useIntl } from "react-intl";
 import type { AppInfo } from "./bindings/AppInfo";
 import type { LanguageView } from "./bindings/LanguageView";
+import type { PolicyView } from "./bindings/PolicyView";
 import type { SessionView } from "./bindings/SessionView";
 import { AccountMenu } from "./components/AccountMenu";
 import { CapabilitiesCard } from "./components/CapabilitiesCard";
@@ -39,6 +40,7 @@ import { FirstRun } from "./components/FirstRun";
 import { SignIn } from "./components/SignIn";
 import { applyDocumentLanguage, catalogs, directionOf, type MessageId } from "./i18n";
 import { api, errorCodeOf, type UiErrorCode } from "./ipc";
+import { noPolicy, PolicyContext } from "./policy";
 import type { CheckKind } from "./bindings/CheckKind";
 import { BulkPage } from "./pages/BulkPage";
 import { HistoryPage } from "./pages/HistoryPage";
@@ -102,12 +104,14 @@ export function App() {
   const styles = useStyles();
   const [language, setLanguage] = useState<LanguageView | null>(null);
   const [session, setSession] = useState<SessionView | null>(null);
+  const [policy, setPolicy] = useState<PolicyView | null>(null);
   const [startError, setStartError] = useState<UiErrorCode | null>(null);
   const [adding, setAdding] = useState(false);
 
   useEffect(() => {
     api.getLanguage().then(setLanguage, (e: unknown) => setStartError(errorCodeOf(e)));
     api.getSession().then(setSession, (e: unknown) => setStartError(errorCodeOf(e)));
+    api.getPolicy().then(setPolicy, (e: unknown) => setStartError(errorCodeOf(e)));
   }, []);
 
   const effective = language?.effective ?? "en";
@@ -125,7 +129,7 @@ export function App() {
         <ErrorBar code={startError} />
       </main>
     );
-  } else if (!language || !session) {
+  } else if (!language || !session || !policy) {
     content = (
       <main className={styles.center}>
         <Spinner label={catalogs.en["app.loading"]} />
@@ -152,7 +156,9 @@ export function App() {
     // Layout classes go on an inner element: Fluent copies the provider's classes onto portals.
     <FluentProvider theme={theme} dir={dir} lang={effective}>
       <IntlProvider locale={effective} messages={catalogs[effective]} defaultLocale="en">
-        <div className={styles.root}>{content}</div>
+        <PolicyContext.Provider value={policy ?? noPolicy}>
+          <div className={styles.root}>{content}</div>
+        </PolicyContext.Provider>
       </IntlProvider>
     </FluentProvider>
   );

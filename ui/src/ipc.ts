@@ -6,6 +6,7 @@ import type { AppInfo } from "./bindings/AppInfo";
 import type { ErrorCode } from "./bindings/ErrorCode";
 import type { Language } from "./bindings/Language";
 import type { LanguageView } from "./bindings/LanguageView";
+import type { PolicyView } from "./bindings/PolicyView";
 import type { DeviceCodeView } from "./bindings/DeviceCodeView";
 import type { SessionView } from "./bindings/SessionView";
 import type { AddressSlot } from "./bindings/AddressSlot";
@@ -68,6 +69,7 @@ export const uiErrorCodes: Record<UiErrorCode, true> = {
   bulk_running: true,
   network_unreachable: true,
   tls_untrusted: true,
+  policy_locked: true,
   ipc_unavailable: true,
 };
 
@@ -102,6 +104,7 @@ export const api = {
   getLanguage: () => call<LanguageView>("get_language"),
   /** `null` follows the OS again. */
   setLanguage: (language: Language | null) => call<LanguageView>("set_language", { language }),
+  getPolicy: () => call<PolicyView>("get_policy"),
   getSession: () => call<SessionView>("get_session"),
   useDemo: () => call<SessionView>("use_demo"),
   connectOrganisation: (clientId: string, tenant: string) =>

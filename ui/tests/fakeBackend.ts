@@ -11,6 +11,7 @@ import type { AppError } from "../src/bindings/AppError";
 import type { AppInfo } from "../src/bindings/AppInfo";
 import type { Language } from "../src/bindings/Language";
 import type { LanguageView } from "../src/bindings/LanguageView";
+import type { PolicyView } from "../src/bindings/PolicyView";
 import type { Account } from "../src/bindings/Account";
 import type { SessionView } from "../src/bindings/SessionView";
 import type { B2bState } from "../src/bindings/B2bState";
@@ -173,6 +174,8 @@ export interface FakeBackendOptions {
   start?: FakeStart;
   /** How long search_users takes for a query (default: no wait). */
   searchDelayMs?: (query: string) => number;
+  /** The organisation's policy, as the backend read it at start (default: none). */
+  policy?: PolicyView;
 }
 
 export interface Call {
@@ -185,20 +188,42 @@ export function installFakeBackend({
   failSave = false,
   start = "signedIn",
   searchDelayMs = () => 0,
+  policy = { entries: [], warnings: [] },
 }: FakeBackendOptions): Call[] {
   const directory = fakeUsers();
   const history: HistoryEntry[] = [];
   let chosen: Language | null = null;
   const calls: Call[] = [];
-  const view = (): LanguageView => ({ effective: chosen ?? os, chosen, os });
+  const policyLanguage = (level: "locked" | "recommended") => {
+    const e = policy.entries.find((p) => p.key === "UiLanguage" && p.level === level);
+    return typeof e?.value === "string" ? (e.value as Language) : null;
+  };
+  const view = (): LanguageView => {
+    const locked = policyLanguage("locked");
+    const organisation = policyLanguage("recommended");
+    const shown = locked ?? chosen;
+    return { effective: shown ?? organisation ?? os, chosen: shown, os, organisation, locked: locked !== null };
+  };
+  const demoLockedOff = policy.entries.some((e) => e.key === "AllowDemoTenant" && e.level === "locked" && e.value === false);
+  const policyLocked: AppError = { code: "policy_locked", message: "the organisation's policy does not allow this" };
   let connected = start !== "firstRun";
+  let organisation: { clientId: string; tenant: string } | null = null;
   let signedIn: Account[] = start === "signedIn" ? [...fakeAccounts] : [];
   let current: string | null = signedIn[0]?.id ?? null;
   let cancelPending: (() => void) | null = null;
   const session = (): SessionView => {
     const cur = signedIn.find((a) => a.id === current) ?? null;
     return {
-      connection: connected ? { mode: "demo" } : null,
+      connection: !connected
+        ? null
+        : organisation
+          ? {
+              mode: "organisation",
+              ...organisation,
+              authorityUrl: "https://login.microsoftonline.com",
+              graphUrl: "https://graph.microsoft.com",
+            }
+          : { mode: "demo" },
       accounts: signedIn,
       current: cur,
       capabilities: cur
@@ -263,7 +288,10 @@ export function installFakeBackend({
         return fakeAppInfo;
       case "get_language":
         return view();
+      case "get_policy":
+        return policy;
       case "set_language": {
+        if (policyLanguage("locked")) throw policyLocked;
         if (failSave) {
           const error: AppError = { code: "settings_io", message: "disk full" };
           throw error;
@@ -274,10 +302,26 @@ export function installFakeBackend({
       case "get_session":
         return session();
       case "use_demo":
+        if (demoLockedOff) throw policyLocked;
         connected = true;
         return session();
+      case "connect_organisation": {
+        // As the backend does: locked values win over what was typed.
+        const typed = args as { clientId: string; tenant: string };
+        const lockedText = (key: string) => {
+          const e = policy.entries.find((p) => p.key === key && p.level === "locked");
+          return typeof e?.value === "string" ? e.value : null;
+        };
+        organisation = {
+          clientId: lockedText("ClientId") ?? typed.clientId,
+          tenant: lockedText("TenantId") ?? typed.tenant,
+        };
+        connected = true;
+        return session();
+      }
       case "reset_connection":
         connected = false;
+        organisation = null;
         return session();
       case "sign_in_browser":
         signedIn = [...fakeAccounts];

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use b2b_core::bulk::{self, journal::Journal, run, Preview, RowStatus};
 use b2b_core::history::{self, Actor, History, HistoryAction};
+use b2b_core::policy::Policy;
 use b2b_core::{AppError, ErrorCode};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
@@ -73,8 +74,10 @@ pub async fn preview(
     scopes: Option<Vec<String>>,
     file: &Path,
     export: Option<&Path>,
+    policy: &Policy,
 ) -> Result<Preview, AppError> {
-    let parsed = bulk::parse(&read(file)?)?;
+    let mut parsed = bulk::parse(&read(file)?)?;
+    policy.apply_to_rows(&mut parsed.rows);
     let p = bulk::preview(g, &parsed, scopes).await?;
     print_preview(out, &p);
     if let Some(path) = export {
@@ -88,6 +91,8 @@ pub struct RunArgs<'a> {
     pub resume: bool,
     pub concurrency: usize,
     pub report: Option<&'a Path>,
+    /// Locked values replace the file's; recommended ones fill its empty cells.
+    pub policy: &'a Policy,
 }
 
 pub async fn run_file(
@@ -111,7 +116,8 @@ pub async fn run_file(
         ));
     }
     let g = Arc::new(g.patient(1_000));
-    let parsed = bulk::parse(&bytes)?;
+    let mut parsed = bulk::parse(&bytes)?;
+    args.policy.apply_to_rows(&mut parsed.rows);
     let p = bulk::preview(&g, &parsed, scopes).await?;
     print_preview(out, &p);
     if p.ready == 0 && journal.is_empty() {

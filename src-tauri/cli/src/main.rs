@@ -9,12 +9,18 @@
 //!   b2b resend --user U [--email E] [--add-to mail|other-mails] [...the same options] [--yes]
 //!   b2b pending
 //!   b2b history [--search TEXT] [--csv]
+//!   b2b policy
 //!
 //! `--authority-url`, `--graph-url` and `--client-id` (or B2B_AUTHORITY_URL, B2B_GRAPH_URL,
 //! B2B_CLIENT_ID) point it at another tenant, such as the simulated one; `--json` prints one JSON
 //! object per line. Exit status: 0 on success, 1 on failure, 2 on bad usage.
+//!
+//! The organisation's policy (see `b2b_core::policy`) is read at start: a locked value wins over
+//! a flag or a variable (with a note on standard error), a recommended one fills in when none
+//! is given.
 
 mod bulk_cmd;
+mod policy_cmd;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -27,14 +33,11 @@ use b2b_core::convert_service::{self, AddressSlot, ConvertOptions};
 use b2b_core::graph::GraphClient;
 use b2b_core::history::{self, Actor, History, HistoryAction};
 use b2b_core::keychain::Keychain;
+use b2b_core::policy::{Policy, PolicyKey};
 use b2b_core::users;
 use b2b_core::{AppError, ErrorCode};
 use clap::{Parser, Subcommand};
 use serde_json::json;
-
-/// Microsoft Graph Command Line Tools: the quick alternative for admins who cannot register an
-/// app (CONTRACT.md section 6); some tenants block or restrict it.
-const DEFAULT_CLIENT_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
 
 #[derive(Parser)]
 #[command(
@@ -45,25 +48,17 @@ const DEFAULT_CLIENT_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
 struct Cli {
     #[command(subcommand)]
     command: Command,
-    /// The identity platform.
-    #[arg(
-        long,
-        global = true,
-        env = "B2B_AUTHORITY_URL",
-        default_value = "https://login.microsoftonline.com"
-    )]
-    authority_url: String,
-    /// Microsoft Graph.
-    #[arg(
-        long,
-        global = true,
-        env = "B2B_GRAPH_URL",
-        default_value = "https://graph.microsoft.com"
-    )]
-    graph_url: String,
-    /// The app registration (public client) to sign in with.
-    #[arg(long, global = true, env = "B2B_CLIENT_ID", default_value = DEFAULT_CLIENT_ID)]
-    client_id: String,
+    /// The identity platform [default: the policy's AuthorityUrl, else
+    /// https://login.microsoftonline.com].
+    #[arg(long, global = true, env = "B2B_AUTHORITY_URL")]
+    authority_url: Option<String>,
+    /// Microsoft Graph [default: the policy's GraphUrl, else https://graph.microsoft.com].
+    #[arg(long, global = true, env = "B2B_GRAPH_URL")]
+    graph_url: Option<String>,
+    /// The app registration (public client) to sign in with [default: the policy's ClientId,
+    /// else Microsoft Graph Command Line Tools, 14d82eec-204b-4c2f-b7e8-296a70dab67e].
+    #[arg(long, global = true, env = "B2B_CLIENT_ID")]
+    client_id: Option<String>,
     /// Machine-readable output: one JSON object per line.
     #[arg(long, global = true)]
     json: bool,
@@ -83,9 +78,9 @@ enum Command {
         /// Sign in on another device: shows a code to enter at a web page.
         #[arg(long)]
         device_code: bool,
-        /// Tenant id or domain (default: organizations).
-        #[arg(long, default_value = "organizations")]
-        tenant: String,
+        /// Tenant id or domain [default: the policy's TenantId, else organizations].
+        #[arg(long)]
+        tenant: Option<String>,
         /// Give up after this many seconds.
         #[arg(long, default_value_t = 300)]
         timeout_s: u64,
@@ -108,8 +103,11 @@ enum Command {
         #[arg(long)]
         email: String,
         /// Do not send the invitation e-mail: the redeem URL is printed instead.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "send_mail")]
         no_mail: bool,
+        /// Send the invitation e-mail (the default, unless the policy recommends otherwise).
+        #[arg(long)]
+        send_mail: bool,
         #[arg(long)]
         message: Option<String>,
         /// Invitation language, e.g. fr-FR.
@@ -139,8 +137,10 @@ enum Command {
         /// Where a new address is added first: mail, or other-mails (always, when a mailbox owns mail).
         #[arg(long, value_enum, default_value = "mail")]
         add_to: Slot,
-        #[arg(long)]
+        #[arg(long, conflicts_with = "send_mail")]
         no_mail: bool,
+        #[arg(long)]
+        send_mail: bool,
         #[arg(long)]
         message: Option<String>,
         #[arg(long)]
@@ -163,6 +163,8 @@ enum Command {
         #[arg(long)]
         csv: bool,
     },
+    /// Show the organisation's policy in force on this computer, and what was ignored.
+    Policy,
     /// Convert many users from a CSV file: template, preview, run (resumable).
     Bulk {
         #[command(subcommand)]
@@ -296,14 +298,34 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
+    let policy = Policy::load();
+    if let Command::Policy = cli.command {
+        policy_cmd::show(out, &policy);
+        return Ok(());
+    }
+    policy_cmd::report_warnings(&policy);
+    let ends = policy_cmd::endpoints(
+        &policy,
+        cli.authority_url.as_deref(),
+        cli.graph_url.as_deref(),
+        cli.client_id.as_deref(),
+    );
     let store = std::sync::Arc::new(Accounts::new(Keychain::default()));
     match &cli.command {
+        Command::Policy => Ok(()),
         Command::Login {
             device_code,
             tenant,
             timeout_s,
         } => {
-            let cfg = AuthConfig::new(&cli.authority_url, tenant, &cli.client_id);
+            let tenant = policy_cmd::text(
+                &policy,
+                PolicyKey::TenantId,
+                tenant.as_deref(),
+                "--tenant",
+                "organizations",
+            );
+            let cfg = AuthConfig::new(&ends.authority_url, &tenant, &ends.client_id);
             let tokens = if *device_code {
                 let prompt = flow::device_start(&cfg).await?;
                 out.event(
@@ -322,7 +344,7 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
                 )
                 .await?
             };
-            let account = accounts::account_from_sign_in(&cfg, &cli.graph_url, &tokens).await?;
+            let account = accounts::account_from_sign_in(&cfg, &ends.graph_url, &tokens).await?;
             store.save(&account, &tokens)?;
             let caps = accounts::capabilities(
                 &account.graph_url,
@@ -391,7 +413,7 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
             Ok(())
         }
         Command::Check { user, email } => {
-            let (g, scopes, _) = graph_for(cli, &store).await?;
+            let (g, scopes, _) = graph_for(cli, &ends, &store).await?;
             let ctx = convert_service::load_context(&g, user, email, scopes).await?;
             let pre = convert_service::preflight(&ctx, email);
             report_checks(out, &pre);
@@ -408,6 +430,7 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
             user,
             email,
             no_mail,
+            send_mail,
             message,
             language,
             cc,
@@ -415,15 +438,19 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
             set_guest,
             yes,
         } => {
-            let (g, scopes, actor) = graph_for(cli, &store).await?;
+            let (g, scopes, actor) = graph_for(cli, &ends, &store).await?;
             let o = options(
+                &policy,
                 &actor.tenant_id,
-                *no_mail,
-                message,
-                language,
-                cc,
-                redirect_url,
-                *set_guest,
+                Choices {
+                    no_mail: *no_mail,
+                    send_mail: *send_mail,
+                    message,
+                    language,
+                    cc,
+                    redirect_url,
+                    set_guest: *set_guest,
+                },
             )?;
             let ctx = convert_service::load_context(&g, user, email, scopes).await?;
             let pre = convert_service::preflight(&ctx, email);
@@ -441,7 +468,7 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
                 g.last_request_id(),
             );
             let r = done_or_failed(out, result)?;
-            let text = result_text("Converted", &pre, &r, *no_mail, &actor.tenant_id);
+            let text = result_text("Converted", &pre, &r, !o.send_mail, &actor.tenant_id);
             out.event(json!({ "event": "converted", "result": r }), &text);
             Ok(())
         }
@@ -450,21 +477,26 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
             email,
             add_to,
             no_mail,
+            send_mail,
             message,
             language,
             cc,
             redirect_url,
             yes,
         } => {
-            let (g, scopes, actor) = graph_for(cli, &store).await?;
+            let (g, scopes, actor) = graph_for(cli, &ends, &store).await?;
             let o = options(
+                &policy,
                 &actor.tenant_id,
-                *no_mail,
-                message,
-                language,
-                cc,
-                redirect_url,
-                false,
+                Choices {
+                    no_mail: *no_mail,
+                    send_mail: *send_mail,
+                    message,
+                    language,
+                    cc,
+                    redirect_url,
+                    set_guest: false,
+                },
             )?;
             let address = match email {
                 Some(e) => e.clone(),
@@ -505,12 +537,12 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
                 g.last_request_id(),
             );
             let r = done_or_failed(out, result)?;
-            let text = result_text("Invitation resent to", &pre, &r, *no_mail, &actor.tenant_id);
+            let text = result_text("Invitation resent to", &pre, &r, !o.send_mail, &actor.tenant_id);
             out.event(json!({ "event": "resent", "result": r }), &text);
             Ok(())
         }
         Command::Pending => {
-            let (g, _, _) = graph_for(cli, &store).await?;
+            let (g, _, _) = graph_for(cli, &ends, &store).await?;
             let rows = users::pending(&g).await?;
             if rows.is_empty() {
                 out.event(
@@ -570,8 +602,8 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
                 Ok(())
             }
             BulkCommand::Preview { file, export } => {
-                let (g, scopes, _) = graph_for(cli, &store).await?;
-                bulk_cmd::preview(out, &g, scopes, file, export.as_deref()).await?;
+                let (g, scopes, _) = graph_for(cli, &ends, &store).await?;
+                bulk_cmd::preview(out, &g, scopes, file, export.as_deref(), &policy).await?;
                 Ok(())
             }
             BulkCommand::Run {
@@ -581,12 +613,13 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
                 report,
                 yes,
             } => {
-                let (g, scopes, actor) = graph_for(cli, &store).await?;
+                let (g, scopes, actor) = graph_for(cli, &ends, &store).await?;
                 let args = bulk_cmd::RunArgs {
                     file,
                     resume: *resume,
                     concurrency: *concurrency,
                     report: report.as_deref(),
+                    policy: &policy,
                 };
                 let yes = *yes;
                 bulk_cmd::run_file(out, g, scopes, actor, args, |p| {
@@ -633,10 +666,11 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
 /// (`None` for a token handed in: access tokens are opaque, CONTRACT.md 9.2) and who acts.
 async fn graph_for(
     cli: &Cli,
+    ends: &policy_cmd::Endpoints,
     store: &std::sync::Arc<Accounts<Keychain>>,
 ) -> Result<(GraphClient, Option<Vec<String>>, Actor), AppError> {
     if let Some(token) = &cli.access_token {
-        let g = GraphClient::new(&cli.graph_url, Secret::new(token.clone()))?;
+        let g = GraphClient::new(&ends.graph_url, Secret::new(token.clone()))?;
         // Who and which tenant, from Graph rather than from the token; best effort (an app-only
         // token has no /me), for History and the default redirect URL.
         let me = g.get("/me?$select=userPrincipalName").await.unwrap_or_default();
@@ -798,30 +832,60 @@ fn not_confirmed() -> AppError {
     AppError::new(ErrorCode::SignInCancelled, "not confirmed; nothing was changed")
 }
 
-#[allow(clippy::too_many_arguments)]
-fn options(
-    tenant_id: &str,
+/// The invitation options as given on the command line.
+struct Choices<'a> {
     no_mail: bool,
-    message: &Option<String>,
-    language: &Option<String>,
-    cc: &Option<String>,
-    redirect_url: &Option<String>,
+    send_mail: bool,
+    message: &'a Option<String>,
+    language: &'a Option<String>,
+    cc: &'a Option<String>,
+    redirect_url: &'a Option<String>,
     set_guest: bool,
-) -> Result<ConvertOptions, AppError> {
+}
+
+/// The options after the policy: locked values win over flags, recommended ones fill in.
+fn options(policy: &Policy, tenant_id: &str, c: Choices) -> Result<ConvertOptions, AppError> {
     let mut o = ConvertOptions::new(tenant_id);
-    o.send_mail = !no_mail;
-    o.message = message.clone();
-    o.language = language.clone();
-    o.cc = cc.clone();
-    o.set_guest = set_guest;
-    if let Some(url) = redirect_url {
-        if !convert_service::redirect_url_ok(url) {
+    let mail = match (c.no_mail, c.send_mail) {
+        (true, _) => Some(false),
+        (_, true) => Some(true),
+        _ => None,
+    };
+    o.send_mail = policy_cmd::flag(
+        policy,
+        PolicyKey::SendInvitationMessage,
+        mail,
+        "--no-mail/--send-mail",
+        true,
+    );
+    o.message = policy_cmd::opt_text(
+        policy,
+        PolicyKey::InvitationMessage,
+        c.message.as_deref(),
+        "--message",
+    )
+    .filter(|m| !m.is_empty());
+    o.language = policy_cmd::opt_text(
+        policy,
+        PolicyKey::InvitationLanguage,
+        c.language.as_deref(),
+        "--language",
+    );
+    o.cc = c.cc.clone();
+    o.set_guest = c.set_guest;
+    if let Some(url) = policy_cmd::opt_text(
+        policy,
+        PolicyKey::InviteRedirectUrl,
+        c.redirect_url.as_deref(),
+        "--redirect-url",
+    ) {
+        if !convert_service::redirect_url_ok(&url) {
             return Err(AppError::new(
                 ErrorCode::InvalidRedirectUrl,
                 "--redirect-url must be https:// (or http://localhost)",
             ));
         }
-        o.redirect_url = url.clone();
+        o.redirect_url = url;
     }
     Ok(o)
 }

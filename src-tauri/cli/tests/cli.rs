@@ -16,6 +16,7 @@ fn b2b(sim: &SimServer) -> Command {
         .env("B2B_GRAPH_URL", sim.base_url())
         .env("B2B_CLIENT_ID", DEMO_CLIENT_ID)
         .env_remove("B2B_BROWSER")
+        .env_remove("B2B_POLICY_FILE")
         // History goes to a throw-away data folder, never the developer's own.
         .env(
             "XDG_DATA_HOME",
@@ -87,9 +88,13 @@ fn recording_browser() -> (PathBuf, PathBuf) {
     (script, url_file)
 }
 
+/// The tests that sign in share the OS keychain (one list of accounts): one at a time.
+static KEYCHAIN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs an unlocked OS keychain: run through `cargo xtask test`"]
 async fn login_whoami_logout_with_the_browser_and_the_device_code() {
+    let _keychain = KEYCHAIN.lock().await;
     let sim = SimServer::start(SimConfig::default()).await.expect("sim");
     let (script, url_file) = recording_browser();
 
@@ -666,4 +671,343 @@ async fn https_is_trusted_through_the_os_store_and_refused_without_it() {
         "{l:?}"
     );
     let _ = std::fs::remove_file(ca_file);
+}
+
+/// A policy file for `B2B_POLICY_FILE`, in the JSON shape of /etc/b2b-convert/policy.json.
+fn policy_file(name: &str, policy: &Value) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("b2b-policy-{}-{name}.json", std::process::id()));
+    std::fs::write(&path, policy.to_string()).expect("policy file");
+    path
+}
+
+/// tenant-sim over https (policy URLs must be https), a client that trusts it, and the CA file
+/// that makes `b2b` trust it.
+async fn https_sim(name: &str, faults: tenant_sim::Faults) -> (SimServer, reqwest::Client, PathBuf) {
+    let (ca_pem, tls) = test_ca();
+    let sim = SimServer::start(SimConfig {
+        tls: Some(tls),
+        faults,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("sim over https");
+    let http = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(ca_pem.as_bytes()).expect("ca"))
+        .build()
+        .expect("client");
+    let ca_file = std::env::temp_dir().join(format!("b2b-policy-ca-{}-{name}.pem", std::process::id()));
+    std::fs::write(&ca_file, &ca_pem).expect("write CA");
+    (sim, http, ca_file)
+}
+
+/// `b2b` for the policy tests: no endpoint flags or variables unless a test sets them.
+fn b2b_with_policy(policy: &PathBuf, ca_file: &PathBuf) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_b2b"));
+    c.env("B2B_POLICY_FILE", policy)
+        .env("SSL_CERT_FILE", ca_file)
+        .env_remove("SSL_CERT_DIR")
+        .env_remove("B2B_AUTHORITY_URL")
+        .env_remove("B2B_GRAPH_URL")
+        .env_remove("B2B_CLIENT_ID")
+        .env_remove("B2B_ACCESS_TOKEN")
+        .env_remove("B2B_BROWSER")
+        .env(
+            "XDG_DATA_HOME",
+            std::env::temp_dir().join(format!("b2b-cli-tests-{}", std::process::id())),
+        );
+    c
+}
+
+/// Locked values win over flags and variables (with a note), recommended ones fill in when none is
+/// given, bad values are ignored with their code; `b2b policy` shows it all.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_policy_locks_and_recommends_graph_and_invitation_options() {
+    let (sim, http, ca_file) = https_sim("options", tenant_sim::Faults::default()).await;
+    let token: Value = http
+        .post(format!("{}/_sim/token", sim.base_url()))
+        .json(&json!({ "username": "admin@contoso.com", "scope": "User.Read User.ReadWrite.All User.Invite.All" }))
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    let token = token["access_token"].as_str().expect("token").to_owned();
+    let dir = sim.state().lock().dir.clone();
+    let ready: Vec<_> = tenant_sim::seed::users_in_case(&dir, "ready-to-convert")
+        .into_iter()
+        .take(2)
+        .cloned()
+        .collect();
+    assert_eq!(ready.len(), 2);
+    let outbox = || async {
+        let v: Value = http
+            .get(format!("{}/_sim/outbox", sim.base_url()))
+            .send()
+            .await
+            .expect("outbox")
+            .json()
+            .await
+            .expect("json");
+        v["value"].as_array().cloned().unwrap_or_default()
+    };
+
+    let locked = policy_file(
+        "locked",
+        &json!({
+            "locked": { "GraphUrl": sim.base_url(), "SendInvitationMessage": false, "ClientId": "not-a-guid" },
+            "recommended": { "InvitationLanguage": "fr-FR" }
+        }),
+    );
+    let out = b2b_with_policy(&locked, &ca_file)
+        .args(["policy", "--json"])
+        .output()
+        .expect("b2b policy");
+    assert!(out.status.success());
+    let shown = &lines(&out)[0];
+    assert_eq!(shown["event"], "policy");
+    assert_eq!(shown["entries"][0]["key"], "GraphUrl");
+    assert_eq!(shown["entries"][0]["level"], "locked");
+    assert_eq!(shown["entries"][0]["source"], "file");
+    assert_eq!(shown["warnings"][0]["code"], "invalid_client_id");
+
+    // A dead Graph URL in the environment and --send-mail on the command line: the locks win.
+    let u = &ready[0];
+    let out = b2b_with_policy(&locked, &ca_file)
+        .args([
+            "convert",
+            "--user",
+            &u.user_principal_name,
+            "--email",
+            u.mail.as_deref().unwrap_or(""),
+            "--send-mail",
+            "--yes",
+            "--json",
+        ])
+        .env("B2B_ACCESS_TOKEN", &token)
+        .env("B2B_GRAPH_URL", "http://127.0.0.1:9")
+        .output()
+        .expect("convert");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{}\n{stderr}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(stderr.contains("locks GraphUrl"), "{stderr}");
+    assert!(
+        stderr.contains("locks SendInvitationMessage to false"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("policy value ignored (invalid_client_id"),
+        "{stderr}"
+    );
+    let converted = lines(&out)
+        .into_iter()
+        .find(|e| e["event"] == "converted")
+        .expect("converted");
+    assert!(
+        converted["result"]["redeemUrl"]
+            .as_str()
+            .is_some_and(|r| r.contains("/redeem?rd=")),
+        "no mail: the redeem URL is printed"
+    );
+    assert_eq!(
+        outbox().await.len(),
+        0,
+        "the locked SendInvitationMessage=false holds"
+    );
+
+    // Recommended values: used when no flag says otherwise; a flag wins without a note.
+    let recommended = policy_file(
+        "recommended",
+        &json!({
+            "locked": { "GraphUrl": sim.base_url() },
+            "recommended": { "SendInvitationMessage": false, "InvitationLanguage": "fr-FR", "InvitationMessage": "Welcome from IT" }
+        }),
+    );
+    let u = &ready[1];
+    let out = b2b_with_policy(&recommended, &ca_file)
+        .args([
+            "convert",
+            "--user",
+            &u.user_principal_name,
+            "--email",
+            u.mail.as_deref().unwrap_or(""),
+            "--send-mail",
+            "--yes",
+        ])
+        .env("B2B_ACCESS_TOKEN", &token)
+        .output()
+        .expect("convert");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{}\n{stderr}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(!stderr.contains("locks"), "{stderr}");
+    let mails = outbox().await;
+    assert_eq!(mails.len(), 1, "--send-mail beats a recommended false");
+    assert_eq!(mails[0]["to"], json!(u.mail));
+    assert_eq!(mails[0]["language"], "fr-FR");
+    assert_eq!(mails[0]["message"], "Welcome from IT");
+
+    for f in [locked, recommended, ca_file] {
+        let _ = std::fs::remove_file(f);
+    }
+}
+
+/// `b2b login --device-code --json [extra]` against the simulator: approves the code it prints.
+async fn device_login(
+    sim: &SimServer,
+    http: &reqwest::Client,
+    mut cmd: Command,
+    extra: &[&str],
+    username: &str,
+) -> Output {
+    let mut child = cmd
+        .args(["login", "--device-code", "--json"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn login");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let (first, rx) = tokio::task::spawn_blocking(move || (rx.recv_timeout(Duration::from_secs(20)), rx))
+        .await
+        .expect("join");
+    let mut seen = Vec::new();
+    if let Ok(line) = first {
+        let prompt: Value = serde_json::from_str(&line).unwrap_or_default();
+        if let Some(code) = prompt["userCode"].as_str() {
+            let r = http
+                .post(format!("{}/_sim/device/approve", sim.base_url()))
+                .json(&json!({ "user_code": code, "username": username }))
+                .send()
+                .await
+                .expect("approve");
+            assert_eq!(r.status(), 204);
+        }
+        seen.push(line);
+    }
+    let (mut out, rest) = tokio::task::spawn_blocking(move || {
+        let out = child.wait_with_output().expect("login");
+        // Until the reader thread has seen the end of the output.
+        let rest: Vec<String> =
+            std::iter::from_fn(|| rx.recv_timeout(Duration::from_secs(10)).ok()).collect();
+        (out, rest)
+    })
+    .await
+    .expect("join");
+    seen.extend(rest);
+    out.stdout = seen.join("\n").into_bytes();
+    out
+}
+
+/// `b2b login` with no flags follows the policy's client id, tenant, authority and Graph URL;
+/// explicit flags win over recommended values and lose to locked ones.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs an unlocked OS keychain: run through `cargo xtask test`"]
+async fn login_follows_the_policy() {
+    let _keychain = KEYCHAIN.lock().await;
+    let (sim, http, ca_file) = https_sim(
+        "login",
+        tenant_sim::Faults {
+            device_interval_s: 1,
+            ..tenant_sim::Faults::default()
+        },
+    )
+    .await;
+    let base = sim.base_url();
+    let endpoints = |level: &str| json!({ level: { "ClientId": DEMO_CLIENT_ID, "TenantId": "contoso.com", "AuthorityUrl": base, "GraphUrl": base } });
+
+    // No flags, no variables: the recommended values.
+    let rec = policy_file("login-recommended", &endpoints("recommended"));
+    let out = device_login(
+        &sim,
+        &http,
+        b2b_with_policy(&rec, &ca_file),
+        &[],
+        "admin@contoso.com",
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let signed_in = lines(&out)
+        .into_iter()
+        .find(|e| e["event"] == "signed_in")
+        .expect("signed_in");
+    assert_eq!(signed_in["account"]["username"], "admin@contoso.com");
+    assert_eq!(signed_in["account"]["graphUrl"], json!(base));
+    assert_eq!(signed_in["account"]["clientId"], DEMO_CLIENT_ID);
+
+    // Locked: an unknown client id and a dead authority in the environment, a tenant that does
+    // not exist on the command line; the policy's values are used, and b2b says so.
+    let locked = policy_file("login-locked", &endpoints("locked"));
+    let mut cmd = b2b_with_policy(&locked, &ca_file);
+    cmd.env("B2B_CLIENT_ID", "00000000-0000-0000-0000-000000000000")
+        .env("B2B_AUTHORITY_URL", "http://127.0.0.1:9");
+    let out = device_login(
+        &sim,
+        &http,
+        cmd,
+        &["--tenant", "nosuch.example"],
+        "helpdesk@contoso.com",
+    )
+    .await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{}\n{stderr}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    for key in ["ClientId", "AuthorityUrl", "TenantId"] {
+        assert!(stderr.contains(&format!("locks {key}")), "{key}: {stderr}");
+    }
+
+    // Recommended, with flags: the flags win. An unknown recommended client id fails without them.
+    let other = policy_file(
+        "login-other",
+        &json!({ "recommended": { "ClientId": "00000000-0000-0000-0000-000000000000", "AuthorityUrl": base, "GraphUrl": base } }),
+    );
+    let out = b2b_with_policy(&other, &ca_file)
+        .args(["login", "--device-code", "--json"])
+        .output()
+        .expect("login");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        lines(&out).last().map(|e| e["error"]["code"].clone()),
+        Some(json!("app_not_found"))
+    );
+    let out = device_login(
+        &sim,
+        &http,
+        b2b_with_policy(&other, &ca_file),
+        &["--client-id", DEMO_CLIENT_ID],
+        "admin@contoso.com",
+    )
+    .await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("locks"));
+
+    let out = b2b_with_policy(&rec, &ca_file)
+        .args(["logout", "--all"])
+        .output()
+        .expect("logout");
+    assert!(out.status.success());
+    for f in [rec, locked, other, ca_file] {
+        let _ = std::fs::remove_file(f);
+    }
 }

@@ -84,6 +84,8 @@ pub enum ErrorCode {
     /// The server's certificate is not trusted by this computer (often a TLS-inspecting proxy
     /// whose root IT has not deployed to this machine's trust store).
     TlsUntrusted,
+    /// The organisation's policy does not allow this (a locked setting, the demo tenant).
+    PolicyLocked,
     /// Anything not yet classified; the message says more.
     Internal,
 }

@@ -11,6 +11,7 @@ pub mod export;
 pub mod graph;
 pub mod history;
 pub mod keychain;
+pub mod policy;
 pub mod settings;
 pub mod settings_file;
 pub mod users;

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::policy::Policy;
+
 /// The languages the UI ships.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -123,19 +125,29 @@ pub fn valid_client_id(s: &str) -> bool {
 pub struct LanguageView {
     /// The language to show now.
     pub effective: Language,
-    /// The user's choice, or null when following the OS.
+    /// The user's choice (or the organisation's locked one), or null when following the default.
     pub chosen: Option<Language>,
     /// What the OS asks for.
     pub os: Language,
+    /// The organisation's recommended language: the default instead of the OS's.
+    pub organisation: Option<Language>,
+    /// The organisation locked the language: the user can't change it.
+    pub locked: bool,
 }
 
 impl LanguageView {
-    pub fn new(settings: &Settings, os_locale: Option<&str>) -> Self {
+    /// Locked > the user's choice > recommended > the OS's language.
+    pub fn new(settings: &Settings, os_locale: Option<&str>, policy: &Policy) -> Self {
         let os = Language::from_locale(os_locale);
+        let locked = policy.locked_language();
+        let organisation = policy.recommended_language();
+        let chosen = locked.or(settings.ui_language);
         Self {
-            effective: settings.ui_language.unwrap_or(os),
-            chosen: settings.ui_language,
+            effective: chosen.or(organisation).unwrap_or(os),
+            chosen,
             os,
+            organisation,
+            locked: locked.is_some(),
         }
     }
 }
@@ -158,9 +170,12 @@ mod tests {
     #[test]
     fn choice_overrides_os() {
         let mut s = Settings::default();
-        assert_eq!(LanguageView::new(&s, Some("sv-SE")).effective, Language::Sv);
+        assert_eq!(
+            LanguageView::new(&s, Some("sv-SE"), &Policy::default()).effective,
+            Language::Sv
+        );
         s.ui_language = Some(Language::He);
-        let v = LanguageView::new(&s, Some("sv-SE"));
+        let v = LanguageView::new(&s, Some("sv-SE"), &Policy::default());
         assert_eq!(
             (v.effective, v.chosen, v.os),
             (Language::He, Some(Language::He), Language::Sv)

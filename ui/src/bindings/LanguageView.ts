@@ -10,10 +10,18 @@ export type LanguageView = {
  */
 effective: Language, 
 /**
- * The user's choice, or null when following the OS.
+ * The user's choice (or the organisation's locked one), or null when following the default.
  */
 chosen: Language | null, 
 /**
  * What the OS asks for.
  */
-os: Language, };
+os: Language, 
+/**
+ * The organisation's recommended language: the default instead of the OS's.
+ */
+organisation: Language | null, 
+/**
+ * The organisation locked the language: the user can't change it.
+ */
+locked: boolean, };

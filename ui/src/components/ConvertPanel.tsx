@@ -28,6 +28,7 @@ import type { ConvertResult } from "../bindings/ConvertResult";
 import type { UserDetail } from "../bindings/UserDetail";
 import { api, errorCodeOf, type UiErrorCode } from "../ipc";
 import { useLatestAnswer } from "../latest";
+import { isLocked, policyFlag, policyText, usePolicy } from "../policy";
 import { CheckList } from "./CheckList";
 import { ErrorBar } from "./ErrorBar";
 
@@ -65,18 +66,33 @@ export function ConvertPanel(props: {
   const styles = useStyles();
   const intl = useIntl();
   const { user, kind } = props;
+  // The organisation's values start each option; locked ones can't be changed (the backend holds them too).
+  const policy = usePolicy();
+  const locked = {
+    sendMail: isLocked(policy, "SendInvitationMessage"),
+    language: isLocked(policy, "InvitationLanguage"),
+    message: isLocked(policy, "InvitationMessage"),
+    redirect: isLocked(policy, "InviteRedirectUrl"),
+  };
+  const setByOrganisation = intl.formatMessage({ id: "policy.setByOrganisation" });
   const [address, setAddress] = useState(user.mail ?? user.otherMails[0] ?? "");
-  const [sendMail, setSendMail] = useState(true);
-  const [language, setLanguage] = useState("");
-  const [message, setMessage] = useState("");
+  const [sendMail, setSendMail] = useState(policyFlag(policy, "SendInvitationMessage") ?? true);
+  const [language, setLanguage] = useState(policyText(policy, "InvitationLanguage") ?? "");
+  const [message, setMessage] = useState(policyText(policy, "InvitationMessage") ?? "");
   const [cc, setCc] = useState("");
-  const [redirect, setRedirect] = useState("");
+  const [redirect, setRedirect] = useState(policyText(policy, "InviteRedirectUrl") ?? "");
   const [setGuest, setSetGuest] = useState(false);
   const [slot, setSlot] = useState<AddressSlot>("mail");
   const [mailFirst, setMailFirst] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const [working, setWorking] = useState(false);
   const [error, setError] = useState<UiErrorCode | null>(null);
+
+  // A language the organisation chose is offered even when it is not in the usual list.
+  const languageChoices = useMemo(() => {
+    const fromPolicy = policyText(policy, "InvitationLanguage");
+    return fromPolicy && !invitationLanguages.includes(fromPolicy) ? [fromPolicy, ...invitationLanguages] : invitationLanguages;
+  }, [policy]);
 
   const displayNames = useMemo(() => {
     try {
@@ -175,26 +191,42 @@ export function ConvertPanel(props: {
       <Switch
         checked={sendMail}
         onChange={(_, d) => setSendMail(d.checked)}
+        disabled={locked.sendMail}
         label={intl.formatMessage({ id: "convert.sendMail" })}
+        aria-describedby={locked.sendMail ? "send-mail-policy" : undefined}
         data-testid="send-mail"
       />
+      {locked.sendMail && (
+        <Text size={200} id="send-mail-policy" data-testid="send-mail-policy">
+          {setByOrganisation}
+        </Text>
+      )}
       {!sendMail && (
         <Text size={200}>
           <FormattedMessage id="convert.noMailHint" />
         </Text>
       )}
-      <Field label={intl.formatMessage({ id: "convert.language" })}>
-        <Select value={language} onChange={(_, d) => setLanguage(d.value)} data-testid="language">
+      <Field label={intl.formatMessage({ id: "convert.language" })} hint={locked.language ? setByOrganisation : undefined}>
+        <Select value={language} onChange={(_, d) => setLanguage(d.value)} disabled={locked.language} data-testid="language">
           <option value="">{intl.formatMessage({ id: "convert.languageDefault" })}</option>
-          {invitationLanguages.map((l) => (
+          {languageChoices.map((l) => (
             <option key={l} value={l}>
               {`${displayNames?.of(l) ?? l} (${l})`}
             </option>
           ))}
         </Select>
       </Field>
-      <Field label={intl.formatMessage({ id: "convert.message" })} hint={intl.formatMessage({ id: "convert.messageHint" })}>
-        <Textarea value={message} onChange={(_, d) => setMessage(d.value)} resize="vertical" data-testid="message" />
+      <Field
+        label={intl.formatMessage({ id: "convert.message" })}
+        hint={locked.message ? setByOrganisation : intl.formatMessage({ id: "convert.messageHint" })}
+      >
+        <Textarea
+          value={message}
+          onChange={(_, d) => setMessage(d.value)}
+          disabled={locked.message}
+          resize="vertical"
+          data-testid="message"
+        />
       </Field>
       <Field
         label={intl.formatMessage({ id: "convert.cc" })}
@@ -205,11 +237,18 @@ export function ConvertPanel(props: {
       </Field>
       <Field
         label={intl.formatMessage({ id: "convert.redirect" })}
-        hint={intl.formatMessage({ id: "convert.redirectHint" }, { url: defaultRedirect })}
+        hint={locked.redirect ? setByOrganisation : intl.formatMessage({ id: "convert.redirectHint" }, { url: defaultRedirect })}
         validationState={redirectBad ? "error" : "none"}
         validationMessage={redirectBad ? intl.formatMessage({ id: "error.invalid_redirect_url" }) : undefined}
       >
-        <Input dir="ltr" value={redirect} placeholder={defaultRedirect} onChange={(_, d) => setRedirect(d.value)} data-testid="redirect" />
+        <Input
+          dir="ltr"
+          value={redirect}
+          placeholder={defaultRedirect}
+          onChange={(_, d) => setRedirect(d.value)}
+          disabled={locked.redirect}
+          data-testid="redirect"
+        />
       </Field>
       {kind === "convert" && (
         <Field hint={intl.formatMessage({ id: "convert.setGuestHint" })}>

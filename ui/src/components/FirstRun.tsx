@@ -13,6 +13,7 @@ import { BeakerRegular, BuildingRegular } from "@fluentui/react-icons";
 import { FormattedMessage, useIntl } from "react-intl";
 import type { SessionView } from "../bindings/SessionView";
 import { api, errorCodeOf, type UiErrorCode } from "../ipc";
+import { demoAllowed, isLocked, policyText, usePolicy } from "../policy";
 import { ErrorBar } from "./ErrorBar";
 
 /** Microsoft Graph Command Line Tools: the quick alternative to an own registration. */
@@ -30,8 +31,15 @@ const useStyles = makeStyles({
 export function FirstRun({ onSession }: { onSession: (s: SessionView) => void }) {
   const styles = useStyles();
   const intl = useIntl();
-  const [clientId, setClientId] = useState(GRAPH_CLI_CLIENT_ID);
-  const [tenant, setTenant] = useState("organizations");
+  const policy = usePolicy();
+  const [clientId, setClientId] = useState(policyText(policy, "ClientId") ?? GRAPH_CLI_CLIENT_ID);
+  const [tenant, setTenant] = useState(policyText(policy, "TenantId") ?? "organizations");
+  const setByOrganisation = intl.formatMessage({ id: "policy.setByOrganisation" });
+  // Where sign-in and Graph go: only a policy changes them (national clouds).
+  const endpoints = (["AuthorityUrl", "GraphUrl"] as const).flatMap((key) => {
+    const value = policyText(policy, key);
+    return value ? [{ key, value }] : [];
+  });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<UiErrorCode | null>(null);
 
@@ -57,22 +65,24 @@ export function FirstRun({ onSession }: { onSession: (s: SessionView) => void })
       </Text>
       {error && <ErrorBar code={error} />}
       <div className={styles.cards}>
-        <Card className={styles.card}>
-          <CardHeader
-            image={<BeakerRegular fontSize={28} />}
-            header={
-              <Text as="h2" size={500} weight="semibold">
-                <FormattedMessage id="firstRun.demo.title" />
-              </Text>
-            }
-          />
-          <Text as="p">
-            <FormattedMessage id="firstRun.demo.body" />
-          </Text>
-          <Button appearance="primary" disabled={busy} data-testid="use-demo" onClick={() => void run(api.useDemo)}>
-            <FormattedMessage id="firstRun.demo.action" />
-          </Button>
-        </Card>
+        {demoAllowed(policy) && (
+          <Card className={styles.card} data-testid="demo-card">
+            <CardHeader
+              image={<BeakerRegular fontSize={28} />}
+              header={
+                <Text as="h2" size={500} weight="semibold">
+                  <FormattedMessage id="firstRun.demo.title" />
+                </Text>
+              }
+            />
+            <Text as="p">
+              <FormattedMessage id="firstRun.demo.body" />
+            </Text>
+            <Button appearance="primary" disabled={busy} data-testid="use-demo" onClick={() => void run(api.useDemo)}>
+              <FormattedMessage id="firstRun.demo.action" />
+            </Button>
+          </Card>
+        )}
         <Card className={styles.card}>
           <CardHeader
             image={<BuildingRegular fontSize={28} />}
@@ -94,17 +104,41 @@ export function FirstRun({ onSession }: { onSession: (s: SessionView) => void })
             <Field
               className={styles.field}
               label={intl.formatMessage({ id: "firstRun.org.clientId" })}
-              hint={intl.formatMessage({ id: "firstRun.org.clientIdHint" })}
+              hint={
+                isLocked(policy, "ClientId") ? setByOrganisation : intl.formatMessage({ id: "firstRun.org.clientIdHint" })
+              }
             >
-              <Input value={clientId} onChange={(_, d) => setClientId(d.value)} dir="ltr" data-testid="client-id" />
+              <Input
+                value={clientId}
+                onChange={(_, d) => setClientId(d.value)}
+                disabled={isLocked(policy, "ClientId")}
+                dir="ltr"
+                data-testid="client-id"
+              />
             </Field>
             <Field
               className={styles.field}
               label={intl.formatMessage({ id: "firstRun.org.tenant" })}
-              hint={intl.formatMessage({ id: "firstRun.org.tenantHint" })}
+              hint={isLocked(policy, "TenantId") ? setByOrganisation : intl.formatMessage({ id: "firstRun.org.tenantHint" })}
             >
-              <Input value={tenant} onChange={(_, d) => setTenant(d.value)} dir="ltr" />
+              <Input
+                value={tenant}
+                onChange={(_, d) => setTenant(d.value)}
+                disabled={isLocked(policy, "TenantId")}
+                dir="ltr"
+                data-testid="tenant"
+              />
             </Field>
+            {endpoints.map(({ key, value }) => (
+              <Field
+                key={key}
+                className={styles.field}
+                label={intl.formatMessage({ id: key === "AuthorityUrl" ? "firstRun.org.authority" : "firstRun.org.graph" })}
+                hint={setByOrganisation}
+              >
+                <Input value={value} disabled dir="ltr" data-testid={`endpoint-${key}`} />
+              </Field>
+            ))}
             <Button type="submit" disabled={busy} data-testid="connect-org">
               <FormattedMessage id="firstRun.org.action" />
             </Button>

@@ -6,6 +6,7 @@ import type { Language } from "../bindings/Language";
 import type { LanguageView } from "../bindings/LanguageView";
 import type { SessionView } from "../bindings/SessionView";
 import { ErrorBar } from "../components/ErrorBar";
+import { PolicySection } from "../components/PolicySection";
 import { languageNames, languages } from "../i18n";
 import { api, errorCodeOf, type UiErrorCode } from "../ipc";
 
@@ -67,21 +68,23 @@ export function SettingsPage(props: {
         <Field
           className={styles.field}
           label={intl.formatMessage({ id: "settings.language.label" })}
-          hint={intl.formatMessage({ id: "settings.language.hint" })}
+          hint={intl.formatMessage({ id: props.language.locked ? "policy.setByOrganisation" : "settings.language.hint" })}
           validationState={saved ? "success" : "none"}
           validationMessage={saved ? intl.formatMessage({ id: "settings.language.saved" }) : undefined}
         >
           <Select
             data-testid="language-select"
             value={props.language.chosen ?? SYSTEM}
-            disabled={saving}
+            disabled={saving || props.language.locked}
             onChange={(_, data) => void choose(data.value)}
           >
             <option value={SYSTEM}>
-              {intl.formatMessage(
-                { id: "settings.language.system" },
-                { language: languageNames[props.language.os] },
-              )}
+              {props.language.organisation
+                ? intl.formatMessage(
+                    { id: "settings.language.organisation" },
+                    { language: languageNames[props.language.organisation] },
+                  )
+                : intl.formatMessage({ id: "settings.language.system" }, { language: languageNames[props.language.os] })}
             </option>
             {languages.map((lang) => (
               <option key={lang} value={lang} lang={lang}>
@@ -124,6 +127,10 @@ export function SettingsPage(props: {
           <FormattedMessage id="settings.theme.body" />
         </Text>
       </section>
+
+      <div className={styles.section}>
+        <PolicySection />
+      </div>
 
       <section className={styles.section} aria-labelledby="settings-about">
         <Text as="h2" size={500} weight="semibold" id="settings-about" block>

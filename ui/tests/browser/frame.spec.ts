@@ -1,19 +1,30 @@
 import { expect, test, type Page } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
 import type { Language } from "../../src/bindings/Language";
+import type { PolicyView } from "../../src/bindings/PolicyView";
 import { mockBundle } from "./global-setup";
 
 const languages: Language[] = ["en", "fr", "sv", "he"];
 const pages = ["users", "pending", "bulk", "history", "settings"] as const;
 
-async function open(page: Page, os: Language, start: "signedIn" | "firstRun" | "signIn" = "signedIn") {
+async function open(
+  page: Page,
+  os: Language,
+  start: "signedIn" | "firstRun" | "signIn" = "signedIn",
+  policy?: PolicyView,
+) {
   await page.addInitScript(
-    ({ lang, begin }) => {
-      const w = window as Window & { __B2B_FAKE_OS_LANGUAGE__?: string; __B2B_FAKE_START__?: string };
+    ({ lang, begin, rules }) => {
+      const w = window as Window & {
+        __B2B_FAKE_OS_LANGUAGE__?: string;
+        __B2B_FAKE_START__?: string;
+        __B2B_FAKE_POLICY__?: PolicyView;
+      };
       w.__B2B_FAKE_OS_LANGUAGE__ = lang;
       w.__B2B_FAKE_START__ = begin;
+      if (rules) w.__B2B_FAKE_POLICY__ = rules;
     },
-    { lang: os, begin: start },
+    { lang: os, begin: start, rules: policy },
   );
   await page.addInitScript({ path: mockBundle });
   await page.goto("/");
@@ -42,8 +53,43 @@ async function axe(page: Page, within?: string) {
   expect(summary, summary.join("\n")).toEqual([]);
 }
 
+/** An organisation's policy with locked and recommended values and an ignored one. */
+const policy: PolicyView = {
+  entries: [
+    { key: "ClientId", value: "11111111-2222-3333-4444-555555555555", level: "locked", source: "registry", origin: "HKLM\\SOFTWARE\\Policies\\B2BConvert" },
+    { key: "AuthorityUrl", value: "https://login.microsoftonline.us", level: "recommended", source: "registry", origin: "HKLM\\SOFTWARE\\Policies\\B2BConvert\\Recommended" },
+    { key: "InvitationMessage", value: "Welcome to Contoso", level: "locked", source: "registry", origin: "HKLM\\SOFTWARE\\Policies\\B2BConvert" },
+    { key: "SendInvitationMessage", value: false, level: "locked", source: "registry", origin: "HKLM\\SOFTWARE\\Policies\\B2BConvert" },
+    { key: "AllowDemoTenant", value: false, level: "locked", source: "registry", origin: "HKLM\\SOFTWARE\\Policies\\B2BConvert" },
+  ],
+  warnings: [
+    { code: "invalid_url", key: "GraphUrl", source: "registry", origin: "HKCU\\SOFTWARE\\Policies\\B2BConvert", detail: "GraphUrl is not an https:// URL" },
+  ],
+};
+
 for (const lang of languages) {
   test.describe(`in ${lang}`, () => {
+    test("an organisation policy's first run passes axe at WCAG 2.1 AA", async ({ page }) => {
+      await open(page, lang, "firstRun", policy);
+      await expect(page.getByTestId("use-demo")).toHaveCount(0);
+      await expect(page.getByTestId("client-id")).toBeDisabled();
+      await axe(page);
+    });
+
+    test("an organisation policy in Settings and the convert panel passes axe at WCAG 2.1 AA", async ({ page }) => {
+      await open(page, lang, "signedIn", policy);
+      await page.getByTestId("nav-settings").click();
+      await expect(page.getByTestId("policy-table")).toBeVisible();
+      await expect(page.getByTestId("policy-warning-invalid_url")).toBeVisible();
+      await axe(page);
+      await page.getByTestId("nav-users").click();
+      await page.getByTestId("open-adele.adams@contoso.com").click();
+      await page.getByTestId("start-convert").click();
+      await expect(page.getByTestId("checks")).toBeVisible();
+      await expect(page.getByTestId("message")).toBeDisabled();
+      await axe(page);
+    });
+
     for (const id of pages) {
       test(`${id} page passes axe at WCAG 2.1 AA`, async ({ page }) => {
         await open(page, lang);
