@@ -19,9 +19,20 @@ async fn setup(username: &str) -> (SimServer, GraphClient, Option<Vec<String>>) 
 /// A client for `username` on a running simulator, with the demo client's token; the scopes are
 /// the token response's.
 async fn setup_on(sim: &SimServer, username: &str) -> (GraphClient, Option<Vec<String>>) {
+    token_for(sim, username, SCOPES, tenant_sim::DEMO_CLIENT_ID).await
+}
+
+/// A client for `username` with a token for `client_id` asking for `scope`; the scopes are the
+/// token response's (the client's consented ones included).
+async fn token_for(
+    sim: &SimServer,
+    username: &str,
+    scope: &str,
+    client_id: &str,
+) -> (GraphClient, Option<Vec<String>>) {
     let body: Value = reqwest::Client::new()
         .post(format!("{}/_sim/token", sim.base_url()))
-        .json(&json!({ "username": username, "scope": SCOPES }))
+        .json(&json!({ "username": username, "scope": scope, "client_id": client_id }))
         .send()
         .await
         .expect("token")
@@ -35,7 +46,7 @@ async fn setup_on(sim: &SimServer, username: &str) -> (GraphClient, Option<Vec<S
     .expect("client");
     let scopes = body["scope"]
         .as_str()
-        .unwrap_or(SCOPES)
+        .expect("scope in the token response")
         .split(' ')
         .map(str::to_owned)
         .collect();
@@ -225,31 +236,16 @@ async fn a_guest_inviter_is_warned_and_microsoft_decides() {
 #[tokio::test(flavor = "multi_thread")]
 async fn hidden_roles_are_unknown_and_the_conversion_goes_ahead() {
     let sim = SimServer::start(SimConfig::default()).await.expect("sim");
-    let body: Value = reqwest::Client::new()
-        .post(format!("{}/_sim/token", sim.base_url()))
-        .json(&json!({ "username": "manygroups@contoso.com", "scope": SCOPES, "client_id": tenant_sim::GRAPH_CLI_CLIENT_ID }))
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("json");
-    let g = GraphClient::new(
-        &sim.base_url(),
-        Secret::new(body["access_token"].as_str().expect("token").into()),
+    let (g, scopes) = token_for(
+        &sim,
+        "manygroups@contoso.com",
+        SCOPES,
+        tenant_sim::GRAPH_CLI_CLIENT_ID,
     )
-    .expect("client");
-    let scopes: Vec<String> = body["scope"]
-        .as_str()
-        .expect("scope in the token response")
-        .split(' ')
-        .map(str::to_owned)
-        .collect();
+    .await;
     let (upn, mail) = first(&sim, "ready-to-convert");
     let mail = mail.expect("mail");
-    let ctx = svc::load_context(&g, &upn, &mail, Some(scopes))
-        .await
-        .expect("context");
+    let ctx = svc::load_context(&g, &upn, &mail, scopes).await.expect("context");
     assert!(!ctx.capabilities.roles_known, "{:?}", ctx.capabilities);
     assert_eq!(ctx.capabilities.unconfirmed, vec!["roles_unknown"]);
     let pre = svc::preflight(&ctx, &mail);
@@ -556,28 +552,13 @@ async fn groups_and_contacts_holding_the_address() {
     assert_eq!(severity(&pre, "address_not_used_elsewhere"), Severity::Blocker);
 
     // With Directory.Read.All the groups and contacts are read, and named.
-    let body: Value = reqwest::Client::new()
-        .post(format!("{}/_sim/token", sim.base_url()))
-        .json(&json!({ "username": "admin@contoso.com", "scope": format!("{SCOPES} Directory.Read.All") }))
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("json");
-    let g2 = GraphClient::new(
-        &sim.base_url(),
-        Secret::new(body["access_token"].as_str().expect("token").into()),
+    let (g2, scopes2) = token_for(
+        &sim,
+        "admin@contoso.com",
+        &format!("{SCOPES} Directory.Read.All"),
+        tenant_sim::DEMO_CLIENT_ID,
     )
-    .expect("client");
-    let scopes2 = Some(
-        body["scope"]
-            .as_str()
-            .unwrap_or(SCOPES)
-            .split(' ')
-            .map(str::to_owned)
-            .collect(),
-    );
+    .await;
     for (case, holder) in [
         ("address-held-by-group", "Wingtip Project"),
         ("address-held-by-contact", "Lena Marsh"),
