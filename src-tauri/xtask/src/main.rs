@@ -40,6 +40,7 @@ const APT_TEST: &[&str] = &[
     "libsecret-tools",
     "chromium",
     "fonts-dejavu-core",
+    "x11-utils",
 ];
 
 const NPM_PACKAGES: &[&str] = &["ui", "tests/e2e"];
@@ -65,6 +66,8 @@ fn main() -> ExitCode {
         Some("bundle") => cmd_bundle(&args[1..]).map(|_| ()),
         Some("package-test") => setup(true).and_then(|_| package_test()),
         Some("bench-app") => cmd_bench_app(),
+        // Inside the display and D-Bus session that bench-app makes.
+        Some("window-figures") => window_figures(),
         _ => {
             eprintln!(
                 "usage: cargo xtask <run [--release] | test [--skip-e2e] [--os-keychain] | setup | bindings | dev | bundle [--appimage] | package-test | bench-app>"
@@ -582,11 +585,26 @@ fn e2e() -> Result {
     app_harness("e2e", &[])
 }
 
-/// Whole-app figures: the real app against its demo tenant with 100 ms of latency per request,
-/// driven like the end-to-end test; prints the keystroke-to-results medians.
+/// Whole-app figures. First the release app beside a bare Tauri window (src-tauri/bench-window):
+/// exec to window mapped, idle memory of all their processes, binary size, each with the ratio.
+/// Then the real app against its demo tenant with 100 ms of latency per request, driven like the
+/// end-to-end test: the keystroke-to-results medians.
 fn cmd_bench_app() -> Result {
     setup(true)?;
     npm_run("ui", "build")?;
+    if cfg!(target_os = "linux") {
+        // The default members in one build: the app and the bare window share a feature set.
+        run(Command::new(cargo()).args(["build", "--release"]))?;
+        let exe = env::current_exe().map_err(|e| format!("xtask's own path: {e}"))?;
+        let mut cmd = Command::new("dbus-run-session");
+        cmd.args(["--", "xvfb-run", "-a", "-s", "-screen 0 1440x900x24"])
+            .arg(exe)
+            .arg("window-figures");
+        for (var, dir) in sandbox_dirs("window-figures")? {
+            cmd.env(var, dir);
+        }
+        run(&mut cmd)?;
+    }
     app_harness(
         "bench",
         &[
@@ -595,6 +613,130 @@ fn cmd_bench_app() -> Result {
             ("B2B_LOG", "info"),
         ],
     )
+}
+
+/// Runs per window in `window_figures`, alternating app and bare window.
+const WINDOW_RUNS: usize = 5;
+/// How long a window sits idle before its memory is read.
+const IDLE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// One start of `binary`: milliseconds from exec to its window `title` mapped (viewable), and
+/// the resident memory of it and every process it started (WebKit's web and network processes),
+/// in MB, after `IDLE`. Runs inside the display and D-Bus session `cmd_bench_app` made.
+fn one_window(binary: &Path, title: &str) -> Result<(f64, f64)> {
+    let started = Instant::now();
+    let mut child = Command::new(binary)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| format!("{}: {e}", binary.display()))?;
+    let mapped = loop {
+        let out = Command::new("xwininfo")
+            .args(["-name", title])
+            .stderr(std::process::Stdio::null())
+            .output()
+            .map_err(|e| format!("xwininfo (x11-utils): {e}"))?;
+        if String::from_utf8_lossy(&out.stdout).contains("IsViewable") {
+            break started.elapsed();
+        }
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            return Err(format!("no window \"{title}\" mapped within 60 s"));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    std::thread::sleep(IDLE);
+    let tree = process_tree(child.id());
+    let rss_kb: u64 = tree.iter().map(|pid| rss_kb(*pid)).sum();
+    let _ = Command::new("kill")
+        .arg("-9")
+        .args(tree.iter().map(u32::to_string))
+        .status();
+    let _ = child.wait();
+    Ok((mapped.as_secs_f64() * 1000.0, rss_kb as f64 / 1024.0))
+}
+
+/// `root` and its descendants, from /proc.
+fn process_tree(root: u32) -> Vec<u32> {
+    let parents: Vec<(u32, u32)> = fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| {
+            let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            // The field after the command name (which may hold spaces) in parentheses.
+            let after = stat.rsplit_once(')')?.1;
+            let ppid = after.split_whitespace().nth(1)?.parse().ok()?;
+            Some((pid, ppid))
+        })
+        .collect();
+    let mut tree = vec![root];
+    let mut i = 0;
+    while i < tree.len() {
+        let p = tree[i];
+        tree.extend(parents.iter().filter(|(_, pp)| *pp == p).map(|(pid, _)| *pid));
+        i += 1;
+    }
+    tree
+}
+
+fn rss_kb(pid: u32) -> u64 {
+    fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+/// The table `cargo xtask bench-app` prints: medians of `WINDOW_RUNS` starts of each.
+fn window_figures() -> Result {
+    let release = root().join("target/release");
+    let app = release.join("b2b-convert");
+    let bare = release.join("bench-window");
+    let (mut app_runs, mut bare_runs) = (Vec::new(), Vec::new());
+    for _ in 0..WINDOW_RUNS {
+        app_runs.push(one_window(&app, "B2B Convert")?);
+        bare_runs.push(one_window(&bare, "Bare window")?);
+    }
+    let size = |p: &Path| {
+        fs::metadata(p)
+            .map(|m| m.len() as f64 / 1_048_576.0)
+            .unwrap_or(f64::NAN)
+    };
+    let rows = [
+        (
+            "exec to window mapped (ms)",
+            median(app_runs.iter().map(|r| r.0).collect()),
+            median(bare_runs.iter().map(|r| r.0).collect()),
+        ),
+        (
+            "idle memory, all processes (MB RSS)",
+            median(app_runs.iter().map(|r| r.1).collect()),
+            median(bare_runs.iter().map(|r| r.1).collect()),
+        ),
+        ("release binary (MB)", size(&app), size(&bare)),
+    ];
+    println!("\nB2B Convert against a bare Tauri window, medians of {WINDOW_RUNS} starts each:");
+    println!(
+        "{:<38} {:>12} {:>12} {:>7}",
+        "figure", "B2B Convert", "bare window", "ratio"
+    );
+    for (name, a, b) in rows {
+        println!("{name:<38} {a:>12.1} {b:>12.1} {:>6.2}x", a / b);
+    }
+    Ok(())
 }
 
 fn app_harness(name: &str, extra_env: &[(&str, &str)]) -> Result {
