@@ -19,6 +19,19 @@ describe("App", () => {
     expect(screen.getByRole("navigation", { name: "Huvudnavigering" })).toBeTruthy();
   });
 
+  it("never shows a message id: nothing is painted until the language's catalog is in", async () => {
+    fakeBackend({ os: "he" });
+    const seen: string[] = [];
+    const observer = new MutationObserver(() => seen.push(document.body.textContent ?? ""));
+    observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+    const { container } = render(<App />);
+    expect(container.textContent).toBe("");
+    expect(await screen.findByText("משתמשים", { selector: "h1 *, h1" })).toBeTruthy();
+    observer.disconnect();
+    expect(seen.filter((text) => /\b(app|nav|page|error)\.[a-z]/.test(text))).toEqual([]);
+    expect(document.documentElement.dir).toBe("rtl");
+  });
+
   it("switches to Hebrew from Settings, right to left, and shows About from app_info", async () => {
     const calls = fakeBackend({ os: "en" });
     render(<App />);

@@ -38,7 +38,8 @@ import { CapabilitiesCard } from "./components/CapabilitiesCard";
 import { ErrorBar } from "./components/ErrorBar";
 import { FirstRun } from "./components/FirstRun";
 import { SignIn } from "./components/SignIn";
-import { applyDocumentLanguage, catalogs, directionOf, type MessageId } from "./i18n";
+import type { Language } from "./bindings/Language";
+import { applyDocumentLanguage, directionOf, loadCatalog, type Catalog, type MessageId } from "./i18n";
 import { api, errorCodeOf, type UiErrorCode } from "./ipc";
 import { noPolicy, PolicyContext } from "./policy";
 import type { CheckKind } from "./bindings/CheckKind";
@@ -107,6 +108,7 @@ export function App() {
   const [policy, setPolicy] = useState<PolicyView | null>(null);
   const [startError, setStartError] = useState<UiErrorCode | null>(null);
   const [adding, setAdding] = useState(false);
+  const [messages, setMessages] = useState<{ language: Language; catalog: Catalog } | null>(null);
 
   useEffect(() => {
     api.getLanguage().then(setLanguage, (e: unknown) => setStartError(errorCodeOf(e)));
@@ -114,8 +116,26 @@ export function App() {
     api.getPolicy().then(setPolicy, (e: unknown) => setStartError(errorCodeOf(e)));
   }, []);
 
-  const effective = language?.effective ?? "en";
-  useEffect(() => applyDocumentLanguage(effective), [effective]);
+  // The catalog to show: the chosen language's, or English for an error before it is known.
+  const wanted = language?.effective ?? (startError ? "en" : null);
+  useEffect(() => {
+    if (!wanted) return;
+    let current = true;
+    const load = (l: Language) => loadCatalog(l).then((catalog) => ({ language: l, catalog }));
+    load(wanted)
+      .catch(() => load("en"))
+      .then(
+        (loaded) => current && setMessages(loaded),
+        (e: unknown) => console.error("no message catalog", e),
+      );
+    return () => {
+      current = false;
+    };
+  }, [wanted]);
+
+  // Until a new catalog is in, the previous language stays on screen, so no id flashes by.
+  const shown = messages?.language ?? "en";
+  useEffect(() => applyDocumentLanguage(shown), [shown]);
 
   const onSession = useCallback((s: SessionView) => {
     setSession(s);
@@ -123,7 +143,10 @@ export function App() {
   }, []);
 
   let content;
-  if (startError) {
+  if (!messages) {
+    // A neutral first paint: nothing to read until the words are there.
+    content = null;
+  } else if (startError) {
     content = (
       <main className={styles.main}>
         <ErrorBar code={startError} />
@@ -132,7 +155,7 @@ export function App() {
   } else if (!language || !session || !policy) {
     content = (
       <main className={styles.center}>
-        <Spinner label={catalogs.en["app.loading"]} />
+        <Spinner label={messages.catalog["app.loading"]} />
       </main>
     );
   } else if (!session.connection) {
@@ -151,11 +174,10 @@ export function App() {
     );
   }
 
-  const dir = directionOf(effective);
   return (
     // Layout classes go on an inner element: Fluent copies the provider's classes onto portals.
-    <FluentProvider theme={theme} dir={dir} lang={effective}>
-      <IntlProvider locale={effective} messages={catalogs[effective]} defaultLocale="en">
+    <FluentProvider theme={theme} dir={directionOf(shown)} lang={shown}>
+      <IntlProvider locale={shown} messages={messages?.catalog} defaultLocale="en">
         <PolicyContext.Provider value={policy ?? noPolicy}>
           <div className={styles.root}>{content}</div>
         </PolicyContext.Provider>

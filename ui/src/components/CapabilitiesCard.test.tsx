@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { cleanup, render, screen } from "@testing-library/react";
 import { IntlProvider } from "react-intl";
-import { catalogs } from "../i18n";
+import { catalogs } from "../i18n/catalogs";
 import type { Capabilities } from "../bindings/Capabilities";
 import { CapabilitiesCard } from "./CapabilitiesCard";
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createIntl } from "react-intl";
-import { catalogs, directionOf, languages } from ".";
+import { directionOf, languages } from ".";
+import { catalogs } from "./catalogs";
 import { uiErrorCodes } from "../ipc";
 
 /** The ICU argument names a message uses, e.g. {version} or {count, plural, ...}. */

@@ -1,21 +1,22 @@
 import type { Language } from "../bindings/Language";
-import en from "./en.json";
-import fr from "./fr.json";
-import sv from "./sv.json";
-import he from "./he.json";
 
-export type MessageId = keyof typeof en;
+// Type only: the app loads one catalog at a time (see loadCatalog), never all four.
+export type MessageId = keyof typeof import("./en.json");
 export type Catalog = Record<MessageId, string>;
 
-/** Every catalog must have exactly English's keys: `satisfies` makes a missing key a type error. */
-export const catalogs: Record<Language, Catalog> = {
-  en,
-  fr: fr satisfies Catalog,
-  sv: sv satisfies Catalog,
-  he: he satisfies Catalog,
+export const languages: readonly Language[] = ["en", "fr", "sv", "he"];
+
+/** One chunk per catalog: only the language in use is fetched and kept in memory. */
+const loaders: Record<Language, () => Promise<{ default: Catalog }>> = {
+  en: () => import("./en.json"),
+  fr: () => import("./fr.json"),
+  sv: () => import("./sv.json"),
+  he: () => import("./he.json"),
 };
 
-export const languages: readonly Language[] = ["en", "fr", "sv", "he"];
+export async function loadCatalog(language: Language): Promise<Catalog> {
+  return (await loaders[language]()).default;
+}
 
 /** Each language's name in itself, as language pickers show them. */
 export const languageNames: Record<Language, string> = {
