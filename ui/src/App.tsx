@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "react";
+import { lazy, startTransition, Suspense, useCallback, useEffect, useState } from "react";
 import {
   Button,
   FluentProvider,
@@ -43,13 +43,15 @@ import { applyDocumentLanguage, directionOf, loadCatalog, type Catalog, type Mes
 import { api, errorCodeOf, type UiErrorCode } from "./ipc";
 import { noPolicy, PolicyContext } from "./policy";
 import type { CheckKind } from "./bindings/CheckKind";
-import { BulkPage } from "./pages/BulkPage";
-import { HistoryPage } from "./pages/HistoryPage";
-import { PendingPage } from "./pages/PendingPage";
-import { UserPage } from "./pages/UserPage";
 import { UsersPage } from "./pages/UsersPage";
-import { SettingsPage } from "./pages/SettingsPage";
 import { useOsTheme } from "./theme";
+
+// First run and Users are in the main chunk; every other page is fetched when first opened.
+const UserPage = lazy(() => import("./pages/UserPage").then((m) => ({ default: m.UserPage })));
+const PendingPage = lazy(() => import("./pages/PendingPage").then((m) => ({ default: m.PendingPage })));
+const BulkPage = lazy(() => import("./pages/BulkPage").then((m) => ({ default: m.BulkPage })));
+const HistoryPage = lazy(() => import("./pages/HistoryPage").then((m) => ({ default: m.HistoryPage })));
+const SettingsPage = lazy(() => import("./pages/SettingsPage").then((m) => ({ default: m.SettingsPage })));
 
 export type PageId = "users" | "pending" | "bulk" | "history" | "settings";
 
@@ -206,9 +208,15 @@ function Frame(props: {
     api.appInfo().then(setAppInfo, (e: unknown) => setAppInfoError(errorCodeOf(e)));
   }, []);
 
+  // Transitions keep the current page on screen while a lazy one's chunk loads, instead of a spinner.
+  const open = useCallback((user: { id: string; intent: CheckKind | null } | null) => {
+    startTransition(() => setOpenUser(user));
+  }, []);
   const navigate = useCallback((id: PageId) => {
-    setPage(id);
-    setOpenUser(null);
+    startTransition(() => {
+      setPage(id);
+      setOpenUser(null);
+    });
     // Move focus to the new page, as a screen reader user expects after choosing a nav item.
     requestAnimationFrame(() => document.getElementById("main")?.focus());
   }, []);
@@ -266,38 +274,46 @@ function Frame(props: {
               </MessageBarActions>
             </MessageBar>
           )}
-          {openUser ? (
-            <UserPage
-              key={openUser.id}
-              id={openUser.id}
-              intent={openUser.intent}
-              capabilities={props.session.capabilities}
-              tenantId={props.session.current?.tenantId ?? ""}
-              onBack={() => setOpenUser(null)}
-            />
-          ) : page === "users" ? (
-            <>
-              {props.session.capabilities && <CapabilitiesCard capabilities={props.session.capabilities} />}
-              <UsersPage onOpen={(id) => setOpenUser({ id, intent: null })} />
-            </>
-          ) : page === "pending" ? (
-            <PendingPage onOpen={(id, resend) => setOpenUser({ id, intent: resend ? "resend" : null })} />
-          ) : page === "bulk" ? (
-            <BulkPage />
-          ) : page === "history" ? (
-            <HistoryPage />
-          ) : (
-            <SettingsPage
-              language={props.language}
-              onLanguageChange={props.onLanguageChange}
-              appInfo={appInfo}
-              appInfoError={appInfoError}
-              session={props.session}
-              onSession={props.onSession}
-            />
-          )}
+          <Suspense fallback={<PageLoading />}>
+            {openUser ? (
+              <UserPage
+                key={openUser.id}
+                id={openUser.id}
+                intent={openUser.intent}
+                capabilities={props.session.capabilities}
+                tenantId={props.session.current?.tenantId ?? ""}
+                onBack={() => open(null)}
+              />
+            ) : page === "users" ? (
+              <>
+                {props.session.capabilities && <CapabilitiesCard capabilities={props.session.capabilities} />}
+                <UsersPage onOpen={(id) => open({ id, intent: null })} />
+              </>
+            ) : page === "pending" ? (
+              <PendingPage onOpen={(id, resend) => open({ id, intent: resend ? "resend" : null })} />
+            ) : page === "bulk" ? (
+              <BulkPage />
+            ) : page === "history" ? (
+              <HistoryPage />
+            ) : (
+              <SettingsPage
+                language={props.language}
+                onLanguageChange={props.onLanguageChange}
+                appInfo={appInfo}
+                appInfoError={appInfoError}
+                session={props.session}
+                onSession={props.onSession}
+              />
+            )}
+          </Suspense>
         </main>
       </div>
     </>
   );
+}
+
+/** Shown while a page's code is fetched, the first time it is opened. */
+function PageLoading() {
+  const intl = useIntl();
+  return <Spinner label={intl.formatMessage({ id: "app.loadingPage" })} />;
 }

@@ -124,7 +124,8 @@ describe("Users", () => {
     const calls = fakeBackend({ os: "en" });
     render(<App />);
     fireEvent.click(await screen.findByTestId("nav-pending"));
-    expect((await screen.findByTestId("pending-count")).textContent).toBe("1 invitation is waiting.");
+    // The page's code loads first, then its data: wait for the count, not its loading text.
+    await waitFor(() => expect(screen.getByTestId("pending-count").textContent).toBe("1 invitation is waiting."));
     expect(screen.getByTestId("pending-table").textContent).toContain("61 days");
     fireEvent.click(screen.getByTestId("resend-adele.campbell@contoso.com"));
     const panel = await screen.findByTestId("resend-panel");
