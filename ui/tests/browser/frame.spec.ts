@@ -218,3 +218,27 @@ test("Hebrew mirrors the frame: navigation on the right, right-to-left text", as
   expect(name && account && name.x > account.x).toBe(true);
   await axe(page);
 });
+
+test("loads only the active language's catalog and each page's code when it is opened", async ({ page }) => {
+  const scripts: string[] = [];
+  page.on("request", (r) => {
+    const name = new URL(r.url()).pathname.split("/").pop() ?? "";
+    if (name.endsWith(".js")) scripts.push(name);
+  });
+  await open(page, "he");
+  await expect(page.locator("h1")).toHaveText("משתמשים");
+  const catalogs = () => scripts.filter((s) => /^(en|fr|sv|he)-[\w-]+\.js$/.test(s)).map((s) => s.slice(0, 2));
+  const pageChunks = () => scripts.filter((s) => /^[A-Za-z]+Page-[\w-]+\.js$/.test(s)).map((s) => s.split("-")[0]);
+  expect(catalogs()).toEqual(["he"]);
+  expect(pageChunks()).toEqual([]);
+  await page.getByTestId("nav-bulk").click();
+  await expect(page.getByTestId("bulk-file")).toBeAttached();
+  expect(pageChunks()).toEqual(["BulkPage"]);
+  // Switching language fetches that one catalog.
+  await page.getByTestId("nav-settings").click();
+  await page.getByTestId("language-select").selectOption("fr");
+  await expect(page.locator("h1")).toHaveText("Paramètres");
+  await expect(page.locator("html")).toHaveAttribute("dir", "ltr");
+  expect(catalogs()).toEqual(["he", "fr"]);
+  expect(pageChunks()).toEqual(["BulkPage", "SettingsPage"]);
+});
