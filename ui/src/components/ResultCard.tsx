@@ -13,6 +13,7 @@ import {
 } from "@fluentui/react-components";
 import { FormattedMessage, useIntl } from "react-intl";
 import type { ConvertResult } from "../bindings/ConvertResult";
+import { WarningText } from "./WarningText";
 
 const useStyles = makeStyles({
   card: { maxWidth: "760px", padding: tokens.spacingHorizontalL, display: "grid", gap: tokens.spacingVerticalM },
@@ -101,11 +102,7 @@ export function ResultCard(props: {
       {result.warnings.map((w) => (
         <MessageBar key={w} intent="warning" data-testid="result-warning">
           <MessageBarBody>
-            {w === "user_type_not_set" ? (
-              <FormattedMessage id="result.warning.user_type_not_set" />
-            ) : (
-              <FormattedMessage id="result.warning.other" values={{ code: w }} />
-            )}
+            <WarningText code={w} />
           </MessageBarBody>
         </MessageBar>
       ))}

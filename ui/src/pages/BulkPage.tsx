@@ -35,6 +35,7 @@ import type { RowResult } from "../bindings/RowResult";
 import { useCellStyles } from "../components/cells";
 import { ErrorBar } from "../components/ErrorBar";
 import { ExportedBar } from "../components/ExportedBar";
+import { WarningText } from "../components/WarningText";
 import type { MessageId } from "../i18n";
 import { api, bulkEvents, errorCodeOf, type UiErrorCode } from "../ipc";
 
@@ -420,13 +421,7 @@ function Report({ report, onExport }: { report: BulkReport; onExport: () => void
                 )}
                 {r.warnings.map((w) => (
                   <div key={w} data-testid="bulk-row-warning">
-                    {w === "user_type_not_set" ? (
-                      <FormattedMessage id="result.warning.user_type_not_set" />
-                    ) : w === "mail_set_before_failure" ? (
-                      <FormattedMessage id="bulk.warning.mail_set_before_failure" />
-                    ) : (
-                      <FormattedMessage id="result.warning.other" values={{ code: w }} />
-                    )}
+                    <WarningText code={w} />
                   </div>
                 ))}
               </TableCell>
