@@ -56,6 +56,8 @@ export const uiErrorCodes: Record<UiErrorCode, true> = {
   outcome_unknown: true,
   user_not_found: true,
   conversion_blocked: true,
+  not_confirmed: true,
+  bulk_rows_failed: true,
   permission_denied: true,
   throttled: true,
   invalid_redirect_url: true,

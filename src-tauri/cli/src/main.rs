@@ -26,16 +26,18 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use b2b_core::auth::flow::{self, AuthConfig};
-use b2b_core::auth::{accounts, Account, Accounts, Secret};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use b2b_core::auth::{Account, Secret};
 use b2b_core::convert::Severity;
-use b2b_core::convert_service::{self, AddressSlot, ConvertOptions};
-use b2b_core::graph::GraphClient;
-use b2b_core::history::{self, Actor, History, HistoryAction};
+use b2b_core::convert_service::{self, AddressSlot, CheckKind, ConvertRequest};
+use b2b_core::history;
 use b2b_core::keychain::Keychain;
 use b2b_core::policy::{Policy, PolicyKey};
-use b2b_core::users;
+use b2b_core::settings::Connection;
 use b2b_core::{AppError, ErrorCode};
+use b2b_service::{Host, Overrides, Service, SettingsBackend, SettingsFile};
 use clap::{Parser, Subcommand};
 use serde_json::json;
 
@@ -273,6 +275,9 @@ fn explain(code: ErrorCode) -> &'static str {
         ErrorCode::CsvColumns => "The CSV file needs a user column (UPN or object id) and an email column. Run b2b bulk template for an example.",
         ErrorCode::JournalIo => "The bulk run's journal could not be written. Check that your profile folder is writable; nothing more was sent.",
         ErrorCode::BulkAlreadyRun => "This file was run before. Add --resume to continue where it stopped; users already converted are not invited again.",
+        ErrorCode::InvalidCcAddress => "The --cc address is not a valid e-mail address.",
+        ErrorCode::NotConfirmed => "Not confirmed; nothing was changed.",
+        ErrorCode::BulkRowsFailed => "Some rows failed or did not run: see the report, fix them, then run again with --resume.",
         ErrorCode::OutcomeUnknown => "The invitation was sent but no answer came back, and the user does not show it yet. Run b2b check, then try again.",
         _ => "The command failed.",
     }
@@ -297,6 +302,92 @@ fn main() -> ExitCode {
     }
 }
 
+/// `b2b`'s host: the app's data folder (so History, journals and settings are shared), the
+/// current folder for exports, and the system browser (or B2B_BROWSER).
+struct CliHost {
+    json: bool,
+}
+
+impl Host for CliHost {
+    fn source(&self) -> &'static str {
+        "cli"
+    }
+
+    fn data_dir(&self) -> Result<PathBuf, AppError> {
+        b2b_core::settings_file::default_dir()
+            .ok_or_else(|| AppError::new(ErrorCode::HistoryIo, "no data folder on this system"))
+    }
+
+    fn export_dir(&self) -> Result<PathBuf, AppError> {
+        std::env::current_dir().map_err(|e| AppError::new(ErrorCode::HistoryIo, e.to_string()))
+    }
+
+    fn open_url(&self, url: &str) -> Result<(), AppError> {
+        Out { json: self.json }.event(
+            json!({ "event": "browser", "message": "Opening your browser to sign in." }),
+            "Opening your browser to sign in…",
+        );
+        open::that_detached(url)
+            .map_err(|e| AppError::new(ErrorCode::Internal, format!("could not open a browser: {e}")))
+    }
+}
+
+/// With no data folder there is no settings file: defaults, and nothing saved.
+struct NoSettings;
+
+impl SettingsBackend for NoSettings {
+    fn load(&self) -> Option<serde_json::Value> {
+        None
+    }
+    fn save(&self, _: serde_json::Value) -> Result<(), AppError> {
+        Ok(())
+    }
+}
+
+/// The service as `b2b` uses it: the app's settings file and keychain, with the flags and
+/// `B2B_*` variables on top. With no flag, `b2b` follows the connection and the current account
+/// chosen in the app; with none chosen there, the policy's values, else Microsoft's cloud.
+fn service(cli: &Cli, policy: Policy) -> Service {
+    let host = Arc::new(CliHost { json: cli.json });
+    let settings: Box<dyn SettingsBackend> = match b2b_core::settings_file::default_path() {
+        Some(path) => Box::new(SettingsFile::new(path)),
+        None => Box::new(NoSettings),
+    };
+    let flags = cli.authority_url.is_some() || cli.graph_url.is_some() || cli.client_id.is_some();
+    let mut svc = Service::new(
+        host,
+        settings,
+        Box::new(Keychain::default()),
+        policy,
+        Overrides::default(),
+    );
+    let connection = if flags || svc.settings.get().connection.is_none() {
+        let ends = policy_cmd::endpoints(
+            svc.policy(),
+            cli.authority_url.as_deref(),
+            cli.graph_url.as_deref(),
+            cli.client_id.as_deref(),
+        );
+        Some(Connection::Organisation {
+            client_id: ends.client_id,
+            tenant: svc
+                .policy()
+                .pick_text(PolicyKey::TenantId, None)
+                .unwrap_or_else(|| "organizations".into()),
+            authority_url: ends.authority_url,
+            graph_url: ends.graph_url,
+        })
+    } else {
+        None
+    };
+    svc.session.override_with(Overrides {
+        connection,
+        account: cli.as_account.clone(),
+        access_token: cli.access_token.clone().map(Secret::new),
+    });
+    svc
+}
+
 async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
     let policy = Policy::load();
     if let Command::Policy = cli.command {
@@ -304,13 +395,7 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
         return Ok(());
     }
     policy_cmd::report_warnings(&policy);
-    let ends = policy_cmd::endpoints(
-        &policy,
-        cli.authority_url.as_deref(),
-        cli.graph_url.as_deref(),
-        cli.client_id.as_deref(),
-    );
-    let store = std::sync::Arc::new(Accounts::new(Keychain::default()));
+    let svc = Arc::new(service(cli, policy));
     match &cli.command {
         Command::Policy => Ok(()),
         Command::Login {
@@ -318,41 +403,25 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
             tenant,
             timeout_s,
         } => {
-            let tenant = policy_cmd::text(
-                &policy,
-                PolicyKey::TenantId,
-                tenant.as_deref(),
-                "--tenant",
-                "organizations",
-            );
-            let cfg = AuthConfig::new(&ends.authority_url, &tenant, &ends.client_id);
-            let tokens = if *device_code {
-                let prompt = flow::device_start(&cfg).await?;
-                out.event(
-                    json!({ "event": "device_code", "userCode": prompt.user_code, "verificationUri": prompt.verification_uri,
-                            "expiresIn": prompt.expires_in.as_secs(), "message": prompt.message }),
-                    &prompt.message,
-                );
-                flow::device_finish(&cfg, &prompt, tokio::sync::watch::channel(false).1).await?
+            // A tenant given here (or locked by the policy) replaces the connection's.
+            let tenant = if tenant.is_some() || svc.policy().is_locked(PolicyKey::TenantId) {
+                policy_cmd::opt_text(svc.policy(), PolicyKey::TenantId, tenant.as_deref(), "--tenant")
             } else {
-                let open = |url: &str| open_browser(url, out);
-                flow::browser_sign_in(
-                    &cfg,
-                    open,
-                    Duration::from_secs(*timeout_s),
-                    tokio::sync::watch::channel(false).1,
-                )
-                .await?
+                None
             };
-            let account = accounts::account_from_sign_in(&cfg, &ends.graph_url, &tokens).await?;
-            store.save(&account, &tokens)?;
-            let caps = accounts::capabilities(
-                &account.graph_url,
-                &tokens.access_token,
-                Some(tokens.scopes.clone()),
-            )
-            .await
-            .ok();
+            let account = if *device_code {
+                let (view, message) = svc.start_device_code(tenant.as_deref()).await?;
+                out.event(
+                    json!({ "event": "device_code", "userCode": view.user_code, "verificationUri": view.verification_uri,
+                            "expiresIn": view.expires_in_s, "message": message }),
+                    &message,
+                );
+                svc.finish_device_code().await?
+            } else {
+                svc.sign_in_browser(tenant.as_deref(), Duration::from_secs(*timeout_s))
+                    .await?
+            };
+            let caps = svc.capabilities_of(&account).await.ok();
             out.event(
                 json!({ "event": "signed_in", "account": account, "capabilities": caps }),
                 &format!(
@@ -365,7 +434,7 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
             Ok(())
         }
         Command::Whoami => {
-            let list = store.list()?;
+            let (list, current) = svc.session.accounts_and_current(&svc.settings)?;
             if list.is_empty() {
                 return Err(AppError::new(
                     ErrorCode::NotSignedIn,
@@ -373,18 +442,18 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
                 ));
             }
             for account in list {
-                let caps = match store.access_token(&account).await {
-                    Ok((token, scopes)) => accounts::capabilities(&account.graph_url, &token, Some(scopes))
-                        .await
-                        .map_err(|e| e.code),
-                    Err(e) => Err(e.code),
-                };
+                let is_current = current.as_ref().is_some_and(|c| c.id == account.id);
+                let caps = svc.capabilities_of(&account).await.map_err(|e| e.code);
+                let who = format!(
+                    "{}{} ({}) in {}",
+                    if is_current { "* " } else { "  " },
+                    account.display_name,
+                    account.username,
+                    tenant_label(&account)
+                );
                 let text = match &caps {
                     Ok(c) => format!(
-                        "{} ({}) in {}: roles {}; can convert: {}; can reset redemption: {}",
-                        account.display_name,
-                        account.username,
-                        tenant_label(&account),
+                        "{who}: roles {}; can convert: {}; can reset redemption: {}",
                         if !c.roles_known {
                             "not confirmed (Graph hides role names without RoleManagement.Read.Directory)"
                                 .to_owned()
@@ -396,26 +465,20 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
                         ability(c.can_convert, c.convert_confirmed()),
                         ability(c.can_reset, c.reset_confirmed())
                     ),
-                    Err(code) => format!(
-                        "{} ({}) in {}: {}",
-                        account.display_name,
-                        account.username,
-                        tenant_label(&account),
-                        explain(*code)
-                    ),
+                    Err(code) => format!("{who}: {}", explain(*code)),
                 };
                 let value = match caps {
-                    Ok(c) => json!({ "account": account, "capabilities": c }),
-                    Err(code) => json!({ "account": account, "error": { "code": code } }),
+                    Ok(c) => json!({ "account": account, "current": is_current, "capabilities": c }),
+                    Err(code) => {
+                        json!({ "account": account, "current": is_current, "error": { "code": code } })
+                    }
                 };
                 out.event(value, &text);
             }
             Ok(())
         }
         Command::Check { user, email } => {
-            let (g, scopes, _) = graph_for(cli, &ends, &store).await?;
-            let ctx = convert_service::load_context(&g, user, email, scopes).await?;
-            let pre = convert_service::preflight(&ctx, email);
+            let pre = svc.preflight(user, email, CheckKind::Convert).await?;
             report_checks(out, &pre);
             if pre.can_convert {
                 Ok(())
@@ -438,10 +501,8 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
             set_guest,
             yes,
         } => {
-            let (g, scopes, actor) = graph_for(cli, &ends, &store).await?;
-            let o = options(
-                &policy,
-                &actor.tenant_id,
+            let request = request(
+                svc.policy(),
                 Choices {
                     no_mail: *no_mail,
                     send_mail: *send_mail,
@@ -451,24 +512,19 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
                     redirect_url,
                     set_guest: *set_guest,
                 },
-            )?;
-            let ctx = convert_service::load_context(&g, user, email, scopes).await?;
-            let pre = convert_service::preflight(&ctx, email);
+            );
+            let no_mail = !request.send_mail;
+            let pre = svc.preflight(user, email, CheckKind::Convert).await?;
             report_checks(out, &pre);
-            if pre.can_convert && !yes && !confirm(&pre, "Convert", "This is one-way.")? {
+            if pre.can_convert && !yes && !confirm(&pre, "Convert", "This is one-way.", no_mail)? {
                 return Err(not_confirmed());
             }
-            let result = convert_service::convert(&g, &pre, &o).await;
-            record(
-                &actor,
-                HistoryAction::Convert,
-                &pre,
-                &o,
-                &result,
-                g.last_request_id(),
-            );
+            let (pre, result) = svc
+                .act(user, email, request, CheckKind::Convert, AddressSlot::Mail)
+                .await?;
             let r = done_or_failed(out, result)?;
-            let text = result_text("Converted", &pre, &r, !o.send_mail, &actor.tenant_id);
+            let tenant = svc.acting().await.map(|a| a.actor.tenant_id).unwrap_or_default();
+            let text = result_text("Converted", &pre, &r, no_mail, &tenant);
             out.event(json!({ "event": "converted", "result": r }), &text);
             Ok(())
         }
@@ -484,10 +540,8 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
             redirect_url,
             yes,
         } => {
-            let (g, scopes, actor) = graph_for(cli, &ends, &store).await?;
-            let o = options(
-                &policy,
-                &actor.tenant_id,
+            let request = request(
+                svc.policy(),
                 Choices {
                     no_mail: *no_mail,
                     send_mail: *send_mail,
@@ -497,21 +551,13 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
                     redirect_url,
                     set_guest: false,
                 },
-            )?;
+            );
+            let no_mail = !request.send_mail;
             let address = match email {
                 Some(e) => e.clone(),
-                None => {
-                    let u = users::get_user(&g, user).await?;
-                    u.mail.or(u.other_mails.into_iter().next()).ok_or_else(|| {
-                        AppError::new(
-                            ErrorCode::InvalidInput,
-                            "the user has no address: give one with --email",
-                        )
-                    })?
-                }
+                None => svc.default_address(user).await?,
             };
-            let ctx = convert_service::load_context(&g, user, &address, scopes).await?;
-            let pre = convert_service::resend_preflight(&ctx, &address);
+            let pre = svc.preflight(user, &address, CheckKind::Resend).await?;
             report_checks(out, &pre);
             if pre.can_convert
                 && !yes
@@ -519,6 +565,7 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
                     &pre,
                     "Resend the invitation and reset the redemption status of",
                     "They will have to accept again.",
+                    no_mail,
                 )?
             {
                 return Err(not_confirmed());
@@ -527,23 +574,15 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
                 Slot::Mail => AddressSlot::Mail,
                 Slot::OtherMails => AddressSlot::OtherMails,
             };
-            let result = convert_service::resend(&g, &pre, &o, slot).await;
-            record(
-                &actor,
-                HistoryAction::Resend,
-                &pre,
-                &o,
-                &result,
-                g.last_request_id(),
-            );
+            let (pre, result) = svc.act(user, &address, request, CheckKind::Resend, slot).await?;
             let r = done_or_failed(out, result)?;
-            let text = result_text("Invitation resent to", &pre, &r, !o.send_mail, &actor.tenant_id);
+            let tenant = svc.acting().await.map(|a| a.actor.tenant_id).unwrap_or_default();
+            let text = result_text("Invitation resent to", &pre, &r, no_mail, &tenant);
             out.event(json!({ "event": "resent", "result": r }), &text);
             Ok(())
         }
         Command::Pending => {
-            let (g, _, _) = graph_for(cli, &ends, &store).await?;
-            let rows = users::pending(&g).await?;
+            let rows = svc.list_pending().await?;
             if rows.is_empty() {
                 out.event(
                     json!({ "event": "pending", "count": 0 }),
@@ -565,9 +604,7 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
             Ok(())
         }
         Command::History { search, csv } => {
-            let h = History::default_location()
-                .ok_or_else(|| AppError::new(ErrorCode::HistoryIo, "no data folder on this system"))?;
-            let view = h.read(search)?;
+            let view = svc.list_history(search)?;
             if *csv {
                 print!("{}", history::to_csv(&view.entries)?);
                 return Ok(());
@@ -591,7 +628,7 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
                 eprintln!(
                     "b2b: {} line(s) of {} could not be read and were skipped",
                     view.unreadable,
-                    h.path().display()
+                    svc.history()?.path().display()
                 );
             }
             Ok(())
@@ -602,8 +639,7 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
                 Ok(())
             }
             BulkCommand::Preview { file, export } => {
-                let (g, scopes, _) = graph_for(cli, &ends, &store).await?;
-                bulk_cmd::preview(out, &g, scopes, file, export.as_deref(), &policy).await?;
+                bulk_cmd::preview(out, &svc, file, export.as_deref()).await?;
                 Ok(())
             }
             BulkCommand::Run {
@@ -613,16 +649,14 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
                 report,
                 yes,
             } => {
-                let (g, scopes, actor) = graph_for(cli, &ends, &store).await?;
                 let args = bulk_cmd::RunArgs {
                     file,
                     resume: *resume,
                     concurrency: *concurrency,
                     report: report.as_deref(),
-                    policy: &policy,
                 };
                 let yes = *yes;
-                bulk_cmd::run_file(out, g, scopes, actor, args, |p| {
+                bulk_cmd::run_file(out, &svc, args, |p| {
                     if yes {
                         return Ok(true);
                     }
@@ -632,9 +666,9 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
             }
         },
         Command::Logout { account, all } => {
-            let list = store.list()?;
+            let list = svc.session.accounts().list()?;
             let targets: Vec<Account> = match (account, all) {
-                (Some(id), _) => vec![store.get(id)?],
+                (Some(id), _) => vec![svc.session.accounts().get(id)?],
                 (None, true) => list,
                 (None, false) if list.len() == 1 => list,
                 (None, false) if list.is_empty() => {
@@ -651,7 +685,7 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
                 }
             };
             for a in targets {
-                store.sign_out(&a.id)?;
+                svc.sign_out(&a.id)?;
                 out.event(
                     json!({ "event": "signed_out", "account": a.id }),
                     &format!("Signed out {}.", a.username),
@@ -660,57 +694,6 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
             Ok(())
         }
     }
-}
-
-/// A Graph client for the chosen account (or the given access token), the granted scopes
-/// (`None` for a token handed in: access tokens are opaque, CONTRACT.md 9.2) and who acts.
-async fn graph_for(
-    cli: &Cli,
-    ends: &policy_cmd::Endpoints,
-    store: &std::sync::Arc<Accounts<Keychain>>,
-) -> Result<(GraphClient, Option<Vec<String>>, Actor), AppError> {
-    if let Some(token) = &cli.access_token {
-        let g = GraphClient::new(&ends.graph_url, Secret::new(token.clone()))?;
-        // Who and which tenant, from Graph rather than from the token; best effort (an app-only
-        // token has no /me), for History and the default redirect URL.
-        let me = g.get("/me?$select=userPrincipalName").await.unwrap_or_default();
-        let org = g
-            .get("/organization?$select=id,displayName")
-            .await
-            .unwrap_or_default();
-        let tid = org["value"][0]["id"].as_str().unwrap_or("common").to_owned();
-        let actor = Actor {
-            source: "cli".into(),
-            admin: me["userPrincipalName"].as_str().unwrap_or("").to_owned(),
-            tenant_name: org["value"][0]["displayName"]
-                .as_str()
-                .map(str::to_owned)
-                .unwrap_or_else(|| tid.clone()),
-            tenant_id: tid,
-        };
-        return Ok((g, None, actor));
-    }
-    let list = store.list()?;
-    let account = match &cli.as_account {
-        Some(id) => store.get(id)?,
-        None => list
-            .into_iter()
-            .next()
-            .ok_or_else(|| AppError::new(ErrorCode::NotSignedIn, "no account is signed in"))?,
-    };
-    let (token, scopes) = store.access_token(&account).await?;
-    let actor = Actor {
-        source: "cli".into(),
-        admin: account.username.clone(),
-        tenant_id: account.tenant_id.clone(),
-        tenant_name: tenant_label(&account),
-    };
-    let renewal = std::sync::Arc::new(accounts::AccountTokens {
-        accounts: store.clone(),
-        account: account.clone(),
-    });
-    let g = GraphClient::new(&account.graph_url, token)?.renewing(renewal);
-    Ok((g, Some(scopes), actor))
 }
 
 /// A success is never reported as a failure: after Microsoft's 201 the command succeeds, and a
@@ -808,7 +791,12 @@ fn report_checks(out: &Out, pre: &convert_service::Preflight) {
     }
 }
 
-fn confirm(pre: &convert_service::Preflight, verb: &str, warning: &str) -> Result<bool, AppError> {
+fn confirm(
+    pre: &convert_service::Preflight,
+    verb: &str,
+    warning: &str,
+    no_mail: bool,
+) -> Result<bool, AppError> {
     use std::io::IsTerminal;
     if !std::io::stdin().is_terminal() {
         return Err(AppError::new(
@@ -816,8 +804,13 @@ fn confirm(pre: &convert_service::Preflight, verb: &str, warning: &str) -> Resul
             "not a terminal: add --yes to convert without asking",
         ));
     }
+    let mail = if no_mail {
+        "No e-mail is sent: you get the redeem link."
+    } else {
+        "The invitation e-mail is sent."
+    };
     print!(
-        "{verb} {}, who will sign in as {}? {warning} [y/N] ",
+        "{verb} {}, who will sign in as {}? {warning} {mail} [y/N] ",
         pre.target.user_principal_name, pre.address
     );
     let _ = std::io::stdout().flush();
@@ -829,7 +822,7 @@ fn confirm(pre: &convert_service::Preflight, verb: &str, warning: &str) -> Resul
 }
 
 fn not_confirmed() -> AppError {
-    AppError::new(ErrorCode::SignInCancelled, "not confirmed; nothing was changed")
+    b2b_service::ServiceError::NotConfirmed.into()
 }
 
 /// The invitation options as given on the command line.
@@ -843,68 +836,42 @@ struct Choices<'a> {
     set_guest: bool,
 }
 
-/// The options after the policy: locked values win over flags, recommended ones fill in.
-fn options(policy: &Policy, tenant_id: &str, c: Choices) -> Result<ConvertOptions, AppError> {
-    let mut o = ConvertOptions::new(tenant_id);
+/// The choices after the policy: locked values win over flags (said on standard error),
+/// recommended ones fill in. The service checks and trims them as it does the app's.
+fn request(policy: &Policy, c: Choices) -> ConvertRequest {
     let mail = match (c.no_mail, c.send_mail) {
         (true, _) => Some(false),
         (_, true) => Some(true),
         _ => None,
     };
-    o.send_mail = policy_cmd::flag(
-        policy,
-        PolicyKey::SendInvitationMessage,
-        mail,
-        "--no-mail/--send-mail",
-        true,
-    );
-    o.message = policy_cmd::opt_text(
-        policy,
-        PolicyKey::InvitationMessage,
-        c.message.as_deref(),
-        "--message",
-    )
-    .filter(|m| !m.is_empty());
-    o.language = policy_cmd::opt_text(
-        policy,
-        PolicyKey::InvitationLanguage,
-        c.language.as_deref(),
-        "--language",
-    );
-    o.cc = c.cc.clone();
-    o.set_guest = c.set_guest;
-    if let Some(url) = policy_cmd::opt_text(
-        policy,
-        PolicyKey::InviteRedirectUrl,
-        c.redirect_url.as_deref(),
-        "--redirect-url",
-    ) {
-        if !convert_service::redirect_url_ok(&url) {
-            return Err(AppError::new(
-                ErrorCode::InvalidRedirectUrl,
-                "--redirect-url must be https:// (or http://localhost)",
-            ));
-        }
-        o.redirect_url = url;
-    }
-    Ok(o)
-}
-
-/// Writes the History entry; a failure to write it is reported, not fatal (the change is made).
-fn record(
-    actor: &Actor,
-    action: HistoryAction,
-    pre: &convert_service::Preflight,
-    o: &ConvertOptions,
-    result: &Result<convert_service::ConvertResult, convert_service::Failed>,
-    request_id: Option<String>,
-) {
-    let entry = history::entry_for(actor, action, pre, o, result, request_id);
-    let written = History::default_location()
-        .ok_or_else(|| AppError::new(ErrorCode::HistoryIo, "no data folder on this system"))
-        .and_then(|h| h.append(&entry));
-    if let Err(e) = written {
-        eprintln!("b2b: this action could not be added to History: {}", e.message);
+    ConvertRequest {
+        send_mail: policy_cmd::flag(
+            policy,
+            PolicyKey::SendInvitationMessage,
+            mail,
+            "--no-mail/--send-mail",
+            true,
+        ),
+        message: policy_cmd::opt_text(
+            policy,
+            PolicyKey::InvitationMessage,
+            c.message.as_deref(),
+            "--message",
+        ),
+        language: policy_cmd::opt_text(
+            policy,
+            PolicyKey::InvitationLanguage,
+            c.language.as_deref(),
+            "--language",
+        ),
+        cc: c.cc.clone(),
+        redirect_url: policy_cmd::opt_text(
+            policy,
+            PolicyKey::InviteRedirectUrl,
+            c.redirect_url.as_deref(),
+            "--redirect-url",
+        ),
+        set_guest: c.set_guest,
     }
 }
 
@@ -953,17 +920,4 @@ fn confirm_bulk(ready: u32) -> Result<bool, AppError> {
 
 fn tenant_label(a: &Account) -> String {
     a.tenant_name.clone().unwrap_or_else(|| a.tenant_id.clone())
-}
-
-/// The system browser, or the program named by B2B_BROWSER (used by tests and kiosks).
-fn open_browser(url: &str, out: &Out) -> Result<(), AppError> {
-    out.event(
-        json!({ "event": "browser", "message": "Opening your browser to sign in." }),
-        "Opening your browser to sign in…",
-    );
-    if let Some(r) = flow::browser_override(url) {
-        return r;
-    }
-    open::that_detached(url)
-        .map_err(|e| AppError::new(ErrorCode::Internal, format!("could not open a browser: {e}")))
 }

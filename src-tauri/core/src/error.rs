@@ -79,6 +79,10 @@ pub enum ErrorCode {
     HistoryIo,
     /// The pre-flight found a blocker; nothing was changed.
     ConversionBlocked,
+    /// The admin declined a confirmation; nothing was changed.
+    NotConfirmed,
+    /// A bulk run ended with rows that failed or did not run; the report says which.
+    BulkRowsFailed,
     /// The network or the service could not be reached.
     NetworkUnreachable,
     /// The server's certificate is not trusted by this computer (often a TLS-inspecting proxy

@@ -35,6 +35,19 @@ impl SecretStore for Keychain {
     }
 }
 
+/// A store chosen at run time: the keychain in the app and `b2b`, memory in the service's tests.
+impl SecretStore for Box<dyn SecretStore> {
+    fn set(&self, key: &str, value: &str) -> Result<(), AppError> {
+        (**self).set(key, value)
+    }
+    fn get(&self, key: &str) -> Result<Option<String>, AppError> {
+        (**self).get(key)
+    }
+    fn delete(&self, key: &str) -> Result<(), AppError> {
+        (**self).delete(key)
+    }
+}
+
 /// An in-memory store for unit tests. Never used as a fallback for the keychain.
 #[derive(Default)]
 pub struct MemoryStore {

@@ -278,6 +278,8 @@ pub struct BulkLoaded {
     pub preview: Preview,
     /// Rows an earlier run of this same file already finished (from its journal).
     pub done_before: u32,
+    /// An earlier run of this file left a journal: starting again resumes it.
+    pub run_before: bool,
 }
 
 /// The end of a run, for the app.
@@ -294,6 +296,14 @@ pub struct BulkReport {
 }
 
 impl BulkReport {
+    /// The counts without the rows, for an event.
+    pub fn summary(&self) -> BulkReport {
+        BulkReport {
+            rows: Vec::new(),
+            ..self.clone()
+        }
+    }
+
     pub fn new(rows: Vec<run::RowResult>) -> Self {
         let count = |o: run::RowOutcome| {
             u32::try_from(rows.iter().filter(|r| r.outcome == o).count()).unwrap_or(u32::MAX)

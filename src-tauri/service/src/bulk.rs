@@ -1,0 +1,276 @@
+//! Bulk conversion: load a CSV (size limit, the policy's values, the preview), run it with a
+//! journal that makes it resumable (never twice to one person), pause, resume, cancel, report,
+//! exports. The app runs it in the background; `b2b` waits for it.
+
+use std::sync::{Arc, Mutex};
+
+use b2b_core::bulk::{self, journal::Journal, run, BulkLoaded, BulkReport, BulkStatus, PreviewRow};
+use b2b_core::graph::GraphClient;
+use b2b_core::history::{self, ExportView, HistoryAction};
+use b2b_core::AppError;
+
+use crate::error::ServiceError;
+use crate::{count, lock, Service};
+
+/// Files larger than this are refused: about 100,000 rows.
+pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
+/// Rows in flight at first (fewer while Graph throttles), and the most a caller may ask for.
+pub const DEFAULT_CONCURRENCY: usize = 6;
+pub const MAX_CONCURRENCY: usize = 32;
+
+/// A run's progress, pushed to the window after every row.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct BulkProgressEvent {
+    pub progress: run::Progress,
+    pub row: run::RowResult,
+}
+
+/// The events the app sends to the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub enum EventName {
+    /// A `BulkProgressEvent` after every row.
+    #[serde(rename = "bulk-progress")]
+    BulkProgress,
+    /// The run's `BulkReport` without its rows (those come from `bulk_report`).
+    #[serde(rename = "bulk-finished")]
+    BulkFinished,
+}
+
+impl EventName {
+    pub fn name(self) -> &'static str {
+        match self {
+            EventName::BulkProgress => "bulk-progress",
+            EventName::BulkFinished => "bulk-finished",
+        }
+    }
+}
+
+/// Told after every row.
+pub type ProgressSink = Arc<dyn Fn(&run::Progress, &run::RowResult) + Send + Sync>;
+
+#[derive(Default)]
+pub struct BulkState {
+    loaded: Mutex<Option<(BulkLoaded, Vec<u8>)>>,
+    control: Mutex<Option<Arc<run::Control>>>,
+    /// Shared with the run's progress callback.
+    progress: Arc<Mutex<Option<run::Progress>>>,
+    report: Mutex<Option<BulkReport>>,
+}
+
+impl Service {
+    fn journal_for(&self, bytes: &[u8]) -> Result<Journal, AppError> {
+        let dir = self.host.data_dir()?.join("bulk");
+        Journal::open(&Journal::path_for(&dir, bytes))
+    }
+
+    pub fn bulk_template(&self) -> Result<ExportView, AppError> {
+        self.save_export("b2b-convert-template.csv", bulk::TEMPLATE, 1)
+    }
+
+    /// Reads and checks a file, applies the organisation's values to its rows, and previews every
+    /// row as a single conversion would. Changes nothing.
+    pub async fn bulk_load(&self, file_name: &str, bytes: Vec<u8>) -> Result<BulkLoaded, AppError> {
+        if lock(&self.bulk.control).is_some() {
+            return Err(ServiceError::BulkRunning.into());
+        }
+        if bytes.len() > MAX_FILE_BYTES {
+            return Err(ServiceError::FileTooLarge { bytes: bytes.len() }.into());
+        }
+        let mut parsed = bulk::parse(&bytes)?;
+        self.policy().apply_to_rows(&mut parsed.rows);
+        let a = self.acting().await?;
+        let preview = bulk::preview(&a.graph, &parsed, a.scopes.clone()).await?;
+        let journal = self.journal_for(&bytes)?;
+        let view = BulkLoaded {
+            file_name: file_name.to_owned(),
+            preview,
+            done_before: count(journal.done_count()),
+            run_before: !journal.is_empty(),
+        };
+        *lock(&self.bulk.report) = None;
+        *lock(&self.bulk.progress) = None;
+        *lock(&self.bulk.loaded) = Some((view.clone(), bytes));
+        Ok(view)
+    }
+
+    pub fn bulk_export_preview(&self) -> Result<ExportView, AppError> {
+        let csv = {
+            let loaded = lock(&self.bulk.loaded);
+            let Some((BulkLoaded { preview, .. }, _)) = loaded.as_ref() else {
+                return Err(ServiceError::NothingLoaded.into());
+            };
+            (bulk::preview_csv(preview)?, count(preview.rows.len()))
+        };
+        self.save_export("b2b-convert-preview.csv", &csv.0, csv.1)
+    }
+
+    /// Whether the loaded file may run: a file with a journal runs only as a resume, and a file
+    /// with nothing ready and no journal does not run. Asked again when the run starts.
+    pub fn bulk_can_start(&self, loaded: &BulkLoaded, resume: bool) -> Result<(), AppError> {
+        if loaded.run_before && !resume {
+            let bytes = lock(&self.bulk.loaded)
+                .as_ref()
+                .map(|(_, b)| b.clone())
+                .unwrap_or_default();
+            let dir = self.host.data_dir()?.join("bulk");
+            return Err(ServiceError::AlreadyRun {
+                journal: Journal::path_for(&dir, &bytes).display().to_string(),
+            }
+            .into());
+        }
+        if loaded.preview.ready == 0 && !loaded.run_before {
+            return Err(ServiceError::NothingReady.into());
+        }
+        Ok(())
+    }
+
+    /// Everything a run of the loaded file needs.
+    async fn bulk_prepare(
+        &self,
+        concurrency: usize,
+        resume: bool,
+        sink: ProgressSink,
+    ) -> Result<(Arc<run::RunSetup>, Vec<PreviewRow>), AppError> {
+        let Some((loaded, bytes)) = lock(&self.bulk.loaded).clone() else {
+            return Err(ServiceError::NothingLoaded.into());
+        };
+        let journal = Arc::new(self.journal_for(&bytes)?);
+        let now = BulkLoaded {
+            run_before: !journal.is_empty(),
+            ..loaded
+        };
+        self.bulk_can_start(&now, resume)?;
+        let preview = now.preview;
+        let a = self.acting().await?;
+        let control = Arc::new(run::Control::default());
+        {
+            let mut current = lock(&self.bulk.control);
+            if current.is_some() {
+                return Err(ServiceError::BulkRunning.into());
+            }
+            *current = Some(control.clone());
+        }
+        let mut graph = GraphClient::new(&a.graph_url, a.token.clone())?.patient(1_000);
+        if let Some(r) = &a.renewal {
+            graph = graph.renewing(r.clone());
+        }
+        let history = self.history().ok();
+        let actor = a.actor.clone();
+        let progress = self.bulk_progress_slot();
+        let setup = Arc::new(run::RunSetup {
+            graph: Arc::new(graph),
+            tenant_id: a.actor.tenant_id.clone(),
+            journal,
+            control,
+            max_concurrency: concurrency.clamp(1, MAX_CONCURRENCY),
+            on_attempt: Arc::new(move |pre, o, result| {
+                if let Some(h) = &history {
+                    let entry = history::entry_for(&actor, HistoryAction::Convert, pre, o, result, None);
+                    if let Err(e) = h.append(&entry) {
+                        tracing::error!("History: {}", e.message);
+                    }
+                }
+            }),
+            on_progress: Arc::new(move |p, row| {
+                progress(p);
+                sink(p, row);
+            }),
+        });
+        Ok((setup, preview.rows))
+    }
+
+    /// Keeps the run's latest progress for `bulk_status`.
+    fn bulk_progress_slot(&self) -> impl Fn(&run::Progress) + Send + Sync + 'static {
+        let shared = self.bulk.progress.clone();
+        move |p: &run::Progress| *lock(&shared) = Some(p.clone())
+    }
+
+    async fn bulk_finish(&self, setup: Arc<run::RunSetup>, rows: Vec<PreviewRow>) -> BulkReport {
+        let report = BulkReport::new(run::run(setup, rows).await);
+        tracing::info!(
+            "bulk run: {} converted, {} failed, {} not run",
+            report.converted,
+            report.failed,
+            report.not_run
+        );
+        *lock(&self.bulk.report) = Some(report.clone());
+        *lock(&self.bulk.control) = None;
+        report
+    }
+
+    /// Runs the loaded file to its end (or until cancelled) and returns the report.
+    pub async fn bulk_run(
+        &self,
+        concurrency: usize,
+        resume: bool,
+        sink: ProgressSink,
+    ) -> Result<BulkReport, AppError> {
+        let (setup, rows) = self.bulk_prepare(concurrency, resume, sink).await?;
+        Ok(self.bulk_finish(setup, rows).await)
+    }
+
+    /// Starts the run in the background; `finished` gets the report.
+    pub async fn bulk_start(
+        self: &Arc<Self>,
+        concurrency: usize,
+        resume: bool,
+        sink: ProgressSink,
+        finished: impl FnOnce(&BulkReport) + Send + 'static,
+    ) -> Result<(), AppError> {
+        let (setup, rows) = self.bulk_prepare(concurrency, resume, sink).await?;
+        let me = self.clone();
+        tokio::spawn(async move {
+            let report = me.bulk_finish(setup, rows).await;
+            finished(&report);
+        });
+        Ok(())
+    }
+
+    pub fn bulk_status(&self) -> BulkStatus {
+        BulkStatus {
+            loaded: lock(&self.bulk.loaded).as_ref().map(|(l, _)| l.clone()),
+            running: lock(&self.bulk.control).is_some(),
+            progress: lock(&self.bulk.progress).clone(),
+            report: lock(&self.bulk.report).clone(),
+        }
+    }
+
+    fn control(&self) -> Result<Arc<run::Control>, AppError> {
+        lock(&self.bulk.control)
+            .clone()
+            .ok_or_else(|| ServiceError::NotRunning.into())
+    }
+
+    pub fn bulk_pause(&self) -> Result<(), AppError> {
+        self.control()?.pause();
+        Ok(())
+    }
+
+    pub fn bulk_resume(&self) -> Result<(), AppError> {
+        self.control()?.resume();
+        Ok(())
+    }
+
+    pub fn bulk_cancel(&self) -> Result<(), AppError> {
+        self.control()?.cancel();
+        Ok(())
+    }
+
+    pub fn bulk_report(&self) -> Result<BulkReport, AppError> {
+        lock(&self.bulk.report)
+            .clone()
+            .ok_or_else(|| ServiceError::NoReport.into())
+    }
+
+    pub fn bulk_export_report(&self) -> Result<ExportView, AppError> {
+        let r = self.bulk_report()?;
+        self.save_export(
+            "b2b-convert-report.csv",
+            &run::report_csv(&r.rows)?,
+            count(r.rows.len()),
+        )
+    }
+}

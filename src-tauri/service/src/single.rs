@@ -1,0 +1,179 @@
+//! One user at a time: search, details, the pre-flight, convert and resend with their History
+//! entry, pending invitations.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use b2b_core::convert_service::{
+    self as svc, AddressSlot, CheckKind as Kind, ConvertRequest, ConvertResult, Failed, Preflight,
+};
+use b2b_core::history::{self, HistoryAction};
+use b2b_core::users::{self, B2bState, PendingRow, UserDetail, UsersPage};
+use b2b_core::{AppError, ErrorCode};
+
+use crate::session::Acting;
+use crate::{lock, Service};
+
+/// A pre-flight shown in the last two minutes is reused by the conversion that follows it, so a
+/// conversion costs one `$batch` plus the invitation. Older ones are read again.
+const PREFLIGHT_FRESH: Duration = Duration::from_secs(120);
+
+#[derive(Default)]
+pub(crate) struct SingleState {
+    last_preflight: Mutex<Option<(Instant, String, Kind, Preflight)>>,
+    /// Users this program saw invited (201), with the status: a stale read never undoes it.
+    invited: Mutex<HashMap<String, (Instant, String)>>,
+}
+
+fn is_target(pre: &Preflight, user: &str) -> bool {
+    pre.target.id == user || pre.target.user_principal_name.eq_ignore_ascii_case(user)
+}
+
+impl Service {
+    pub async fn search_users(&self, query: &str, state: Option<B2bState>) -> Result<UsersPage, AppError> {
+        let a = self.acting().await?;
+        users::search(&a.graph, query, state).await
+    }
+
+    pub async fn more_users(&self, next: &str) -> Result<UsersPage, AppError> {
+        let a = self.acting().await?;
+        users::next_page(&a.graph, &a.graph_url, next).await
+    }
+
+    pub async fn get_user(&self, id: &str) -> Result<UserDetail, AppError> {
+        let a = self.acting().await?;
+        let mut d = users::get_user(&a.graph, id).await?;
+        let mut invited = lock(&self.single.invited);
+        invited.retain(|_, (at, _)| at.elapsed() < users::REPLICATION_GRACE);
+        if let Some((_, status)) = invited.get(&d.id) {
+            users::apply_known_invitation(&mut d, status);
+        }
+        Ok(d)
+    }
+
+    /// The address to resend to when none is given: the user's mail, else their first other mail.
+    pub async fn default_address(&self, user: &str) -> Result<String, AppError> {
+        let a = self.acting().await?;
+        let u = users::get_user(&a.graph, user).await?;
+        u.mail
+            .or(u.other_mails.into_iter().next())
+            .ok_or_else(|| AppError::new(ErrorCode::InvalidInput, "the user has no address: give one"))
+    }
+
+    async fn checks(&self, a: &Acting, user: &str, address: &str, kind: Kind) -> Result<Preflight, AppError> {
+        let mut ctx = svc::load_context(&a.graph, user, address, a.scopes.clone()).await?;
+        // A user this program just saw invited stays invited, whatever a stale read says
+        // (CONTRACT.md 9.8).
+        if ctx.target.external_user_state.is_none() {
+            if let Some((at, status)) = lock(&self.single.invited).get(&ctx.target.id) {
+                if at.elapsed() < users::REPLICATION_GRACE {
+                    ctx.target.external_user_state = Some(status.clone());
+                }
+            }
+        }
+        Ok(match kind {
+            Kind::Convert => svc::preflight(&ctx, address),
+            Kind::Resend => svc::resend_preflight(&ctx, address),
+        })
+    }
+
+    /// Runs the pre-flight and keeps it for the action that follows.
+    pub async fn preflight(&self, user: &str, address: &str, kind: Kind) -> Result<Preflight, AppError> {
+        let a = self.acting().await?;
+        let pre = self.checks(&a, user, address, kind).await?;
+        *lock(&self.single.last_preflight) = Some((Instant::now(), a.account_id.clone(), kind, pre.clone()));
+        Ok(pre)
+    }
+
+    /// The pre-flight just shown for this user, address and account, or a fresh one.
+    async fn current_checks(
+        &self,
+        a: &Acting,
+        user: &str,
+        address: &str,
+        kind: Kind,
+    ) -> Result<Preflight, AppError> {
+        let cached = lock(&self.single.last_preflight).take();
+        if let Some((at, account, k, pre)) = cached {
+            if at.elapsed() < PREFLIGHT_FRESH
+                && account == a.account_id
+                && k == kind
+                && is_target(&pre, user)
+                && pre.address == address.trim()
+            {
+                return Ok(pre);
+            }
+        }
+        self.checks(a, user, address, kind).await
+    }
+
+    /// Converts (or resends to) one user after the pre-flight, records the attempt in History
+    /// whatever came of it, and remembers a success so that a stale read does not undo it. The
+    /// options are checked and trimmed, then the organisation's locked values win.
+    pub async fn act(
+        &self,
+        user: &str,
+        address: &str,
+        request: ConvertRequest,
+        kind: Kind,
+        slot: AddressSlot,
+    ) -> Result<(Preflight, Result<ConvertResult, Failed>), AppError> {
+        let a = self.acting().await?;
+        let mut o = request.into_options(&a.actor.tenant_id)?;
+        self.policy().enforce(&mut o);
+        let pre = self.current_checks(&a, user, address, kind).await?;
+        let (result, action) = match kind {
+            Kind::Convert => (svc::convert(&a.graph, &pre, &o).await, HistoryAction::Convert),
+            Kind::Resend => (svc::resend(&a.graph, &pre, &o, slot).await, HistoryAction::Resend),
+        };
+        let entry = history::entry_for(&a.actor, action, &pre, &o, &result, a.graph.last_request_id());
+        // The change is made whatever happens to History; a failure to record it is logged.
+        if let Err(e) = self.history().and_then(|h| h.append(&entry)) {
+            tracing::error!("History: {}", e.message);
+        }
+        match &result {
+            Ok(r) => {
+                tracing::info!(
+                    "{:?} {} -> {} (request-id {:?}, warnings {:?})",
+                    action,
+                    pre.target.id,
+                    r.status,
+                    r.request_id,
+                    r.warnings
+                );
+                lock(&self.single.invited).insert(r.user_id.clone(), (Instant::now(), r.status.clone()));
+            }
+            Err(f) => tracing::warn!("{:?} {} failed: {:?}", action, pre.target.id, f.error.code),
+        }
+        Ok((pre, result))
+    }
+
+    pub async fn convert_user(
+        &self,
+        user: &str,
+        address: &str,
+        request: ConvertRequest,
+    ) -> Result<ConvertResult, AppError> {
+        let (_, result) = self
+            .act(user, address, request, Kind::Convert, AddressSlot::Mail)
+            .await?;
+        result.map_err(AppError::from)
+    }
+
+    pub async fn resend_invitation(
+        &self,
+        user: &str,
+        address: &str,
+        slot: AddressSlot,
+        request: ConvertRequest,
+    ) -> Result<ConvertResult, AppError> {
+        let (_, result) = self.act(user, address, request, Kind::Resend, slot).await?;
+        result.map_err(AppError::from)
+    }
+
+    pub async fn list_pending(&self) -> Result<Vec<PendingRow>, AppError> {
+        let a = self.acting().await?;
+        users::pending(&a.graph).await
+    }
+}
