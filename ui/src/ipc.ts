@@ -23,8 +23,9 @@ import type { UsersPage } from "./bindings/UsersPage";
 import type { BulkLoaded } from "./bindings/BulkLoaded";
 import type { BulkReport } from "./bindings/BulkReport";
 import type { BulkStatus } from "./bindings/BulkStatus";
-import type { Progress } from "./bindings/Progress";
-import type { RowResult } from "./bindings/RowResult";
+import type { BulkProgressEvent } from "./bindings/BulkProgressEvent";
+import type { Command } from "./bindings/Command";
+import type { EventName } from "./bindings/EventName";
 
 /** Codes from Rust, plus the one the UI raises itself when there is no Rust side to talk to. */
 export type UiErrorCode = ErrorCode | "ipc_unavailable";
@@ -92,7 +93,7 @@ function isAppError(value: unknown): value is AppError {
   );
 }
 
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+async function call<T>(command: Command, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(command, args);
   } catch (e) {
@@ -133,7 +134,8 @@ export const api = {
   bulkTemplate: () => call<ExportView>("bulk_template"),
   bulkLoad: (fileName: string, bytes: number[]) => call<BulkLoaded>("bulk_load", { fileName, bytes }),
   bulkExportPreview: () => call<ExportView>("bulk_export_preview"),
-  bulkStart: (concurrency: number) => call<null>("bulk_start", { concurrency }),
+  /** `resume` continues a file run before (its journal); the backend refuses it otherwise. */
+  bulkStart: (concurrency: number, resume: boolean) => call<null>("bulk_start", { concurrency, resume }),
   bulkPause: () => call<null>("bulk_pause"),
   bulkResume: () => call<null>("bulk_resume"),
   bulkCancel: () => call<null>("bulk_cancel"),
@@ -142,16 +144,15 @@ export const api = {
   bulkStatus: () => call<BulkStatus>("bulk_status"),
 };
 
-/** A bulk run's progress, pushed by the backend after every row. */
-export interface BulkProgressEvent {
-  progress: Progress;
-  row: RowResult;
+export type { BulkProgressEvent };
+
+function on<T>(name: EventName, handler: (payload: T) => void) {
+  return listen<T>(name, (event) => handler(event.payload));
 }
 
 export const bulkEvents = {
-  progress: (handler: (e: BulkProgressEvent) => void) =>
-    listen<BulkProgressEvent>("bulk-progress", (event) => handler(event.payload)),
-  finished: (handler: (summary: BulkReport) => void) => listen<BulkReport>("bulk-finished", (event) => handler(event.payload)),
+  progress: (handler: (e: BulkProgressEvent) => void) => on<BulkProgressEvent>("bulk-progress", handler),
+  finished: (handler: (summary: BulkReport) => void) => on<BulkReport>("bulk-finished", handler),
 };
 
 export function errorCodeOf(e: unknown): UiErrorCode {

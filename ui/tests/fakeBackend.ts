@@ -484,7 +484,7 @@ export function installFakeBackend({
       case "bulk_load": {
         const { bytes } = args as { fileName: string; bytes: number[] };
         if (bytes.length === 0) throw { code: "csv_columns", message: "empty" } satisfies AppError;
-        bulkLoaded = { fileName: (args as { fileName: string }).fileName, preview: bulkPreview, doneBefore: 0 };
+        bulkLoaded = { fileName: (args as { fileName: string }).fileName, preview: bulkPreview, doneBefore: 0, runBefore: false };
         return bulkLoaded;
       }
       case "bulk_export_preview":

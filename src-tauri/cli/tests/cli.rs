@@ -190,9 +190,11 @@ async fn login_whoami_logout_with_the_browser_and_the_device_code() {
     let out = b2b(&sim).args(["whoami", "--json"]).output().expect("whoami");
     assert!(out.status.success());
     let who = lines(&out);
-    assert!(who
-        .iter()
-        .any(|w| w["account"]["username"] == "admin@contoso.com" && w["capabilities"]["canConvert"] == true));
+    assert!(
+        who.iter()
+            .any(|w| w["account"]["username"] == "admin@contoso.com" && w["capabilities"]["canConvert"] == true),
+        "{who:?}"
+    );
 
     let out = b2b(&sim)
         .args(["logout", "--all", "--json"])

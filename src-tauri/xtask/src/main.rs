@@ -344,6 +344,10 @@ fn bindings(out: &Path) -> Result {
             "--quiet",
             "--package",
             "b2b-core",
+            "--package",
+            "b2b-service",
+            "--package",
+            "b2b-convert",
             "--lib",
             "export_bindings",
         ])

@@ -8,4 +8,8 @@ export type BulkLoaded = { fileName: string, preview: Preview,
 /**
  * Rows an earlier run of this same file already finished (from its journal).
  */
-doneBefore: number, };
+doneBefore: number, 
+/**
+ * An earlier run of this file left a journal: starting again resumes it.
+ */
+runBefore: boolean, };

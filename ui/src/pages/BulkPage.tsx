@@ -149,7 +149,7 @@ export function BulkPage() {
     setReport(null);
     setProgress(null);
     setRunning(true);
-    api.bulkStart(CONCURRENCY).catch((e: unknown) => {
+    api.bulkStart(CONCURRENCY, loaded?.runBefore ?? false).catch((e: unknown) => {
       setRunning(false);
       setError(errorCodeOf(e));
     });
