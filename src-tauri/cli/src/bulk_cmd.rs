@@ -37,7 +37,7 @@ pub fn print_preview(out: &Out, p: &Preview) {
         let why: Vec<&str> = r
             .problem
             .iter()
-            .map(String::as_str)
+            .map(|p| p.as_str())
             .chain(
                 r.checks
                     .iter()

@@ -30,6 +30,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use b2b_core::auth::{Account, Secret};
+use b2b_core::codes::{CheckCode, FollowUpWarning};
 use b2b_core::convert::Severity;
 use b2b_core::convert_service::{self, AddressSlot, CheckKind, ConvertRequest};
 use b2b_core::history;
@@ -707,7 +708,7 @@ fn done_or_failed(
             for w in &r.warnings {
                 out.event(
                     json!({ "event": "warning", "code": w }),
-                    &format!("warning {}", warning_text(w)),
+                    &format!("warning {}", warning_text(*w)),
                 );
             }
             Ok(r)
@@ -725,10 +726,10 @@ fn done_or_failed(
     }
 }
 
-fn warning_text(code: &str) -> &'static str {
+fn warning_text(code: FollowUpWarning) -> &'static str {
     match code {
-        "user_type_not_set" => "The user was converted, but userType could not be set to Guest (Microsoft refused that change). Set it in the Entra admin center if you need it.",
-        _ => "A step after the conversion did not work; the conversion itself is done.",
+        FollowUpWarning::UserTypeNotSet => "The user was converted, but userType could not be set to Guest (Microsoft refused that change). Set it in the Entra admin center if you need it.",
+        FollowUpWarning::MailSetBeforeFailure => "The address was set as the user's mail before Microsoft refused the invitation; it stays there.",
     }
 }
 
@@ -741,39 +742,41 @@ fn ability(possible: bool, confirmed: bool) -> &'static str {
 }
 
 /// Plain sentences for the pre-flight checks, by code and severity.
-fn check_text(code: &str, severity: Severity) -> &'static str {
+fn check_text(code: CheckCode, severity: Severity) -> &'static str {
+    use CheckCode::*;
     use Severity::*;
     match (code, severity) {
-        ("address_valid", Ok) => "The external address is a valid e-mail address without forbidden characters.",
-        ("address_valid", _) => "The address is not a valid e-mail address, or holds a character Microsoft does not allow.",
-        ("address_not_internal", Ok) => "The address is not in one of this tenant's verified domains (or a subdomain).",
-        ("address_not_internal", _) => "The address is in one of this tenant's verified domains (or a subdomain): use the person's own address.",
-        ("not_synced_from_on_premises", Ok) => "The user is not synced with an on-premises UPN.",
-        ("not_synced_from_on_premises", _) => "The user is synced from on-premises with an on-premises UPN: Microsoft blocks converting it.",
-        ("not_already_external", Ok) => "The user has not been converted or invited already.",
-        ("not_already_external", _) => "The user was already converted or invited: use b2b resend.",
-        ("address_not_used_elsewhere", Ok) => "No other user, group or contact holds the address.",
-        ("address_not_used_elsewhere", Warning) => "No other user holds the address; groups and contacts could not be checked (no permission to read them). Microsoft refuses the invitation if one holds it.",
-        ("address_not_used_elsewhere", _) => "Another user, group or contact already holds the address: remove it there first.",
-        ("address_on_user", Ok) => "The user's mail is the address, as Microsoft requires.",
-        ("address_on_user", Warning) => "The user's mail is not the address yet: b2b sets mail to it first, as Microsoft requires.",
-        ("address_on_user", _) => "Exchange lists a mailbox for this user, so mail can't be changed here: change the address in the Exchange admin center, then check again.",
-        ("mailbox", Ok) => "Exchange lists no mailbox for this user.",
-        ("mailbox", _) => "Exchange lists a mailbox for this user: B2B users with a mailbox are not supported; plan what happens to it.",
-        ("mailbox_unknown", _) => "Whether Exchange holds a mailbox for this user could not be read; if it does, Microsoft refuses the change of mail.",
-        ("account_enabled", Ok) => "The account is enabled.",
-        ("account_enabled", _) => "The account is disabled: the person cannot sign in until it is enabled.",
-        ("admin_can_convert", Ok) => "You have the role and permissions to convert users.",
-        ("admin_can_convert", Warning) => "B2B Convert could not confirm your role; Microsoft will refuse the conversion if it is missing.",
-        ("admin_can_convert", _) => "Your sign-in lacks a permission the conversion needs (User.Invite.All and User.ReadWrite.All).",
-        ("invited_before", Ok) => "The user was converted or invited before.",
-        ("invited_before", _) => "The user was never converted or invited: use b2b convert.",
-        ("address_added_first", Ok) => "The address is already on the user.",
-        ("address_added_first", _) => "The address is new for this user: it is added to the user first.",
-        ("admin_can_reset", Ok) => "You have the role and permissions to reset redemption.",
-        ("admin_can_reset", Warning) => "B2B Convert could not confirm your role; Microsoft will refuse the reset if it is missing.",
-        ("admin_can_reset", _) => "Your sign-in lacks the User.ReadWrite.All permission a reset needs.",
-        _ => "Another check.",
+        (AddressValid, Ok) => "The external address is a valid e-mail address without forbidden characters.",
+        (AddressValid, _) => "The address is not a valid e-mail address, or holds a character Microsoft does not allow.",
+        (AddressNotInternal, Ok) => "The address is not in one of this tenant's verified domains (or a subdomain).",
+        (AddressNotInternal, _) => "The address is in one of this tenant's verified domains (or a subdomain): use the person's own address.",
+        (NotSyncedFromOnPremises, Ok) => "The user is not synced with an on-premises UPN.",
+        (NotSyncedFromOnPremises, _) => "The user is synced from on-premises with an on-premises UPN: Microsoft blocks converting it.",
+        (NotAlreadyExternal, Ok) => "The user has not been converted or invited already.",
+        (NotAlreadyExternal, _) => "The user was already converted or invited: use b2b resend.",
+        (AddressNotUsedElsewhere, Ok) => "No other user, group or contact holds the address.",
+        (AddressNotUsedElsewhere, Warning) => "No other user holds the address; groups and contacts could not be checked (no permission to read them). Microsoft refuses the invitation if one holds it.",
+        (AddressNotUsedElsewhere, _) => "Another user, group or contact already holds the address: remove it there first.",
+        (AddressOnUser, Ok) => "The user's mail is the address, as Microsoft requires.",
+        (AddressOnUser, Warning) => "The user's mail is not the address yet: b2b sets mail to it first, as Microsoft requires.",
+        (AddressOnUser, _) => "Exchange lists a mailbox for this user, so mail can't be changed here: change the address in the Exchange admin center, then check again.",
+        (Mailbox, Ok) => "Exchange lists no mailbox for this user.",
+        (Mailbox, _) => "Exchange lists a mailbox for this user: B2B users with a mailbox are not supported; plan what happens to it.",
+        (MailboxUnknown, _) => "Whether Exchange holds a mailbox for this user could not be read; if it does, Microsoft refuses the change of mail.",
+        (AccountEnabled, Ok) => "The account is enabled.",
+        (AccountEnabled, _) => "The account is disabled: the person cannot sign in until it is enabled.",
+        (AdminCanConvert, Ok) => "You have the role and permissions to convert users.",
+        (AdminCanConvert, Warning) => "B2B Convert could not confirm your role; Microsoft will refuse the conversion if it is missing.",
+        (AdminCanConvert, _) => "Your sign-in lacks a permission the conversion needs (User.Invite.All and User.ReadWrite.All).",
+        (InvitedBefore, Ok) => "The user was converted or invited before.",
+        (InvitedBefore, _) => "The user was never converted or invited: use b2b convert.",
+        (AddressAddedFirst, Ok) => "The address is already on the user.",
+        (AddressAddedFirst, _) => "The address is new for this user: it is added to the user first.",
+        (AdminCanReset, Ok) => "You have the role and permissions to reset redemption.",
+        (AdminCanReset, Warning) => "B2B Convert could not confirm your role; Microsoft will refuse the reset if it is missing.",
+        (AdminCanReset, _) => "Your sign-in lacks the User.ReadWrite.All permission a reset needs.",
+        (AdminCanUpdateUser, Ok) => "Your role lets you set the user's mail first.",
+        (AdminCanUpdateUser, _) => "Your roles do not let you change the user's mail, which must be set to the address first: ask a User Administrator.",
     }
 }
 
@@ -786,7 +789,7 @@ fn report_checks(out: &Out, pre: &convert_service::Preflight) {
         };
         out.event(
             json!({ "event": "check", "check": c }),
-            &format!("{mark} {}", check_text(&c.code, c.severity)),
+            &format!("{mark} {}", check_text(c.code, c.severity)),
         );
     }
 }

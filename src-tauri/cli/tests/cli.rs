@@ -192,7 +192,8 @@ async fn login_whoami_logout_with_the_browser_and_the_device_code() {
     let who = lines(&out);
     assert!(
         who.iter()
-            .any(|w| w["account"]["username"] == "admin@contoso.com" && w["capabilities"]["canConvert"] == true),
+            .any(|w| w["account"]["username"] == "admin@contoso.com"
+                && w["capabilities"]["canConvert"] == true),
         "{who:?}"
     );
 

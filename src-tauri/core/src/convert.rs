@@ -2,6 +2,7 @@
 //! 1.4, 1.7 and 5). Pure functions over what Graph returned, so that every rule is tested without a
 //! network; the Graph calls that feed them come with the conversion screens.
 
+use crate::codes::CheckCode;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -68,15 +69,12 @@ pub enum Severity {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct Check {
-    pub code: String,
+    pub code: CheckCode,
     pub severity: Severity,
 }
 
-fn check(code: &str, severity: Severity) -> Check {
-    Check {
-        code: code.to_owned(),
-        severity,
-    }
+fn check(code: CheckCode, severity: Severity) -> Check {
+    Check { code, severity }
 }
 
 /// Characters an invited address may not hold, and the rule for `.` and `-` at the ends of the
@@ -151,7 +149,7 @@ pub fn mailbox(t: &Target) -> Option<bool> {
 fn holders_check(h: &Holders) -> Check {
     use Severity::*;
     check(
-        "address_not_used_elsewhere",
+        CheckCode::AddressNotUsedElsewhere,
         if !h.names.is_empty() {
             Blocker
         } else if h.complete {
@@ -164,7 +162,7 @@ fn holders_check(h: &Holders) -> Check {
 
 /// The admin check: a blocker only for a permission known to be missing; a warning when the role
 /// or the scopes could not be confirmed (unknown is not no, CONTRACT.md 9.2).
-fn admin_check(code: &str, possible: bool, confirmed: bool) -> Check {
+fn admin_check(code: CheckCode, possible: bool, confirmed: bool) -> Check {
     use Severity::*;
     check(
         code,
@@ -182,7 +180,7 @@ fn admin_check(code: &str, possible: bool, confirmed: bool) -> Check {
 fn update_check(caps: &Capabilities) -> Option<Check> {
     caps.can_update_users.map(|can| {
         check(
-            "admin_can_update_user",
+            CheckCode::AdminCanUpdateUser,
             if can { Severity::Ok } else { Severity::Blocker },
         )
     })
@@ -200,9 +198,9 @@ pub fn preflight(
     let address = address.trim();
     let mut out = Vec::new();
     let valid = address_is_valid(address);
-    out.push(check("address_valid", if valid { Ok } else { Blocker }));
+    out.push(check(CheckCode::AddressValid, if valid { Ok } else { Blocker }));
     out.push(check(
-        "address_not_internal",
+        CheckCode::AddressNotInternal,
         if valid && in_verified_domain(address, verified) {
             Blocker
         } else {
@@ -210,7 +208,7 @@ pub fn preflight(
         },
     ));
     out.push(check(
-        "not_synced_from_on_premises",
+        CheckCode::NotSyncedFromOnPremises,
         if t.on_premises_user_principal_name.is_some() {
             Blocker
         } else {
@@ -218,7 +216,7 @@ pub fn preflight(
         },
     ));
     out.push(check(
-        "not_already_external",
+        CheckCode::NotAlreadyExternal,
         if t.external_user_state.is_some() {
             Blocker
         } else {
@@ -234,17 +232,17 @@ pub fn preflight(
         (false, Some(true)) => Blocker,
         (false, _) => Warning,
     };
-    out.push(check("address_on_user", address_check));
+    out.push(check(CheckCode::AddressOnUser, address_check));
     if address_check == Warning {
         out.extend(update_check(caps));
     }
     out.push(match mailbox {
-        Some(true) => check("mailbox", Warning),
-        Some(false) => check("mailbox", Ok),
-        None => check("mailbox_unknown", Warning),
+        Some(true) => check(CheckCode::Mailbox, Warning),
+        Some(false) => check(CheckCode::Mailbox, Ok),
+        None => check(CheckCode::MailboxUnknown, Warning),
     });
     out.push(check(
-        "account_enabled",
+        CheckCode::AccountEnabled,
         if t.account_enabled == Some(false) {
             Warning
         } else {
@@ -252,7 +250,7 @@ pub fn preflight(
         },
     ));
     out.push(admin_check(
-        "admin_can_convert",
+        CheckCode::AdminCanConvert,
         caps.can_convert,
         caps.convert_confirmed(),
     ));
@@ -273,9 +271,9 @@ pub fn resend_checks(
     let address = address.trim();
     let valid = address_is_valid(address);
     [
-        check("address_valid", if valid { Ok } else { Blocker }),
+        check(CheckCode::AddressValid, if valid { Ok } else { Blocker }),
         check(
-            "address_not_internal",
+            CheckCode::AddressNotInternal,
             if valid && in_verified_domain(address, verified) {
                 Blocker
             } else {
@@ -283,7 +281,7 @@ pub fn resend_checks(
             },
         ),
         check(
-            "invited_before",
+            CheckCode::InvitedBefore,
             if t.external_user_state.is_some() {
                 Ok
             } else {
@@ -292,10 +290,10 @@ pub fn resend_checks(
         ),
         holders_check(holders),
         check(
-            "address_added_first",
+            CheckCode::AddressAddedFirst,
             if on_object(t, address) { Ok } else { Warning },
         ),
-        admin_check("admin_can_reset", caps.can_reset, caps.reset_confirmed()),
+        admin_check(CheckCode::AdminCanReset, caps.can_reset, caps.reset_confirmed()),
     ]
     .into_iter()
     .chain(if on_object(t, address) {

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use crate::codes::FollowUpWarning;
 use reqwest::Method;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -429,7 +430,7 @@ pub struct ConvertResult {
     pub request_id: Option<String>,
     /// Steps after the invitation that did not work, as codes (`user_type_not_set`). The
     /// conversion itself happened: these never turn it into a failure.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<FollowUpWarning>,
 }
 
 /// A conversion or resend that did not happen, with what was changed before it failed (the
@@ -618,7 +619,7 @@ pub async fn convert(g: &GraphClient, pre: &Preflight, o: &ConvertOptions) -> Re
             Ok(()) => user_type_set_to_guest = true,
             Err(e) => {
                 tracing::warn!("converted {id}, but userType was not set: {:?}", e.code);
-                warnings.push("user_type_not_set".to_owned());
+                warnings.push(FollowUpWarning::UserTypeNotSet);
             }
         }
     }

@@ -26,3 +26,12 @@ pub fn csv_text(
     let bytes = w.into_inner().map_err(|e| internal(&e))?;
     String::from_utf8(bytes).map_err(|e| internal(&e))
 }
+
+/// Codes as one cell: their wire names, space-separated.
+pub fn words<T: std::fmt::Display>(codes: &[T]) -> String {
+    codes
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
+}

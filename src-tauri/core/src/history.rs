@@ -3,6 +3,7 @@
 //! invitation), no password. Lines are appended whole, so the app and `b2b` can both write; a line
 //! that does not parse (a torn write) is skipped on reading and kept in the file.
 
+use crate::codes::{Change, FollowUpWarning};
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -77,10 +78,10 @@ pub struct HistoryEntry {
     /// What was changed on the user besides the invitation: `mail_set`, `other_mails_set`,
     /// `user_type_set`; kept also when the invitation then failed.
     #[serde(default)]
-    pub changes: Vec<String>,
+    pub changes: Vec<Change>,
     /// Steps after a successful invitation that did not work (`user_type_not_set`).
     #[serde(default)]
-    pub warnings: Vec<String>,
+    pub warnings: Vec<FollowUpWarning>,
 }
 
 impl HistoryEntry {
@@ -198,7 +199,7 @@ pub fn entry_for(
             e.request_id = r.request_id.clone().or(request_id);
             e.changes = changes(r.mail_set, r.other_mails_set);
             if r.user_type_set_to_guest {
-                e.changes.push("user_type_set".into());
+                e.changes.push(Change::UserTypeSet);
             }
             e.warnings = r.warnings.clone();
         }
@@ -220,13 +221,13 @@ pub fn entry_for(
     e
 }
 
-fn changes(mail_set: bool, other_mails_set: bool) -> Vec<String> {
+fn changes(mail_set: bool, other_mails_set: bool) -> Vec<Change> {
     let mut out = Vec::new();
     if mail_set {
-        out.push("mail_set".to_owned());
+        out.push(Change::MailSet);
     }
     if other_mails_set {
-        out.push("other_mails_set".to_owned());
+        out.push(Change::OtherMailsSet);
     }
     out
 }
@@ -371,8 +372,8 @@ pub fn to_csv(entries: &[HistoryEntry]) -> Result<String, AppError> {
                 e.invitation_id.as_deref().unwrap_or(""),
                 &e.error_code.map(|c| wire_name(&c)).unwrap_or_default(),
                 e.request_id.as_deref().unwrap_or(""),
-                &e.changes.join(" "),
-                &e.warnings.join(" "),
+                &crate::export::words(&e.changes),
+                &crate::export::words(&e.warnings),
             ])?;
         }
         Ok(())

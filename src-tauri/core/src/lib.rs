@@ -4,6 +4,7 @@
 pub mod app_info;
 pub mod auth;
 pub mod bulk;
+pub mod codes;
 pub mod convert;
 pub mod convert_service;
 pub mod error;

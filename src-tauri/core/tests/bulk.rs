@@ -129,8 +129,8 @@ async fn preview_sorts_rows_into_ready_needs_fix_and_blocked() {
             .map(|c| c.severity),
         Some(b2b_core::convert::Severity::Blocker)
     );
-    assert_eq!(by_line(29).problem.as_deref(), Some("user_not_found"));
-    assert_eq!(by_line(30).problem.as_deref(), Some("invalid_email"));
+    assert_eq!(by_line(29).problem.map(|p| p.as_str()), Some("user_not_found"));
+    assert_eq!(by_line(30).problem.map(|p| p.as_str()), Some("invalid_email"));
     let exported = bulk::preview_csv(&p).expect("csv");
     assert_eq!(exported.lines().count(), 1 + 29);
 }

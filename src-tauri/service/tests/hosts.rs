@@ -33,7 +33,10 @@ impl Host for TestHost {
         Ok(self.dir.join("exports"))
     }
     fn open_url(&self, _: &str) -> Result<(), AppError> {
-        Err(AppError::new(b2b_core::ErrorCode::Internal, "no browser in tests"))
+        Err(AppError::new(
+            b2b_core::ErrorCode::Internal,
+            "no browser in tests",
+        ))
     }
 }
 
@@ -81,7 +84,12 @@ async fn reqwest_json(url: &str, body: Value) -> Value {
 }
 
 async fn post(url: &str, body: Value) -> reqwest::Response {
-    reqwest::Client::new().post(url).json(&body).send().await.expect("sim hook")
+    reqwest::Client::new()
+        .post(url)
+        .json(&body)
+        .send()
+        .await
+        .expect("sim hook")
 }
 
 /// One in-memory keychain shared by two services, as two programs share the OS keychain.
@@ -144,7 +152,11 @@ async fn app_and_cli_hosts_write_the_same_history_for_the_same_conversion() {
         let user = tenant_sim::seed::users_in_case(&dir_state, "ready-to-convert")[0].clone();
         let mail = user.mail.clone().expect("mail");
         let pre = svc
-            .preflight(&user.user_principal_name, &mail, b2b_core::convert_service::CheckKind::Convert)
+            .preflight(
+                &user.user_principal_name,
+                &mail,
+                b2b_core::convert_service::CheckKind::Convert,
+            )
             .await
             .expect("pre-flight");
         assert!(pre.can_convert, "{pre:?}");
@@ -185,11 +197,21 @@ async fn app_and_cli_hosts_write_the_same_history_for_the_same_bulk_run() {
         );
         let dir_state = sim.state().lock().dir.clone();
         let mut csv = String::from("user,email,sendMail\n");
-        for u in tenant_sim::seed::users_in_case(&dir_state, "ready-to-convert").iter().take(5) {
-            csv.push_str(&format!("{},{},no\n", u.user_principal_name, u.mail.clone().unwrap_or_default()));
+        for u in tenant_sim::seed::users_in_case(&dir_state, "ready-to-convert")
+            .iter()
+            .take(5)
+        {
+            csv.push_str(&format!(
+                "{},{},no\n",
+                u.user_principal_name,
+                u.mail.clone().unwrap_or_default()
+            ));
         }
         csv.push_str("nobody@contoso.com,someone@partner.example,no\n");
-        let loaded = svc.bulk_load("partners.csv", csv.into_bytes()).await.expect("loaded");
+        let loaded = svc
+            .bulk_load("partners.csv", csv.into_bytes())
+            .await
+            .expect("loaded");
         assert_eq!(loaded.preview.ready, 5);
         assert!(!loaded.run_before);
         let sink: ProgressSink = Arc::new(|_, _| {});
@@ -201,7 +223,10 @@ async fn app_and_cli_hosts_write_the_same_history_for_the_same_bulk_run() {
 
         // The same file again: refused unless resumed, and a resume invites no one twice.
         let again = svc
-            .bulk_load("partners.csv", std::fs::read(dir.join("none")).unwrap_or_default())
+            .bulk_load(
+                "partners.csv",
+                std::fs::read(dir.join("none")).unwrap_or_default(),
+            )
             .await;
         assert!(again.is_err(), "an empty file is not a bulk file");
         seen.push(entries);
@@ -224,21 +249,43 @@ async fn a_file_run_before_runs_only_as_a_resume_and_never_twice() {
     );
     let state = sim.state().lock().dir.clone();
     let mut csv = String::from("user,email\n");
-    for u in tenant_sim::seed::users_in_case(&state, "ready-to-convert").iter().take(3) {
-        csv.push_str(&format!("{},{}\n", u.user_principal_name, u.mail.clone().unwrap_or_default()));
+    for u in tenant_sim::seed::users_in_case(&state, "ready-to-convert")
+        .iter()
+        .take(3)
+    {
+        csv.push_str(&format!(
+            "{},{}\n",
+            u.user_principal_name,
+            u.mail.clone().unwrap_or_default()
+        ));
     }
     let sink: ProgressSink = Arc::new(|_, _| {});
-    svc.bulk_load("a.csv", csv.clone().into_bytes()).await.expect("loaded");
-    assert_eq!(svc.bulk_run(2, false, sink.clone()).await.expect("ran").converted, 3);
+    svc.bulk_load("a.csv", csv.clone().into_bytes())
+        .await
+        .expect("loaded");
+    assert_eq!(
+        svc.bulk_run(2, false, sink.clone()).await.expect("ran").converted,
+        3
+    );
 
-    let loaded = svc.bulk_load("a.csv", csv.into_bytes()).await.expect("loaded again");
+    let loaded = svc
+        .bulk_load("a.csv", csv.into_bytes())
+        .await
+        .expect("loaded again");
     assert!(loaded.run_before);
     assert_eq!(loaded.done_before, 3);
-    let refused = svc.bulk_run(2, false, sink.clone()).await.expect_err("needs resume");
+    let refused = svc
+        .bulk_run(2, false, sink.clone())
+        .await
+        .expect_err("needs resume");
     assert_eq!(refused.code, b2b_core::ErrorCode::BulkAlreadyRun);
     let report = svc.bulk_run(2, true, sink).await.expect("resumed");
     assert_eq!((report.converted, report.already_done), (0, 3));
-    assert_eq!(history(&dir).len(), 3, "nothing sent twice, nothing recorded twice");
+    assert_eq!(
+        history(&dir).len(),
+        3,
+        "nothing sent twice, nothing recorded twice"
+    );
 }
 
 #[tokio::test]
@@ -257,7 +304,11 @@ async fn a_file_over_20_mb_is_refused_before_anything_is_read() {
 #[tokio::test]
 async fn a_sign_in_becomes_the_current_account_that_a_second_program_follows() {
     let sim = SimServer::start(SimConfig::default()).await.expect("sim");
-    post(&format!("{}/_sim/faults", sim.base_url()), json!({ "deviceIntervalS": 1 })).await;
+    post(
+        &format!("{}/_sim/faults", sim.base_url()),
+        json!({ "deviceIntervalS": 1 }),
+    )
+    .await;
     let dir = temp_dir("session");
     let keychain = SharedStore::default();
     let with_keychain = |source| {
@@ -273,7 +324,8 @@ async fn a_sign_in_becomes_the_current_account_that_a_second_program_follows() {
         ))
     };
     let app = with_keychain("app");
-    app.connect_organisation(DEMO_CLIENT_ID, "organizations").expect("connected");
+    app.connect_organisation(DEMO_CLIENT_ID, "organizations")
+        .expect("connected");
     // Point the stored connection at the simulator, as an organisation's URLs.
     app.settings
         .update(|s| s.connection = Some(organisation(&sim)))
@@ -289,11 +341,15 @@ async fn a_sign_in_becomes_the_current_account_that_a_second_program_follows() {
     assert_eq!(post(&approve, body).await.status(), 204);
     let account = finish.await.expect("join").expect("signed in");
     assert_eq!(account.username, "helpdesk@contoso.com");
-    assert_eq!(app.settings.get().current_account.as_deref(), Some(account.id.as_str()));
+    assert_eq!(
+        app.settings.get().current_account.as_deref(),
+        Some(account.id.as_str())
+    );
 
     // A second program over the same settings file reads the connection and the current account.
     let raw: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("settings.json")).expect("settings")).expect("json");
+        serde_json::from_str(&std::fs::read_to_string(dir.join("settings.json")).expect("settings"))
+            .expect("json");
     assert_eq!(raw["settings"]["currentAccount"], account.id.as_str());
     assert_eq!(raw["settings"]["connection"]["authorityUrl"], sim.base_url());
     let cli = with_keychain("cli");

@@ -1,10 +1,8 @@
 import { MessageBar, MessageBarBody, MessageBarTitle } from "@fluentui/react-components";
 import { FormattedMessage, useIntl } from "react-intl";
 import type { Capabilities } from "../bindings/Capabilities";
-import type { MessageId } from "../i18n";
+import { missingMessages, unconfirmedMessages } from "../i18n/codes";
 
-const knownMissing = new Set(["scope_user_invite_all", "scope_user_readwrite_all"]);
-const knownUnconfirmed = new Set(["roles_unknown", "scopes_unknown", "role_not_listed_convert", "role_not_listed_reset"]);
 
 /**
  * What the signed-in admin can do, said up front: confirmed, not confirmed (Microsoft decides), or
@@ -26,8 +24,8 @@ export function CapabilitiesCard({ capabilities }: { capabilities: Capabilities 
       </MessageBar>
     );
   }
-  const missing = capabilities.missing.filter((m) => knownMissing.has(m));
-  const unconfirmed = capabilities.unconfirmed.filter((u) => knownUnconfirmed.has(u));
+  const missing = capabilities.missing;
+  const unconfirmed = capabilities.unconfirmed;
   const blocked = missing.length > 0;
   return (
     <MessageBar
@@ -44,12 +42,12 @@ export function CapabilitiesCard({ capabilities }: { capabilities: Capabilities 
         <ul>
           {missing.map((m) => (
             <li key={m}>
-              <FormattedMessage id={`caps.missing.${m}` as MessageId} />
+              <FormattedMessage id={missingMessages[m]} />
             </li>
           ))}
           {unconfirmed.map((u) => (
             <li key={u}>
-              <FormattedMessage id={`caps.unconfirmed.${u}` as MessageId} />
+              <FormattedMessage id={unconfirmedMessages[u]} />
             </li>
           ))}
         </ul>

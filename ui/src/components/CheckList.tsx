@@ -2,7 +2,7 @@ import { makeStyles, Text, tokens } from "@fluentui/react-components";
 import { CheckmarkCircle20Filled, DismissCircle20Filled, Warning20Filled } from "@fluentui/react-icons";
 import { FormattedMessage, useIntl } from "react-intl";
 import type { Preflight } from "../bindings/Preflight";
-import type { MessageId } from "../i18n";
+import { checkMessage } from "../i18n/codes";
 
 const useStyles = makeStyles({
   list: { listStyle: "none", padding: 0, margin: 0, display: "grid", gap: tokens.spacingVerticalS },
@@ -21,8 +21,7 @@ export function CheckList({ preflight }: { preflight: Preflight }) {
   return (
     <ul className={styles.list} data-testid="checks">
       {checks.map((c) => {
-        const id = `check.${c.code}.${c.severity}` as MessageId;
-        const known = id in intl.messages;
+        const id = checkMessage(c.code, c.severity);
         return (
           <li key={c.code} className={styles.item} data-testid={`check-${c.code}`} data-severity={c.severity}>
             {c.severity === "ok" ? (
@@ -33,7 +32,7 @@ export function CheckList({ preflight }: { preflight: Preflight }) {
               <DismissCircle20Filled className={styles.blocker} aria-label={intl.formatMessage({ id: "check.sev.blocker" })} />
             )}
             <Text>
-              {known ? (
+              {id ? (
                 <FormattedMessage
                   id={id}
                   values={{

@@ -36,7 +36,7 @@ import { useCellStyles } from "../components/cells";
 import { ErrorBar } from "../components/ErrorBar";
 import { ExportedBar } from "../components/ExportedBar";
 import { WarningText } from "../components/WarningText";
-import type { MessageId } from "../i18n";
+import { checkMessage, rowProblemMessages } from "../i18n/codes";
 import { api, bulkEvents, errorCodeOf, type UiErrorCode } from "../ipc";
 
 /** Rows shown in a table; the exports hold them all. */
@@ -55,19 +55,18 @@ const statusColor = { ready: "success", needsFix: "warning", blocked: "danger" }
 const outcomeColor = { converted: "success", alreadyDone: "informative", failed: "danger", skipped: "subtle", notRun: "warning" } as const;
 
 function Reasons({ row }: { row: PreviewRow }) {
-  const intl = useIntl();
   const values = {
     address: <bdi dir="ltr">{row.email}</bdi>,
     others: "",
     onPremUpn: "",
   };
   const texts = [
-    ...(row.problem ? [<FormattedMessage key="p" id={`bulk.problem.${row.problem}` as MessageId} />] : []),
+    ...(row.problem ? [<FormattedMessage key="p" id={rowProblemMessages[row.problem]} />] : []),
     ...row.checks
       .filter((c) => c.severity !== "ok")
       .map((c) => {
-        const id = `check.${c.code}.${c.severity}` as MessageId;
-        return id in intl.messages ? (
+        const id = checkMessage(c.code, c.severity);
+        return id ? (
           <FormattedMessage key={c.code} id={id} values={values} />
         ) : (
           <FormattedMessage key={c.code} id="check.unknown" values={{ code: c.code }} />

@@ -17,7 +17,7 @@ import {
   tokens,
 } from "@fluentui/react-components";
 import { ArrowDownload20Regular } from "@fluentui/react-icons";
-import type { MessageId } from "../i18n";
+import { changeMessages, historyWarningMessages } from "../i18n/codes";
 import { FormattedDate, FormattedMessage, useIntl } from "react-intl";
 import type { ExportView } from "../bindings/ExportView";
 import { useCellStyles } from "../components/cells";
@@ -34,8 +34,6 @@ const useStyles = makeStyles({
 });
 
 const outcomeColor = { succeeded: "success", blocked: "warning", failed: "danger", unknown: "informative" } as const;
-const knownChanges = new Set(["mail_set", "other_mails_set", "user_type_set"]);
-const knownWarnings = new Set(["user_type_not_set"]);
 
 /** Every action taken from this computer, searchable and exportable. */
 export function HistoryPage() {
@@ -140,18 +138,14 @@ export function HistoryPage() {
                       <FormattedMessage id={`error.${e.errorCode}`} />
                     </>
                   )}
-                  {e.warnings
-                    .filter((w) => knownWarnings.has(w))
-                    .map((w) => (
+                  {e.warnings.map((w) => (
                       <div key={w} data-testid="history-warning">
-                        <FormattedMessage id={`history.warning.${w}` as MessageId} />
+                        <FormattedMessage id={historyWarningMessages[w]} />
                       </div>
                     ))}
-                  {e.changes
-                    .filter((c) => knownChanges.has(c))
-                    .map((c) => (
+                  {e.changes.map((c) => (
                       <div key={c} data-testid="history-change">
-                        <FormattedMessage id={`history.change.${c}` as MessageId} />
+                        <FormattedMessage id={changeMessages[c]} />
                       </div>
                     ))}
                 </TableCell>

@@ -1,6 +1,7 @@
 //! The accounts signed in on this machine. For each: metadata and the refresh token in the vault;
 //! the access token in memory only, refreshed before it expires and once after a 401.
 
+use crate::codes::{MissingCode, UnconfirmedCode};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -59,10 +60,10 @@ pub struct Capabilities {
     /// Writers; not Helpdesk Administrator or Guest Inviter, CONTRACT.md 9.4); `None`: unknown.
     pub can_update_users: Option<bool>,
     /// Known to be missing: `scope_user_invite_all`, `scope_user_readwrite_all`.
-    pub missing: Vec<String>,
+    pub missing: Vec<MissingCode>,
     /// Could not be confirmed: `roles_unknown` (Graph hid the role names), `scopes_unknown`,
     /// `role_not_listed_convert`, `role_not_listed_reset` (roles known, none documented for it).
-    pub unconfirmed: Vec<String>,
+    pub unconfirmed: Vec<UnconfirmedCode>,
 }
 
 /// Documented for converting an internal user: the invitation roles that may also update users
@@ -163,13 +164,13 @@ impl Capabilities {
             .iter()
             .any(|s| has_scope(&scopes, s));
         if !scopes_known {
-            unconfirmed.push("scopes_unknown".to_owned());
+            unconfirmed.push(UnconfirmedCode::ScopesUnknown);
         } else {
             if !invite {
-                missing.push("scope_user_invite_all".to_owned());
+                missing.push(MissingCode::ScopeUserInviteAll);
             }
             if !write {
-                missing.push("scope_user_readwrite_all".to_owned());
+                missing.push(MissingCode::ScopeUserReadwriteAll);
             }
         }
         let (names, convert_role, reset_role) = match &roles {
@@ -177,10 +178,10 @@ impl Capabilities {
                 let convert = holds(r, CONVERT_ROLES);
                 let reset = holds(r, RESET_ROLES);
                 if !convert {
-                    unconfirmed.push("role_not_listed_convert".to_owned());
+                    unconfirmed.push(UnconfirmedCode::RoleNotListedConvert);
                 }
                 if !reset {
-                    unconfirmed.push("role_not_listed_reset".to_owned());
+                    unconfirmed.push(UnconfirmedCode::RoleNotListedReset);
                 }
                 let names = r
                     .iter()
@@ -198,7 +199,7 @@ impl Capabilities {
                 (names, convert, reset)
             }
             RolesRead::Unknown => {
-                unconfirmed.push("roles_unknown".to_owned());
+                unconfirmed.push(UnconfirmedCode::RolesUnknown);
                 (Vec::new(), false, false)
             }
         };
@@ -226,20 +227,24 @@ impl Capabilities {
     pub fn convert_confirmed(&self) -> bool {
         self.can_convert
             && self.scopes_known
-            && !self
-                .unconfirmed
-                .iter()
-                .any(|u| u == "roles_unknown" || u == "role_not_listed_convert")
+            && !self.unconfirmed.iter().any(|u| {
+                matches!(
+                    u,
+                    UnconfirmedCode::RolesUnknown | UnconfirmedCode::RoleNotListedConvert
+                )
+            })
     }
 
     /// Reset is confirmed (scope and a documented role).
     pub fn reset_confirmed(&self) -> bool {
         self.can_reset
             && self.scopes_known
-            && !self
-                .unconfirmed
-                .iter()
-                .any(|u| u == "roles_unknown" || u == "role_not_listed_reset")
+            && !self.unconfirmed.iter().any(|u| {
+                matches!(
+                    u,
+                    UnconfirmedCode::RolesUnknown | UnconfirmedCode::RoleNotListedReset
+                )
+            })
     }
 }
 

@@ -2,6 +2,7 @@
 //! UTF-8 with or without a BOM, quoted fields with commas and line breaks). Problems are listed per
 //! row; one bad row never rejects the file.
 
+use crate::codes::RowProblem;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -52,7 +53,7 @@ impl BulkRow {
 #[ts(export)]
 pub struct RowError {
     pub line: u32,
-    pub code: String,
+    pub code: RowProblem,
     /// The column concerned, as named in the file.
     pub column: Option<String>,
     pub value: Option<String>,
@@ -178,7 +179,7 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCsv, AppError> {
             Err(e) => {
                 out.errors.push(RowError {
                     line: line_at(text, e.position().map_or(0, |p| p.byte())),
-                    code: "unreadable_row".into(),
+                    code: RowProblem::UnreadableRow,
                     column: None,
                     value: None,
                 });
@@ -189,14 +190,14 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCsv, AppError> {
         if record.iter().all(str::is_empty) {
             continue;
         }
-        let err = |code: &str, col: Option<usize>, value: Option<&str>| RowError {
+        let err = |code: RowProblem, col: Option<usize>, value: Option<&str>| RowError {
             line,
-            code: code.into(),
+            code,
             column: col.and_then(|i| headers.get(i)).map(str::to_owned),
             value: value.map(str::to_owned),
         };
         if record.len() > headers.len() && record.iter().skip(headers.len()).any(|f| !f.is_empty()) {
-            out.errors.push(err("too_many_fields", None, None));
+            out.errors.push(err(RowProblem::TooManyFields, None, None));
             continue;
         }
         let mut row = BulkRow {
@@ -221,19 +222,19 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCsv, AppError> {
                 Col::SendMail | Col::SetGuest => match flag(value) {
                     Some(b) if *col == Col::SendMail => row.send_mail = b,
                     Some(b) => row.set_guest = b,
-                    None => problem = problem.or(Some(err("invalid_yes_no", Some(i), Some(value)))),
+                    None => problem = problem.or(Some(err(RowProblem::InvalidYesNo, Some(i), Some(value)))),
                 },
                 Col::Language => row.language = some,
                 Col::Message => row.message = some,
                 Col::Cc => {
                     if some.is_some() && !convert::address_is_valid(value) {
-                        problem = problem.or(Some(err("invalid_cc", Some(i), Some(value))));
+                        problem = problem.or(Some(err(RowProblem::InvalidCc, Some(i), Some(value))));
                     }
                     row.cc = some;
                 }
                 Col::Redirect => {
                     if some.is_some() && !redirect_url_ok(value) {
-                        problem = problem.or(Some(err("invalid_redirect_url", Some(i), Some(value))));
+                        problem = problem.or(Some(err(RowProblem::InvalidRedirectUrl, Some(i), Some(value))));
                     }
                     row.redirect_url = some;
                 }
@@ -242,13 +243,13 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCsv, AppError> {
         let email_col = cols.iter().position(|c| *c == Some(Col::Email));
         let user_col = cols.iter().position(|c| *c == Some(Col::User));
         if row.user.is_empty() {
-            problem = Some(err("missing_user", user_col, None));
+            problem = Some(err(RowProblem::MissingUser, user_col, None));
         } else if row.email.is_empty() {
-            problem = Some(err("missing_email", email_col, None));
+            problem = Some(err(RowProblem::MissingEmail, email_col, None));
         } else if !convert::address_is_valid(&row.email) {
-            problem = Some(err("invalid_email", email_col, Some(&row.email)));
+            problem = Some(err(RowProblem::InvalidEmail, email_col, Some(&row.email)));
         } else if !seen.insert(row.user.to_lowercase()) {
-            problem = Some(err("duplicate_user", user_col, Some(&row.user)));
+            problem = Some(err(RowProblem::DuplicateUser, user_col, Some(&row.user)));
         }
         match problem {
             Some(p) => out.errors.push(p),

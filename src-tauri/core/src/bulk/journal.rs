@@ -3,6 +3,7 @@
 //! user twice. A user whose "started" line has no "done" line is settled by reading their state.
 //! No secret goes in: no token, no redeem link.
 
+use crate::codes::FollowUpWarning;
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -38,7 +39,7 @@ pub struct Record {
     pub error_code: Option<ErrorCode>,
     /// Steps after a conversion that did not work; the row is still converted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub warnings: Vec<String>,
+    pub warnings: Vec<FollowUpWarning>,
 }
 
 /// What the journal knows of a user.

@@ -5,6 +5,7 @@ pub mod csv_in;
 pub mod journal;
 pub mod run;
 
+use crate::codes::RowProblem;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -41,7 +42,7 @@ pub struct PreviewRow {
     pub email: String,
     pub status: RowStatus,
     /// A code for a row that could not be checked: a CSV problem or `user_not_found`.
-    pub problem: Option<String>,
+    pub problem: Option<RowProblem>,
     pub checks: Vec<Check>,
     pub display_name: Option<String>,
     pub user_id: Option<String>,
@@ -123,7 +124,7 @@ pub async fn preview(
             user: String::new(),
             email: String::new(),
             status: RowStatus::NeedsFix,
-            problem: Some(e.code.clone()),
+            problem: Some(e.code),
             checks: Vec::new(),
             display_name: None,
             user_id: None,
@@ -202,7 +203,7 @@ fn check_row(
     let user = match user {
         Some(a) if a.status == 200 => a.body,
         Some(a) if a.status == 404 => {
-            out.problem = Some("user_not_found".into());
+            out.problem = Some(RowProblem::UserNotFound);
             return Ok(out);
         }
         other => {
@@ -260,7 +261,7 @@ pub fn preview_csv(p: &Preview) -> Result<String, AppError> {
                 &r.user,
                 &r.email,
                 status,
-                r.problem.as_deref().unwrap_or(""),
+                r.problem.map_or("", RowProblem::as_str),
                 &codes(Severity::Warning),
                 &codes(Severity::Blocker),
             ])?;

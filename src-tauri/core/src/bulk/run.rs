@@ -3,11 +3,13 @@
 //! client's shared pause), so nobody hammers. Pause holds workers between rows; cancel lets the
 //! requests in flight finish and leaves the rest "not run". The journal makes it resumable.
 
+use crate::codes::FollowUpWarning;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
+use crate::codes::SkipReason;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -49,10 +51,10 @@ pub struct RowResult {
     /// The error's English detail (with Graph's request-id when there was one), for support.
     pub message: Option<String>,
     /// Why a row was skipped: the preview's problem or first blocker.
-    pub reason: Option<String>,
+    pub reason: Option<SkipReason>,
     pub confirmed_by_reread: bool,
     /// Steps after a conversion that did not work (`user_type_not_set`): the row is still converted.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<FollowUpWarning>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, TS)]
@@ -186,11 +188,11 @@ fn skipped(r: &PreviewRow) -> RowResult {
         redeem_url: None,
         error_code: None,
         message: None,
-        reason: r.problem.clone().or_else(|| {
+        reason: r.problem.map(SkipReason::Problem).or_else(|| {
             r.checks
                 .iter()
                 .find(|c| c.severity == crate::convert::Severity::Blocker)
-                .map(|c| c.code.clone())
+                .map(|c| SkipReason::Check(c.code))
         }),
         confirmed_by_reread: false,
         warnings: Vec::new(),
@@ -298,7 +300,7 @@ async fn one(s: &RunSetup, r: &PreviewRow) -> RowResult {
             out.error_code = Some(e.code);
             out.message = Some(e.message.clone());
             if mail_set {
-                out.warnings.push("mail_set_before_failure".to_owned());
+                out.warnings.push(FollowUpWarning::MailSetBeforeFailure);
             }
             // An unknown outcome stays "started": the next run settles it by reading the user.
             if e.code != ErrorCode::OutcomeUnknown {
@@ -429,9 +431,9 @@ pub fn report_csv(rows: &[RowResult]) -> Result<String, AppError> {
                 r.redeem_url.as_deref().unwrap_or(""),
                 &r.error_code.map(|c| wire_name(&c)).unwrap_or_default(),
                 r.message.as_deref().unwrap_or(""),
-                r.reason.as_deref().unwrap_or(""),
+                r.reason.map_or("", SkipReason::as_str),
                 if r.confirmed_by_reread { "yes" } else { "" },
-                &r.warnings.join(" "),
+                &crate::export::words(&r.warnings),
             ])?;
         }
         Ok(())
