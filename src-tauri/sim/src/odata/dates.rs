@@ -1,7 +1,9 @@
 //! Edm.DateTimeOffset values as `$filter` compares them.
 
+use time::{Date, Month, OffsetDateTime};
+
 /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction][Z|±HH:MM]` into (UTC seconds since 1970, nanoseconds).
-/// A missing offset is read as UTC.
+/// A missing offset is read as UTC; a day the month does not have is no date.
 pub(super) fn parse_datetime(s: &str) -> Option<(i64, u32)> {
     let b = s.as_bytes();
     let num = |from: usize, len: usize| -> Option<i64> {
@@ -17,7 +19,8 @@ pub(super) fn parse_datetime(s: &str) -> Option<(i64, u32)> {
     }
     let (year, month, day) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
     let (hour, minute, second) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+    let date = calendar_date(year, month, day)?;
+    if hour > 23 || minute > 59 || second > 60 {
         return None;
     }
     let mut i = 19;
@@ -55,20 +58,29 @@ pub(super) fn parse_datetime(s: &str) -> Option<(i64, u32)> {
         }
         _ => return None,
     };
-    let days = days_from_civil(year, month, day);
+    let days = (date - OffsetDateTime::UNIX_EPOCH.date()).whole_days();
     Some((
         days * 86_400 + hour * 3600 + minute * 60 + second - offset_secs,
         nanos,
     ))
 }
 
-/// Days since 1970-01-01 in the proleptic Gregorian calendar.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// The proleptic Gregorian date, if it exists.
+fn calendar_date(year: i64, month: i64, day: i64) -> Option<Date> {
+    let month = Month::try_from(u8::try_from(month).ok()?).ok()?;
+    Date::from_calendar_date(i32::try_from(year).ok()?, month, u8::try_from(day).ok()?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_datetime;
+
+    #[test]
+    fn only_days_the_calendar_has() {
+        assert_eq!(parse_datetime("2024-02-29T00:00:00Z"), Some((1_709_164_800, 0)));
+        assert_eq!(parse_datetime("1969-12-31T23:59:59Z"), Some((-1, 0)));
+        assert_eq!(parse_datetime("2023-02-29T00:00:00Z"), None);
+        assert_eq!(parse_datetime("2024-04-31T00:00:00Z"), None);
+        assert_eq!(parse_datetime("2024-00-10T00:00:00Z"), None);
+    }
 }
