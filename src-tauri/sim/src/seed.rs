@@ -7,6 +7,9 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use base64::Engine;
+use time::macros::date;
+use time::{Date, Duration, Time};
 use uuid::Uuid;
 
 use crate::model::{
@@ -24,7 +27,7 @@ const TENANT_NAME: &str = "Contoso Demo";
 const INITIAL_DOMAIN: &str = "contosodemo.onmicrosoft.com";
 const DEFAULT_DOMAIN: &str = "contoso.com";
 const ID_NAMESPACE: Uuid = Uuid::from_u128(0x7e1c5a2e_3b1d_4c5e_9f0a_1b2c3d4e5f60);
-const REFERENCE_YMD: (i64, i64, i64) = (2026, 11, 1);
+const REFERENCE_DAY: Date = date!(2026 - 11 - 01);
 
 /// Every seed case name with what it illustrates. SEED.md documents the same list.
 pub const CASES: &[(&str, &str)] = &[
@@ -453,7 +456,7 @@ impl Seeder {
             mobile_phone: (i % 4 == 1).then(|| format!("+1 206 555 {:04}", 100 + (i * 7) % 100)),
             office_location: (i % 7 != 3).then(|| pick(OFFICES, i, 12).to_string()),
             preferred_language: Some("en-US".to_string()),
-            created_date_time: timestamp(created_day(i), seconds_of_day(i)),
+            created_date_time: created_at(i),
             sim: SimExtras {
                 case: Some(case.to_string()),
                 ..SimExtras::default()
@@ -624,10 +627,10 @@ impl Seeder {
         let days_ago = [2, 5, 9, 16, 23, 38, 61, 95, 130, 184, 240, 299];
         for ago in days_ago {
             let p = self.next_person();
-            let secs = seconds_of_day(self.serial + 1000);
+            let at = time_of_day(self.serial + 1000);
             let u = self.push_ready("pending-acceptance", &p);
             u.external_user_state = Some("PendingAcceptance".to_string());
-            u.external_user_state_change_date_time = Some(timestamp(reference_day() - ago, secs));
+            u.external_user_state_change_date_time = Some(timestamp(REFERENCE_DAY - Duration::days(ago), at));
         }
     }
 
@@ -635,12 +638,12 @@ impl Seeder {
         let issuers = ["ExternalAzureAD", "mail", "MSA"];
         for k in 0..n {
             let p = self.next_person();
-            let secs = seconds_of_day(self.serial + 2000);
+            let at = time_of_day(self.serial + 2000);
             let u = self.push_ready("accepted", &p);
             let mail = u.mail.clone().unwrap_or_default();
             u.external_user_state = Some("Accepted".to_string());
             u.external_user_state_change_date_time =
-                Some(timestamp(reference_day() - 20 - 27 * k as i64, secs));
+                Some(timestamp(REFERENCE_DAY - Duration::days(20 + 27 * k as i64), at));
             u.identities
                 .push(federated_identity(issuers[k % issuers.len()], &mail));
         }
@@ -670,13 +673,14 @@ impl Seeder {
             u.mobile_phone = None;
             // Guests are invited a few days to weeks after their creation timestamp's day.
             let created = created_day(self.serial - 1);
-            let secs = seconds_of_day(self.serial + 3000);
+            let at = time_of_day(self.serial + 3000);
             if k % 3 == 2 {
                 u.external_user_state = Some("PendingAcceptance".to_string());
                 u.external_user_state_change_date_time = Some(u.created_date_time.clone());
             } else {
                 u.external_user_state = Some("Accepted".to_string());
-                u.external_user_state_change_date_time = Some(timestamp(created + 1 + k as i64, secs));
+                u.external_user_state_change_date_time =
+                    Some(timestamp(created + Duration::days(1 + k as i64), at));
                 u.identities.push(federated_identity("ExternalAzureAD", &mail));
             }
             self.users.push(u);
@@ -952,7 +956,7 @@ fn default_groups() -> Vec<Group> {
                 proxy_addresses,
                 on_premises_sync_enabled: synced.then_some(true),
                 visibility: (*kind == "unified").then(|| "Private".to_string()),
-                created_date_time: timestamp(created_day(5000 + k), seconds_of_day(5000 + k)),
+                created_date_time: created_at(5000 + k),
                 is_assignable_to_role: false,
                 sim: GroupExtras::default(),
             }
@@ -1052,7 +1056,7 @@ impl Seeder {
             display_name: name,
             mail_nickname: nickname,
             security_enabled: true,
-            created_date_time: timestamp(created_day(1000 + i), seconds_of_day(1000 + i)),
+            created_date_time: created_at(1000 + i),
             sim: GroupExtras {
                 members,
                 roles: Vec::new(),
@@ -1117,28 +1121,7 @@ fn federated_identity(issuer: &str, mail: &str) -> ObjectIdentity {
 /// An Entra Connect style immutable id: base64 of a (deterministic) GUID's bytes.
 fn immutable_id(local: &str) -> String {
     let guid = Uuid::new_v5(&ID_NAMESPACE, format!("onprem:{local}").as_bytes());
-    base64(guid.as_bytes())
-}
-
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for k in 0..4 {
-            if k <= chunk.len() {
-                out.push(char::from(ALPHABET[((n >> (18 - 6 * k)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    base64::engine::general_purpose::STANDARD.encode(guid.as_bytes())
 }
 
 /// splitmix64 of the index and a salt: the seed's only source of variety.
@@ -1155,56 +1138,32 @@ fn pick<'a>(items: &[&'a str], i: usize, salt: u64) -> &'a str {
     items[(mix(i, salt) % items.len() as u64) as usize]
 }
 
-/// Creation day of user `i`, spread over 2019-01-01 ..= 2025-12-31.
-fn created_day(i: usize) -> i64 {
-    let first = days_from_civil(2019, 1, 1);
-    let span = days_from_civil(2025, 12, 31) - first + 1;
-    first + (mix(i, 1) % span as u64) as i64
+/// The creation timestamp of seeded object `i`.
+fn created_at(i: usize) -> String {
+    timestamp(created_day(i), time_of_day(i))
+}
+
+/// Creation day of object `i`, spread over 2019-01-01 ..= 2025-12-31.
+fn created_day(i: usize) -> Date {
+    const FIRST: Date = date!(2019 - 01 - 01);
+    let span = (date!(2025 - 12 - 31) - FIRST).whole_days() + 1;
+    FIRST + Duration::days((mix(i, 1) % span as u64) as i64)
 }
 
 /// A time of day between 07:00:00 and 17:59:59.
-fn seconds_of_day(i: usize) -> i64 {
-    7 * 3600 + (mix(i, 2) % (11 * 3600)) as i64
+fn time_of_day(i: usize) -> Time {
+    Time::MIDNIGHT + Duration::seconds(7 * 3600 + (mix(i, 2) % (11 * 3600)) as i64)
 }
 
-fn reference_day() -> i64 {
-    let (y, m, d) = REFERENCE_YMD;
-    days_from_civil(y, m, d)
-}
-
-/// RFC 3339 UTC timestamp of a day number (days since 1970-01-01) and seconds into that day.
-fn timestamp(day: i64, secs: i64) -> String {
-    let (y, m, d) = civil_from_days(day);
+/// RFC 3339 UTC timestamp in whole seconds, as Graph writes them.
+fn timestamp(day: Date, time: Time) -> String {
+    let (hour, minute, second) = time.as_hms();
     format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
+        "{:04}-{:02}-{:02}T{hour:02}:{minute:02}:{second:02}Z",
+        day.year(),
+        u8::from(day.month()),
+        day.day()
     )
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 #[cfg(test)]
@@ -1695,23 +1654,20 @@ mod tests {
 
     #[test]
     fn dates_and_encoding_helpers() {
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        use time::macros::time;
+        assert_eq!(timestamp(REFERENCE_DAY, time!(09:30)), "2026-11-01T09:30:00Z");
+        assert_eq!(REFERENCE_DATE, &timestamp(REFERENCE_DAY, Time::MIDNIGHT)[..10]);
         assert_eq!(
-            timestamp(reference_day(), 9 * 3600 + 30 * 60),
-            "2026-11-01T09:30:00Z"
-        );
-        assert_eq!(REFERENCE_DATE, &timestamp(reference_day(), 0)[..10]);
-        for day in [-1000, 0, 11_016, 20_758, 20_759, 30_000] {
-            let (y, m, d) = civil_from_days(day);
-            assert_eq!(days_from_civil(y, m, d), day);
-        }
-        assert_eq!(
-            timestamp(days_from_civil(2024, 2, 29) + 1, 0),
+            timestamp(date!(2024 - 02 - 29) + Duration::days(1), Time::MIDNIGHT),
             "2024-03-01T00:00:00Z"
         );
-        assert_eq!(base64(b"Man"), "TWFu");
-        assert_eq!(base64(b"Ma"), "TWE=");
-        assert_eq!(base64(b"M"), "TQ==");
+        // The immutable id is the GUID's 16 bytes in standard base64, padded.
+        let id = immutable_id("pat");
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(&id)
+            .expect("base64");
+        let guid = Uuid::new_v5(&ID_NAMESPACE, b"onprem:pat");
+        assert_eq!((id.len(), bytes.as_slice()), (24, &guid.as_bytes()[..]));
     }
 
     #[test]

@@ -3,32 +3,14 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use common::*;
 use serde_json::{json, Value};
-use tenant_sim::tokens::s256;
 use tenant_sim::{DEMO_CLIENT_ID, GRAPH_CLI_CLIENT_ID};
 
 /// What the app sends: localhost with its listener's port and a slash (CONTRACT.md section 9.1).
 const REDIRECT: &str = "http://localhost:53682/";
-const VERIFIER: &str = "x3Jd8W0m6lOQ2yX0n1fV1ybqV8vAqkq5qYk4Zb6pYtQ-Lr0";
-
-fn authorize_query(redirect: &str, scope: &str) -> Vec<(String, String)> {
-    [
-        ("client_id", DEMO_CLIENT_ID),
-        ("response_type", "code"),
-        ("redirect_uri", redirect),
-        ("scope", scope),
-        ("state", "st4te/+="),
-        ("code_challenge", &s256(VERIFIER)),
-        ("code_challenge_method", "S256"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect()
-}
 
 /// Plays the browser: opens the sign-in page, submits the form, returns the redirect Location.
 async fn sign_in(
@@ -80,31 +62,6 @@ async fn sign_in_with(
         .and_then(|v| v.to_str().ok())
         .expect("location")
         .to_owned()
-}
-
-fn query_of(location: &str) -> HashMap<String, String> {
-    let q = location.split_once('?').map(|(_, q)| q).unwrap_or("");
-    q.split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| {
-            (
-                k.to_owned(),
-                urlencoding::decode(v).map(|c| c.into_owned()).unwrap_or_default(),
-            )
-        })
-        .collect()
-}
-
-async fn token_request(sim: &Sim, tenant: &str, form: &[(&str, &str)]) -> (u16, Value) {
-    let r = sim
-        .http
-        .post(sim.url(&format!("/{tenant}/oauth2/v2.0/token")))
-        .form(form)
-        .send()
-        .await
-        .expect("token");
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
 }
 
 async fn redeem(sim: &Sim, code: &str, verifier: &str) -> (u16, Value) {
@@ -460,41 +417,6 @@ async fn device_code_pending_slow_down_approved_declined_expired() {
     assert_eq!(body["error"], "bad_verification_code");
 }
 
-#[tokio::test]
-async fn binary_prints_its_address_first() {
-    use std::io::{BufRead, BufReader};
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tenant-sim"))
-        .args(["--port", "0", "--latency-ms", "1", "--throttle-writes", "10/1.5"])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn tenant-sim");
-    let mut line = String::new();
-    let stdout = child.stdout.take().expect("stdout");
-    BufReader::new(stdout).read_line(&mut line).expect("first line");
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect("first line names the address")
-        .to_owned();
-    assert!(base.starts_with("http://127.0.0.1:"), "{line}");
-    let accounts: Value = reqwest::get(format!("{base}/_sim/accounts"))
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
-    assert_eq!(accounts["tenantId"], TENANT_ID);
-    let _ = child.kill();
-    let _ = child.wait();
-
-    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_tenant-sim"))
-        .args(["--throttle-writes", "oops"])
-        .output()
-        .expect("run");
-    assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("N/SECONDS"));
-}
-
 // ------------------------------------------------------------------ redirect URIs (CONTRACT.md 9.1)
 
 fn query_for(client: &str, redirect: &str) -> Vec<(String, String)> {
@@ -622,84 +544,6 @@ async fn token_needs_the_redirect_uri_string_sent_to_authorize() {
     let code = query_of(&location).remove("code").expect("code");
     let (status, body) = redeem_with(code, sent).await;
     assert_eq!(status, 200, "{body}");
-}
-
-/// A one-shot HTTP listener like the app's; returns the request line it got.
-fn one_shot(listener: std::net::TcpListener) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        use std::io::{Read, Write};
-        let Ok((mut stream, _)) = listener.accept() else {
-            return String::new();
-        };
-        let mut request = Vec::new();
-        let mut buf = [0u8; 1024];
-        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-            match stream.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => request.extend_from_slice(&buf[..n]),
-            }
-        }
-        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
-        String::from_utf8_lossy(&request)
-            .lines()
-            .next()
-            .unwrap_or("")
-            .to_owned()
-    })
-}
-
-#[tokio::test]
-async fn sim_browser_follows_the_redirect_to_localhost_on_either_loopback_address() {
-    let sim = Sim::start().await;
-    for bind in ["127.0.0.1:0", "[::1]:0"] {
-        let listener = match std::net::TcpListener::bind(bind) {
-            Ok(l) => l,
-            Err(e) if bind.starts_with('[') => {
-                eprintln!("no IPv6 loopback on this machine ({e}); skipping {bind}");
-                continue;
-            }
-            Err(e) => panic!("bind {bind}: {e}"),
-        };
-        let port = listener.local_addr().expect("addr").port();
-        let redirect = format!("http://localhost:{port}/");
-        let server = one_shot(listener);
-        let url = reqwest::Url::parse_with_params(
-            &sim.url("/organizations/oauth2/v2.0/authorize"),
-            authorize_query(&redirect, APP_SCOPES),
-        )
-        .expect("url");
-        let out = tokio::task::spawn_blocking(move || {
-            std::process::Command::new(env!("CARGO_BIN_EXE_sim-browser"))
-                .arg(url.as_str())
-                .output()
-        })
-        .await
-        .expect("join")
-        .expect("run sim-browser");
-        assert!(
-            out.status.success(),
-            "{bind}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let line = server.join().expect("listener");
-        assert!(line.starts_with("GET /?code="), "{bind}: {line}");
-        let path = line.split(' ').nth(1).unwrap_or("");
-        let code = query_of(path).remove("code").expect("code");
-        let (status, body) = token_request(
-            &sim,
-            "organizations",
-            &[
-                ("client_id", DEMO_CLIENT_ID),
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", &redirect),
-                ("code_verifier", VERIFIER),
-                ("scope", APP_SCOPES),
-            ],
-        )
-        .await;
-        assert_eq!(status, 200, "{bind}: {body}");
-    }
 }
 
 // ------------------------------------------------------------------ token lifetime (CONTRACT.md 9.7)

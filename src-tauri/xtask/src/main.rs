@@ -775,6 +775,7 @@ fn app_harness_with(name: &str, binary: &Path, extra_env: &[(&str, &str)]) -> Re
     .arg(npm())
     .current_dir(root().join("tests/e2e"))
     .env("B2B_APP_BINARY", binary)
+    // From the crate tenant-sim-bin, which `cargo build --workspace` builds.
     .env("B2B_BROWSER", root().join("target/debug/sim-browser"))
     .env("B2B_ARTEFACTS", &artefacts)
     .env("B2B_LOG", "debug")

@@ -3,7 +3,7 @@
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use super::invitation_error;
+use super::invitations::invitation_error;
 use crate::model::{Directory, User};
 
 /// Exchange Online (Plan 2), the service plan a mailbox's `assignedPlans` entry names.

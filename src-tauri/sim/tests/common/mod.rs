@@ -1,13 +1,18 @@
 //! Shared helpers for the simulator's integration tests: real HTTP on loopback.
 #![allow(dead_code)]
 
+use std::collections::HashMap;
+
 use serde_json::{json, Value};
-use tenant_sim::{SimConfig, SimServer};
+use tenant_sim::tokens::s256;
+use tenant_sim::{SimConfig, SimServer, DEMO_CLIENT_ID};
 
 pub const TENANT_ID: &str = "7e1c5a2e-3b1d-4c5e-9f0a-1b2c3d4e5f60";
 pub const ADMIN: &str = "admin@contoso.com";
 pub const HELPDESK: &str = "helpdesk@contoso.com";
 pub const NOROLE: &str = "norole@contoso.com";
+/// The PKCE verifier the tests sign in with.
+pub const VERIFIER: &str = "x3Jd8W0m6lOQ2yX0n1fV1ybqV8vAqkq5qYk4Zb6pYtQ-Lr0";
 pub const APP_SCOPES: &str = "User.Read User.ReadWrite.All User.Invite.All offline_access openid profile";
 
 pub struct Sim {
@@ -139,4 +144,47 @@ pub fn graph_message(body: &Value) -> &str {
 
 pub fn aadsts(body: &Value) -> i64 {
     body["error_codes"][0].as_i64().unwrap_or(0)
+}
+
+/// The authorize query the app sends, with the PKCE challenge of [`VERIFIER`].
+pub fn authorize_query(redirect: &str, scope: &str) -> Vec<(String, String)> {
+    [
+        ("client_id", DEMO_CLIENT_ID),
+        ("response_type", "code"),
+        ("redirect_uri", redirect),
+        ("scope", scope),
+        ("state", "st4te/+="),
+        ("code_challenge", &s256(VERIFIER)),
+        ("code_challenge_method", "S256"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
+}
+
+/// The query parameters of a URL, decoded.
+pub fn query_of(location: &str) -> HashMap<String, String> {
+    let q = location.split_once('?').map(|(_, q)| q).unwrap_or("");
+    q.split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| {
+            (
+                k.to_owned(),
+                urlencoding::decode(v).map(|c| c.into_owned()).unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// POSTs a form to the token endpoint of `tenant`.
+pub async fn token_request(sim: &Sim, tenant: &str, form: &[(&str, &str)]) -> (u16, Value) {
+    let r = sim
+        .http
+        .post(sim.url(&format!("/{tenant}/oauth2/v2.0/token")))
+        .form(form)
+        .send()
+        .await
+        .expect("token");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
 }
