@@ -22,3 +22,8 @@ if (!("ResizeObserver" in window)) {
   }
   (window as unknown as { ResizeObserver: typeof NoResize }).ResizeObserver = NoResize;
 }
+
+// Pages and catalogs load lazily; on a busy two-core CI machine the first import of a page can
+// take longer than Testing Library's default second.
+import { configure } from "@testing-library/dom";
+configure({ asyncUtilTimeout: 5000 });
