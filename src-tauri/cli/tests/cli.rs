@@ -1014,3 +1014,130 @@ async fn login_follows_the_policy() {
         let _ = std::fs::remove_file(f);
     }
 }
+
+/// `b2b` with no flag follows the app: the connection chosen in the app's settings file, and the
+/// app's current account (issue "One service layer").
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs an unlocked OS keychain: run through `cargo xtask test`"]
+async fn follows_the_apps_connection_and_current_account() {
+    let _keychain = KEYCHAIN.lock().await;
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    let data = std::env::temp_dir().join(format!("b2b-cli-follow-{}", uuid_like()));
+    let settings_path = data.join("com.b2bconvert.app").join("settings.json");
+    std::fs::create_dir_all(settings_path.parent().expect("dir")).expect("dir");
+    // What the app writes after "Connect your organisation" (tauri-plugin-store's format).
+    let settings = |current: Option<&str>| {
+        json!({ "settings": {
+            "version": 2,
+            "connection": { "mode": "organisation", "clientId": DEMO_CLIENT_ID, "tenant": "organizations",
+                            "authorityUrl": sim.base_url(), "graphUrl": sim.base_url() },
+            "currentAccount": current,
+        }})
+    };
+    std::fs::write(&settings_path, settings(None).to_string()).expect("settings");
+    let plain = || plain_b2b(&data);
+    let admin = login_following_the_app(&data, &sim.base_url(), "admin@contoso.com").await;
+    let helpdesk = login_following_the_app(&data, &sim.base_url(), "helpdesk@contoso.com").await;
+    let current = |path: &PathBuf| -> Value {
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("settings")).expect("json");
+        v["settings"]["currentAccount"].clone()
+    };
+    // b2b login makes the new account current, as the app's sign-in does.
+    assert_eq!(current(&settings_path), helpdesk.as_str());
+
+    // The app switches to the admin: b2b acts as the admin from then on.
+    std::fs::write(&settings_path, settings(Some(&admin)).to_string()).expect("settings");
+    let out = plain().args(["whoami", "--json"]).output().expect("whoami");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let who = lines(&out);
+    let marked: Vec<&str> = who
+        .iter()
+        .filter(|w| w["current"] == true)
+        .filter_map(|w| w["account"]["username"].as_str())
+        .collect();
+    assert_eq!(marked, vec!["admin@contoso.com"]);
+    let dir = sim.state().lock().dir.clone();
+    let user = tenant_sim::seed::users_in_case(&dir, "ready-to-convert")[0].clone();
+    let out = plain()
+        .args([
+            "convert",
+            "--json",
+            "--yes",
+            "--no-mail",
+            "--user",
+            &user.user_principal_name,
+        ])
+        .args(["--email", user.mail.as_deref().expect("mail")])
+        .output()
+        .expect("convert");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = plain().args(["history", "--json"]).output().expect("history");
+    let entries = lines(&out);
+    assert_eq!(entries[0]["entry"]["admin"], "admin@contoso.com");
+    assert_eq!(entries[0]["entry"]["source"], "cli");
+
+    let out = plain().args(["logout", "--all"]).output().expect("logout");
+    assert!(out.status.success());
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// `b2b` with no flag or variable of its own: only the data folder the app uses.
+fn plain_b2b(data: &std::path::Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_b2b"));
+    c.env_remove("B2B_AUTHORITY_URL")
+        .env_remove("B2B_GRAPH_URL")
+        .env_remove("B2B_CLIENT_ID")
+        .env_remove("B2B_ACCESS_TOKEN")
+        .env_remove("B2B_POLICY_FILE")
+        .env_remove("B2B_BROWSER")
+        .env("XDG_DATA_HOME", data);
+    c
+}
+
+/// `b2b login` with no flag, through the recording browser; the new account's id.
+async fn login_following_the_app(data: &std::path::Path, base: &str, username: &str) -> String {
+    let (script, url_file) = recording_browser();
+    let child = plain_b2b(data)
+        .args(["login", "--json", "--timeout-s", "30"])
+        .env("B2B_BROWSER", &script)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn login");
+    let url = loop {
+        if let Ok(u) = std::fs::read_to_string(&url_file) {
+            if !u.is_empty() {
+                break u;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // No flag: the sign-in goes to the connection chosen in the app.
+    assert!(url.starts_with(base), "{url}");
+    play_browser(&url, username).await;
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .expect("join")
+        .expect("login");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let events = lines(&output);
+    let e = events
+        .iter()
+        .find(|e| e["event"] == "signed_in")
+        .expect("signed_in");
+    e["account"]["id"].as_str().expect("id").to_owned()
+}
+
+fn uuid_like() -> String {
+    format!(
+        "{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    )
+}
