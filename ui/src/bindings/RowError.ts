@@ -5,6 +5,10 @@
  */
 export type RowError = { line: number, code: string, 
 /**
+ * The row's user and email as far as they could be read (empty when not).
+ */
+user: string, email: string, 
+/**
  * The column concerned, as named in the file.
  */
 column: string | null, value: string | null, };

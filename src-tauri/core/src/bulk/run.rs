@@ -416,6 +416,7 @@ pub fn report_csv(rows: &[RowResult]) -> Result<String, AppError> {
         "reason",
         "confirmed by re-reading",
         "warnings",
+        "reason in words",
     ];
     csv_text(&header, |w| {
         for r in rows {
@@ -432,6 +433,7 @@ pub fn report_csv(rows: &[RowResult]) -> Result<String, AppError> {
                 r.reason.as_deref().unwrap_or(""),
                 if r.confirmed_by_reread { "yes" } else { "" },
                 &r.warnings.join(" "),
+                &super::reason::texts(r.reason.as_deref()),
             ])?;
         }
         Ok(())
