@@ -1,3 +1,8 @@
+import { configure } from "@testing-library/react";
+
+// Pages are lazy chunks that take a while to load the first time on a busy machine.
+configure({ asyncUtilTimeout: 5_000 });
+
 // jsdom has no matchMedia; the app reads it for light and dark.
 if (!window.matchMedia) {
   window.matchMedia = (query: string) =>
