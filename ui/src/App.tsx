@@ -281,6 +281,11 @@ function Frame(props: {
     requestAnimationFrame(() => document.getElementById("main")?.focus());
   }, []);
 
+  const items = pages.map(({ id, label, icon: Icon }) => (
+    <NavItem key={id} value={id} icon={<Icon />} data-testid={`nav-${id}`}>
+      <FormattedMessage id={label} />
+    </NavItem>
+  ));
   const nav = (
     <NavDrawer
       open={narrow ? navOpen : true}
@@ -289,14 +294,19 @@ function Frame(props: {
       className={styles.drawer}
       selectedValue={page}
       onNavItemSelect={(_, data) => navigate(data.value as PageId)}
+      // Folded, the drawer is a modal dialog (Fluent marks a navigation role modal, which ARIA
+      // does not allow) holding the navigation landmark.
+      role={narrow ? "dialog" : undefined}
       aria-label={narrow ? intl.formatMessage({ id: "nav.label" }) : undefined}
     >
       <NavDrawerBody>
-        {pages.map(({ id, label, icon: Icon }) => (
-          <NavItem key={id} value={id} icon={<Icon />} data-testid={`nav-${id}`}>
-            <FormattedMessage id={label} />
-          </NavItem>
-        ))}
+        {narrow ? (
+          <nav aria-label={intl.formatMessage({ id: "nav.label" })} data-testid="nav-folded">
+            {items}
+          </nav>
+        ) : (
+          items
+        )}
       </NavDrawerBody>
     </NavDrawer>
   );

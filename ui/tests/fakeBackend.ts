@@ -355,13 +355,11 @@ export function installFakeBackend({
         const q = query.trim().toLowerCase();
         const hits = directory
           .filter((u) => !state || u.state === state)
-          .filter(
-            (u) =>
-              !q ||
-              [u.displayName, u.userPrincipalName, u.mail ?? ""].some((v) =>
-                v.toLowerCase().split(/[\s.@]/).some((w) => w.startsWith(q)),
-              ),
-          )
+          // Like Graph's $search: every word typed starts a word of the name, UPN or mail.
+          .filter((u) => {
+            const words = [u.displayName, u.userPrincipalName, u.mail ?? ""].flatMap((v) => v.toLowerCase().split(/[\s.@]/));
+            return q.split(/\s+/).every((t) => !t || words.some((w) => w.startsWith(t)));
+          })
           .map(row);
         const page = { rows: hits.slice(0, 50), next: hits.length > 50 ? `next:${q}:${state ?? ""}` : null, count: hits.length };
         const wait = searchDelayMs(query);

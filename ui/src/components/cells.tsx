@@ -4,10 +4,13 @@ import { makeStyles, TableCell, useFluent } from "@fluentui/react-components";
  * the cell's title), so that a long UPN never runs into the next column. */
 export const useCellStyles = makeStyles({
   truncate: { overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" },
-  ltr: { display: "block", overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap", direction: "ltr" },
+  // Left to right by its dir attribute: Griffel would mirror a `direction` here in Hebrew.
+  ltr: { display: "block", overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" },
   // Headers may wrap, and a long compound word (Swedish, French) breaks instead of running into
   // the next header.
   header: { whiteSpace: "normal", overflowWrap: "anywhere", hyphens: "auto" },
+  // Sentences in a cell: a long token (onPremisesUserPrincipalName) breaks instead of spilling.
+  text: { overflowWrap: "anywhere" },
   // A table wider than the window scrolls on its own instead of clipping its columns.
   scroll: { overflowX: "auto", maxWidth: "100%" },
   // Minor columns step aside in a small window; the user's own page shows them.

@@ -10,6 +10,7 @@ import {
   DialogTitle,
   Field,
   makeStyles,
+  mergeClasses,
   MessageBar,
   MessageBarActions,
   MessageBarBody,
@@ -69,9 +70,9 @@ const useStyles = makeStyles({
   progress: { maxWidth: "760px", display: "grid", gap: tokens.spacingVerticalS, marginBlock: tokens.spacingVerticalM },
   previewTable: { minWidth: "640px" },
   reportTable: { minWidth: "600px" },
-  wLine: { width: "4rem" },
-  wUser: { width: "24%" },
-  wStatus: { width: "8.5rem" },
+  wLine: { width: "3.5rem" },
+  wUser: { width: "22%" },
+  wStatus: { width: "8rem" },
   wOutcome: { width: "8rem" },
 });
 
@@ -390,16 +391,16 @@ function PreviewTable({ rows }: { rows: PreviewRow[] }) {
       <Table aria-label={intl.formatMessage({ id: "bulk.previewLabel" })} size="small" data-testid="bulk-preview" className={styles.previewTable}>
         <TableHeader>
           <TableRow>
-            <TableHeaderCell className={`${styles.wLine} ${cells.header}`}>
+            <TableHeaderCell className={mergeClasses(styles.wLine, cells.header)}>
               <FormattedMessage id="bulk.col.line" />
             </TableHeaderCell>
-            <TableHeaderCell className={`${styles.wUser} ${cells.header}`}>
+            <TableHeaderCell className={mergeClasses(styles.wUser, cells.header)}>
               <FormattedMessage id="history.col.user" />
             </TableHeaderCell>
-            <TableHeaderCell className={`${styles.wUser} ${cells.header}`}>
+            <TableHeaderCell className={mergeClasses(styles.wUser, cells.header)}>
               <FormattedMessage id="history.col.address" />
             </TableHeaderCell>
-            <TableHeaderCell className={`${styles.wStatus} ${cells.header}`}>
+            <TableHeaderCell className={mergeClasses(styles.wStatus, cells.header)}>
               <FormattedMessage id="bulk.col.status" />
             </TableHeaderCell>
             <TableHeaderCell className={cells.header}>
@@ -418,7 +419,7 @@ function PreviewTable({ rows }: { rows: PreviewRow[] }) {
                   <FormattedMessage id={`bulk.status.${r.status}`} />
                 </Badge>
               </TableCell>
-              <TableCell data-testid="bulk-reason">
+              <TableCell data-testid="bulk-reason" className={cells.text}>
                 <Reasons row={r} />
               </TableCell>
             </TableRow>
@@ -460,13 +461,13 @@ function Report({ report, onExport }: { report: BulkReport; onExport: () => void
       <Table aria-label={intl.formatMessage({ id: "bulk.reportLabel" })} size="small" data-testid="bulk-report" className={styles.reportTable}>
         <TableHeader>
           <TableRow>
-            <TableHeaderCell className={`${styles.wLine} ${cells.header}`}>
+            <TableHeaderCell className={mergeClasses(styles.wLine, cells.header)}>
               <FormattedMessage id="bulk.col.line" />
             </TableHeaderCell>
-            <TableHeaderCell className={`${styles.wUser} ${cells.header}`}>
+            <TableHeaderCell className={mergeClasses(styles.wUser, cells.header)}>
               <FormattedMessage id="history.col.user" />
             </TableHeaderCell>
-            <TableHeaderCell className={`${styles.wOutcome} ${cells.header}`}>
+            <TableHeaderCell className={mergeClasses(styles.wOutcome, cells.header)}>
               <FormattedMessage id="history.col.outcome" />
             </TableHeaderCell>
             <TableHeaderCell className={cells.header}>
@@ -484,7 +485,7 @@ function Report({ report, onExport }: { report: BulkReport; onExport: () => void
                   <FormattedMessage id={`bulk.outcome.${r.outcome}`} />
                 </Badge>
               </TableCell>
-              <TableCell data-testid="bulk-report-details">
+              <TableCell data-testid="bulk-report-details" className={cells.text}>
                 {r.errorCode ? (
                   <FormattedMessage id={`error.${r.errorCode}`} />
                 ) : r.reason ? (

@@ -4,6 +4,7 @@ import {
   Button,
   Field,
   makeStyles,
+  mergeClasses,
   MessageBar,
   MessageBarBody,
   SearchBox,
@@ -103,14 +104,16 @@ export function HistoryPage() {
         </Text>
       )}
       {view && view.entries.length > 0 && (
-        <div className={cells.scroll}>
+        // Seven columns scroll sideways in a small window: the box takes focus so that the keyboard
+        // can scroll it too (the table has nothing else to focus).
+        <div className={cells.scroll} tabIndex={0} role="region" aria-label={intl.formatMessage({ id: "page.history.title" })}>
         <Table aria-label={intl.formatMessage({ id: "page.history.title" })} size="small" data-testid="history-table" className={styles.table}>
           <TableHeader>
             <TableRow>
-              <TableHeaderCell className={`${styles.wWhen} ${cells.header}`}>
+              <TableHeaderCell className={mergeClasses(styles.wWhen, cells.header)}>
                 <FormattedMessage id="history.col.when" />
               </TableHeaderCell>
-              <TableHeaderCell className={`${styles.wAction} ${cells.header}`}>
+              <TableHeaderCell className={mergeClasses(styles.wAction, cells.header)}>
                 <FormattedMessage id="history.col.action" />
               </TableHeaderCell>
               <TableHeaderCell className={cells.header}>
@@ -122,10 +125,10 @@ export function HistoryPage() {
               <TableHeaderCell className={cells.header}>
                 <FormattedMessage id="history.col.admin" />
               </TableHeaderCell>
-              <TableHeaderCell className={`${styles.wOutcome} ${cells.header}`}>
+              <TableHeaderCell className={mergeClasses(styles.wOutcome, cells.header)}>
                 <FormattedMessage id="history.col.outcome" />
               </TableHeaderCell>
-              <TableHeaderCell className={`${styles.wRequest} ${cells.header}`}>
+              <TableHeaderCell className={mergeClasses(styles.wRequest, cells.header)}>
                 <FormattedMessage id="history.col.requestId" />
               </TableHeaderCell>
             </TableRow>
@@ -168,7 +171,7 @@ export function HistoryPage() {
                     ))}
                 </TableCell>
                 <TableCell title={e.requestId ?? ""}>
-                  <span dir="ltr" className={`${cells.ltr} ${styles.mono}`}>
+                  <span dir="ltr" className={mergeClasses(cells.ltr, styles.mono)}>
                     {e.requestId ?? ""}
                   </span>
                 </TableCell>

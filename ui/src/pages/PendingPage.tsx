@@ -4,6 +4,7 @@ import {
   Field,
   Link,
   makeStyles,
+  mergeClasses,
   SearchBox,
   Spinner,
   Table,
@@ -123,13 +124,13 @@ export function PendingPage({
         <Table aria-label={intl.formatMessage({ id: "page.pending.title" })} size="small" data-testid="pending-table" className={styles.table}>
           <TableHeader>
             <TableRow>
-              <TableHeaderCell className={`${styles.wName} ${cells.header}`}>
+              <TableHeaderCell className={mergeClasses(styles.wName, cells.header)}>
                 <FormattedMessage id="users.col.name" />
               </TableHeaderCell>
-              <TableHeaderCell className={`${styles.wAddress} ${cells.header}`}>
+              <TableHeaderCell className={mergeClasses(styles.wAddress, cells.header)}>
                 <FormattedMessage id="users.col.upn" />
               </TableHeaderCell>
-              <TableHeaderCell className={`${styles.wAddress} ${cells.header} ${cells.minor}`}>
+              <TableHeaderCell className={mergeClasses(styles.wAddress, cells.header, cells.minor)}>
                 <FormattedMessage id="users.col.mail" />
               </TableHeaderCell>
               <TableHeaderCell className={cells.header}>
@@ -138,7 +139,7 @@ export function PendingPage({
               <TableHeaderCell className={cells.header}>
                 <FormattedMessage id="pending.col.waiting" />
               </TableHeaderCell>
-              <TableHeaderCell className={`${styles.wAction} ${cells.header}`}>
+              <TableHeaderCell className={mergeClasses(styles.wAction, cells.header)}>
                 <FormattedMessage id="pending.col.action" />
               </TableHeaderCell>
             </TableRow>

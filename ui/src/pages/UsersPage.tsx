@@ -4,6 +4,7 @@ import {
   Field,
   Link,
   makeStyles,
+  mergeClasses,
   SearchBox,
   Select,
   Spinner,
@@ -216,22 +217,22 @@ export function UsersPage({
         <Table aria-label={intl.formatMessage({ id: "users.tableLabel" })} size="small" data-testid="users-table" className={styles.table}>
           <TableHeader>
             <TableRow>
-              <TableHeaderCell className={`${styles.wName} ${cells.header}`}>
+              <TableHeaderCell className={mergeClasses(styles.wName, cells.header)}>
                 <FormattedMessage id="users.col.name" />
               </TableHeaderCell>
-              <TableHeaderCell className={`${styles.wAddress} ${cells.header}`}>
+              <TableHeaderCell className={mergeClasses(styles.wAddress, cells.header)}>
                 <FormattedMessage id="users.col.upn" />
               </TableHeaderCell>
-              <TableHeaderCell className={`${styles.wAddress} ${cells.header} ${cells.minor}`}>
+              <TableHeaderCell className={mergeClasses(styles.wAddress, cells.header, cells.minor)}>
                 <FormattedMessage id="users.col.mail" />
               </TableHeaderCell>
-              <TableHeaderCell className={`${styles.wType} ${cells.header} ${cells.minor}`}>
+              <TableHeaderCell className={mergeClasses(styles.wType, cells.header, cells.minor)}>
                 <FormattedMessage id="users.col.type" />
               </TableHeaderCell>
-              <TableHeaderCell className={`${styles.wState} ${cells.header}`}>
+              <TableHeaderCell className={mergeClasses(styles.wState, cells.header)}>
                 <FormattedMessage id="users.col.state" />
               </TableHeaderCell>
-              <TableHeaderCell className={`${styles.wAction} ${cells.header}`}>
+              <TableHeaderCell className={mergeClasses(styles.wAction, cells.header)}>
                 <FormattedMessage id="users.col.action" />
               </TableHeaderCell>
             </TableRow>
