@@ -211,7 +211,7 @@ describe("B2B Convert window", () => {
       const address = browser.$('[data-testid="convert-panel"] [data-testid="address"]');
       await address.waitForDisplayed({ timeout: 20_000 });
       await browser.waitUntil(async () => address.isFocused(), { timeout: 10_000 });
-      expect(await address.isDisplayedInViewport()).toBe(true);
+      expect(await address.isDisplayed({ withinViewport: true })).toBe(true);
       await browser.$('[data-testid="checks"]').waitForDisplayed({ timeout: 20_000 });
       expect(await browser.$$('[data-testid="checks"] [data-severity="blocker"]').length).toBe(0);
       const submit = browser.$('[data-testid="convert-submit"]');
