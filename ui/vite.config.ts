@@ -11,5 +11,7 @@ export default defineConfig({
     environment: "jsdom",
     include: ["src/**/*.test.{ts,tsx}"],
     setupFiles: ["src/test-setup.ts"],
+    // Pages are lazy chunks: on a busy machine their first load takes more than the defaults.
+    testTimeout: 20_000,
   },
 });

@@ -70,6 +70,50 @@ function keychainEntries(): string {
   }
 }
 
+/** A user of the demo tenant that converts without a warning: its mail is its own external
+ * address, held by nobody else, not synced, never invited. Skips Adele Adams (the click flow). */
+async function firstReadyUser(demo: string): Promise<{ displayName: string; userPrincipalName: string }> {
+  const token = (
+    (await (
+      await fetch(`${demo}/_sim/token`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ username: "admin@contoso.com", scope: "User.Read User.ReadWrite.All" }),
+      })
+    ).json()) as { access_token: string }
+  ).access_token;
+  const users = (
+    (await (
+      await fetch(
+        `${demo}/v1.0/users?$top=999&$select=displayName,userPrincipalName,mail,externalUserState,onPremisesUserPrincipalName,proxyAddresses,otherMails`,
+        { headers: { authorization: `Bearer ${token}` } },
+      )
+    ).json()) as {
+      value: {
+        displayName: string;
+        userPrincipalName: string;
+        mail: string | null;
+        externalUserState: string | null;
+        onPremisesUserPrincipalName: string | null;
+        proxyAddresses: string[];
+      }[];
+    }
+  ).value;
+  const names = new Map<string, number>();
+  for (const u of users) names.set(u.displayName, (names.get(u.displayName) ?? 0) + 1);
+  const found = users.find(
+    (u) =>
+      u.userPrincipalName !== "adele.adams@contoso.com" &&
+      names.get(u.displayName) === 1 &&
+      u.mail?.endsWith(".example") &&
+      !u.externalUserState &&
+      !u.onPremisesUserPrincipalName &&
+      u.proxyAddresses.every((p) => !p.startsWith("SMTP:") || p.endsWith(".example")),
+  );
+  if (!found) throw new Error("the demo tenant has no second ready user");
+  return found;
+}
+
 const dataDir = join(process.env.XDG_DATA_HOME ?? "", "com.b2bconvert.app");
 const settingsFile = join(dataDir, "settings.json");
 /** Tauri's app log dir on Linux: the local data dir (XDG data home here) + identifier + logs. */
@@ -148,39 +192,88 @@ describe("B2B Convert window", () => {
       const outbox = async () =>
         ((await (await fetch(`${demo}/_sim/outbox`)).json()) as { value: Record<string, unknown>[] }).value;
 
-      // Find: search as you type.
+      // Three clicks from the signed-in Users page to a converted user, plus typing the name.
+      // Every click is counted; typing goes to the search box, which has focus on arrival.
+      let clicks = 0;
+      const click = async (selector: string) => {
+        clicks += 1;
+        await browser.$(selector).click();
+      };
       await browser.$('[data-testid="user-row"]').waitForDisplayed({ timeout: 20_000 });
-      await browser.$('[data-testid="user-search"]').setValue("Adele Adams");
-      const open = browser.$('[data-testid="open-adele.adams@contoso.com"]');
-      await open.waitForDisplayed({ timeout: 20_000 });
+      expect(await browser.$('[data-testid="user-search"]').isFocused()).toBe(true);
+      await browser.keys("Adele Adams");
+      const convertRow = '[data-testid="convert-adele.adams@contoso.com"]';
+      await browser.$(convertRow).waitForDisplayed({ timeout: 20_000 });
       await browser.waitUntil(async () => (await browser.$$('[data-testid="user-row"]').length) === 1, { timeout: 10_000 });
       await shot(browser, "30-search");
-      await open.click();
-      await browser.$('[data-testid="start-convert"]').click();
+      await click(convertRow);
+      // The panel opens in view with focus in it, the address prefilled, the pre-flight run.
+      const address = browser.$('[data-testid="convert-panel"] [data-testid="address"]');
+      await address.waitForDisplayed({ timeout: 20_000 });
+      await browser.waitUntil(async () => address.isFocused(), { timeout: 10_000 });
+      expect(await address.isDisplayed({ withinViewport: true })).toBe(true);
       await browser.$('[data-testid="checks"]').waitForDisplayed({ timeout: 20_000 });
       expect(await browser.$$('[data-testid="checks"] [data-severity="blocker"]').length).toBe(0);
-      await browser.$('[data-testid="language"]').selectByAttribute("value", "fr-FR");
-      await browser.$('[data-testid="message"]').setValue("Bienvenue chez Contoso");
-      await browser.$('[data-testid="cc"]').setValue("manager@northwind.example");
+      const submit = browser.$('[data-testid="convert-submit"]');
+      await browser.waitUntil(async () => (await submit.getAttribute("aria-disabled")) !== "true", { timeout: 20_000 });
       await shot(browser, "31-convert-panel");
-      await browser.$('[data-testid="convert-submit"]').click();
+      await click('[data-testid="convert-submit"]');
       await browser.$('[data-testid="confirm"]').waitForDisplayed({ timeout: 10_000 });
+      expect(await browser.$('[data-testid="confirm-mail"]').getText()).toContain("An invitation e-mail goes to");
       await shot(browser, "32-confirm");
-      await browser.$('[data-testid="confirm-yes"]').click();
+      await click('[data-testid="confirm-yes"]');
       await browser.$('[data-testid="result"]').waitForDisplayed({ timeout: 20_000 });
-      expect(await browser.$('[data-testid="result-status"]').getText()).toBe("PendingAcceptance");
+      expect(clicks).toBeLessThanOrEqual(3);
+      expect(await browser.$('[data-testid="result-status"]').getAttribute("data-value")).toBe("PendingAcceptance");
+      expect(await browser.$('[data-testid="result"]').isFocused()).toBe(true);
       // The e-mail went out: no link to pass on by hand.
       expect(await browser.$('[data-testid="redeem-url"]').isExisting()).toBe(false);
       await browser.$('[data-testid="start-resend"]').waitForDisplayed({ timeout: 10_000 });
       await shot(browser, "33-converted");
       const sent = await outbox();
       expect(sent).toHaveLength(1);
-      expect(sent[0]).toMatchObject({
-        to: "adele.adams@wingtiptoys.example",
-        language: "fr-FR",
-        message: "Bienvenue chez Contoso",
-        cc: ["manager@northwind.example"],
-      });
+      expect(sent[0]).toMatchObject({ to: "adele.adams@wingtiptoys.example" });
+
+      // A whole conversion by keyboard, without an e-mail: the link and a text to send instead.
+      await browser.keys("Escape");
+      await browser.$('[data-testid="user-page"]').waitForExist({ reverse: true, timeout: 10_000 });
+      const search = browser.$('[data-testid="user-search"]');
+      const keyboardUser = await firstReadyUser(demo);
+      await search.setValue(keyboardUser.displayName);
+      const row = `[data-testid="convert-${keyboardUser.userPrincipalName}"]`;
+      await browser.$(row).waitForDisplayed({ timeout: 20_000 });
+      await browser.waitUntil(async () => (await browser.$$('[data-testid="user-row"]').length) === 1, { timeout: 10_000 });
+      // From the search box: the state filter, the user's name, then the row's Convert.
+      await browser.keys(["Tab"]);
+      await browser.keys(["Tab"]);
+      await browser.keys(["Tab"]);
+      expect(await browser.$(row).isFocused()).toBe(true);
+      await browser.keys(["Enter"]);
+      await browser.waitUntil(async () => address.isFocused(), { timeout: 20_000 });
+      await browser.waitUntil(async () => (await submit.getAttribute("aria-disabled")) !== "true", { timeout: 20_000 });
+      // Address -> the e-mail switch (Space turns it off) -> language -> message.
+      await browser.keys(["Tab"]);
+      await browser.keys([" "]);
+      await browser.keys(["Tab"]);
+      await browser.keys(["Tab"]);
+      await browser.keys("Welcome to Contoso");
+      // No copy field without an e-mail: the next field is the redirect URL, where Enter asks
+      // for the confirmation.
+      await browser.keys(["Tab"]);
+      expect(await browser.$('[data-testid="redirect"]').isFocused()).toBe(true);
+      await browser.keys(["Enter"]);
+      await browser.$('[data-testid="confirm"]').waitForDisplayed({ timeout: 10_000 });
+      expect(await browser.$('[data-testid="confirm-mail"]').getText()).toMatch(/^No e-mail goes out/);
+      expect(await browser.$('[data-testid="confirm-yes"]').isFocused()).toBe(true);
+      await browser.keys(["Enter"]);
+      await browser.$('[data-testid="result"]').waitForDisplayed({ timeout: 20_000 });
+      expect(await browser.$('[data-testid="result"]').isFocused()).toBe(true);
+      expect(await browser.$('[data-testid="redeem-url"]').getText()).toMatch(/^https?:\/\//);
+      const text = browser.$('[data-testid="ready-text"]');
+      await browser.waitUntil(async () => (await text.getValue()).includes("Welcome to Contoso"), { timeout: 10_000 });
+      expect(await text.getValue()).toContain(keyboardUser.displayName);
+      await shot(browser, "33b-converted-by-keyboard");
+      expect(await outbox()).toHaveLength(1);
 
       // Blocked cases are explained on screen, and nothing can be sent.
       await browser.$('[data-testid="back"]').click();
@@ -205,6 +298,9 @@ describe("B2B Convert window", () => {
       await shot(browser, "36-pending");
       const rows = await browser.$$('[data-testid="pending-row"]').length;
       expect(rows).toBeGreaterThanOrEqual(13);
+      // The list can be searched.
+      await browser.$('[data-testid="pending-search"]').setValue("adele.campbell");
+      await browser.waitUntil(async () => (await browser.$$('[data-testid="pending-row"]').length) === 1, { timeout: 10_000 });
       await browser.$('[data-testid="resend-adele.campbell@contoso.com"]').click();
       await browser.$('[data-testid="resend-panel"] [data-testid="checks"]').waitForDisplayed({ timeout: 20_000 });
       await browser.$('[data-testid="resend-submit"]').click();
@@ -214,12 +310,13 @@ describe("B2B Convert window", () => {
       const after = await outbox();
       expect(after).toHaveLength(2);
       expect(after[1]?.to).toMatch(/^adele\.campbell@/);
+      expect(await browser.$('[data-testid="result"]').getText()).not.toContain("is now an external user");
 
       // History, and its export.
       await visit(browser, "history", "38-history");
       await browser.$('[data-testid="history-row"]').waitForDisplayed({ timeout: 10_000 });
       await shot(browser, "38-history");
-      expect(await browser.$$('[data-testid="history-row"]').length).toBe(2);
+      expect(await browser.$$('[data-testid="history-row"]').length).toBe(3);
       await browser.$('[data-testid="export-history"]').click();
       const path = await browser.$('[data-testid="exported-path"]');
       await path.waitForDisplayed({ timeout: 10_000 });
@@ -227,6 +324,7 @@ describe("B2B Convert window", () => {
       expect(csv.split("\n")[0]).toContain("request id");
       expect(csv).toContain("adele.adams@contoso.com");
       expect(csv).toContain("adele.campbell@contoso.com");
+      expect(csv).toContain(keyboardUser.userPrincipalName);
       expect(TOKEN.test(csv)).toBe(false);
       expect(TOKEN.test(readFileSync(join(dataDir, "history.jsonl"), "utf8"))).toBe(false);
     } finally {

@@ -1,7 +1,8 @@
-import { lazy, startTransition, Suspense, useCallback, useEffect, useState } from "react";
+import { lazy, startTransition, Suspense, useCallback, useEffect, useRef, useState } from "react";
 import {
   Button,
   FluentProvider,
+  Hamburger,
   makeStaticStyles,
   makeStyles,
   NavDrawer,
@@ -33,7 +34,7 @@ import type { AppInfo } from "./bindings/AppInfo";
 import type { LanguageView } from "./bindings/LanguageView";
 import type { PolicyView } from "./bindings/PolicyView";
 import type { SessionView } from "./bindings/SessionView";
-import { AccountMenu } from "./components/AccountMenu";
+import { AccountMenu, AccountNoticeBar, type AccountNotice } from "./components/AccountMenu";
 import { CapabilitiesCard } from "./components/CapabilitiesCard";
 import { ErrorBar } from "./components/ErrorBar";
 import { FirstRun } from "./components/FirstRun";
@@ -43,8 +44,9 @@ import { applyDocumentLanguage, directionOf, loadCatalog, type Catalog, type Mes
 import { api, errorCodeOf, type UiErrorCode } from "./ipc";
 import { noPolicy, PolicyContext } from "./policy";
 import type { CheckKind } from "./bindings/CheckKind";
+import type { UserDetail } from "./bindings/UserDetail";
 import { UsersPage } from "./pages/UsersPage";
-import { useOsTheme } from "./theme";
+import { NARROW, useMediaQuery, useOsTheme } from "./theme";
 
 // First run and Users are in the main chunk; every other page is fetched when first opened.
 const UserPage = lazy(() => import("./pages/UserPage").then((m) => ({ default: m.UserPage })));
@@ -89,7 +91,15 @@ const useStyles = makeStyles({
   body: { display: "flex", flex: 1, minHeight: 0 },
   nav: { flexShrink: 0, height: "100%" },
   drawer: { height: "100%" },
-  main: { flex: 1, overflow: "auto", padding: tokens.spacingHorizontalXXL, outline: "none" },
+  hamburger: { color: tokens.colorNeutralForegroundOnBrand },
+  main: {
+    flex: 1,
+    minWidth: 0,
+    overflow: "auto",
+    padding: tokens.spacingHorizontalXXL,
+    outline: "none",
+    "@media (max-width: 1023px)": { padding: tokens.spacingHorizontalL },
+  },
   skip: {
     position: "absolute",
     insetInlineStart: "-10000px",
@@ -110,6 +120,8 @@ export function App() {
   const [policy, setPolicy] = useState<PolicyView | null>(null);
   const [startError, setStartError] = useState<UiErrorCode | null>(null);
   const [adding, setAdding] = useState(false);
+  // Said after a sign-out or a switch, also on the sign-in page when nobody is left.
+  const [notice, setNotice] = useState<AccountNotice | null>(null);
   const [messages, setMessages] = useState<{ language: Language; catalog: Catalog } | null>(null);
 
   useEffect(() => {
@@ -163,7 +175,14 @@ export function App() {
   } else if (!session.connection) {
     content = <FirstRun onSession={onSession} />;
   } else if (!session.current || adding) {
-    content = <SignIn session={session} onSession={onSession} onBack={adding ? () => setAdding(false) : undefined} />;
+    content = (
+      <SignIn
+        session={session}
+        onSession={onSession}
+        onBack={adding ? () => setAdding(false) : undefined}
+        notice={adding ? null : notice}
+      />
+    );
   } else {
     content = (
       <Frame
@@ -172,6 +191,8 @@ export function App() {
         session={session}
         onSession={onSession}
         onAddAccount={() => setAdding(true)}
+        notice={notice}
+        onNotice={setNotice}
       />
     );
   }
@@ -188,31 +209,70 @@ export function App() {
   );
 }
 
+/** What a list page remembers of the user opened from it: focus goes back there on return. */
+interface OpenUser {
+  id: string;
+  intent: CheckKind | null;
+}
+
 function Frame(props: {
   language: LanguageView;
   onLanguageChange: (view: LanguageView) => void;
   session: SessionView;
   onSession: (s: SessionView) => void;
   onAddAccount: () => void;
+  notice: AccountNotice | null;
+  onNotice: (notice: AccountNotice | null) => void;
 }) {
+  const { notice, onNotice: setNotice } = props;
   const styles = useStyles();
   const intl = useIntl();
+  const narrow = useMediaQuery(NARROW);
+  const [navOpen, setNavOpen] = useState(false);
   const [page, setPage] = useState<PageId>("users");
-  const [openUser, setOpenUser] = useState<{ id: string; intent: CheckKind | null } | null>(null);
+  const [openUser, setOpenUser] = useState<OpenUser | null>(null);
+  const [changed, setChanged] = useState<UserDetail | null>(null);
   const [appInfo, setAppInfo] = useState<AppInfo | null>(null);
   const [appInfoError, setAppInfoError] = useState<UiErrorCode | null>(null);
   const [accountError, setAccountError] = useState<UiErrorCode | null>(null);
+  // Where focus was when a user was opened from a list: it goes back there on return.
+  const origin = useRef<HTMLElement | null>(null);
+  const restore = useRef(false);
   const problem = props.session.problem;
+  const accountId = props.session.current?.id ?? "";
+
+  // Whatever was computed for one account (a user opened, a search, a bulk preview) is not shown
+  // for another: the pages below are keyed by the account and start afresh.
+  const [shownFor, setShownFor] = useState(accountId);
+  if (shownFor !== accountId) {
+    setShownFor(accountId);
+    setOpenUser(null);
+    setChanged(null);
+  }
 
   useEffect(() => {
     api.appInfo().then(setAppInfo, (e: unknown) => setAppInfoError(errorCodeOf(e)));
   }, []);
 
   // Transitions keep the current page on screen while a lazy one's chunk loads, instead of a spinner.
-  const open = useCallback((user: { id: string; intent: CheckKind | null } | null) => {
+  const open = useCallback((user: OpenUser) => {
+    origin.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     startTransition(() => setOpenUser(user));
   }, []);
+  const back = useCallback(() => {
+    restore.current = true;
+    setOpenUser(null);
+  }, []);
+  // Back on the list: focus returns to what opened the user, or to the page when that is gone.
+  useEffect(() => {
+    if (openUser !== null || !restore.current) return;
+    restore.current = false;
+    const to = origin.current;
+    if (to?.isConnected) to.focus();
+    else document.getElementById("main")?.focus();
+  }, [openUser]);
   const navigate = useCallback((id: PageId) => {
+    setNavOpen(false);
     startTransition(() => {
       setPage(id);
       setOpenUser(null);
@@ -221,44 +281,100 @@ function Frame(props: {
     requestAnimationFrame(() => document.getElementById("main")?.focus());
   }, []);
 
+  const items = pages.map(({ id, label, icon: Icon }) => (
+    <NavItem key={id} value={id} icon={<Icon />} data-testid={`nav-${id}`}>
+      <FormattedMessage id={label} />
+    </NavItem>
+  ));
+  const nav = (
+    <NavDrawer
+      open={narrow ? navOpen : true}
+      type={narrow ? "overlay" : "inline"}
+      onOpenChange={(_, d) => setNavOpen(d.open)}
+      className={styles.drawer}
+      selectedValue={page}
+      onNavItemSelect={(_, data) => navigate(data.value as PageId)}
+      // Folded, the drawer is a modal dialog (Fluent marks a navigation role modal, which ARIA
+      // does not allow) holding the navigation landmark.
+      role={narrow ? "dialog" : undefined}
+      aria-label={narrow ? intl.formatMessage({ id: "nav.label" }) : undefined}
+    >
+      <NavDrawerBody>
+        {narrow ? (
+          <nav aria-label={intl.formatMessage({ id: "nav.label" })} data-testid="nav-folded">
+            {items}
+          </nav>
+        ) : (
+          items
+        )}
+      </NavDrawerBody>
+    </NavDrawer>
+  );
+
+  const listPage =
+    page === "users" ? (
+      <>
+        {props.session.capabilities && <CapabilitiesCard capabilities={props.session.capabilities} />}
+        <UsersPage onOpen={(id, intent) => open({ id, intent })} changed={changed} />
+      </>
+    ) : page === "pending" ? (
+      <PendingPage onOpen={(id, resend) => open({ id, intent: resend ? "resend" : null })} changed={changed} />
+    ) : page === "bulk" ? (
+      <BulkPage accountId={accountId} accountName={props.session.current?.displayName ?? ""} />
+    ) : page === "history" ? (
+      <HistoryPage />
+    ) : (
+      <SettingsPage
+        language={props.language}
+        onLanguageChange={props.onLanguageChange}
+        appInfo={appInfo}
+        appInfoError={appInfoError}
+        session={props.session}
+        onSession={props.onSession}
+      />
+    );
+
   return (
     <>
       <a href="#main" className={styles.skip}>
         <FormattedMessage id="app.skipToContent" />
       </a>
       <header className={styles.header}>
-        <Text weight="semibold" size={400}>
-          <FormattedMessage id="app.name" />
-        </Text>
+        <div className={styles.account}>
+          {narrow && (
+            <Hamburger
+              className={styles.hamburger}
+              onClick={() => setNavOpen((o) => !o)}
+              aria-expanded={navOpen}
+              aria-label={intl.formatMessage({ id: "nav.open" })}
+              data-testid="nav-toggle"
+            />
+          )}
+          <Text weight="semibold" size={400}>
+            <FormattedMessage id="app.name" />
+          </Text>
+        </div>
         <div className={styles.account} data-testid="account-area">
           <AccountMenu
             session={props.session}
             onSession={props.onSession}
             onAddAccount={props.onAddAccount}
             onError={setAccountError}
+            onNotice={setNotice}
           />
         </div>
       </header>
       <div className={styles.body}>
-        <nav aria-label={intl.formatMessage({ id: "nav.label" })} className={styles.nav} data-testid="nav">
-          <NavDrawer
-            open
-            type="inline"
-            className={styles.drawer}
-            selectedValue={page}
-            onNavItemSelect={(_, data) => navigate(data.value as PageId)}
-          >
-            <NavDrawerBody>
-              {pages.map(({ id, label, icon: Icon }) => (
-                <NavItem key={id} value={id} icon={<Icon />} data-testid={`nav-${id}`}>
-                  <FormattedMessage id={label} />
-                </NavItem>
-              ))}
-            </NavDrawerBody>
-          </NavDrawer>
-        </nav>
+        {narrow ? (
+          nav
+        ) : (
+          <nav aria-label={intl.formatMessage({ id: "nav.label" })} className={styles.nav} data-testid="nav">
+            {nav}
+          </nav>
+        )}
         <main id="main" tabIndex={-1} className={styles.main} data-testid={`page-${page}`}>
           {accountError && <ErrorBar code={accountError} />}
+          {notice && <AccountNoticeBar notice={notice} onDismiss={() => setNotice(null)} />}
           {problem && (
             <MessageBar intent="error" layout="multiline" data-testid="session-problem">
               <MessageBarBody>
@@ -274,35 +390,20 @@ function Frame(props: {
               </MessageBarActions>
             </MessageBar>
           )}
-          <Suspense fallback={<PageLoading />}>
-            {openUser ? (
+          <Suspense key={accountId} fallback={<PageLoading />}>
+            {/* The list stays mounted under an open user, so that its search, pages and focus
+                are there on return. */}
+            <div hidden={openUser !== null}>{listPage}</div>
+            {openUser && (
               <UserPage
                 key={openUser.id}
                 id={openUser.id}
                 intent={openUser.intent}
                 capabilities={props.session.capabilities}
                 tenantId={props.session.current?.tenantId ?? ""}
-                onBack={() => open(null)}
-              />
-            ) : page === "users" ? (
-              <>
-                {props.session.capabilities && <CapabilitiesCard capabilities={props.session.capabilities} />}
-                <UsersPage onOpen={(id) => open({ id, intent: null })} />
-              </>
-            ) : page === "pending" ? (
-              <PendingPage onOpen={(id, resend) => open({ id, intent: resend ? "resend" : null })} />
-            ) : page === "bulk" ? (
-              <BulkPage />
-            ) : page === "history" ? (
-              <HistoryPage />
-            ) : (
-              <SettingsPage
-                language={props.language}
-                onLanguageChange={props.onLanguageChange}
-                appInfo={appInfo}
-                appInfoError={appInfoError}
-                session={props.session}
-                onSession={props.onSession}
+                tenantName={props.session.current?.tenantName ?? null}
+                onBack={back}
+                onChanged={setChanged}
               />
             )}
           </Suspense>

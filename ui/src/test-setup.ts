@@ -1,3 +1,8 @@
+import { configure } from "@testing-library/react";
+
+// Pages are lazy chunks that take a while to load the first time on a busy machine.
+configure({ asyncUtilTimeout: 5_000 });
+
 // jsdom has no matchMedia; the app reads it for light and dark.
 if (!window.matchMedia) {
   window.matchMedia = (query: string) =>
@@ -22,8 +27,3 @@ if (!("ResizeObserver" in window)) {
   }
   (window as unknown as { ResizeObserver: typeof NoResize }).ResizeObserver = NoResize;
 }
-
-// Pages and catalogs load lazily; on a busy two-core CI machine the first import of a page can
-// take longer than Testing Library's default second.
-import { configure } from "@testing-library/dom";
-configure({ asyncUtilTimeout: 5000 });

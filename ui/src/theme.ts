@@ -1,17 +1,23 @@
-import { useEffect, useState } from "react";
+import { useSyncExternalStore } from "react";
 import { webDarkTheme, webLightTheme, type Theme } from "@fluentui/react-components";
 
-const query = "(prefers-color-scheme: dark)";
+/** Whether a media query matches, following its changes while the app runs. */
+export function useMediaQuery(query: string): boolean {
+  return useSyncExternalStore(
+    (onChange) => {
+      const media = window.matchMedia?.(query);
+      if (!media) return () => undefined;
+      media.addEventListener("change", onChange);
+      return () => media.removeEventListener("change", onChange);
+    },
+    () => window.matchMedia?.(query).matches ?? false,
+  );
+}
+
+/** Below this width the navigation folds behind a menu button and tables drop minor columns. */
+export const NARROW = "(max-width: 1023px)";
 
 /** Light or dark, following the OS and its changes while the app runs. */
 export function useOsTheme(): Theme {
-  const [dark, setDark] = useState(() => window.matchMedia?.(query).matches ?? false);
-  useEffect(() => {
-    const media = window.matchMedia?.(query);
-    if (!media) return;
-    const onChange = (e: MediaQueryListEvent) => setDark(e.matches);
-    media.addEventListener("change", onChange);
-    return () => media.removeEventListener("change", onChange);
-  }, []);
-  return dark ? webDarkTheme : webLightTheme;
+  return useMediaQuery("(prefers-color-scheme: dark)") ? webDarkTheme : webLightTheme;
 }

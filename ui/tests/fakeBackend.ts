@@ -174,6 +174,8 @@ export interface FakeBackendOptions {
   start?: FakeStart;
   /** How long search_users takes for a query (default: no wait). */
   searchDelayMs?: (query: string) => number;
+  /** How long more_users takes (default: no wait). */
+  moreDelayMs?: number;
   /** The organisation's policy, as the backend read it at start (default: none). */
   policy?: PolicyView;
 }
@@ -188,6 +190,7 @@ export function installFakeBackend({
   failSave = false,
   start = "signedIn",
   searchDelayMs = () => 0,
+  moreDelayMs = 0,
   policy = { entries: [], warnings: [] },
 }: FakeBackendOptions): Call[] {
   const directory = fakeUsers();
@@ -352,13 +355,11 @@ export function installFakeBackend({
         const q = query.trim().toLowerCase();
         const hits = directory
           .filter((u) => !state || u.state === state)
-          .filter(
-            (u) =>
-              !q ||
-              [u.displayName, u.userPrincipalName, u.mail ?? ""].some((v) =>
-                v.toLowerCase().split(/[\s.@]/).some((w) => w.startsWith(q)),
-              ),
-          )
+          // Like Graph's $search: every word typed starts a word of the name, UPN or mail.
+          .filter((u) => {
+            const words = [u.displayName, u.userPrincipalName, u.mail ?? ""].flatMap((v) => v.toLowerCase().split(/[\s.@]/));
+            return q.split(/\s+/).every((t) => !t || words.some((w) => w.startsWith(t)));
+          })
           .map(row);
         const page = { rows: hits.slice(0, 50), next: hits.length > 50 ? `next:${q}:${state ?? ""}` : null, count: hits.length };
         const wait = searchDelayMs(query);
@@ -370,7 +371,8 @@ export function installFakeBackend({
           .filter((u) => !state || u.state === state)
           .filter((u) => !q || u.displayName.toLowerCase().includes(q ?? ""))
           .map(row);
-        return { rows: hits.slice(50), next: null, count: null };
+        const more = { rows: hits.slice(50), next: null, count: null };
+        return moreDelayMs > 0 ? new Promise((resolve) => setTimeout(() => resolve(more), moreDelayMs)) : more;
       }
       case "get_user": {
         const found = directory.find((u) => u.id === (args as { id: string }).id);

@@ -131,8 +131,23 @@ async fn preview_sorts_rows_into_ready_needs_fix_and_blocked() {
     );
     assert_eq!(by_line(29).problem.map(|p| p.as_str()), Some("user_not_found"));
     assert_eq!(by_line(30).problem.map(|p| p.as_str()), Some("invalid_email"));
+    // A row the parser rejected still names its user and address.
+    assert_eq!(
+        (by_line(30).user.as_str(), by_line(30).email.as_str()),
+        ("someone@contoso.com", "not-an-address")
+    );
     let exported = bulk::preview_csv(&p).expect("csv");
     assert_eq!(exported.lines().count(), 1 + 29);
+    // The export carries the code and, beside it, what it means.
+    let line30 = exported.lines().find(|l| l.starts_with("30,")).expect("line 30");
+    assert!(
+        line30.starts_with("30,someone@contoso.com,not-an-address,needs fix,invalid_email,"),
+        "{line30}"
+    );
+    assert!(
+        line30.ends_with("The email is not a valid e-mail address."),
+        "{line30}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

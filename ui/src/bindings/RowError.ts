@@ -6,6 +6,10 @@ import type { RowProblem } from "./RowProblem";
  */
 export type RowError = { line: number, code: RowProblem, 
 /**
+ * The row's user and email as far as they could be read (empty when not).
+ */
+user: string, email: string, 
+/**
  * The column concerned, as named in the file.
  */
 column: string | null, value: string | null, };

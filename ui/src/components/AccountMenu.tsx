@@ -2,6 +2,9 @@ import {
   Avatar,
   Button,
   makeStyles,
+  MessageBar,
+  MessageBarActions,
+  MessageBarBody,
   Menu,
   MenuDivider,
   MenuItem,
@@ -11,7 +14,7 @@ import {
   Text,
   tokens,
 } from "@fluentui/react-components";
-import { PersonAddRegular, SignOutRegular } from "@fluentui/react-icons";
+import { DismissRegular, PersonAddRegular, SignOutRegular } from "@fluentui/react-icons";
 import { FormattedMessage, useIntl } from "react-intl";
 import type { Account } from "../bindings/Account";
 import type { SessionView } from "../bindings/SessionView";
@@ -25,18 +28,62 @@ const useStyles = makeStyles({
 
 const tenantOf = (a: Account) => a.tenantName ?? a.tenantId;
 
+/** Who stopped acting and who acts now, after a sign-out or a switch. */
+export interface AccountNotice {
+  kind: "signedOut" | "switched";
+  from: Account;
+  to: Account | null;
+}
+
+/** Says who was signed out (or switched from) and who is acting now. */
+export function AccountNoticeBar({ notice, onDismiss }: { notice: AccountNotice; onDismiss: () => void }) {
+  const intl = useIntl();
+  const who = (a: Account) => ({ name: a.displayName, username: <bdi dir="ltr">{a.username}</bdi>, tenant: <bdi>{tenantOf(a)}</bdi> });
+  return (
+    <MessageBar intent="info" layout="multiline" data-testid="account-notice" data-kind={notice.kind}>
+      <MessageBarBody>
+        {notice.kind === "signedOut" && (
+          <>
+            <FormattedMessage id="account.signedOut" values={who(notice.from)} />{" "}
+          </>
+        )}
+        {notice.to && <FormattedMessage id="account.nowActing" values={who(notice.to)} />}
+      </MessageBarBody>
+      <MessageBarActions
+        containerAction={
+          <Button
+            appearance="transparent"
+            icon={<DismissRegular />}
+            aria-label={intl.formatMessage({ id: "account.dismiss" })}
+            onClick={onDismiss}
+          />
+        }
+      />
+    </MessageBar>
+  );
+}
+
 /** The header's account switcher: who is signed in, where, and the other accounts. */
 export function AccountMenu(props: {
   session: SessionView;
   onSession: (s: SessionView) => void;
   onAddAccount: () => void;
   onError: (code: UiErrorCode) => void;
+  /** Told after a sign-out or a switch: who stopped, who acts now. */
+  onNotice: (notice: AccountNotice) => void;
 }) {
   const styles = useStyles();
   const intl = useIntl();
   const current = props.session.current;
   if (!current) return null;
-  const act = (work: Promise<SessionView>) => work.then(props.onSession, (e: unknown) => props.onError(errorCodeOf(e)));
+  const act = (kind: AccountNotice["kind"], work: Promise<SessionView>) =>
+    work.then(
+      (s) => {
+        props.onNotice({ kind, from: current, to: s.current });
+        props.onSession(s);
+      },
+      (e: unknown) => props.onError(errorCodeOf(e)),
+    );
   return (
     <Menu>
       <MenuTrigger disableButtonEnhancement>
@@ -65,7 +112,7 @@ export function AccountMenu(props: {
               <MenuItem
                 key={a.id}
                 icon={<Avatar name={a.displayName} size={20} color="neutral" aria-hidden />}
-                onClick={() => void act(api.switchAccount(a.id))}
+                onClick={() => void act("switched", api.switchAccount(a.id))}
                 aria-label={intl.formatMessage({ id: "account.switchTo" }, { name: a.displayName })}
               >
                 {a.displayName} <Text size={200}>{`${a.username} · ${tenantOf(a)}`}</Text>
@@ -75,8 +122,11 @@ export function AccountMenu(props: {
             <FormattedMessage id="account.addAccount" />
           </MenuItem>
           <MenuDivider />
-          <MenuItem icon={<SignOutRegular />} onClick={() => void act(api.signOut(current.id))} data-testid="sign-out">
-            <FormattedMessage id="account.signOut" />
+          <MenuItem icon={<SignOutRegular />} onClick={() => void act("signedOut", api.signOut(current.id))} data-testid="sign-out">
+            <FormattedMessage
+              id="account.signOutNamed"
+              values={{ name: current.displayName, username: <bdi dir="ltr">{current.username}</bdi> }}
+            />
           </MenuItem>
         </MenuList>
       </MenuPopover>

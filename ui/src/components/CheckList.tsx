@@ -1,8 +1,8 @@
 import { makeStyles, Text, tokens } from "@fluentui/react-components";
 import { CheckmarkCircle20Filled, DismissCircle20Filled, Warning20Filled } from "@fluentui/react-icons";
-import { FormattedMessage, useIntl } from "react-intl";
+import { useIntl } from "react-intl";
 import type { Preflight } from "../bindings/Preflight";
-import { checkMessage } from "../i18n/codes";
+import { CheckText } from "./CheckText";
 
 const useStyles = makeStyles({
   list: { listStyle: "none", padding: 0, margin: 0, display: "grid", gap: tokens.spacingVerticalS },
@@ -21,7 +21,6 @@ export function CheckList({ preflight }: { preflight: Preflight }) {
   return (
     <ul className={styles.list} data-testid="checks">
       {checks.map((c) => {
-        const id = checkMessage(c.code, c.severity);
         return (
           <li key={c.code} className={styles.item} data-testid={`check-${c.code}`} data-severity={c.severity}>
             {c.severity === "ok" ? (
@@ -32,18 +31,15 @@ export function CheckList({ preflight }: { preflight: Preflight }) {
               <DismissCircle20Filled className={styles.blocker} aria-label={intl.formatMessage({ id: "check.sev.blocker" })} />
             )}
             <Text>
-              {id ? (
-                <FormattedMessage
-                  id={id}
-                  values={{
-                    address: <bdi dir="ltr">{preflight.address}</bdi>,
-                    others: <bdi dir="ltr">{preflight.othersUsing.join(", ")}</bdi>,
-                    onPremUpn: <bdi dir="ltr">{preflight.target.onPremisesUserPrincipalName ?? ""}</bdi>,
-                  }}
-                />
-              ) : (
-                <FormattedMessage id="check.unknown" values={{ code: c.code }} />
-              )}
+              <CheckText
+                code={c.code}
+                severity={c.severity}
+                values={{
+                  address: preflight.address,
+                  others: preflight.othersUsing,
+                  onPremUpn: preflight.target.onPremisesUserPrincipalName,
+                }}
+              />
             </Text>
           </li>
         );

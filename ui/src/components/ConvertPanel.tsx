@@ -1,4 +1,4 @@
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import {
   Button,
   Card,
@@ -24,12 +24,16 @@ import {
 import { FormattedMessage, useIntl } from "react-intl";
 import type { AddressSlot } from "../bindings/AddressSlot";
 import type { CheckKind } from "../bindings/CheckKind";
+import type { ConvertRequest } from "../bindings/ConvertRequest";
 import type { ConvertResult } from "../bindings/ConvertResult";
 import type { UserDetail } from "../bindings/UserDetail";
 import { api, errorCodeOf, type UiErrorCode } from "../ipc";
 import { useLatestAnswer } from "../latest";
 import { isLocked, policyFlag, policyText, usePolicy } from "../policy";
+import type { MessageId } from "../i18n";
 import { CheckList } from "./CheckList";
+import { CharName, forbiddenChar } from "./CheckText";
+import { DisabledReason } from "./DisabledReason";
 import { ErrorBar } from "./ErrorBar";
 
 /** Invitation languages offered first: the app's own, then others Microsoft supports. */
@@ -52,7 +56,8 @@ export function addressLooksValid(address: string): boolean {
 
 const useStyles = makeStyles({
   card: { maxWidth: "760px", padding: tokens.spacingHorizontalL, display: "grid", gap: tokens.spacingVerticalM },
-  actions: { display: "flex", gap: tokens.spacingHorizontalS, flexWrap: "wrap" },
+  actions: { display: "flex", gap: tokens.spacingHorizontalS, flexWrap: "wrap", alignItems: "center" },
+  form: { display: "contents" },
 });
 
 /** Convert, or resend / reset redemption: the address, the checks, the options, a confirmation. */
@@ -60,7 +65,7 @@ export function ConvertPanel(props: {
   user: UserDetail;
   kind: CheckKind;
   tenantId: string;
-  onDone: (result: ConvertResult, address: string, mailSent: boolean) => void;
+  onDone: (result: ConvertResult, address: string, request: ConvertRequest) => void;
   onCancel: () => void;
 }) {
   const styles = useStyles();
@@ -87,6 +92,14 @@ export function ConvertPanel(props: {
   const [confirming, setConfirming] = useState(false);
   const [working, setWorking] = useState(false);
   const [error, setError] = useState<UiErrorCode | null>(null);
+  const card = useRef<HTMLDivElement>(null);
+  const addressInput = useRef<HTMLInputElement>(null);
+
+  // The panel opens in view with focus in it: the address, prefilled when the user has one.
+  useEffect(() => {
+    card.current?.scrollIntoView?.({ block: "nearest" });
+    addressInput.current?.focus({ preventScroll: true });
+  }, []);
 
   // A language the organisation chose is offered even when it is not in the usual list.
   const languageChoices = useMemo(() => {
@@ -111,7 +124,7 @@ export function ConvertPanel(props: {
   const preflight = current?.value ?? null;
   const checking = valid && current === null;
 
-  const ccBad = cc.trim() !== "" && !addressLooksValid(cc);
+  const ccBad = sendMail && cc.trim() !== "" && !addressLooksValid(cc);
   const redirectBad = redirect.trim() !== "" && !redirectUrlOk(redirect.trim());
   const addressNew =
     preflight !== null &&
@@ -120,17 +133,37 @@ export function ConvertPanel(props: {
   const needsMail =
     kind === "convert" && preflight !== null && preflight.checks.some((c) => c.code === "address_on_user" && c.severity === "warning");
   const ready = preflight?.canConvert === true && !ccBad && !redirectBad && !working && (!needsMail || mailFirst);
+  // A disabled action says why, next to it.
+  const why: MessageId | null = ready
+    ? null
+    : working
+      ? "convert.why.working"
+      : !valid
+        ? "convert.why.address"
+        : current?.error
+          ? "convert.why.checksFailed"
+          : preflight === null
+            ? "convert.why.checking"
+            : !preflight.canConvert
+              ? "convert.why.blocked"
+              : needsMail && !mailFirst
+                ? "convert.why.mailFirst"
+                : ccBad
+                  ? "convert.why.cc"
+                  : "convert.why.redirect";
+  const char = forbiddenChar(address);
   const defaultRedirect = `https://myapps.microsoft.com/?tenantId=${props.tenantId}`;
 
   const run = () => {
     setConfirming(false);
     setWorking(true);
     setError(null);
-    const request = {
+    const request: ConvertRequest = {
       sendMail,
       message: message.trim() || null,
       language: language || null,
-      cc: cc.trim() || null,
+      // Without the e-mail there is nobody to copy.
+      cc: (sendMail && cc.trim()) || null,
       redirectUrl: redirect.trim() || null,
       setGuest: kind === "convert" && setGuest,
     };
@@ -141,7 +174,7 @@ export function ConvertPanel(props: {
     done.then(
       (r) => {
         setWorking(false);
-        props.onDone(r, key, sendMail);
+        props.onDone(r, key, request);
       },
       (e: unknown) => {
         setWorking(false);
@@ -152,7 +185,15 @@ export function ConvertPanel(props: {
 
   const title = kind === "convert" ? "convert.title" : "resend.title";
   return (
-    <Card className={styles.card} data-testid={`${kind}-panel`}>
+    <Card className={styles.card} data-testid={`${kind}-panel`} ref={card}>
+      <form
+        className={styles.form}
+        onSubmit={(e) => {
+          // Enter in a field asks for the confirmation, as the button does.
+          e.preventDefault();
+          if (ready) setConfirming(true);
+        }}
+      >
       <Text as="h2" size={500} weight="semibold">
         <FormattedMessage id={title} values={{ name: user.displayName }} />
       </Text>
@@ -163,12 +204,23 @@ export function ConvertPanel(props: {
         label={intl.formatMessage({ id: "convert.address" })}
         hint={intl.formatMessage({ id: "convert.addressHint" })}
         required
-        validationState={address !== "" && !addressLooksValid(address) ? "error" : "none"}
+        validationState={address !== "" && (char !== null || !addressLooksValid(address)) ? "error" : "none"}
         validationMessage={
-          address !== "" && !addressLooksValid(address) ? intl.formatMessage({ id: "convert.addressInvalid" }) : undefined
+          address === "" ? undefined : char !== null ? (
+            <FormattedMessage id="convert.addressForbidden" values={{ char: <CharName char={char} /> }} />
+          ) : !addressLooksValid(address) ? (
+            intl.formatMessage({ id: "convert.addressInvalid" })
+          ) : undefined
         }
       >
-        <Input type="email" dir="ltr" value={address} onChange={(_, d) => setAddress(d.value)} data-testid="address" />
+        <Input
+          ref={addressInput}
+          type="email"
+          dir="ltr"
+          value={address}
+          onChange={(_, d) => setAddress(d.value)}
+          data-testid="address"
+        />
       </Field>
       {checking && <Spinner size="tiny" label={intl.formatMessage({ id: "convert.checking" })} />}
       {preflight && <CheckList preflight={preflight} />}
@@ -186,6 +238,11 @@ export function ConvertPanel(props: {
             <Radio value="mail" disabled={preflight?.mailbox === true} label={intl.formatMessage({ id: "resend.slotMail" })} />
             <Radio value="otherMails" label={intl.formatMessage({ id: "resend.slotOther" })} />
           </RadioGroup>
+          {preflight?.mailbox === true && (
+            <Text size={200} data-testid="slot-mail-why">
+              <FormattedMessage id="resend.slotMailboxWhy" />
+            </Text>
+          )}
         </Field>
       )}
       <Switch
@@ -206,7 +263,10 @@ export function ConvertPanel(props: {
           <FormattedMessage id="convert.noMailHint" />
         </Text>
       )}
-      <Field label={intl.formatMessage({ id: "convert.language" })} hint={locked.language ? setByOrganisation : undefined}>
+      <Field
+        label={intl.formatMessage({ id: sendMail ? "convert.language" : "convert.languageNoMail" })}
+        hint={locked.language ? setByOrganisation : sendMail ? undefined : intl.formatMessage({ id: "convert.languageNoMailHint" })}
+      >
         <Select value={language} onChange={(_, d) => setLanguage(d.value)} disabled={locked.language} data-testid="language">
           <option value="">{intl.formatMessage({ id: "convert.languageDefault" })}</option>
           {languageChoices.map((l) => (
@@ -218,7 +278,11 @@ export function ConvertPanel(props: {
       </Field>
       <Field
         label={intl.formatMessage({ id: "convert.message" })}
-        hint={locked.message ? setByOrganisation : intl.formatMessage({ id: "convert.messageHint" })}
+        hint={
+          locked.message
+            ? setByOrganisation
+            : intl.formatMessage({ id: sendMail ? "convert.messageHint" : "convert.messageHintNoMail" })
+        }
       >
         <Textarea
           value={message}
@@ -228,13 +292,19 @@ export function ConvertPanel(props: {
           data-testid="message"
         />
       </Field>
-      <Field
-        label={intl.formatMessage({ id: "convert.cc" })}
-        validationState={ccBad ? "error" : "none"}
-        validationMessage={ccBad ? intl.formatMessage({ id: "error.invalid_cc_address" }) : undefined}
-      >
-        <Input type="email" dir="ltr" value={cc} onChange={(_, d) => setCc(d.value)} data-testid="cc" />
-      </Field>
+      {sendMail ? (
+        <Field
+          label={intl.formatMessage({ id: "convert.cc" })}
+          validationState={ccBad ? "error" : "none"}
+          validationMessage={ccBad ? intl.formatMessage({ id: "error.invalid_cc_address" }) : undefined}
+        >
+          <Input type="email" dir="ltr" value={cc} onChange={(_, d) => setCc(d.value)} data-testid="cc" />
+        </Field>
+      ) : (
+        <Text size={200} data-testid="cc-not-used">
+          <FormattedMessage id="convert.ccNoMail" />
+        </Text>
+      )}
       <Field
         label={intl.formatMessage({ id: "convert.redirect" })}
         hint={locked.redirect ? setByOrganisation : intl.formatMessage({ id: "convert.redirectHint" }, { url: defaultRedirect })}
@@ -263,14 +333,27 @@ export function ConvertPanel(props: {
       {current?.error && <ErrorBar code={current.error} />}
       {error && <ErrorBar code={error} />}
       <div className={styles.actions}>
-        <Button appearance="primary" disabled={!ready} onClick={() => setConfirming(true)} data-testid={`${kind}-submit`}>
+        <Button
+          type="submit"
+          appearance="primary"
+          disabledFocusable={!ready}
+          aria-describedby={why ? `${kind}-why` : undefined}
+          data-testid={`${kind}-submit`}
+        >
           <FormattedMessage id={kind === "convert" ? "convert.submit" : "resend.submit"} />
         </Button>
-        <Button onClick={props.onCancel} disabled={working}>
-          <FormattedMessage id="signIn.cancel" />
-        </Button>
-        {working && <Spinner size="tiny" label={intl.formatMessage({ id: "convert.working" })} />}
+        {!working && (
+          <Button onClick={props.onCancel} data-testid="panel-cancel">
+            <FormattedMessage id="signIn.cancel" />
+          </Button>
+        )}
+        {working ? (
+          <Spinner size="tiny" label={intl.formatMessage({ id: "convert.working" })} />
+        ) : (
+          <DisabledReason id={`${kind}-why`} reason={why} values={{ address: <bdi dir="ltr">{key}</bdi> }} />
+        )}
       </div>
+      </form>
       <Dialog open={confirming} onOpenChange={(_, d) => setConfirming(d.open)}>
         <DialogSurface data-testid="confirm">
           <DialogBody>
@@ -281,7 +364,17 @@ export function ConvertPanel(props: {
               <FormattedMessage
                 id={kind === "convert" ? "convert.confirmBody" : "resend.confirmBody"}
                 values={{ address: <bdi dir="ltr">{address.trim()}</bdi>, upn: <bdi dir="ltr">{user.userPrincipalName}</bdi> }}
-              />
+              />{" "}
+              <span data-testid="confirm-mail">
+                {sendMail ? (
+                  <FormattedMessage
+                    id={cc.trim() ? "convert.confirmMailCc" : "convert.confirmMail"}
+                    values={{ address: <bdi dir="ltr">{address.trim()}</bdi>, cc: <bdi dir="ltr">{cc.trim()}</bdi> }}
+                  />
+                ) : (
+                  <FormattedMessage id="convert.confirmNoMail" />
+                )}
+              </span>
             </DialogContent>
             <DialogActions>
               <Button appearance="primary" onClick={run} data-testid="confirm-yes">

@@ -11,9 +11,44 @@ import {
   Textarea,
   tokens,
 } from "@fluentui/react-components";
-import { FormattedMessage, useIntl } from "react-intl";
+import { createIntl, FormattedMessage, useIntl } from "react-intl";
+import type { CheckKind } from "../bindings/CheckKind";
+import type { ConvertRequest } from "../bindings/ConvertRequest";
 import type { ConvertResult } from "../bindings/ConvertResult";
+import type { Language } from "../bindings/Language";
+import { directionOf, loadCatalog } from "../i18n";
+import { GraphValue } from "./GraphValue";
 import { WarningText } from "./WarningText";
+
+/** The language of the ready-to-send text: the invitation's. It is written in the four languages
+ * the app ships; for any other invitation language (and Microsoft's default) it falls back to
+ * English, a text the admin can read back before sending it. */
+export function textLanguage(invitationLanguage: string | null): Language {
+  const base = (invitationLanguage ?? "").slice(0, 2).toLowerCase();
+  return base === "fr" || base === "sv" || base === "he" ? base : "en";
+}
+
+/** The text to send with the link, in the invitation's language, with the personal message and
+ * the organisation's name. */
+export async function readyText(args: {
+  language: string | null;
+  name: string;
+  org: string;
+  message: string | null;
+  url: string;
+  teams: string;
+}): Promise<{ language: Language; text: string }> {
+  const language = textLanguage(args.language);
+  const messages = await loadCatalog(language);
+  const intl = createIntl({ locale: language, messages });
+  const parts = [
+    intl.formatMessage({ id: "result.readyHello" }, { name: args.name }),
+    ...(args.message ? [args.message] : []),
+    intl.formatMessage({ id: "result.readyBody" }, { org: args.org, url: args.url }),
+    intl.formatMessage({ id: "result.readyTeams" }, { teams: args.teams }),
+  ];
+  return { language, text: parts.join("\n\n") };
+}
 
 const useStyles = makeStyles({
   card: { maxWidth: "760px", padding: tokens.spacingHorizontalL, display: "grid", gap: tokens.spacingVerticalM },
@@ -39,42 +74,67 @@ function CopyButton({ text, testId }: { text: string; testId: string }) {
   );
 }
 
+function languageName(locale: string, language: Language): string {
+  try {
+    return new Intl.DisplayNames([locale], { type: "language" }).of(language) ?? language;
+  } catch {
+    return language;
+  }
+}
+
 /** What happened and exactly what to tell the user. */
 export function ResultCard(props: {
+  kind: CheckKind;
   result: ConvertResult;
   displayName: string;
   address: string;
+  request: ConvertRequest;
   tenantId: string;
-  mailSent: boolean;
+  tenantName: string | null;
+  /** The account came from on-premises once: its old password may still work there. */
+  onPremHistory: boolean;
 }) {
   const styles = useStyles();
   const intl = useIntl();
-  const { result } = props;
+  const { result, request } = props;
+  const mailSent = request.sendMail;
   const card = useRef<HTMLDivElement>(null);
+  const [ready, setReady] = useState<{ language: Language; text: string } | null>(null);
   // The outcome is what the admin needs next: bring it into view and give it focus once.
   useEffect(() => {
     card.current?.scrollIntoView?.({ block: "start" });
     card.current?.focus({ preventScroll: true });
   }, []);
   const teams = `https://teams.microsoft.com/?tenantId=${props.tenantId}`;
-  const ready = result.redeemUrl
-    ? intl.formatMessage({ id: "result.readyText" }, { name: props.displayName, url: result.redeemUrl, teams })
-    : "";
+  const org = props.tenantName ?? intl.formatMessage({ id: "result.readyOrgUnknown" });
+  useEffect(() => {
+    if (!result.redeemUrl || mailSent) return;
+    let current = true;
+    readyText({ language: request.language, name: props.displayName, org, message: request.message, url: result.redeemUrl, teams }).then(
+      (r) => current && setReady(r),
+      () => undefined,
+    );
+    return () => {
+      current = false;
+    };
+  }, [result.redeemUrl, mailSent, request.language, request.message, props.displayName, org, teams]);
+  const title =
+    props.kind === "convert" ? "result.title" : mailSent ? "result.resentTitle" : "result.resetTitle";
   return (
     <Card className={styles.card} data-testid="result" ref={card} tabIndex={-1} aria-live="polite">
       <MessageBar intent="success" layout="multiline">
         <MessageBarBody>
           <MessageBarTitle>
-            <FormattedMessage id="result.title" values={{ name: props.displayName }} />
+            <FormattedMessage id={title} values={{ name: props.displayName }} />
           </MessageBarTitle>{" "}
           <FormattedMessage
-            id={props.mailSent ? "result.mailSent" : "result.noMail"}
+            id={mailSent ? "result.mailSent" : "result.noMail"}
             values={{ address: <bdi dir="ltr">{props.address}</bdi> }}
           />
         </MessageBarBody>
       </MessageBar>
       <Text>
-        <FormattedMessage id="result.status" values={{ status: <bdi data-testid="result-status">{result.status}</bdi> }} />
+        <FormattedMessage id="result.status" values={{ status: <GraphValue value={result.status} testId="result-status" /> }} />
       </Text>
       {result.invitationId && (
         <Text>
@@ -111,7 +171,7 @@ export function ResultCard(props: {
           <FormattedMessage id="result.guestSet" />
         </Text>
       )}
-      {result.redeemUrl && !props.mailSent && (
+      {result.redeemUrl && !mailSent && (
         <>
           <Field label={intl.formatMessage({ id: "result.redeemUrl" })} hint={intl.formatMessage({ id: "result.redeemHint" })}>
             <div className={styles.row}>
@@ -121,11 +181,25 @@ export function ResultCard(props: {
               <CopyButton text={result.redeemUrl} testId="copy-redeem" />
             </div>
           </Field>
-          <Field label={intl.formatMessage({ id: "result.readyLabel" })}>
-            <Textarea value={ready} readOnly resize="vertical" rows={5} data-testid="ready-text" />
+          <Field
+            label={intl.formatMessage({ id: "result.readyLabel" })}
+            hint={intl.formatMessage(
+              { id: "result.readyHint" },
+              { language: languageName(intl.locale, ready?.language ?? textLanguage(request.language)) },
+            )}
+          >
+            <Textarea
+              value={ready?.text ?? ""}
+              readOnly
+              resize="vertical"
+              rows={8}
+              lang={ready?.language}
+              dir={ready ? directionOf(ready.language) : undefined}
+              data-testid="ready-text"
+            />
           </Field>
           <div className={styles.row}>
-            <CopyButton text={ready} testId="copy-ready" />
+            <CopyButton text={ready?.text ?? ""} testId="copy-ready" />
           </div>
         </>
       )}
@@ -137,11 +211,13 @@ export function ResultCard(props: {
           <CopyButton text={teams} testId="copy-teams" />
         </div>
       </Field>
-      <MessageBar intent="warning" layout="multiline">
-        <MessageBarBody>
-          <FormattedMessage id="result.passwordReminder" />
-        </MessageBarBody>
-      </MessageBar>
+      {props.onPremHistory && (
+        <MessageBar intent="warning" layout="multiline" data-testid="password-reminder">
+          <MessageBarBody>
+            <FormattedMessage id="result.passwordReminder" />
+          </MessageBarBody>
+        </MessageBar>
+      )}
       {result.requestId && (
         <Text size={200}>
           <FormattedMessage id="result.requestId" values={{ id: <bdi dir="ltr">{result.requestId}</bdi> }} />

@@ -4,6 +4,7 @@ import { FormattedMessage, useIntl } from "react-intl";
 import type { DeviceCodeView } from "../bindings/DeviceCodeView";
 import type { SessionView } from "../bindings/SessionView";
 import { api, errorCodeOf, type UiErrorCode } from "../ipc";
+import { AccountNoticeBar, type AccountNotice } from "./AccountMenu";
 import { ErrorBar } from "./ErrorBar";
 
 const useStyles = makeStyles({
@@ -21,12 +22,18 @@ const useStyles = makeStyles({
 
 type Waiting = { kind: "browser" } | { kind: "code"; code: DeviceCodeView } | null;
 
-export function SignIn(props: { session: SessionView; onSession: (s: SessionView) => void; onBack?: () => void }) {
+export function SignIn(props: {
+  session: SessionView;
+  onSession: (s: SessionView) => void;
+  onBack?: () => void;
+  notice?: AccountNotice | null;
+}) {
   const styles = useStyles();
   const intl = useIntl();
   const [waiting, setWaiting] = useState<Waiting>(null);
   const [error, setError] = useState<UiErrorCode | null>(null);
   const [copied, setCopied] = useState<string | null>(null);
+  const [noticeShown, setNoticeShown] = useState(true);
   const demo = props.session.connection?.mode === "demo";
   const tenant =
     props.session.connection?.mode === "organisation" && props.session.connection.tenant !== "organizations"
@@ -66,6 +73,7 @@ export function SignIn(props: { session: SessionView; onSession: (s: SessionView
 
   return (
     <main id="main" className={styles.page} data-testid="sign-in">
+      {props.notice && noticeShown && <AccountNoticeBar notice={props.notice} onDismiss={() => setNoticeShown(false)} />}
       <Card className={styles.card}>
         <Text as="h1" size={700} weight="semibold">
           <FormattedMessage id={demo ? "signIn.demoTitle" : "signIn.title"} />
@@ -80,14 +88,22 @@ export function SignIn(props: { session: SessionView; onSession: (s: SessionView
         )}
         {error && <ErrorBar code={error} />}
         {waiting === null && (
-          <div className={styles.actions}>
-            <Button appearance="primary" onClick={browser} data-testid="sign-in-browser">
-              <FormattedMessage id="signIn.browser" />
-            </Button>
-            <Button onClick={() => void deviceCode()} data-testid="sign-in-code">
-              <FormattedMessage id="signIn.deviceCode" />
-            </Button>
-          </div>
+          <>
+            <div className={styles.actions}>
+              <Button appearance="primary" onClick={browser} data-testid="sign-in-browser" aria-describedby="sign-in-browser-hint">
+                <FormattedMessage id="signIn.browser" />
+              </Button>
+              <Button onClick={() => void deviceCode()} data-testid="sign-in-code" aria-describedby="sign-in-code-hint">
+                <FormattedMessage id="signIn.deviceCode" />
+              </Button>
+            </div>
+            <Text size={200} id="sign-in-browser-hint" block>
+              <FormattedMessage id="signIn.browserHint" />
+            </Text>
+            <Text size={200} id="sign-in-code-hint" block>
+              <FormattedMessage id="signIn.deviceCodeHint" />
+            </Text>
+          </>
         )}
         {waiting?.kind === "browser" && (
           <Spinner labelPosition="after" label={intl.formatMessage({ id: "signIn.waitingBrowser" })} />

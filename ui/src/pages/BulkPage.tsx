@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import {
   Badge,
   Button,
@@ -10,6 +10,7 @@ import {
   DialogTitle,
   Field,
   makeStyles,
+  mergeClasses,
   MessageBar,
   MessageBarActions,
   MessageBarBody,
@@ -32,16 +33,34 @@ import type { ExportView } from "../bindings/ExportView";
 import type { PreviewRow } from "../bindings/PreviewRow";
 import type { Progress } from "../bindings/Progress";
 import type { RowResult } from "../bindings/RowResult";
-import { useCellStyles } from "../components/cells";
+import { LtrCell, useCellStyles } from "../components/cells";
+import { CheckText, ReasonText } from "../components/CheckText";
+import { DisabledReason } from "../components/DisabledReason";
 import { ErrorBar } from "../components/ErrorBar";
 import { ExportedBar } from "../components/ExportedBar";
 import { WarningText } from "../components/WarningText";
-import { checkMessage, rowProblemMessages } from "../i18n/codes";
+import type { MessageId } from "../i18n";
 import { api, bulkEvents, errorCodeOf, type UiErrorCode } from "../ipc";
 
 /** Rows shown in a table; the exports hold them all. */
 const SHOWN = 200;
 const CONCURRENCY = 6;
+
+/** The file this window loaded last, and as which account: a preview is only true for the account
+ * that made it, so another account checks the same file again. Kept outside the page, which is
+ * remade for every account. */
+let lastLoad: { accountId: string; fileName: string; bytes: number[] } | null = null;
+
+/** Only for tests: forget the last file, as a new window would. */
+export function forgetLastLoad() {
+  lastLoad = null;
+}
+
+/** A file with nothing in it but a byte order mark or blanks. */
+function isEmpty(bytes: number[]): boolean {
+  const text = new TextDecoder().decode(new Uint8Array(bytes)).replace(/^\uFEFF/, "");
+  return text.trim() === "";
+}
 
 const useStyles = makeStyles({
   intro: { display: "block", marginBlockEnd: tokens.spacingVerticalL, maxWidth: "70ch" },
@@ -49,29 +68,23 @@ const useStyles = makeStyles({
   hidden: { position: "absolute", width: "1px", height: "1px", overflow: "hidden", clip: "rect(0 0 0 0)" },
   summary: { display: "flex", gap: tokens.spacingHorizontalS, flexWrap: "wrap" },
   progress: { maxWidth: "760px", display: "grid", gap: tokens.spacingVerticalS, marginBlock: tokens.spacingVerticalM },
+  previewTable: { minWidth: "640px" },
+  reportTable: { minWidth: "600px" },
+  wLine: { width: "3.5rem" },
+  wUser: { width: "22%" },
+  wStatus: { width: "8rem" },
+  wOutcome: { width: "8rem" },
 });
 
 const statusColor = { ready: "success", needsFix: "warning", blocked: "danger" } as const;
 const outcomeColor = { converted: "success", alreadyDone: "informative", failed: "danger", skipped: "subtle", notRun: "warning" } as const;
 
 function Reasons({ row }: { row: PreviewRow }) {
-  const values = {
-    address: <bdi dir="ltr">{row.email}</bdi>,
-    others: "",
-    onPremUpn: "",
-  };
   const texts = [
-    ...(row.problem ? [<FormattedMessage key="p" id={rowProblemMessages[row.problem]} />] : []),
+    ...(row.problem ? [<ReasonText key="p" code={row.problem} address={row.email} />] : []),
     ...row.checks
       .filter((c) => c.severity !== "ok")
-      .map((c) => {
-        const id = checkMessage(c.code, c.severity);
-        return id ? (
-          <FormattedMessage key={c.code} id={id} values={values} />
-        ) : (
-          <FormattedMessage key={c.code} id="check.unknown" values={{ code: c.code }} />
-        );
-      }),
+      .map((c) => <CheckText key={c.code} code={c.code} severity={c.severity} values={{ address: row.email }} />),
   ];
   return (
     <>
@@ -83,23 +96,56 @@ function Reasons({ row }: { row: PreviewRow }) {
 }
 
 /** Bulk conversion: template, import, preview, run with progress, report. */
-export function BulkPage() {
+export function BulkPage({ accountId, accountName }: { accountId: string; accountName: string }) {
   const styles = useStyles();
   const intl = useIntl();
+  const [recheckedAs, setRecheckedAs] = useState<string | null>(null);
   const input = useRef<HTMLInputElement>(null);
   const [loaded, setLoaded] = useState<BulkLoaded | null>(null);
   const [loading, setLoading] = useState(false);
-  const [error, setError] = useState<UiErrorCode | null>(null);
+  const [error, setError] = useState<UiErrorCode | "csv_empty" | null>(null);
   const [exported, setExported] = useState<{ view: ExportView; kind: string } | null>(null);
   const [confirming, setConfirming] = useState(false);
   const [running, setRunning] = useState(false);
   const [progress, setProgress] = useState<Progress | null>(null);
   const [report, setReport] = useState<BulkReport | null>(null);
 
-  // Coming back to the page during or after a run shows it as it stands.
+  const load = useCallback(
+    async (fileName: string, bytes: number[]) => {
+      setLoading(true);
+      setError(null);
+      setExported(null);
+      setLoaded(null);
+      setReport(null);
+      setProgress(null);
+      try {
+        if (isEmpty(bytes)) {
+          setError("csv_empty");
+          return;
+        }
+        const view = await api.bulkLoad(fileName, bytes);
+        lastLoad = { accountId, fileName, bytes };
+        setLoaded(view);
+      } catch (e) {
+        setError(errorCodeOf(e));
+      } finally {
+        setLoading(false);
+      }
+    },
+    [accountId],
+  );
+
+  // Coming back to the page during or after a run shows it as it stands; a preview another
+  // account made is checked again as this one (a run in progress stays: it is real).
   useEffect(() => {
     api.bulkStatus().then(
       (s) => {
+        const other = lastLoad !== null && lastLoad.accountId !== accountId;
+        if (other && !s.running && s.loaded && lastLoad) {
+          setRecheckedAs(accountName);
+          void load(lastLoad.fileName, lastLoad.bytes);
+          return;
+        }
         if (s.loaded) setLoaded(s.loaded);
         setRunning(s.running);
         setProgress(s.progress);
@@ -107,7 +153,7 @@ export function BulkPage() {
       },
       (e: unknown) => setError(errorCodeOf(e)),
     );
-  }, []);
+  }, [accountId, accountName, load]);
 
   useEffect(() => {
     const unlisten = [
@@ -127,18 +173,10 @@ export function BulkPage() {
 
   const onFile = async (file: File | undefined) => {
     if (!file) return;
-    setLoading(true);
-    setError(null);
-    setLoaded(null);
-    setReport(null);
-    setProgress(null);
+    setRecheckedAs(null);
     try {
-      const bytes = Array.from(new Uint8Array(await file.arrayBuffer()));
-      setLoaded(await api.bulkLoad(file.name, bytes));
-    } catch (e) {
-      setError(errorCodeOf(e));
+      await load(file.name, Array.from(new Uint8Array(await file.arrayBuffer())));
     } finally {
-      setLoading(false);
       if (input.current) input.current.value = "";
     }
   };
@@ -156,6 +194,13 @@ export function BulkPage() {
 
   const preview = loaded?.preview;
   const toRun = preview ? preview.ready : 0;
+  const runWhy: MessageId | null = running
+    ? "bulk.why.running"
+    : report !== null
+      ? "bulk.why.ran"
+      : toRun === 0 && (loaded?.doneBefore ?? 0) === 0
+        ? "bulk.why.noneReady"
+        : null;
   const eta = progress?.etaS ?? null;
   return (
     <>
@@ -184,15 +229,38 @@ export function BulkPage() {
           appearance="primary"
           icon={<DocumentArrowUp20Regular />}
           onClick={() => input.current?.click()}
-          disabled={running || loading}
+          disabledFocusable={running || loading}
+          aria-describedby={running ? "bulk-choose-why" : undefined}
           data-testid="bulk-choose"
         >
           <FormattedMessage id="bulk.choose" />
         </Button>
         {loading && <Spinner size="tiny" label={intl.formatMessage({ id: "bulk.checking" })} />}
+        <DisabledReason id="bulk-choose-why" reason={running && !loading ? "bulk.why.running" : null} />
       </div>
-      {exported && <ExportedBar view={exported.view} testId={`exported-${exported.kind}`} />}
-      {error && <ErrorBar code={error} />}
+      {exported && (
+        <ExportedBar
+          view={exported.view}
+          testId={`exported-${exported.kind}`}
+          message={exported.kind === "template" ? "bulk.templateSaved" : undefined}
+        />
+      )}
+      {recheckedAs && loaded && (
+        <MessageBar intent="info" layout="multiline" data-testid="bulk-rechecked">
+          <MessageBarBody>
+            <FormattedMessage id="bulk.rechecked" values={{ name: recheckedAs, file: <bdi>{loaded.fileName}</bdi> }} />
+          </MessageBarBody>
+        </MessageBar>
+      )}
+      {error === "csv_empty" ? (
+        <MessageBar intent="error" layout="multiline" data-testid="bulk-empty">
+          <MessageBarBody>
+            <FormattedMessage id="bulk.emptyFile" />
+          </MessageBarBody>
+        </MessageBar>
+      ) : (
+        error && <ErrorBar code={error} />
+      )}
       {preview && loaded && (
         <>
           <Text as="h2" size={500} weight="semibold" block>
@@ -219,7 +287,8 @@ export function BulkPage() {
           <div className={styles.bar}>
             <Button
               appearance="primary"
-              disabled={running || report !== null || (toRun === 0 && loaded.doneBefore === 0)}
+              disabledFocusable={runWhy !== null}
+              aria-describedby={runWhy ? "bulk-run-why" : undefined}
               onClick={() => setConfirming(true)}
               data-testid="bulk-run"
             >
@@ -228,7 +297,15 @@ export function BulkPage() {
             <Button icon={<ArrowDownload20Regular />} onClick={() => exportWith("preview", api.bulkExportPreview)} data-testid="bulk-export-preview">
               <FormattedMessage id="bulk.exportPreview" />
             </Button>
+            <DisabledReason id="bulk-run-why" reason={runWhy} />
           </div>
+          {preview.rows.length === 0 && (
+            <MessageBar intent="warning" layout="multiline" data-testid="bulk-no-rows">
+              <MessageBarBody>
+                <FormattedMessage id="bulk.noRows" />
+              </MessageBarBody>
+            </MessageBar>
+          )}
           {(running || progress) && progress && (
             <div className={styles.progress} data-testid="bulk-progress">
               <ProgressBar value={progress.total > 0 ? progress.done / progress.total : 0} thickness="large" aria-label={intl.formatMessage({ id: "bulk.progressLabel" })} />
@@ -306,24 +383,27 @@ export function BulkPage() {
 function PreviewTable({ rows }: { rows: PreviewRow[] }) {
   const intl = useIntl();
   const cells = useCellStyles();
+  const styles = useStyles();
+  if (rows.length === 0) return null;
   return (
     <Field hint={rows.length > SHOWN ? intl.formatMessage({ id: "bulk.shown" }, { shown: SHOWN, total: rows.length }) : undefined}>
-      <Table aria-label={intl.formatMessage({ id: "bulk.previewLabel" })} size="small" data-testid="bulk-preview">
+      <div className={cells.scroll}>
+      <Table aria-label={intl.formatMessage({ id: "bulk.previewLabel" })} size="small" data-testid="bulk-preview" className={styles.previewTable}>
         <TableHeader>
           <TableRow>
-            <TableHeaderCell>
+            <TableHeaderCell className={mergeClasses(styles.wLine, cells.header)}>
               <FormattedMessage id="bulk.col.line" />
             </TableHeaderCell>
-            <TableHeaderCell>
+            <TableHeaderCell className={mergeClasses(styles.wUser, cells.header)}>
               <FormattedMessage id="history.col.user" />
             </TableHeaderCell>
-            <TableHeaderCell>
+            <TableHeaderCell className={mergeClasses(styles.wUser, cells.header)}>
               <FormattedMessage id="history.col.address" />
             </TableHeaderCell>
-            <TableHeaderCell>
+            <TableHeaderCell className={mergeClasses(styles.wStatus, cells.header)}>
               <FormattedMessage id="bulk.col.status" />
             </TableHeaderCell>
-            <TableHeaderCell>
+            <TableHeaderCell className={cells.header}>
               <FormattedMessage id="bulk.col.reason" />
             </TableHeaderCell>
           </TableRow>
@@ -332,24 +412,21 @@ function PreviewTable({ rows }: { rows: PreviewRow[] }) {
           {rows.slice(0, SHOWN).map((r) => (
             <TableRow key={r.line} data-testid="bulk-row" data-status={r.status}>
               <TableCell>{r.line}</TableCell>
-              <TableCell className={cells.truncate} title={r.user}>
-                <bdi dir="ltr">{r.user}</bdi>
-              </TableCell>
-              <TableCell className={cells.truncate} title={r.email}>
-                <bdi dir="ltr">{r.email}</bdi>
-              </TableCell>
+              <LtrCell value={r.user} />
+              <LtrCell value={r.email} />
               <TableCell>
                 <Badge appearance="tint" color={statusColor[r.status]}>
                   <FormattedMessage id={`bulk.status.${r.status}`} />
                 </Badge>
               </TableCell>
-              <TableCell>
+              <TableCell data-testid="bulk-reason" className={cells.text}>
                 <Reasons row={r} />
               </TableCell>
             </TableRow>
           ))}
         </TableBody>
       </Table>
+      </div>
     </Field>
   );
 }
@@ -357,6 +434,7 @@ function PreviewTable({ rows }: { rows: PreviewRow[] }) {
 function Report({ report, onExport }: { report: BulkReport; onExport: () => void }) {
   const intl = useIntl();
   const cells = useCellStyles();
+  const styles = useStyles();
   const rows: RowResult[] = report.rows;
   return (
     <>
@@ -379,19 +457,20 @@ function Report({ report, onExport }: { report: BulkReport; onExport: () => void
           </Button>
         </MessageBarActions>
       </MessageBar>
-      <Table aria-label={intl.formatMessage({ id: "bulk.reportLabel" })} size="small" data-testid="bulk-report">
+      <div className={cells.scroll}>
+      <Table aria-label={intl.formatMessage({ id: "bulk.reportLabel" })} size="small" data-testid="bulk-report" className={styles.reportTable}>
         <TableHeader>
           <TableRow>
-            <TableHeaderCell>
+            <TableHeaderCell className={mergeClasses(styles.wLine, cells.header)}>
               <FormattedMessage id="bulk.col.line" />
             </TableHeaderCell>
-            <TableHeaderCell>
+            <TableHeaderCell className={mergeClasses(styles.wUser, cells.header)}>
               <FormattedMessage id="history.col.user" />
             </TableHeaderCell>
-            <TableHeaderCell>
+            <TableHeaderCell className={mergeClasses(styles.wOutcome, cells.header)}>
               <FormattedMessage id="history.col.outcome" />
             </TableHeaderCell>
-            <TableHeaderCell>
+            <TableHeaderCell className={cells.header}>
               <FormattedMessage id="bulk.col.details" />
             </TableHeaderCell>
           </TableRow>
@@ -400,21 +479,19 @@ function Report({ report, onExport }: { report: BulkReport; onExport: () => void
           {rows.slice(0, SHOWN).map((r) => (
             <TableRow key={r.line} data-testid="bulk-report-row" data-outcome={r.outcome}>
               <TableCell>{r.line}</TableCell>
-              <TableCell className={cells.truncate} title={r.user}>
-                <bdi dir="ltr">{r.user}</bdi>
-              </TableCell>
+              <LtrCell value={r.user} />
               <TableCell>
                 <Badge appearance="tint" color={outcomeColor[r.outcome]}>
                   <FormattedMessage id={`bulk.outcome.${r.outcome}`} />
                 </Badge>
               </TableCell>
-              <TableCell>
+              <TableCell data-testid="bulk-report-details" className={cells.text}>
                 {r.errorCode ? (
                   <FormattedMessage id={`error.${r.errorCode}`} />
                 ) : r.reason ? (
-                  <bdi dir="ltr">{r.reason}</bdi>
+                  <ReasonText code={r.reason} address={r.email} />
                 ) : r.redeemUrl ? (
-                  <bdi dir="ltr">{r.redeemUrl}</bdi>
+                  <bdi dir="ltr" className={cells.ltr}>{r.redeemUrl}</bdi>
                 ) : (
                   <bdi dir="ltr">{r.invitationId ?? ""}</bdi>
                 )}
@@ -428,6 +505,7 @@ function Report({ report, onExport }: { report: BulkReport; onExport: () => void
           ))}
         </TableBody>
       </Table>
+      </div>
     </>
   );
 }

@@ -4,6 +4,7 @@ import {
   Button,
   Field,
   makeStyles,
+  mergeClasses,
   MessageBar,
   MessageBarBody,
   SearchBox,
@@ -20,7 +21,8 @@ import { ArrowDownload20Regular } from "@fluentui/react-icons";
 import { changeMessages, historyWarningMessages } from "../i18n/codes";
 import { FormattedDate, FormattedMessage, useIntl } from "react-intl";
 import type { ExportView } from "../bindings/ExportView";
-import { useCellStyles } from "../components/cells";
+import { LtrCell, useCellStyles } from "../components/cells";
+import { DisabledReason } from "../components/DisabledReason";
 import { ErrorBar } from "../components/ErrorBar";
 import { useLatestAnswer } from "../latest";
 import { ExportedBar } from "../components/ExportedBar";
@@ -29,8 +31,14 @@ import { api, errorCodeOf, type UiErrorCode } from "../ipc";
 const useStyles = makeStyles({
   intro: { display: "block", marginBlockEnd: tokens.spacingVerticalL, maxWidth: "70ch" },
   bar: { display: "flex", gap: tokens.spacingHorizontalL, alignItems: "end", flexWrap: "wrap", marginBlockEnd: tokens.spacingVerticalM },
-  search: { minWidth: "320px", maxWidth: "520px", flex: 1 },
+  search: { minWidth: "min(320px, 100%)", maxWidth: "520px", flex: 1 },
   mono: { fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200 },
+  table: { minWidth: "880px" },
+  wWhen: { width: "9rem" },
+  wAction: { width: "6.5rem" },
+  wOutcome: { width: "13rem" },
+  wRequest: { width: "9rem" },
+  badge: { whiteSpace: "nowrap" },
 });
 
 const outcomeColor = { succeeded: "success", blocked: "warning", failed: "danger", unknown: "informative" } as const;
@@ -64,9 +72,19 @@ export function HistoryPage() {
         <Field label={intl.formatMessage({ id: "history.search" })} className={styles.search}>
           <SearchBox value={query} onChange={(_, d) => setQuery(d.value)} data-testid="history-search" />
         </Field>
-        <Button icon={<ArrowDownload20Regular />} onClick={exportCsv} disabled={!view || view.entries.length === 0} data-testid="export-history">
+        <Button
+          icon={<ArrowDownload20Regular />}
+          onClick={exportCsv}
+          disabledFocusable={!view || view.entries.length === 0}
+          aria-describedby={view && view.entries.length === 0 ? "export-history-why" : undefined}
+          data-testid="export-history"
+        >
           <FormattedMessage id="history.export" />
         </Button>
+        <DisabledReason
+          id="export-history-why"
+          reason={view && view.entries.length === 0 ? (view.total === 0 ? "history.why.empty" : "history.why.noMatch") : null}
+        />
       </div>
       {exported && <ExportedBar view={exported} testId="exported" />}
       {answer?.error && <ErrorBar code={answer.error} />}
@@ -84,28 +102,31 @@ export function HistoryPage() {
         </Text>
       )}
       {view && view.entries.length > 0 && (
-        <Table aria-label={intl.formatMessage({ id: "page.history.title" })} size="small" data-testid="history-table">
+        // Seven columns scroll sideways in a small window: the box takes focus so that the keyboard
+        // can scroll it too (the table has nothing else to focus).
+        <div className={cells.scroll} tabIndex={0} role="region" aria-label={intl.formatMessage({ id: "page.history.title" })}>
+        <Table aria-label={intl.formatMessage({ id: "page.history.title" })} size="small" data-testid="history-table" className={styles.table}>
           <TableHeader>
             <TableRow>
-              <TableHeaderCell>
+              <TableHeaderCell className={mergeClasses(styles.wWhen, cells.header)}>
                 <FormattedMessage id="history.col.when" />
               </TableHeaderCell>
-              <TableHeaderCell>
+              <TableHeaderCell className={mergeClasses(styles.wAction, cells.header)}>
                 <FormattedMessage id="history.col.action" />
               </TableHeaderCell>
-              <TableHeaderCell>
+              <TableHeaderCell className={cells.header}>
                 <FormattedMessage id="history.col.user" />
               </TableHeaderCell>
-              <TableHeaderCell>
+              <TableHeaderCell className={cells.header}>
                 <FormattedMessage id="history.col.address" />
               </TableHeaderCell>
-              <TableHeaderCell>
+              <TableHeaderCell className={cells.header}>
                 <FormattedMessage id="history.col.admin" />
               </TableHeaderCell>
-              <TableHeaderCell>
+              <TableHeaderCell className={mergeClasses(styles.wOutcome, cells.header)}>
                 <FormattedMessage id="history.col.outcome" />
               </TableHeaderCell>
-              <TableHeaderCell>
+              <TableHeaderCell className={mergeClasses(styles.wRequest, cells.header)}>
                 <FormattedMessage id="history.col.requestId" />
               </TableHeaderCell>
             </TableRow>
@@ -119,17 +140,11 @@ export function HistoryPage() {
                 <TableCell>
                   <FormattedMessage id={`history.action.${e.action}`} />
                 </TableCell>
-                <TableCell className={cells.truncate} title={e.userPrincipalName}>
-                  <bdi dir="ltr">{e.userPrincipalName}</bdi>
-                </TableCell>
-                <TableCell className={cells.truncate} title={e.address}>
-                  <bdi dir="ltr">{e.address}</bdi>
-                </TableCell>
-                <TableCell className={cells.truncate} title={e.admin}>
-                  <bdi dir="ltr">{e.admin}</bdi>
-                </TableCell>
+                <LtrCell value={e.userPrincipalName} />
+                <LtrCell value={e.address} />
+                <LtrCell value={e.admin} />
                 <TableCell>
-                  <Badge appearance="tint" color={outcomeColor[e.outcome]}>
+                  <Badge appearance="tint" color={outcomeColor[e.outcome]} className={styles.badge}>
                     <FormattedMessage id={`history.outcome.${e.outcome}`} />
                   </Badge>
                   {e.errorCode && (
@@ -149,15 +164,16 @@ export function HistoryPage() {
                       </div>
                     ))}
                 </TableCell>
-                <TableCell className={cells.truncate} title={e.requestId ?? ""}>
-                  <bdi dir="ltr" className={styles.mono}>
+                <TableCell title={e.requestId ?? ""}>
+                  <span dir="ltr" className={mergeClasses(cells.ltr, styles.mono)}>
                     {e.requestId ?? ""}
-                  </bdi>
+                  </span>
                 </TableCell>
               </TableRow>
             ))}
           </TableBody>
         </Table>
+        </div>
       )}
     </>
   );

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import {
   Button,
   Card,
@@ -14,10 +14,12 @@ import { ArrowLeft20Regular, ArrowRight20Regular } from "@fluentui/react-icons";
 import { FormattedDate, FormattedMessage, useIntl } from "react-intl";
 import type { Capabilities } from "../bindings/Capabilities";
 import type { CheckKind } from "../bindings/CheckKind";
+import type { ConvertRequest } from "../bindings/ConvertRequest";
 import type { ConvertResult } from "../bindings/ConvertResult";
 import type { UserDetail } from "../bindings/UserDetail";
 import { ConvertPanel } from "../components/ConvertPanel";
 import { ErrorBar } from "../components/ErrorBar";
+import { GraphValue } from "../components/GraphValue";
 import { ResultCard } from "../components/ResultCard";
 import { StateBadge } from "../components/StateBadge";
 import type { MessageId } from "../i18n";
@@ -27,7 +29,7 @@ const useStyles = makeStyles({
   head: { display: "flex", alignItems: "center", gap: tokens.spacingHorizontalM, flexWrap: "wrap" },
   grid: {
     display: "grid",
-    gridTemplateColumns: "minmax(180px, max-content) 1fr",
+    gridTemplateColumns: "minmax(140px, max-content) minmax(0, 1fr)",
     columnGap: tokens.spacingHorizontalL,
     rowGap: tokens.spacingVerticalS,
     marginBlock: tokens.spacingVerticalL,
@@ -36,7 +38,8 @@ const useStyles = makeStyles({
   term: { fontWeight: tokens.fontWeightSemibold },
   dd: { margin: 0, overflowWrap: "anywhere" },
   card: { maxWidth: "760px", padding: tokens.spacingHorizontalL, marginBlockEnd: tokens.spacingVerticalL },
-  stack: { display: "grid", gap: tokens.spacingVerticalL },
+  stack: { display: "grid", gap: tokens.spacingVerticalL, marginBlockStart: tokens.spacingVerticalM },
+  propsTitle: { marginBlockStart: tokens.spacingVerticalL },
 });
 
 function Prop({ label, children }: { label: MessageId; children: React.ReactNode }) {
@@ -60,51 +63,90 @@ function Ltr({ value }: { value: string | null }) {
   return value ? <bdi dir="ltr">{value}</bdi> : <FormattedMessage id="user.notSet" />;
 }
 
-/** One user: the properties that matter and the one B2B action that fits. */
+/** What a finished conversion or resend left to show. */
+export interface Done {
+  kind: CheckKind;
+  result: ConvertResult;
+  address: string;
+  request: ConvertRequest;
+}
+
+/** Whether the account ever came from on-premises, where an old password may still work. */
+function hasOnPremHistory(user: UserDetail): boolean {
+  // Graph leaves onPremisesSyncEnabled null for an account that never came from on-premises.
+  return user.onPremisesSyncEnabled !== null || user.onPremisesUserPrincipalName !== null;
+}
+
+/** One user: the one B2B action that fits first, then the properties that matter. */
 export function UserPage(props: {
   id: string;
+  /** Opened from a list's Convert or Resend: the panel opens at once. */
   intent: CheckKind | null;
   capabilities: Capabilities | null;
   tenantId: string;
+  tenantName: string | null;
   onBack: () => void;
+  /** The user as read now, after a change, for the list it came from. */
+  onChanged: (user: UserDetail) => void;
 }) {
   const styles = useStyles();
   const intl = useIntl();
   const [user, setUser] = useState<UserDetail | null>(null);
   const [error, setError] = useState<UiErrorCode | null>(null);
   const [panel, setPanel] = useState<CheckKind | null>(props.intent);
-  const [done, setDone] = useState<{ result: ConvertResult; address: string; mailSent: boolean } | null>(null);
+  const [done, setDone] = useState<Done | null>(null);
+  const start = useRef<HTMLButtonElement>(null);
+  const { onBack, onChanged } = props;
 
-  const load = useCallback(() => {
-    api.getUser(props.id).then(
-      (u) => {
-        setUser(u);
-        setError(null);
-      },
-      (e: unknown) => setError(errorCodeOf(e)),
-    );
-  }, [props.id]);
-  useEffect(load, [load]);
+  const load = useCallback(
+    (changed: boolean) => {
+      api.getUser(props.id).then(
+        (u) => {
+          setUser(u);
+          setError(null);
+          if (changed) onChanged(u);
+        },
+        (e: unknown) => setError(errorCodeOf(e)),
+      );
+    },
+    [props.id, onChanged],
+  );
+  useEffect(() => load(false), [load]);
+
+  // Escape closes the panel (back to the list when the panel was opened from there), or, with
+  // no panel open, goes back to the list; focus returns to where it came from.
+  const onKeyDown = (e: React.KeyboardEvent) => {
+    if (e.key !== "Escape" || e.defaultPrevented) return;
+    e.preventDefault();
+    if (panel !== null && props.intent === null) closePanel();
+    else onBack();
+  };
+  const closePanel = () => {
+    setPanel(null);
+    requestAnimationFrame(() => start.current?.focus());
+  };
 
   const Back = useFluent().dir === "rtl" ? ArrowRight20Regular : ArrowLeft20Regular;
   const back = (
-    <Button appearance="subtle" icon={<Back />} onClick={props.onBack} data-testid="back">
+    <Button appearance="subtle" icon={<Back />} onClick={onBack} data-testid="back">
       <FormattedMessage id="user.back" />
     </Button>
   );
   if (error) {
     return (
-      <>
+      <div onKeyDown={onKeyDown}>
         {back}
         <ErrorBar code={error} />
-      </>
+      </div>
     );
   }
   if (!user) return <Spinner label={intl.formatMessage({ id: "user.loading" })} />;
   const state = user.state ?? "internal";
   const action = user.action ?? "convert";
+  const fits: CheckKind | null = action === "convert" ? "convert" : action === "resend" ? "resend" : null;
+  const shownPanel = panel !== null && panel === fits ? panel : null;
   return (
-    <div data-testid="user-page">
+    <div data-testid="user-page" onKeyDown={onKeyDown}>
       {back}
       <div className={styles.head}>
         <Text as="h1" size={700} weight="semibold">
@@ -112,6 +154,77 @@ export function UserPage(props: {
         </Text>
         <StateBadge state={state} since={user.externalUserStateChangeDateTime} />
       </div>
+      <div className={styles.stack}>
+        {done && (
+          <ResultCard
+            kind={done.kind}
+            result={done.result}
+            displayName={user.displayName}
+            address={done.address}
+            request={done.request}
+            tenantId={props.tenantId}
+            tenantName={props.tenantName}
+            onPremHistory={hasOnPremHistory(user)}
+          />
+        )}
+        {shownPanel === null && (
+          <Card className={styles.card} data-testid="b2b-card">
+            <Text as="h2" size={500} weight="semibold">
+              <FormattedMessage id="b2b.title" />
+            </Text>
+            {action === "syncedFromOnPremises" ? (
+              <MessageBar intent="warning" layout="multiline" data-testid="synced-reason">
+                <MessageBarBody>
+                  <FormattedMessage
+                    id="b2b.synced"
+                    values={{ upn: <bdi dir="ltr">{user.onPremisesUserPrincipalName ?? ""}</bdi> }}
+                  />
+                </MessageBarBody>
+              </MessageBar>
+            ) : (
+              <>
+                <Text>
+                  <FormattedMessage id={action === "convert" ? "b2b.convertBody" : "b2b.resendBody"} />
+                </Text>
+                {props.capabilities && !(action === "convert" ? props.capabilities.canConvert : props.capabilities.canReset) && (
+                  <Text>
+                    <FormattedMessage id="b2b.noRole" />
+                  </Text>
+                )}
+                <div>
+                  <Button
+                    ref={start}
+                    appearance="primary"
+                    onClick={() => {
+                      setDone(null);
+                      setPanel(action === "convert" ? "convert" : "resend");
+                    }}
+                    data-testid={action === "convert" ? "start-convert" : "start-resend"}
+                  >
+                    <FormattedMessage id={action === "convert" ? "b2b.convertAction" : "b2b.resendAction"} />
+                  </Button>
+                </div>
+              </>
+            )}
+          </Card>
+        )}
+        {shownPanel !== null && (
+          <ConvertPanel
+            user={user}
+            kind={shownPanel}
+            tenantId={props.tenantId}
+            onCancel={() => (props.intent === null ? closePanel() : onBack())}
+            onDone={(result, address, request) => {
+              setPanel(null);
+              setDone({ kind: shownPanel, result, address, request });
+              load(true);
+            }}
+          />
+        )}
+      </div>
+      <Text as="h2" size={500} weight="semibold" block className={styles.propsTitle}>
+        <FormattedMessage id="user.properties" />
+      </Text>
       <dl className={styles.grid}>
         <Prop label="user.upn">
           <Ltr value={user.userPrincipalName} />
@@ -122,11 +235,13 @@ export function UserPage(props: {
         <Prop label="user.otherMails">
           <Ltr value={user.otherMails.join(", ") || null} />
         </Prop>
-        <Prop label="user.userType">{user.userType ?? <FormattedMessage id="user.notSet" />}</Prop>
+        <Prop label="user.userType">
+          <GraphValue value={user.userType} testId="user-type" />
+        </Prop>
         <Prop label="user.externalState">
           {user.externalUserState ? (
             <>
-              {user.externalUserState}
+              <GraphValue value={user.externalUserState} testId="external-state" />
               {user.externalUserStateChangeDateTime && (
                 <>
                   {" · "}
@@ -156,82 +271,26 @@ export function UserPage(props: {
         <Prop label="user.enabled">
           <Yes value={user.accountEnabled} />
         </Prop>
-        <Prop label="user.creationType">{user.creationType ?? <FormattedMessage id="user.notSet" />}</Prop>
+        <Prop label="user.creationType">
+          <GraphValue value={user.creationType} />
+        </Prop>
         <Prop label="user.identities">
           {user.identities.length === 0 ? (
             <FormattedMessage id="user.notSet" />
           ) : (
-            <bdi dir="ltr">{user.identities.map((i) => `${i.signInType}: ${i.issuer}`).join("; ")}</bdi>
+            user.identities.map((i, n) => (
+              <div key={n}>
+                <GraphValue value={i.signInType} />
+                {": "}
+                <bdi dir="ltr">{i.issuer}</bdi>
+              </div>
+            ))
           )}
         </Prop>
         <Prop label="user.created">
           {user.createdDateTime ? <FormattedDate value={user.createdDateTime} dateStyle="medium" /> : <FormattedMessage id="user.notSet" />}
         </Prop>
       </dl>
-      <div className={styles.stack}>
-        {done && (
-          <ResultCard
-            result={done.result}
-            displayName={user.displayName}
-            address={done.address}
-            tenantId={props.tenantId}
-            mailSent={done.mailSent}
-          />
-        )}
-        <Card className={styles.card} data-testid="b2b-card">
-          <Text as="h2" size={500} weight="semibold">
-            <FormattedMessage id="b2b.title" />
-          </Text>
-          {action === "syncedFromOnPremises" ? (
-            <MessageBar intent="warning" layout="multiline" data-testid="synced-reason">
-              <MessageBarBody>
-                <FormattedMessage
-                  id="b2b.synced"
-                  values={{ upn: <bdi dir="ltr">{user.onPremisesUserPrincipalName ?? ""}</bdi> }}
-                />
-              </MessageBarBody>
-            </MessageBar>
-          ) : (
-            <>
-              <Text>
-                <FormattedMessage id={action === "convert" ? "b2b.convertBody" : "b2b.resendBody"} />
-              </Text>
-              {props.capabilities && !(action === "convert" ? props.capabilities.canConvert : props.capabilities.canReset) && (
-                <Text>
-                  <FormattedMessage id="b2b.noRole" />
-                </Text>
-              )}
-              {panel === null && (
-                <div>
-                  <Button
-                    appearance="primary"
-                    onClick={() => {
-                      setDone(null);
-                      setPanel(action === "convert" ? "convert" : "resend");
-                    }}
-                    data-testid={action === "convert" ? "start-convert" : "start-resend"}
-                  >
-                    <FormattedMessage id={action === "convert" ? "b2b.convertAction" : "b2b.resendAction"} />
-                  </Button>
-                </div>
-              )}
-            </>
-          )}
-        </Card>
-        {panel !== null && (
-          <ConvertPanel
-            user={user}
-            kind={panel}
-            tenantId={props.tenantId}
-            onCancel={() => setPanel(null)}
-            onDone={(result, address, mailSent) => {
-              setPanel(null);
-              setDone({ result, address, mailSent });
-              load();
-            }}
-          />
-        )}
-      </div>
     </div>
   );
 }

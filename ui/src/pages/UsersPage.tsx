@@ -4,6 +4,7 @@ import {
   Field,
   Link,
   makeStyles,
+  mergeClasses,
   SearchBox,
   Select,
   Spinner,
@@ -17,10 +18,14 @@ import {
   tokens,
 } from "@fluentui/react-components";
 import { FormattedMessage, useIntl } from "react-intl";
+import type { B2bAction } from "../bindings/B2bAction";
 import type { B2bState } from "../bindings/B2bState";
+import type { CheckKind } from "../bindings/CheckKind";
+import type { UserDetail } from "../bindings/UserDetail";
 import type { UserRow } from "../bindings/UserRow";
-import { useCellStyles } from "../components/cells";
+import { LtrCell, useCellStyles } from "../components/cells";
 import { ErrorBar } from "../components/ErrorBar";
+import { GraphValue } from "../components/GraphValue";
 import { StateBadge } from "../components/StateBadge";
 import { api, errorCodeOf, type UiErrorCode } from "../ipc";
 
@@ -29,28 +34,61 @@ export const SEARCH_DEBOUNCE_MS = 250;
 
 const states: B2bState[] = ["internal", "pending", "accepted", "guest"];
 
+/** The action a row offers, as the backend decides it for a user's page (users::action_for). */
+export function actionOf(row: UserRow): B2bAction {
+  const state = row.state ?? "internal";
+  if (state === "pending" || state === "accepted") return "resend";
+  return row.onPremisesUserPrincipalName ? "syncedFromOnPremises" : "convert";
+}
+
+/** A user's page changed (converted, resent): its row says so without a new search. */
+export function patchRow(row: UserRow, user: UserDetail): UserRow {
+  if (row.id !== user.id) return row;
+  return {
+    ...row,
+    displayName: user.displayName,
+    userPrincipalName: user.userPrincipalName,
+    mail: user.mail,
+    userType: user.userType,
+    externalUserState: user.externalUserState,
+    externalUserStateChangeDateTime: user.externalUserStateChangeDateTime,
+    accountEnabled: user.accountEnabled,
+    onPremisesUserPrincipalName: user.onPremisesUserPrincipalName,
+    state: user.state,
+  };
+}
+
 const useStyles = makeStyles({
   intro: { display: "block", marginBlockEnd: tokens.spacingVerticalL, maxWidth: "70ch" },
   bar: { display: "flex", flexWrap: "wrap", gap: tokens.spacingHorizontalL, alignItems: "end" },
-  search: { minWidth: "320px", flex: 1, maxWidth: "520px" },
+  search: { minWidth: "min(320px, 100%)", flex: 1, maxWidth: "520px" },
   count: { display: "block", marginBlock: tokens.spacingVerticalM },
   more: { marginBlock: tokens.spacingVerticalM, display: "flex", justifyContent: "center" },
-  ltr: { unicodeBidi: "isolate" },
-  wName: { width: "18%" },
-  wAddress: { width: "26%" },
+  table: { minWidth: "560px" },
+  wName: { width: "20%" },
+  wAddress: { width: "24%" },
   wType: { width: "10%" },
-  wState: { width: "20%" },
+  wState: { width: "18%" },
+  wAction: { width: "9.5rem" },
+  blocked: { display: "block", color: tokens.colorNeutralForeground2 },
 });
 
-/** Find users as you type; a stale answer never replaces a newer one. */
-export function UsersPage({ onOpen }: { onOpen: (id: string) => void }) {
+/** Find users as you type; a stale answer never replaces a newer one, nor does a page of it. */
+export function UsersPage({
+  onOpen,
+  changed,
+}: {
+  onOpen: (id: string, intent: CheckKind | null) => void;
+  changed: UserDetail | null;
+}) {
   const styles = useStyles();
   const cells = useCellStyles();
   const intl = useIntl();
   const [query, setQuery] = useState("");
   const [state, setState] = useState<B2bState | "all">("all");
   const [rows, setRows] = useState<UserRow[]>([]);
-  const [next, setNext] = useState<string | null>(null);
+  // The link to the next page, with the search it belongs to: only that search may use it.
+  const [next, setNext] = useState<{ seq: number; link: string } | null>(null);
   const [count, setCount] = useState<number | null>(null);
   const [loading, setLoading] = useState(true);
   const [loadingMore, setLoadingMore] = useState(false);
@@ -58,6 +96,11 @@ export function UsersPage({ onOpen }: { onOpen: (id: string) => void }) {
   const seq = useRef(0);
   const typedAt = useRef<number | null>(null);
   const sentinel = useRef<HTMLDivElement>(null);
+  const searchBox = useRef<HTMLInputElement>(null);
+
+  // Signed in, the first thing to do is type a name: the search box has focus.
+  useEffect(() => searchBox.current?.focus(), []);
+
 
   useEffect(() => {
     const my = ++seq.current;
@@ -67,7 +110,7 @@ export function UsersPage({ onOpen }: { onOpen: (id: string) => void }) {
           (page) => {
             if (seq.current !== my) return;
             setRows(page.rows);
-            setNext(page.next);
+            setNext(page.next ? { seq: my, link: page.next } : null);
             setCount(page.count);
             setError(null);
             setLoading(false);
@@ -93,15 +136,16 @@ export function UsersPage({ onOpen }: { onOpen: (id: string) => void }) {
   }, [loading, rows]);
 
   const loadMore = useCallback(() => {
-    if (!next || loadingMore) return;
-    const my = seq.current;
+    // A newer search is typed or on its way: this link belongs to the old one.
+    if (!next || loadingMore || next.seq !== seq.current) return;
+    const my = next.seq;
     setLoadingMore(true);
-    api.moreUsers(next).then(
+    api.moreUsers(next.link).then(
       (page) => {
         setLoadingMore(false);
         if (seq.current !== my) return;
         setRows((r) => [...r, ...page.rows]);
-        setNext(page.next);
+        setNext(page.next ? { seq: my, link: page.next } : null);
       },
       (e: unknown) => {
         setLoadingMore(false);
@@ -132,6 +176,7 @@ export function UsersPage({ onOpen }: { onOpen: (id: string) => void }) {
       <div className={styles.bar}>
         <Field label={intl.formatMessage({ id: "users.search" })} className={styles.search}>
           <SearchBox
+            input={{ ref: searchBox }}
             value={query}
             placeholder={intl.formatMessage({ id: "users.searchPlaceholder" })}
             onChange={(_, d) => {
@@ -168,50 +213,84 @@ export function UsersPage({ onOpen }: { onOpen: (id: string) => void }) {
           <FormattedMessage id="users.count" values={{ count: count ?? rows.length }} />
         )}
       </Text>
-      <Table aria-label={intl.formatMessage({ id: "users.tableLabel" })} size="small" data-testid="users-table">
-        <TableHeader>
-          <TableRow>
-            <TableHeaderCell className={styles.wName}>
-              <FormattedMessage id="users.col.name" />
-            </TableHeaderCell>
-            <TableHeaderCell className={styles.wAddress}>
-              <FormattedMessage id="users.col.upn" />
-            </TableHeaderCell>
-            <TableHeaderCell className={styles.wAddress}>
-              <FormattedMessage id="users.col.mail" />
-            </TableHeaderCell>
-            <TableHeaderCell className={styles.wType}>
-              <FormattedMessage id="users.col.type" />
-            </TableHeaderCell>
-            <TableHeaderCell className={styles.wState}>
-              <FormattedMessage id="users.col.state" />
-            </TableHeaderCell>
-          </TableRow>
-        </TableHeader>
-        <TableBody>
-          {rows.map((r) => (
-            <TableRow key={r.id} data-testid="user-row">
-              <TableCell>
-                <Link as="button" onClick={() => onOpen(r.id)} data-testid={`open-${r.userPrincipalName}`}>
-                  {r.displayName || r.userPrincipalName}
-                </Link>
-              </TableCell>
-              <TableCell className={cells.truncate} title={r.userPrincipalName}>
-                <bdi dir="ltr">{r.userPrincipalName}</bdi>
-              </TableCell>
-              <TableCell className={cells.truncate} title={r.mail ?? ""}>
-                <bdi dir="ltr">{r.mail ?? ""}</bdi>
-              </TableCell>
-              <TableCell>{r.userType ?? ""}</TableCell>
-              <TableCell>
-                <StateBadge state={r.state ?? "internal"} since={r.externalUserStateChangeDateTime} />
-              </TableCell>
+      <div className={cells.scroll}>
+        <Table aria-label={intl.formatMessage({ id: "users.tableLabel" })} size="small" data-testid="users-table" className={styles.table}>
+          <TableHeader>
+            <TableRow>
+              <TableHeaderCell className={mergeClasses(styles.wName, cells.header)}>
+                <FormattedMessage id="users.col.name" />
+              </TableHeaderCell>
+              <TableHeaderCell className={mergeClasses(styles.wAddress, cells.header)}>
+                <FormattedMessage id="users.col.upn" />
+              </TableHeaderCell>
+              <TableHeaderCell className={mergeClasses(styles.wAddress, cells.header, cells.minor)}>
+                <FormattedMessage id="users.col.mail" />
+              </TableHeaderCell>
+              <TableHeaderCell className={mergeClasses(styles.wType, cells.header, cells.minor)}>
+                <FormattedMessage id="users.col.type" />
+              </TableHeaderCell>
+              <TableHeaderCell className={mergeClasses(styles.wState, cells.header)}>
+                <FormattedMessage id="users.col.state" />
+              </TableHeaderCell>
+              <TableHeaderCell className={mergeClasses(styles.wAction, cells.header)}>
+                <FormattedMessage id="users.col.action" />
+              </TableHeaderCell>
             </TableRow>
-          ))}
-        </TableBody>
-      </Table>
+          </TableHeader>
+          <TableBody>
+            {rows.map((found) => {
+              // A user converted or resent from their page shows its new state here at once.
+              const r = changed ? patchRow(found, changed) : found;
+              const action = actionOf(r);
+              const name = r.displayName || r.userPrincipalName;
+              return (
+                <TableRow key={r.id} data-testid="user-row" data-action={action}>
+                  <TableCell>
+                    <Link as="button" onClick={() => onOpen(r.id, null)} data-testid={`open-${r.userPrincipalName}`}>
+                      {name}
+                    </Link>
+                  </TableCell>
+                  <LtrCell value={r.userPrincipalName} />
+                  <LtrCell value={r.mail ?? ""} className={cells.minor} />
+                  <TableCell className={cells.minor}>{r.userType && <GraphValue value={r.userType} />}</TableCell>
+                  <TableCell>
+                    <StateBadge state={r.state ?? "internal"} since={r.externalUserStateChangeDateTime} />
+                    {action === "syncedFromOnPremises" && (
+                      <Text size={200} className={styles.blocked} data-testid="row-synced">
+                        <FormattedMessage id="users.syncedBlocked" />
+                      </Text>
+                    )}
+                  </TableCell>
+                  <TableCell>
+                    {action === "convert" ? (
+                      <Button
+                        size="small"
+                        onClick={() => onOpen(r.id, "convert")}
+                        aria-label={intl.formatMessage({ id: "users.convertNamed" }, { name })}
+                        data-testid={`convert-${r.userPrincipalName}`}
+                      >
+                        <FormattedMessage id="users.convert" />
+                      </Button>
+                    ) : action === "resend" ? (
+                      <Button
+                        size="small"
+                        onClick={() => onOpen(r.id, "resend")}
+                        aria-label={intl.formatMessage({ id: "users.resendNamed" }, { name })}
+                        data-testid={`resend-row-${r.userPrincipalName}`}
+                      >
+                        <FormattedMessage id="users.resend" />
+                      </Button>
+                    ) : null}
+                  </TableCell>
+                </TableRow>
+              );
+            })}
+          </TableBody>
+        </Table>
+      </div>
       <div ref={sentinel} className={styles.more}>
         {next &&
+          !loading &&
           (loadingMore ? (
             <Spinner size="tiny" label={intl.formatMessage({ id: "users.loadingMore" })} />
           ) : (

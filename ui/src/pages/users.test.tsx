@@ -11,6 +11,11 @@ afterEach(() => {
 
 const sleep = (ms: number) => act(() => new Promise<void>((r) => setTimeout(r, ms)));
 
+/** Disabled, but still focusable so that its reason next to it is read (aria-disabled). */
+function isDisabled(el: HTMLElement): boolean {
+  return el.getAttribute("aria-disabled") === "true" || (el as HTMLButtonElement).disabled;
+}
+
 function names(): string[] {
   return screen.queryAllByTestId("user-row").map((r) => r.querySelector("button")?.textContent ?? "");
 }
@@ -71,7 +76,7 @@ describe("Users", () => {
       target: { value: "http://example.com" },
     });
     expect(await within(panel).findByText(/must start with https/)).toBeTruthy();
-    expect((within(panel).getByTestId("convert-submit") as HTMLButtonElement).disabled).toBe(true);
+    expect(isDisabled(within(panel).getByTestId("convert-submit"))).toBe(true);
     fireEvent.change(within(panel).getByTestId("redirect"), { target: { value: "" } });
     fireEvent.change(within(panel).getByTestId("message"), { target: { value: "Welcome back" } });
     fireEvent.change(within(panel).getByTestId("language"), { target: { value: "fr-FR" } });
@@ -81,7 +86,12 @@ describe("Users", () => {
     fireEvent.click(within(confirm).getByTestId("confirm-yes"));
     const result = await screen.findByTestId("result");
     expect(within(result).getByTestId("redeem-url").textContent).toContain("/redeem?rd=");
-    expect((within(result).getByTestId("ready-text") as HTMLTextAreaElement).value).toContain("Adele Adams");
+    // In the invitation's language (French here), with the message and the tenant's name.
+    await waitFor(() =>
+      expect((within(result).getByTestId("ready-text") as HTMLTextAreaElement).value).toMatch(/^Bonjour Adele Adams,/),
+    );
+    expect((within(result).getByTestId("ready-text") as HTMLTextAreaElement).value).toContain("Welcome back");
+    expect((within(result).getByTestId("ready-text") as HTMLTextAreaElement).value).toContain("Contoso Demo");
     expect(within(result).getByTestId("teams-link").textContent).toBe(
       "https://teams.microsoft.com/?tenantId=7e1c5a2e-3b1d-4c5e-9f0a-1b2c3d4e5f60",
     );
@@ -110,10 +120,10 @@ describe("Users", () => {
     fireEvent.change(within(panel).getByTestId("address"), { target: { value: "olivia@partner.example" } });
     await within(panel).findByTestId("checks");
     expect(within(panel).getByTestId("check-address_on_user").dataset.severity).toBe("warning");
-    const submit = within(panel).getByTestId("convert-submit") as HTMLButtonElement;
-    expect(submit.disabled).toBe(true);
+    const submit = within(panel).getByTestId("convert-submit");
+    expect(isDisabled(submit)).toBe(true);
     fireEvent.click(within(panel).getByTestId("set-mail-first"));
-    await waitFor(() => expect(submit.disabled).toBe(false));
+    await waitFor(() => expect(isDisabled(submit)).toBe(false));
     fireEvent.click(submit);
     fireEvent.click(within(await screen.findByTestId("confirm")).getByTestId("confirm-yes"));
     expect((await screen.findByTestId("result")).textContent).toContain("Their e-mail was set to olivia@partner.example first.");
@@ -162,7 +172,7 @@ describe("Bulk", () => {
     expect((await screen.findByTestId("bulk-report-summary")).textContent).toContain("1 converted");
     expect(screen.getAllByTestId("bulk-report-row").map((r) => r.dataset.outcome)).toEqual(["converted", "skipped", "skipped"]);
     // The same file does not run twice from here; loading it again offers Resume.
-    expect((screen.getByTestId("bulk-run") as HTMLButtonElement).disabled).toBe(true);
+    expect(isDisabled(screen.getByTestId("bulk-run"))).toBe(true);
     fireEvent.click(screen.getByTestId("bulk-export-report"));
     expect((await screen.findByTestId("exported-report-path")).textContent).toContain("report.csv");
     expect(calls.some((c) => c.cmd === "bulk_start")).toBe(true);

@@ -1,57 +1,10 @@
-import { expect, test, type Page } from "@playwright/test";
-import AxeBuilder from "@axe-core/playwright";
+import { expect, test } from "@playwright/test";
 import type { Language } from "../../src/bindings/Language";
 import type { PolicyView } from "../../src/bindings/PolicyView";
-import { mockBundle } from "./global-setup";
+import { axe, open } from "./helpers";
 
 const languages: Language[] = ["en", "fr", "sv", "he"];
 const pages = ["users", "pending", "bulk", "history", "settings"] as const;
-
-async function open(
-  page: Page,
-  os: Language,
-  start: "signedIn" | "firstRun" | "signIn" = "signedIn",
-  policy?: PolicyView,
-) {
-  await page.addInitScript(
-    ({ lang, begin, rules }) => {
-      const w = window as Window & {
-        __B2B_FAKE_OS_LANGUAGE__?: string;
-        __B2B_FAKE_START__?: string;
-        __B2B_FAKE_POLICY__?: PolicyView;
-      };
-      w.__B2B_FAKE_OS_LANGUAGE__ = lang;
-      w.__B2B_FAKE_START__ = begin;
-      if (rules) w.__B2B_FAKE_POLICY__ = rules;
-    },
-    { lang: os, begin: start, rules: policy },
-  );
-  await page.addInitScript({ path: mockBundle });
-  await page.goto("/");
-  const ready = { signedIn: "nav", firstRun: "first-run", signIn: "sign-in" }[start];
-  await expect(page.getByTestId(ready)).toBeVisible();
-}
-
-/** `within`: only that part of the page, e.g. an open modal dialog. Fluent hides the rest of the
- * page behind a modal with aria-hidden while its focus trap keeps focus inside, which axe's
- * aria-hidden-focus reports on #root; the dialog itself is what a user can reach then. */
-async function axe(page: Page, within?: string) {
-  let builder = new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]);
-  if (within) builder = builder.include(within);
-  const results = await builder.analyze();
-  // Fluent's focus manager (Tabster) adds aria-hidden focus sentinels that pass focus on at once;
-  // Microsoft's own scanners treat them as a false positive of aria-hidden-focus. Only those nodes
-  // are dropped: any other node of that rule, or of any rule, fails.
-  const violations = results.violations
-    .map((v) =>
-      v.id === "aria-hidden-focus" ? { ...v, nodes: v.nodes.filter((n) => !n.html.includes("data-tabster-dummy")) } : v,
-    )
-    .filter((v) => v.nodes.length > 0);
-  const summary = violations.map(
-    (v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.map((n) => n.target.join(" ")).join("\n  ")}`,
-  );
-  expect(summary, summary.join("\n")).toEqual([]);
-}
 
 /** An organisation's policy with locked and recommended values and an ignored one. */
 const policy: PolicyView = {

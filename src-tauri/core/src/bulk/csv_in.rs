@@ -54,6 +54,9 @@ impl BulkRow {
 pub struct RowError {
     pub line: u32,
     pub code: RowProblem,
+    /// The row's user and email as far as they could be read (empty when not).
+    pub user: String,
+    pub email: String,
     /// The column concerned, as named in the file.
     pub column: Option<String>,
     pub value: Option<String>,
@@ -180,6 +183,8 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCsv, AppError> {
                 out.errors.push(RowError {
                     line: line_at(text, e.position().map_or(0, |p| p.byte())),
                     code: RowProblem::UnreadableRow,
+                    user: String::new(),
+                    email: String::new(),
                     column: None,
                     value: None,
                 });
@@ -190,9 +195,20 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCsv, AppError> {
         if record.iter().all(str::is_empty) {
             continue;
         }
+        // The user and email as written, kept on a rejected row so that the report can name it.
+        let field = |c: Col| {
+            cols.iter()
+                .position(|x| *x == Some(c))
+                .and_then(|i| record.get(i))
+                .unwrap_or("")
+                .to_owned()
+        };
+        let (user, email) = (field(Col::User), field(Col::Email));
         let err = |code: RowProblem, col: Option<usize>, value: Option<&str>| RowError {
             line,
             code,
+            user: user.clone(),
+            email: email.clone(),
             column: col.and_then(|i| headers.get(i)).map(str::to_owned),
             value: value.map(str::to_owned),
         };
@@ -328,6 +344,11 @@ mod tests {
         assert_eq!(users, ["a@contoso.com", "i@contoso.com"]);
         assert!(p.rows[1].set_guest);
         assert_eq!(p.errors[2].column.as_deref(), Some("email"));
+        // A rejected row keeps what could be read of it.
+        assert_eq!(p.errors[2].user, "d@contoso.com");
+        assert_eq!(p.errors[2].email, "not an address");
+        assert_eq!(p.errors[6].user, "A@contoso.com");
+        assert_eq!(p.errors[7].user, "h@contoso.com");
     }
 
     #[test]

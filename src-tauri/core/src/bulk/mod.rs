@@ -3,9 +3,10 @@
 
 pub mod csv_in;
 pub mod journal;
+pub mod reason;
 pub mod run;
 
-use crate::codes::RowProblem;
+use crate::codes::{RowProblem, SkipReason};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -121,8 +122,8 @@ pub async fn preview(
         .iter()
         .map(|e| PreviewRow {
             line: e.line,
-            user: String::new(),
-            email: String::new(),
+            user: e.user.clone(),
+            email: e.email.clone(),
             status: RowStatus::NeedsFix,
             problem: Some(e.code),
             checks: Vec::new(),
@@ -236,10 +237,18 @@ fn check_row(
     Ok(out)
 }
 
-/// The preview as CSV: one line per row with its status and the codes of what needs attention.
+/// The preview as CSV: one line per row with its status, the codes of what needs attention, and
+/// what they mean in words.
 pub fn preview_csv(p: &Preview) -> Result<String, AppError> {
     let header = [
-        "line", "user", "email", "status", "problem", "warnings", "blockers",
+        "line",
+        "user",
+        "email",
+        "status",
+        "problem",
+        "warnings",
+        "blockers",
+        "what to do",
     ];
     csv_text(&header, |w| {
         for r in &p.rows {
@@ -256,6 +265,12 @@ pub fn preview_csv(p: &Preview) -> Result<String, AppError> {
                 RowStatus::NeedsFix => "needs fix",
                 RowStatus::Blocked => "blocked",
             };
+            let attention = r.problem.map(SkipReason::Problem).into_iter().chain(
+                [Severity::Blocker, Severity::Warning]
+                    .into_iter()
+                    .flat_map(|s| r.checks.iter().filter(move |c| c.severity == s))
+                    .map(|c| SkipReason::Check(c.code)),
+            );
             w.write_record([
                 r.line.to_string().as_str(),
                 &r.user,
@@ -264,6 +279,7 @@ pub fn preview_csv(p: &Preview) -> Result<String, AppError> {
                 r.problem.map_or("", RowProblem::as_str),
                 &codes(Severity::Warning),
                 &codes(Severity::Blocker),
+                &reason::texts(attention),
             ])?;
         }
         Ok(())

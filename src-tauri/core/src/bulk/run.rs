@@ -418,6 +418,7 @@ pub fn report_csv(rows: &[RowResult]) -> Result<String, AppError> {
         "reason",
         "confirmed by re-reading",
         "warnings",
+        "reason in words",
     ];
     csv_text(&header, |w| {
         for r in rows {
@@ -434,6 +435,7 @@ pub fn report_csv(rows: &[RowResult]) -> Result<String, AppError> {
                 r.reason.map_or("", SkipReason::as_str),
                 if r.confirmed_by_reread { "yes" } else { "" },
                 &crate::export::words(&r.warnings),
+                &super::reason::texts(r.reason),
             ])?;
         }
         Ok(())
