@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use b2b_core::settings_file::{self, Prepared, FILE_NAME, STORE_KEY};
+use b2b_core::settings_file::{self, FILE_NAME, STORE_KEY};
 use b2b_core::{AppError, ErrorCode};
 use b2b_service::{Host, SettingsBackend};
 use serde_json::Value;
@@ -58,18 +58,7 @@ impl StoreBackend {
     pub fn open(app: &AppHandle) -> Self {
         let path = app.path().app_data_dir().ok().map(|d| d.join(FILE_NAME));
         if let Some(p) = &path {
-            match settings_file::prepare(p) {
-                Ok(Prepared::Ready) => {}
-                Ok(Prepared::Restored(aside)) => tracing::warn!(
-                    "settings were damaged; restored the last good copy (damaged file kept at {})",
-                    aside.display()
-                ),
-                Ok(Prepared::Reset(aside)) => tracing::warn!(
-                    "settings were damaged and no good copy existed; starting from defaults (damaged file kept at {})",
-                    aside.display()
-                ),
-                Err(e) => tracing::error!("settings file could not be checked: {e}"),
-            }
+            b2b_service::settings::prepare(p);
         }
         let store = app
             .store(FILE_NAME)

@@ -97,19 +97,25 @@ pub struct SettingsFile {
 
 impl SettingsFile {
     pub fn new(path: PathBuf) -> Self {
-        match settings_file::prepare(&path) {
-            Ok(Prepared::Ready) => {}
-            Ok(Prepared::Restored(aside)) => tracing::warn!(
-                "settings were damaged; restored the last good copy (damaged file kept at {})",
-                aside.display()
-            ),
-            Ok(Prepared::Reset(aside)) => tracing::warn!(
-                "settings were damaged and no good copy existed; starting from defaults (damaged file kept at {})",
-                aside.display()
-            ),
-            Err(e) => tracing::error!("settings file could not be checked: {e}"),
-        }
+        prepare(&path);
         SettingsFile { path }
+    }
+}
+
+/// Before the settings file is opened: a damaged one is moved aside and the last good copy put
+/// back (`b2b_core::settings_file::prepare`), and what happened is logged.
+pub fn prepare(path: &std::path::Path) {
+    match settings_file::prepare(path) {
+        Ok(Prepared::Ready) => {}
+        Ok(Prepared::Restored(aside)) => tracing::warn!(
+            "settings were damaged; restored the last good copy (damaged file kept at {})",
+            aside.display()
+        ),
+        Ok(Prepared::Reset(aside)) => tracing::warn!(
+            "settings were damaged and no good copy existed; starting from defaults (damaged file kept at {})",
+            aside.display()
+        ),
+        Err(e) => tracing::error!("settings file could not be checked: {e}"),
     }
 }
 

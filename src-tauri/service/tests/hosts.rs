@@ -69,6 +69,22 @@ fn service(source: &'static str, dir: &Path, overrides: Overrides) -> Arc<Servic
     ))
 }
 
+/// A fresh simulated tenant, and a service on it acting with an admin's token.
+async fn on_a_fresh_tenant(source: &'static str) -> (SimServer, PathBuf, Arc<Service>) {
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    let dir = temp_dir(source);
+    let svc = service(
+        source,
+        &dir,
+        Overrides {
+            connection: Some(organisation(&sim)),
+            access_token: Some(admin_token(&sim).await),
+            ..Overrides::default()
+        },
+    );
+    (sim, dir, svc)
+}
+
 async fn admin_token(sim: &SimServer) -> Secret {
     let token: Value = reqwest_json(
         &format!("{}/_sim/token", sim.base_url()),
@@ -137,17 +153,7 @@ fn as_source(mut entries: Vec<HistoryEntry>, source: &str) -> Vec<HistoryEntry> 
 async fn app_and_cli_hosts_write_the_same_history_for_the_same_conversion() {
     let mut seen = Vec::new();
     for source in ["app", "cli"] {
-        let sim = SimServer::start(SimConfig::default()).await.expect("sim");
-        let dir = temp_dir(source);
-        let svc = service(
-            source,
-            &dir,
-            Overrides {
-                connection: Some(organisation(&sim)),
-                access_token: Some(admin_token(&sim).await),
-                ..Overrides::default()
-            },
-        );
+        let (sim, dir, svc) = on_a_fresh_tenant(source).await;
         let dir_state = sim.state().lock().dir.clone();
         let user = tenant_sim::seed::users_in_case(&dir_state, "ready-to-convert")[0].clone();
         let mail = user.mail.clone().expect("mail");
@@ -184,17 +190,7 @@ async fn app_and_cli_hosts_write_the_same_history_for_the_same_conversion() {
 async fn app_and_cli_hosts_write_the_same_history_for_the_same_bulk_run() {
     let mut seen = Vec::new();
     for source in ["app", "cli"] {
-        let sim = SimServer::start(SimConfig::default()).await.expect("sim");
-        let dir = temp_dir(source);
-        let svc = service(
-            source,
-            &dir,
-            Overrides {
-                connection: Some(organisation(&sim)),
-                access_token: Some(admin_token(&sim).await),
-                ..Overrides::default()
-            },
-        );
+        let (sim, dir, svc) = on_a_fresh_tenant(source).await;
         let dir_state = sim.state().lock().dir.clone();
         let mut csv = String::from("user,email,sendMail\n");
         for u in tenant_sim::seed::users_in_case(&dir_state, "ready-to-convert")
@@ -236,17 +232,7 @@ async fn app_and_cli_hosts_write_the_same_history_for_the_same_bulk_run() {
 
 #[tokio::test]
 async fn a_file_run_before_runs_only_as_a_resume_and_never_twice() {
-    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
-    let dir = temp_dir("resume");
-    let svc = service(
-        "app",
-        &dir,
-        Overrides {
-            connection: Some(organisation(&sim)),
-            access_token: Some(admin_token(&sim).await),
-            ..Overrides::default()
-        },
-    );
+    let (sim, dir, svc) = on_a_fresh_tenant("app").await;
     let state = sim.state().lock().dir.clone();
     let mut csv = String::from("user,email\n");
     for u in tenant_sim::seed::users_in_case(&state, "ready-to-convert")

@@ -66,7 +66,9 @@ fn main() -> ExitCode {
         Some("bundle") => cmd_bundle(&args[1..]).map(|_| ()),
         Some("package-test") => setup(true).and_then(|_| package_test()),
         // The end-to-end step of `test` alone, for working on it.
-        Some("e2e") => setup(true).and_then(|_| npm_run("ui", "build")).and_then(|_| e2e()),
+        Some("e2e") => setup(true)
+            .and_then(|_| npm_run("ui", "build"))
+            .and_then(|_| e2e()),
         Some("bench-app") => cmd_bench_app(),
         // Inside the display and D-Bus session that bench-app makes.
         Some("window-figures") => window_figures(),
