@@ -122,19 +122,45 @@ impl AppError {
     }
 }
 
+/// The message of an error and its sources, for logs and support.
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        // Some errors already print their source (keyring's do): say it once.
+        let part = s.to_string();
+        if !text.ends_with(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = s.source();
+    }
+    text
+}
+
+impl From<crate::keychain::KeychainError> for AppError {
+    fn from(e: crate::keychain::KeychainError) -> Self {
+        use crate::keychain::KeychainError::*;
+        let code = match &e {
+            Locked(_) => ErrorCode::KeychainLocked,
+            Unavailable(_) => ErrorCode::KeychainUnavailable,
+            NotUtf8 | Rejected(_) => ErrorCode::KeychainRejected,
+        };
+        AppError::new(code, chain(&e))
+    }
+}
+
 /// A transport error as the user should hear it: a certificate this computer does not trust has
 /// its own code; anything else is "the network or the service could not be reached". The whole
 /// chain of causes goes into the message, for support.
 pub fn network_error(e: &(dyn std::error::Error + 'static)) -> AppError {
-    let mut text = e.to_string();
     let mut untrusted = is_untrusted_certificate(e);
     let mut source = e.source();
     while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
         untrusted |= is_untrusted_certificate(s);
         source = s.source();
     }
+    let text = chain(e);
     let code = if untrusted {
         ErrorCode::TlsUntrusted
     } else {
@@ -165,6 +191,21 @@ fn is_untrusted_certificate(e: &(dyn std::error::Error + 'static)) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_keychain_error_keeps_its_source_and_maps_to_its_code() {
+        let denied = keyring::Error::NoStorageAccess(Box::new(std::io::Error::other("the user said no")));
+        let wire = serde_json::to_value(AppError::from(crate::keychain::KeychainError::Locked(denied)));
+        assert_eq!(
+            wire.ok(),
+            Some(serde_json::json!({ "code": "keychain_locked", "message": "keychain refused access: Couldn't access platform secure storage: the user said no" }))
+        );
+        let wire = serde_json::to_value(AppError::from(crate::keychain::KeychainError::NotUtf8));
+        assert_eq!(
+            wire.ok(),
+            Some(serde_json::json!({ "code": "keychain_rejected", "message": "keychain entry is not valid UTF-8" }))
+        );
+    }
+
     use super::*;
 
     #[test]

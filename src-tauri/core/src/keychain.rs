@@ -2,7 +2,20 @@
 //! through `keyring`. There is deliberately no file fallback: when the keychain cannot be used,
 //! the caller gets a stable error code and the user is told how to fix it.
 
-use crate::error::{AppError, ErrorCode};
+/// What went wrong with the keychain, with keyring's error as the source. `error.rs` maps each
+/// to the code the user sees. Never holds the secret: keyring's `BadEncoding` carries the raw
+/// bytes, so it is kept as a description, not as the source.
+#[derive(Debug, thiserror::Error)]
+pub enum KeychainError {
+    #[error("keychain refused access")]
+    Locked(#[source] keyring::Error),
+    #[error("keychain unavailable")]
+    Unavailable(#[source] keyring::Error),
+    #[error("keychain entry is not valid UTF-8")]
+    NotUtf8,
+    #[error("the keychain refused the value")]
+    Rejected(#[source] keyring::Error),
+}
 
 /// The keychain "service" under which every B2B Convert entry lives.
 pub const SERVICE: &str = "com.b2bconvert.app";
@@ -26,16 +39,16 @@ impl Keychain {
         }
     }
 
-    fn entry(&self, key: &str) -> Result<keyring::Entry, AppError> {
+    fn entry(&self, key: &str) -> Result<keyring::Entry, KeychainError> {
         keyring::Entry::new(&self.service, key).map_err(map_error)
     }
 
-    pub fn set(&self, key: &str, secret: &str) -> Result<(), AppError> {
+    pub fn set(&self, key: &str, secret: &str) -> Result<(), KeychainError> {
         self.entry(key)?.set_password(secret).map_err(map_error)
     }
 
     /// `Ok(None)` when there is no such entry.
-    pub fn get(&self, key: &str) -> Result<Option<String>, AppError> {
+    pub fn get(&self, key: &str) -> Result<Option<String>, KeychainError> {
         match self.entry(key)?.get_password() {
             Ok(secret) => Ok(Some(secret)),
             Err(keyring::Error::NoEntry) => Ok(None),
@@ -44,7 +57,7 @@ impl Keychain {
     }
 
     /// Deleting an entry that does not exist is not an error.
-    pub fn delete(&self, key: &str) -> Result<(), AppError> {
+    pub fn delete(&self, key: &str) -> Result<(), KeychainError> {
         match self.entry(key)?.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(map_error(e)),
@@ -52,29 +65,12 @@ impl Keychain {
     }
 }
 
-/// Maps keyring's errors to stable codes. The message never contains the secret: keyring's
-/// `BadEncoding` carries the raw bytes, so it is described, not printed.
-fn map_error(e: keyring::Error) -> AppError {
+fn map_error(e: keyring::Error) -> KeychainError {
     match e {
-        keyring::Error::NoStorageAccess(inner) => AppError::new(
-            ErrorCode::KeychainLocked,
-            format!("keychain refused access: {inner}"),
-        ),
-        keyring::Error::PlatformFailure(inner) => AppError::new(
-            ErrorCode::KeychainUnavailable,
-            format!("keychain unavailable: {inner}"),
-        ),
-        keyring::Error::BadEncoding(_) => {
-            AppError::new(ErrorCode::KeychainRejected, "keychain entry is not valid UTF-8")
-        }
-        keyring::Error::TooLong(attr, max) => AppError::new(
-            ErrorCode::KeychainRejected,
-            format!("{attr} is longer than {max}"),
-        ),
-        keyring::Error::Invalid(attr, why) => {
-            AppError::new(ErrorCode::KeychainRejected, format!("{attr} is invalid: {why}"))
-        }
-        other => AppError::new(ErrorCode::KeychainUnavailable, format!("keychain error: {other}")),
+        keyring::Error::NoStorageAccess(_) => KeychainError::Locked(e),
+        keyring::Error::BadEncoding(_) => KeychainError::NotUtf8,
+        keyring::Error::TooLong(..) | keyring::Error::Invalid(..) => KeychainError::Rejected(e),
+        other => KeychainError::Unavailable(other),
     }
 }
 

@@ -25,13 +25,13 @@ pub trait SecretStore: Send + Sync {
 
 impl SecretStore for Keychain {
     fn set(&self, key: &str, value: &str) -> Result<(), AppError> {
-        Keychain::set(self, key, value)
+        Ok(Keychain::set(self, key, value)?)
     }
     fn get(&self, key: &str) -> Result<Option<String>, AppError> {
-        Keychain::get(self, key)
+        Ok(Keychain::get(self, key)?)
     }
     fn delete(&self, key: &str) -> Result<(), AppError> {
-        Keychain::delete(self, key)
+        Ok(Keychain::delete(self, key)?)
     }
 }
 
