@@ -150,6 +150,19 @@ impl From<crate::keychain::KeychainError> for AppError {
     }
 }
 
+impl From<crate::auth::loopback::LoopbackError> for AppError {
+    fn from(e: crate::auth::loopback::LoopbackError) -> Self {
+        use crate::auth::loopback::LoopbackError::*;
+        let code = match &e {
+            Listen(_) | NoPortPair(_) | Stopped => ErrorCode::Internal,
+            TimedOut => ErrorCode::SignInTimedOut,
+            Cancelled => ErrorCode::SignInCancelled,
+            StateMismatch => ErrorCode::StateMismatch,
+        };
+        AppError::new(code, chain(&e))
+    }
+}
+
 /// A transport error as the user should hear it: a certificate this computer does not trust has
 /// its own code; anything else is "the network or the service could not be reached". The whole
 /// chain of causes goes into the message, for support.
@@ -197,12 +210,16 @@ mod tests {
         let wire = serde_json::to_value(AppError::from(crate::keychain::KeychainError::Locked(denied)));
         assert_eq!(
             wire.ok(),
-            Some(serde_json::json!({ "code": "keychain_locked", "message": "keychain refused access: Couldn't access platform secure storage: the user said no" }))
+            Some(
+                serde_json::json!({ "code": "keychain_locked", "message": "keychain refused access: Couldn't access platform secure storage: the user said no" })
+            )
         );
         let wire = serde_json::to_value(AppError::from(crate::keychain::KeychainError::NotUtf8));
         assert_eq!(
             wire.ok(),
-            Some(serde_json::json!({ "code": "keychain_rejected", "message": "keychain entry is not valid UTF-8" }))
+            Some(
+                serde_json::json!({ "code": "keychain_rejected", "message": "keychain entry is not valid UTF-8" })
+            )
         );
     }
 

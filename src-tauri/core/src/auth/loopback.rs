@@ -15,7 +15,6 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 use super::Secret;
-use crate::error::{AppError, ErrorCode};
 
 pub enum Callback {
     Code(Secret),
@@ -44,8 +43,25 @@ const FAILED_PAGE: &str = "<!doctype html><html lang=\"en\"><head><meta charset=
 <body style=\"font-family:system-ui,sans-serif;margin:3rem\"><h1>Sign-in did not complete</h1>\
 <p>Return to B2B Convert: it says what happened and what to do next. You can close this tab.</p></body></html>";
 
+/// Why the browser's answer did not arrive. `error.rs` maps each to the code the user sees.
+#[derive(Debug, thiserror::Error)]
+pub enum LoopbackError {
+    #[error("could not listen on 127.0.0.1")]
+    Listen(#[source] std::io::Error),
+    #[error("no loopback port free on both 127.0.0.1 and ::1")]
+    NoPortPair(#[source] Option<std::io::Error>),
+    #[error("no answer from the browser in time")]
+    TimedOut,
+    #[error("sign-in cancelled")]
+    Cancelled,
+    #[error("the browser came back with a different sign-in request")]
+    StateMismatch,
+    #[error("the loopback listener stopped")]
+    Stopped,
+}
+
 impl Listener {
-    pub async fn bind() -> Result<Listener, AppError> {
+    pub async fn bind() -> Result<Listener, LoopbackError> {
         // The redirect URI says `localhost` (Entra ignores its port only for that name, CONTRACT.md
         // 9.1); the browser may resolve it to either loopback address, so listen on both when we can.
         // A port taken on ::1 by another program would let it receive the code when the browser
@@ -53,13 +69,10 @@ impl Listener {
         // loopback serves 127.0.0.1 alone.
         let mut last_in_use = None;
         for _ in 0..8 {
-            let v4 = TcpListener::bind(("127.0.0.1", 0)).await.map_err(|e| {
-                AppError::new(ErrorCode::Internal, format!("could not listen on 127.0.0.1: {e}"))
-            })?;
-            let port = v4
-                .local_addr()
-                .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?
-                .port();
+            let v4 = TcpListener::bind(("127.0.0.1", 0))
+                .await
+                .map_err(LoopbackError::Listen)?;
+            let port = v4.local_addr().map_err(LoopbackError::Listen)?.port();
             match TcpListener::bind((std::net::Ipv6Addr::LOCALHOST, port)).await {
                 Ok(v6) => {
                     return Ok(Listener {
@@ -72,13 +85,7 @@ impl Listener {
                 Err(_) => return Ok(Listener { v4, v6: None, port }),
             }
         }
-        Err(AppError::new(
-            ErrorCode::Internal,
-            format!(
-                "no loopback port free on both 127.0.0.1 and ::1: {}",
-                last_in_use.map(|e| e.to_string()).unwrap_or_default()
-            ),
-        ))
+        Err(LoopbackError::NoPortPair(last_in_use))
     }
 
     /// The `redirect_uri` to send, identical at /authorize and at the token endpoint.
@@ -111,7 +118,7 @@ impl Listener {
         expected_state: &str,
         timeout: Duration,
         cancel: tokio::sync::watch::Receiver<bool>,
-    ) -> Result<Callback, AppError> {
+    ) -> Result<Callback, LoopbackError> {
         let (tx, mut rx) = mpsc::channel::<Outcome>(1);
         let expected = expected_state.to_owned();
         let accept = async {
@@ -138,23 +145,17 @@ impl Listener {
             o = rx.recv() => o,
             _ = accept => None,
             _ = tokio::time::sleep(timeout) => {
-                return Err(AppError::new(ErrorCode::SignInTimedOut, "no answer from the browser in time"));
+                return Err(LoopbackError::TimedOut);
             }
             _ = super::flow::cancelled(cancel) => {
-                return Err(AppError::new(ErrorCode::SignInCancelled, "sign-in cancelled"));
+                return Err(LoopbackError::Cancelled);
             }
         };
         match outcome {
             Some(Outcome::Code(code)) => Ok(Callback::Code(code)),
             Some(Outcome::Error { error, description }) => Ok(Callback::Error { error, description }),
-            Some(Outcome::StateMismatch) => Err(AppError::new(
-                ErrorCode::StateMismatch,
-                "the browser came back with a different sign-in request",
-            )),
-            None => Err(AppError::new(
-                ErrorCode::Internal,
-                "the loopback listener stopped",
-            )),
+            Some(Outcome::StateMismatch) => Err(LoopbackError::StateMismatch),
+            None => Err(LoopbackError::Stopped),
         }
     }
 }
