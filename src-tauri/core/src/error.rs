@@ -150,16 +150,42 @@ impl From<crate::keychain::KeychainError> for AppError {
     }
 }
 
-impl From<crate::auth::loopback::LoopbackError> for AppError {
-    fn from(e: crate::auth::loopback::LoopbackError) -> Self {
+impl AppError {
+    fn from_loopback_code(e: &crate::auth::loopback::LoopbackError) -> ErrorCode {
         use crate::auth::loopback::LoopbackError::*;
-        let code = match &e {
+        match e {
             Listen(_) | NoPortPair(_) | Stopped => ErrorCode::Internal,
             TimedOut => ErrorCode::SignInTimedOut,
             Cancelled => ErrorCode::SignInCancelled,
             StateMismatch => ErrorCode::StateMismatch,
-        };
-        AppError::new(code, chain(&e))
+        }
+    }
+}
+
+impl From<crate::auth::loopback::LoopbackError> for AppError {
+    fn from(e: crate::auth::loopback::LoopbackError) -> Self {
+        AppError::new(AppError::from_loopback_code(&e), chain(&e))
+    }
+}
+
+impl crate::auth::flow::SignInError {
+    pub fn code(&self) -> ErrorCode {
+        use crate::auth::flow::SignInError::*;
+        match self {
+            BadAuthority(_) => ErrorCode::InvalidInput,
+            BadRedirect(_) | BrowserOverride(_) | HttpClient(_) => ErrorCode::Internal,
+            Browser(inner) | Network(inner) => inner.code,
+            Loopback(inner) => AppError::from_loopback_code(inner),
+            Identity { error, description } => crate::auth::flow::identity_code(error, description),
+            Unexpected(_) => ErrorCode::IdentityError,
+            Cancelled => ErrorCode::SignInCancelled,
+        }
+    }
+}
+
+impl From<crate::auth::flow::SignInError> for AppError {
+    fn from(e: crate::auth::flow::SignInError) -> Self {
+        AppError::new(e.code(), chain(&e))
     }
 }
 
@@ -204,6 +230,35 @@ fn is_untrusted_certificate(e: &(dyn std::error::Error + 'static)) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sign_in_errors_map_to_their_codes_in_one_place() {
+        use crate::auth::flow::SignInError;
+        use crate::auth::loopback::LoopbackError;
+        let wire = |e: SignInError| serde_json::to_value(AppError::from(e)).ok();
+        assert_eq!(
+            wire(SignInError::Identity {
+                error: "invalid_request".into(),
+                description: "AADSTS50011: The redirect URI does not match.".into()
+            }),
+            Some(
+                serde_json::json!({ "code": "redirect_uri_mismatch", "message": "invalid_request: AADSTS50011: The redirect URI does not match." })
+            )
+        );
+        assert_eq!(
+            wire(SignInError::Loopback(LoopbackError::TimedOut)),
+            Some(
+                serde_json::json!({ "code": "sign_in_timed_out", "message": "no answer from the browser in time" })
+            )
+        );
+        let listen = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "not allowed");
+        assert_eq!(
+            wire(SignInError::Loopback(LoopbackError::Listen(listen))),
+            Some(
+                serde_json::json!({ "code": "internal", "message": "could not listen on 127.0.0.1: not allowed" })
+            )
+        );
+    }
+
     #[test]
     fn a_keychain_error_keeps_its_source_and_maps_to_its_code() {
         let denied = keyring::Error::NoStorageAccess(Box::new(std::io::Error::other("the user said no")));

@@ -213,14 +213,14 @@ async fn device_code_declined_expired_cancelled_and_unknown_app() {
     let err = flow::device_finish(&cfg, &prompt, no_cancel())
         .await
         .expect_err("declined");
-    assert_eq!(err.code, ErrorCode::SignInCancelled, "{err:?}");
+    assert_eq!(err.code(), ErrorCode::SignInCancelled, "{err:?}");
 
     faults(&sim, json!({ "deviceIntervalS": 1, "deviceCodeLifetimeS": 2 })).await;
     let prompt = flow::device_start(&cfg).await.expect("device code");
     let err = flow::device_finish(&cfg, &prompt, no_cancel())
         .await
         .expect_err("expired");
-    assert!(matches!(err.code, ErrorCode::DeviceCodeExpired), "{err:?}");
+    assert!(matches!(err.code(), ErrorCode::DeviceCodeExpired), "{err:?}");
 
     faults(&sim, json!({ "deviceIntervalS": 1 })).await;
     let prompt = flow::device_start(&cfg).await.expect("device code");
@@ -232,7 +232,7 @@ async fn device_code_declined_expired_cancelled_and_unknown_app() {
     let err = flow::device_finish(&cfg, &prompt, rx)
         .await
         .expect_err("cancelled");
-    assert_eq!(err.code, ErrorCode::SignInCancelled);
+    assert_eq!(err.code(), ErrorCode::SignInCancelled);
 
     let unknown = AuthConfig::new(
         &sim.base_url(),
@@ -240,10 +240,13 @@ async fn device_code_declined_expired_cancelled_and_unknown_app() {
         "00000000-1111-2222-3333-444444444444",
     );
     let err = flow::device_start(&unknown).await.expect_err("unknown app");
-    assert_eq!(err.code, ErrorCode::AppNotFound);
+    assert_eq!(err.code(), ErrorCode::AppNotFound);
     let nowhere = AuthConfig::new(&sim.base_url(), "fabrikam.example", DEMO_CLIENT_ID);
     assert_eq!(
-        flow::device_start(&nowhere).await.map(|_| ()).map_err(|e| e.code),
+        flow::device_start(&nowhere)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.code()),
         Err(ErrorCode::TenantNotFound)
     );
 }
@@ -265,11 +268,14 @@ async fn browser_errors_have_stable_codes() {
         }
     };
     assert_eq!(
-        run(Browser::WrongState, 20).await.map(|_| ()).map_err(|e| e.code),
+        run(Browser::WrongState, 20)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.code()),
         Err(ErrorCode::StateMismatch)
     );
     assert_eq!(
-        run(Browser::Idle, 1).await.map(|_| ()).map_err(|e| e.code),
+        run(Browser::Idle, 1).await.map(|_| ()).map_err(|e| e.code()),
         Err(ErrorCode::SignInTimedOut)
     );
 
@@ -281,14 +287,14 @@ async fn browser_errors_have_stable_codes() {
     let err = flow::browser_sign_in(&cfg, open_with(Browser::Idle), Duration::from_secs(20), rx)
         .await
         .expect_err("cancel");
-    assert_eq!(err.code, ErrorCode::SignInCancelled);
+    assert_eq!(err.code(), ErrorCode::SignInCancelled);
 
     faults(&sim, json!({ "missingConsent": ["User.Invite.All"] })).await;
     assert_eq!(
         run(Browser::SignIn("admin@contoso.com"), 20)
             .await
             .map(|_| ())
-            .map_err(|e| e.code),
+            .map_err(|e| e.code()),
         Err(ErrorCode::ConsentRequired)
     );
     faults(&sim, json!({ "signInError": 50076 })).await;
@@ -296,7 +302,7 @@ async fn browser_errors_have_stable_codes() {
         run(Browser::SignIn("admin@contoso.com"), 20)
             .await
             .map(|_| ())
-            .map_err(|e| e.code),
+            .map_err(|e| e.code()),
         Err(ErrorCode::MfaRequired)
     );
     faults(&sim, json!({ "signInError": 53003 })).await;
@@ -304,7 +310,7 @@ async fn browser_errors_have_stable_codes() {
         run(Browser::SignIn("admin@contoso.com"), 20)
             .await
             .map(|_| ())
-            .map_err(|e| e.code),
+            .map_err(|e| e.code()),
         Err(ErrorCode::ConditionalAccessBlocked)
     );
 
@@ -319,7 +325,10 @@ async fn browser_errors_have_stable_codes() {
         DEMO_CLIENT_ID,
     );
     assert_eq!(
-        flow::device_start(&nowhere).await.map(|_| ()).map_err(|e| e.code),
+        flow::device_start(&nowhere)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.code()),
         Err(ErrorCode::NetworkUnreachable)
     );
 }

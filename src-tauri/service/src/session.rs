@@ -450,7 +450,7 @@ impl Session {
         let (cfg, graph_url) = self.config(host, settings, tenant).await?;
         let cancel = self.new_cancel();
         let open = |url: &str| match flow::browser_override(url) {
-            Some(r) => r,
+            Some(r) => r.map_err(AppError::from),
             None => host.open_url(url),
         };
         let tokens = flow::browser_sign_in(&cfg, open, timeout, cancel).await?;

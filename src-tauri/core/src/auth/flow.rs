@@ -12,9 +12,39 @@ use oauth2::{
 };
 use serde::Deserialize;
 
-use super::loopback::{self, Callback};
+use super::loopback::{self, Callback, LoopbackError};
 use super::Secret;
 use crate::error::{AppError, ErrorCode};
+
+/// Why a sign-in or a refresh did not give tokens, with what caused it. `error.rs` maps each to
+/// the code the user sees; Entra's own errors by their `error` and AADSTS number.
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    #[error("authority URL")]
+    BadAuthority(#[source] oauth2::url::ParseError),
+    #[error("redirect URI")]
+    BadRedirect(#[source] oauth2::url::ParseError),
+    #[error("B2B_BROWSER could not start")]
+    BrowserOverride(#[source] std::io::Error),
+    /// The host could not open the system browser; keeps the host's code.
+    #[error("could not open the browser")]
+    Browser(#[source] AppError),
+    #[error("HTTP client")]
+    HttpClient(#[source] reqwest::Error),
+    #[error(transparent)]
+    Loopback(#[from] LoopbackError),
+    /// The identity platform answered with an error. The description is Entra's English text with
+    /// ids for support; it holds no secret.
+    #[error("{error}: {description}")]
+    Identity { error: String, description: String },
+    /// Network or TLS, already coded by `error::network_error`.
+    #[error("the identity platform could not be reached")]
+    Network(#[source] AppError),
+    #[error("unexpected answer from the identity platform: {0}")]
+    Unexpected(String),
+    #[error("sign-in cancelled")]
+    Cancelled,
+}
 
 /// Where and as whom to sign in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,9 +146,8 @@ type Client = oauth2::Client<
     oauth2::EndpointSet,
 >;
 
-fn client(cfg: &AuthConfig) -> Result<Client, AppError> {
-    let bad =
-        |e: oauth2::url::ParseError| AppError::new(ErrorCode::InvalidInput, format!("authority URL: {e}"));
+fn client(cfg: &AuthConfig) -> Result<Client, SignInError> {
+    let bad = SignInError::BadAuthority;
     Ok(oauth2::Client::new(ClientId::new(cfg.client_id.clone()))
         .set_auth_uri(AuthUrl::new(cfg.endpoint("authorize")).map_err(bad)?)
         .set_token_uri(TokenUrl::new(cfg.endpoint("token")).map_err(bad)?)
@@ -127,24 +156,24 @@ fn client(cfg: &AuthConfig) -> Result<Client, AppError> {
 
 /// When `B2B_BROWSER` names a program, hands it the sign-in URL instead of the system browser
 /// (the tests use tenant-sim's `sim-browser`; kiosks may use their own). `None` when unset.
-pub fn browser_override(url: &str) -> Option<Result<(), AppError>> {
+pub fn browser_override(url: &str) -> Option<Result<(), SignInError>> {
     let program = std::env::var_os("B2B_BROWSER")?;
     Some(
         std::process::Command::new(program)
             .arg(url)
             .spawn()
             .map(|_| ())
-            .map_err(|e| AppError::new(ErrorCode::Internal, format!("B2B_BROWSER could not start: {e}"))),
+            .map_err(SignInError::BrowserOverride),
     )
 }
 
 /// An HTTP client that never follows redirects (oauth2's advice against SSRF).
-pub fn http_client() -> Result<reqwest::Client, AppError> {
+pub fn http_client() -> Result<reqwest::Client, SignInError> {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(60))
         .build()
-        .map_err(|e| AppError::new(ErrorCode::Internal, format!("HTTP client: {e}")))
+        .map_err(SignInError::HttpClient)
 }
 
 /// `scope` may be left out when it equals what was asked for (RFC 6749 section 5.1); Entra sends
@@ -179,10 +208,10 @@ pub fn aadsts(description: &str) -> Option<u32> {
     digits.parse().ok()
 }
 
-/// Maps an identity platform error to a stable code. Branches on `error` and the AADSTS number,
+/// The stable code of an identity platform error. Branches on `error` and the AADSTS number,
 /// never on the English text (CONTRACT.md section 6).
-pub fn map_identity_error(error: &str, description: &str) -> AppError {
-    let code = match (aadsts(description), error) {
+pub fn identity_code(error: &str, description: &str) -> ErrorCode {
+    match (aadsts(description), error) {
         (Some(65001 | 65004 | 90094), _) | (_, "consent_required") => ErrorCode::ConsentRequired,
         (Some(50076 | 50079), _) | (_, "interaction_required") => ErrorCode::MfaRequired,
         (Some(53003 | 53000 | 53001), _) => ErrorCode::ConditionalAccessBlocked,
@@ -194,30 +223,28 @@ pub fn map_identity_error(error: &str, description: &str) -> AppError {
         (_, "authorization_declined" | "access_denied") => ErrorCode::SignInCancelled,
         (_, "invalid_grant") => ErrorCode::SessionExpired,
         _ => ErrorCode::IdentityError,
-    };
-    // The description is Entra's English text with ids for support; it holds no secret.
-    AppError::new(code, format!("{error}: {description}"))
+    }
+}
+
+fn identity_error(error: &str, description: &str) -> SignInError {
+    SignInError::Identity {
+        error: error.to_owned(),
+        description: description.to_owned(),
+    }
 }
 
 fn map_request_error<RE: std::error::Error + 'static>(
     e: RequestTokenError<RE, StandardErrorResponse<impl oauth2::ErrorResponseType + std::fmt::Display>>,
-) -> AppError {
+) -> SignInError {
     match e {
-        RequestTokenError::ServerResponse(r) => map_identity_error(
+        RequestTokenError::ServerResponse(r) => identity_error(
             &r.error().to_string(),
             r.error_description().map(String::as_str).unwrap_or(""),
         ),
-        RequestTokenError::Request(inner) => network_error(&inner),
-        RequestTokenError::Parse(inner, _) => AppError::new(
-            ErrorCode::IdentityError,
-            format!("unexpected answer from the identity platform: {inner}"),
-        ),
-        RequestTokenError::Other(s) => AppError::new(ErrorCode::IdentityError, s),
+        RequestTokenError::Request(inner) => SignInError::Network(crate::error::network_error(&inner)),
+        RequestTokenError::Parse(inner, _) => SignInError::Unexpected(inner.to_string()),
+        RequestTokenError::Other(s) => SignInError::Unexpected(s),
     }
-}
-
-fn network_error(e: &(dyn std::error::Error + 'static)) -> AppError {
-    crate::error::network_error(e)
 }
 
 fn scopes(cfg: &AuthConfig) -> Vec<Scope> {
@@ -241,22 +268,20 @@ pub async fn browser_sign_in(
     open_browser: impl FnOnce(&str) -> Result<(), AppError>,
     timeout: Duration,
     cancel: Cancel,
-) -> Result<TokenSet, AppError> {
+) -> Result<TokenSet, SignInError> {
     let listener = loopback::Listener::bind().await?;
     let redirect = listener.redirect_uri();
-    let client = client(cfg)?.set_redirect_uri(
-        RedirectUrl::new(redirect).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?,
-    );
+    let client = client(cfg)?.set_redirect_uri(RedirectUrl::new(redirect).map_err(SignInError::BadRedirect)?);
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let (url, state) = client
         .authorize_url(CsrfToken::new_random)
         .add_scopes(scopes(cfg))
         .set_pkce_challenge(challenge)
         .url();
-    open_browser(url.as_str())?;
+    open_browser(url.as_str()).map_err(SignInError::Browser)?;
     let code = match listener.wait(state.secret(), timeout, cancel).await? {
         Callback::Code(code) => code,
-        Callback::Error { error, description } => return Err(map_identity_error(&error, &description)),
+        Callback::Error { error, description } => return Err(identity_error(&error, &description)),
     };
     let http = http_client()?;
     let token = client
@@ -279,7 +304,7 @@ pub struct DevicePrompt {
     details: DeviceDetails,
 }
 
-pub async fn device_start(cfg: &AuthConfig) -> Result<DevicePrompt, AppError> {
+pub async fn device_start(cfg: &AuthConfig) -> Result<DevicePrompt, SignInError> {
     let http = http_client()?;
     let details: DeviceDetails = client(cfg)?
         .exchange_device_code()
@@ -303,7 +328,7 @@ pub async fn device_finish(
     cfg: &AuthConfig,
     prompt: &DevicePrompt,
     cancel: Cancel,
-) -> Result<TokenSet, AppError> {
+) -> Result<TokenSet, SignInError> {
     let http = http_client()?;
     let client = client(cfg)?;
     let poll = client
@@ -311,11 +336,11 @@ pub async fn device_finish(
         .request_async(&http, tokio::time::sleep, None);
     tokio::select! {
         r = poll => r.map(|t| token_set(t, cfg)).map_err(map_request_error),
-        _ = cancelled(cancel) => Err(AppError::new(ErrorCode::SignInCancelled, "sign-in cancelled")),
+        _ = cancelled(cancel) => Err(SignInError::Cancelled),
     }
 }
 
-pub async fn refresh(cfg: &AuthConfig, refresh_token: &Secret) -> Result<TokenSet, AppError> {
+pub async fn refresh(cfg: &AuthConfig, refresh_token: &Secret) -> Result<TokenSet, SignInError> {
     let http = http_client()?;
     let token = client(cfg)?
         .exchange_refresh_token(&RefreshToken::new(refresh_token.expose().to_owned()))
@@ -332,7 +357,7 @@ mod tests {
 
     #[test]
     fn maps_entra_errors_by_code() {
-        let m = |e: &str, d: &str| map_identity_error(e, d).code;
+        let m = |e: &str, d: &str| identity_code(e, d);
         assert_eq!(
             m(
                 "invalid_grant",
