@@ -189,6 +189,17 @@ impl From<crate::auth::flow::SignInError> for AppError {
     }
 }
 
+impl From<crate::auth::vault::VaultError> for AppError {
+    fn from(e: crate::auth::vault::VaultError) -> Self {
+        use crate::auth::vault::VaultError::*;
+        match e {
+            Store(inner) => inner,
+            Torn { .. } => AppError::new(ErrorCode::SessionExpired, chain(&e)),
+            Manifest(_) => AppError::new(ErrorCode::Internal, chain(&e)),
+        }
+    }
+}
+
 /// A transport error as the user should hear it: a certificate this computer does not trust has
 /// its own code; anything else is "the network or the service could not be reached". The whole
 /// chain of causes goes into the message, for support.

@@ -1,6 +1,7 @@
 //! The accounts signed in on this machine. For each: metadata and the refresh token in the vault;
 //! the access token in memory only, refreshed before it expires and once after a 401.
 
+use super::vault::VaultError;
 use crate::codes::{MissingCode, UnconfirmedCode};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -295,10 +296,11 @@ impl<S: SecretStore> Accounts<S> {
 
     fn write_ids(&self, ids: &[String]) -> Result<(), AppError> {
         if ids.is_empty() {
-            self.vault.remove(INDEX)
+            Ok(self.vault.remove(INDEX)?)
         } else {
-            self.vault
-                .put(INDEX, &serde_json::to_string(ids).map_err(internal)?)
+            Ok(self
+                .vault
+                .put(INDEX, &serde_json::to_string(ids).map_err(internal)?)?)
         }
     }
 
@@ -313,10 +315,8 @@ impl<S: SecretStore> Accounts<S> {
                     Err(e) => tracing::warn!("account {id}: unreadable metadata: {e}"),
                 },
                 Ok(None) => tracing::warn!("account {id}: no metadata"),
-                Err(e) if e.code == ErrorCode::SessionExpired => {
-                    tracing::warn!("account {id}: {}", e.message)
-                }
-                Err(e) => return Err(e),
+                Err(e @ VaultError::Torn { .. }) => tracing::warn!("account {id}: {e}"),
+                Err(e) => return Err(e.into()),
             }
         }
         Ok(out)

@@ -108,11 +108,24 @@ fn digest(value: &str) -> String {
         .collect()
 }
 
-fn torn(key: &str, why: &str) -> AppError {
-    AppError::new(
-        ErrorCode::SessionExpired,
-        format!("the saved sign-in for {key} is incomplete ({why})"),
-    )
+/// What went wrong reading or writing a chunked value. `error.rs` maps each to its code: a torn
+/// value means "sign in again".
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    /// The secret store's own error, already coded (the keychain's).
+    #[error(transparent)]
+    Store(#[from] AppError),
+    #[error("the saved sign-in for {key} is incomplete ({why})")]
+    Torn { key: String, why: &'static str },
+    #[error("the manifest could not be written")]
+    Manifest(#[source] serde_json::Error),
+}
+
+fn torn(key: &str, why: &'static str) -> VaultError {
+    VaultError::Torn {
+        key: key.to_owned(),
+        why,
+    }
 }
 
 /// Chunked values over a `SecretStore`.
@@ -129,7 +142,7 @@ impl<S: SecretStore> Vault<S> {
         &self.store
     }
 
-    fn manifest(&self, key: &str) -> Result<Option<Manifest>, AppError> {
+    fn manifest(&self, key: &str) -> Result<Option<Manifest>, VaultError> {
         match self.store.get(key)? {
             None => Ok(None),
             Some(text) => serde_json::from_str(&text)
@@ -138,7 +151,7 @@ impl<S: SecretStore> Vault<S> {
         }
     }
 
-    pub fn put(&self, key: &str, value: &str) -> Result<(), AppError> {
+    pub fn put(&self, key: &str, value: &str) -> Result<(), VaultError> {
         // A manifest we cannot read still tells us nothing about stale chunks; clean up to a bound.
         let old_n = self.manifest(key).ok().flatten().map(|m| m.n);
         let chars: Vec<char> = value.chars().collect();
@@ -156,8 +169,7 @@ impl<S: SecretStore> Vault<S> {
             len: chars.len(),
             sha256: digest(value),
         };
-        let text = serde_json::to_string(&manifest)
-            .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+        let text = serde_json::to_string(&manifest).map_err(VaultError::Manifest)?;
         self.store.set(key, &text)?;
         for i in chunks.len()..old_n.unwrap_or(chunks.len()) {
             self.store.delete(&chunk_key(key, i))?;
@@ -166,7 +178,7 @@ impl<S: SecretStore> Vault<S> {
     }
 
     /// `Ok(None)` when nothing is saved; `SessionExpired` when what is saved is torn.
-    pub fn get(&self, key: &str) -> Result<Option<String>, AppError> {
+    pub fn get(&self, key: &str) -> Result<Option<String>, VaultError> {
         let Some(m) = self.manifest(key)? else {
             return Ok(None);
         };
@@ -187,7 +199,7 @@ impl<S: SecretStore> Vault<S> {
     }
 
     /// Removes the value and every chunk, including ones a torn write left behind.
-    pub fn remove(&self, key: &str) -> Result<(), AppError> {
+    pub fn remove(&self, key: &str) -> Result<(), VaultError> {
         let n = self.manifest(key).ok().flatten().map(|m| m.n).unwrap_or(0);
         self.store.delete(key)?;
         let mut i = 0;
@@ -238,12 +250,21 @@ mod tests {
         v.put("rt", &long(2_500)).expect("put");
         // A crash after the chunks of a new value but before its manifest.
         v.store().set("rt#0", &long(10)).expect("overwrite a chunk");
-        assert_eq!(v.get("rt").map_err(|e| e.code), Err(ErrorCode::SessionExpired));
+        assert_eq!(
+            v.get("rt").map_err(|e| AppError::from(e).code),
+            Err(ErrorCode::SessionExpired)
+        );
         v.put("rt", &long(2_500)).expect("put");
         v.store().delete("rt#2").expect("lose a chunk");
-        assert_eq!(v.get("rt").map_err(|e| e.code), Err(ErrorCode::SessionExpired));
+        assert_eq!(
+            v.get("rt").map_err(|e| AppError::from(e).code),
+            Err(ErrorCode::SessionExpired)
+        );
         v.store().set("rt", "{not json").expect("garbage manifest");
-        assert_eq!(v.get("rt").map_err(|e| e.code), Err(ErrorCode::SessionExpired));
+        assert_eq!(
+            v.get("rt").map_err(|e| AppError::from(e).code),
+            Err(ErrorCode::SessionExpired)
+        );
         v.store().set("rt#5", "left over").expect("stray chunk");
         v.remove("rt").expect("remove cleans everything reachable");
         assert_eq!(
