@@ -534,10 +534,7 @@ async fn bulk_run_killed_then_resumed_invites_each_user_once() {
     let mut linked = 0;
     for row in csv.records() {
         let row = row.expect("row");
-        assert!(
-            matches!(&row[outcome], "converted" | "alreadyDone"),
-            "{row:?}"
-        );
+        assert!(matches!(&row[outcome], "converted" | "alreadyDone"), "{row:?}");
         assert!(
             row[link].starts_with("http"),
             "line {} has no redeem link",
