@@ -213,18 +213,24 @@ pub fn bulk_status(svc: Svc<'_>) -> BulkStatus {
 }
 
 #[tauri::command]
-pub fn bulk_pause(svc: Svc<'_>) -> Res<()> {
+pub fn bulk_pause(svc: Svc<'_>) -> Res<Option<Progress>> {
     svc.bulk_pause()
 }
 
 #[tauri::command]
-pub fn bulk_resume(svc: Svc<'_>) -> Res<()> {
+pub fn bulk_resume(svc: Svc<'_>) -> Res<Option<Progress>> {
     svc.bulk_resume()
 }
 
 #[tauri::command]
-pub fn bulk_cancel(svc: Svc<'_>) -> Res<()> {
+pub fn bulk_cancel(svc: Svc<'_>) -> Res<Option<Progress>> {
     svc.bulk_cancel()
+}
+
+/// New redeem links (reset, no e-mail) for the report's rows whose link is lost.
+#[tauri::command]
+pub async fn bulk_relink(svc: Svc<'_>) -> Res<BulkReport> {
+    svc.bulk_relink().await
 }
 
 #[tauri::command]
@@ -282,6 +288,7 @@ app_commands![
     bulk_pause,
     bulk_resume,
     bulk_cancel,
+    bulk_relink,
     bulk_report,
     bulk_export_report,
     bulk_status,

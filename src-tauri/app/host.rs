@@ -8,7 +8,7 @@ use b2b_core::settings_file::{self, FILE_NAME, STORE_KEY};
 use b2b_core::{AppError, ErrorCode};
 use b2b_service::{Host, SettingsBackend};
 use serde_json::Value;
-use tauri::{AppHandle, Manager, Wry};
+use tauri::{AppHandle, Emitter, Manager, Wry};
 use tauri_plugin_opener::OpenerExt;
 use tauri_plugin_store::{Store, StoreExt};
 
@@ -35,6 +35,12 @@ impl Host for TauriHost {
         p.download_dir()
             .or_else(|_| p.app_data_dir())
             .map_err(path_error(ErrorCode::HistoryIo))
+    }
+
+    fn throttled(&self, notice: &b2b_service::bulk::ThrottledEvent) {
+        let _ = self
+            .0
+            .emit(b2b_service::bulk::EventName::GraphThrottled.name(), notice);
     }
 
     fn open_url(&self, url: &str) -> Result<(), AppError> {

@@ -26,6 +26,8 @@ import type { BulkStatus } from "./bindings/BulkStatus";
 import type { BulkProgressEvent } from "./bindings/BulkProgressEvent";
 import type { Command } from "./bindings/Command";
 import type { EventName } from "./bindings/EventName";
+import type { Progress } from "./bindings/Progress";
+import type { ThrottledEvent } from "./bindings/ThrottledEvent";
 
 /** Codes from Rust, plus the one the UI raises itself when there is no Rust side to talk to. */
 export type UiErrorCode = ErrorCode | "ipc_unavailable";
@@ -55,6 +57,7 @@ export const uiErrorCodes: Record<UiErrorCode, true> = {
   identity_error: true,
   graph_error: true,
   outcome_unknown: true,
+  nothing_changed: true,
   user_not_found: true,
   conversion_blocked: true,
   not_confirmed: true,
@@ -136,9 +139,12 @@ export const api = {
   bulkExportPreview: () => call<ExportView>("bulk_export_preview"),
   /** `resume` continues a file run before (its journal); the backend refuses it otherwise. */
   bulkStart: (concurrency: number, resume: boolean) => call<null>("bulk_start", { concurrency, resume }),
-  bulkPause: () => call<null>("bulk_pause"),
-  bulkResume: () => call<null>("bulk_resume"),
-  bulkCancel: () => call<null>("bulk_cancel"),
+  /** Each returns the progress in its new state (`null` before the first row). */
+  bulkPause: () => call<Progress | null>("bulk_pause"),
+  bulkResume: () => call<Progress | null>("bulk_resume"),
+  bulkCancel: () => call<Progress | null>("bulk_cancel"),
+  /** New redeem links (a reset, no e-mail) for the report's rows whose link is lost. */
+  bulkRelink: () => call<BulkReport>("bulk_relink"),
   bulkReport: () => call<BulkReport>("bulk_report"),
   bulkExportReport: () => call<ExportView>("bulk_export_report"),
   bulkStatus: () => call<BulkStatus>("bulk_status"),
@@ -153,6 +159,11 @@ function on<T>(name: EventName, handler: (payload: T) => void) {
 export const bulkEvents = {
   progress: (handler: (e: BulkProgressEvent) => void) => on<BulkProgressEvent>("bulk-progress", handler),
   finished: (handler: (summary: BulkReport) => void) => on<BulkReport>("bulk-finished", handler),
+};
+
+/** Microsoft asked to slow down during a conversion or resend. */
+export const graphEvents = {
+  throttled: (handler: (e: ThrottledEvent) => void) => on<ThrottledEvent>("graph-throttled", handler),
 };
 
 export function errorCodeOf(e: unknown): UiErrorCode {

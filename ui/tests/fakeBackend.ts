@@ -178,6 +178,14 @@ export interface FakeBackendOptions {
   moreDelayMs?: number;
   /** The organisation's policy, as the backend read it at start (default: none). */
   policy?: PolicyView;
+  /** A bulk run that stays running after its first row until paused, resumed or cancelled. */
+  slowBulk?: boolean;
+  /** The report of a resumed run from before links were kept: one converted row without its link. */
+  linksLost?: boolean;
+  /** Conversions lose their answer (outcome_unknown); the next read of the user settles it as done. */
+  unknownOutcome?: boolean;
+  /** Microsoft asks to slow down during conversions: a graph-throttled event, then the answer. */
+  throttleMs?: number;
 }
 
 export interface Call {
@@ -192,7 +200,12 @@ export function installFakeBackend({
   searchDelayMs = () => 0,
   moreDelayMs = 0,
   policy = { entries: [], warnings: [] },
+  slowBulk = false,
+  linksLost = false,
+  unknownOutcome = false,
+  throttleMs = 0,
 }: FakeBackendOptions): Call[] {
+  const lostAnswers = new Map<string, string>();
   const directory = fakeUsers();
   const history: HistoryEntry[] = [];
   let chosen: Language | null = null;
@@ -269,22 +282,33 @@ export function installFakeBackend({
       { line: 4, user: "henry.parker@contoso.com", email: "henry.parker@adatum.example", status: "blocked", problem: null, checks: [{ code: "not_synced_from_on_premises", severity: "blocker" }], displayName: "Henry Parker", userId: "u-synced" },
     ],
   };
-  const bulkReport: BulkReport = {
-    converted: 1,
-    alreadyDone: 0,
+  let bulkReport: BulkReport = {
+    converted: linksLost ? 0 : 1,
+    alreadyDone: linksLost ? 1 : 0,
     failed: 0,
     skipped: 2,
     notRun: 0,
+    linksLost: linksLost ? 1 : 0,
     rows: [
-      { line: 2, user: "adele.adams@contoso.com", email: "adele.adams@northwind.example", outcome: "converted", status: "PendingAcceptance", invitationId: "inv-b1", redeemUrl: null, errorCode: null, message: null, reason: null, confirmedByReread: false, warnings: [] },
-      { line: 3, user: "x@contoso.com", email: "not-an-address", outcome: "skipped", status: null, invitationId: null, redeemUrl: null, errorCode: null, message: null, reason: "invalid_email", confirmedByReread: false, warnings: [] },
-      { line: 4, user: "henry.parker@contoso.com", email: "henry.parker@adatum.example", outcome: "skipped", status: null, invitationId: null, redeemUrl: null, errorCode: null, message: null, reason: "not_synced_from_on_premises", confirmedByReread: false, warnings: [] },
+      { line: 2, user: "adele.adams@contoso.com", email: "adele.adams@northwind.example", outcome: linksLost ? "alreadyDone" : "converted", status: "PendingAcceptance", invitationId: "inv-b1", redeemUrl: null, errorCode: null, message: null, reason: null, confirmedByReread: false, warnings: [], linkLost: linksLost },
+      { line: 3, user: "x@contoso.com", email: "not-an-address", outcome: "skipped", status: null, invitationId: null, redeemUrl: null, errorCode: null, message: null, reason: "invalid_email", confirmedByReread: false, warnings: [], linkLost: false },
+      { line: 4, user: "henry.parker@contoso.com", email: "henry.parker@adatum.example", outcome: "skipped", status: null, invitationId: null, redeemUrl: null, errorCode: null, message: null, reason: "not_synced_from_on_premises", confirmedByReread: false, warnings: [], linkLost: false },
     ],
   };
-  const bulkProgress: Progress = { done: 3, total: 3, succeeded: 1, failed: 0, perMinute: 90, etaS: 0, paused: false, cancelled: false, concurrency: 6, throttled: 2 };
+  let bulkProgress: Progress = { done: 3, total: 3, succeeded: 1, failed: 0, attempted: 1, toAttempt: 1, perMinute: 90, etaS: 0, state: "finished", concurrency: 6, throttled: 2 };
+  let bulkRunning = false;
+  const finishBulk = (notRun: boolean) => {
+    bulkRunning = false;
+    bulkDone = true;
+    if (notRun) {
+      bulkReport = { ...bulkReport, converted: 0, notRun: 1, rows: bulkReport.rows.map((r) => (r.line === 2 ? { ...r, outcome: "notRun", status: null, invitationId: null } : r)) };
+    }
+    bulkProgress = { ...bulkProgress, state: "finished", etaS: null };
+    setTimeout(() => void emit("bulk-finished", { ...bulkReport, rows: [] }), 50);
+  };
   let bulkLoaded: BulkLoaded | null = null;
   let bulkDone = false;
-  mockIPC((cmd, args) => {
+  mockIPC(async (cmd, args) => {
     calls.push({ cmd, args });
     switch (cmd) {
       case "app_info":
@@ -377,6 +401,13 @@ export function installFakeBackend({
       case "get_user": {
         const found = directory.find((u) => u.id === (args as { id: string }).id);
         if (!found) throw { code: "user_not_found", message: "404" } satisfies AppError;
+        const lost = lostAnswers.get(found.id);
+        if (lost !== undefined) {
+          // The read settles the lost answer: the invitation was made.
+          lostAnswers.delete(found.id);
+          Object.assign(found, { externalUserState: "PendingAcceptance", state: "pending", action: "resend", daysWaiting: 0 });
+          return { ...found, outcomeCheck: { action: "convert", askedAt: lost, outcome: "succeeded", status: "PendingAcceptance" } };
+        }
         return found;
       }
       case "preflight": {
@@ -415,6 +446,15 @@ export function installFakeBackend({
         if (!u) throw { code: "user_not_found", message: "404" } satisfies AppError;
         if (request.redirectUrl && !request.redirectUrl.startsWith("https://")) {
           throw { code: "invalid_redirect_url", message: request.redirectUrl } satisfies AppError;
+        }
+        if (unknownOutcome && cmd === "convert_user") {
+          lostAnswers.set(id, "2026-11-22T10:00:00Z");
+          throw { code: "outcome_unknown", message: "POST /invitations: 503 serviceNotAvailable" } satisfies AppError;
+        }
+        if (throttleMs > 0) {
+          const retryAt = new Date(Date.now() + throttleMs).toISOString();
+          await emit("graph-throttled", { retryAt, waitS: Math.ceil(throttleMs / 1000) });
+          await new Promise((r) => setTimeout(r, throttleMs));
         }
         const mailSet = u.mail !== address && cmd === "convert_user";
         Object.assign(u, {
@@ -463,6 +503,7 @@ export function installFakeBackend({
           requestId: result.requestId,
           changes: mailSet ? ["mail_set"] : [],
           warnings: [],
+          settles: null,
         });
         return result;
       }
@@ -492,6 +533,15 @@ export function installFakeBackend({
       case "bulk_export_preview":
         return { path: "C:\\Users\\ada\\Downloads\\b2b-convert-preview.csv", rows: 3 };
       case "bulk_start": {
+        if (slowBulk) {
+          bulkRunning = true;
+          bulkProgress = { done: 1, total: 3, succeeded: 0, failed: 0, attempted: 0, toAttempt: 1, perMinute: 0, etaS: null, state: "running", concurrency: 6, throttled: 0 };
+          setTimeout(() => {
+            bulkProgress = { ...bulkProgress, done: 2, perMinute: 30, etaS: 120 };
+            void emit("bulk-progress", { progress: bulkProgress, row: bulkReport.rows[1] });
+          }, 30);
+          return null;
+        }
         const progress = bulkProgress;
         bulkDone = true;
         setTimeout(() => {
@@ -503,12 +553,29 @@ export function installFakeBackend({
       }
       case "bulk_pause":
       case "bulk_resume":
-      case "bulk_cancel":
-        return null;
+      case "bulk_cancel": {
+        if (!bulkRunning) throw { code: "internal", message: "no run" } satisfies AppError;
+        const state = cmd === "bulk_pause" ? "paused" : cmd === "bulk_resume" ? "running" : "cancelling";
+        bulkProgress = { ...bulkProgress, state, etaS: state === "running" ? 120 : null };
+        if (state === "cancelling") setTimeout(() => finishBulk(true), 200);
+        return bulkProgress;
+      }
+      case "bulk_relink":
+        bulkReport = {
+          ...bulkReport,
+          linksLost: 0,
+          rows: bulkReport.rows.map((r) => (r.linkLost ? { ...r, linkLost: false, redeemUrl: "https://login.microsoftonline.com/redeem?rd=new" } : r)),
+        };
+        return bulkReport;
       case "bulk_report":
         return bulkReport;
       case "bulk_status":
-        return { loaded: bulkLoaded, running: false, progress: bulkDone ? bulkProgress : null, report: bulkDone ? bulkReport : null };
+        return {
+          loaded: bulkLoaded,
+          running: bulkRunning,
+          progress: bulkDone || bulkRunning ? bulkProgress : null,
+          report: bulkDone ? bulkReport : null,
+        };
       case "bulk_export_report":
         return { path: "C:\\Users\\ada\\Downloads\\b2b-convert-report.csv", rows: 3 };
       default:

@@ -1,4 +1,4 @@
-//! `b2b bulk template | preview FILE | run FILE [--resume]`: the service's preview, journal and
+//! `b2b bulk template | preview FILE | run FILE [--resume] [--relink]`: the service's preview, journal and
 //! report (the app's), with a progress bar on a terminal.
 
 use std::path::Path;
@@ -92,6 +92,8 @@ pub struct RunArgs<'a> {
     pub resume: bool,
     pub concurrency: usize,
     pub report: Option<&'a Path>,
+    /// New links for converted rows whose link is lost.
+    pub relink: bool,
 }
 
 pub async fn run_file(
@@ -138,8 +140,27 @@ pub async fn run_file(
     });
     let report = svc.bulk_run(args.concurrency, args.resume, sink).await;
     interrupt.abort();
-    let report = report?;
+    let mut report = report?;
     bar.finish_and_clear();
+    if args.relink && report.links_lost > 0 {
+        let lost = report.links_lost;
+        report = svc.bulk_relink().await?;
+        out.event(
+            json!({ "event": "relinked", "lost": lost, "stillLost": report.links_lost }),
+            &format!(
+                "New redeem links for {} of {lost} rows without one.",
+                lost - report.links_lost
+            ),
+        );
+    } else if report.links_lost > 0 {
+        out.event(
+            json!({ "event": "links_lost", "count": report.links_lost }),
+            &format!(
+                "{} rows converted without an e-mail have no redeem link: run again with --resume --relink to make new ones.",
+                report.links_lost
+            ),
+        );
+    }
     let report_path = args
         .report
         .map(Path::to_path_buf)

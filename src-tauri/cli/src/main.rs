@@ -205,6 +205,11 @@ enum BulkCommand {
         /// Where to write the report (default: FILE.report.csv).
         #[arg(long)]
         report: Option<std::path::PathBuf>,
+        /// After the run, make new redeem links (a reset of redemption, no e-mail) for the rows
+        /// converted without an e-mail whose link is lost (e.g. journals from before links were
+        /// kept). Users who already redeemed are left alone.
+        #[arg(long)]
+        relink: bool,
         /// Do not ask for confirmation.
         #[arg(long)]
         yes: bool,
@@ -321,6 +326,16 @@ impl Host for CliHost {
 
     fn export_dir(&self) -> Result<PathBuf, AppError> {
         std::env::current_dir().map_err(|e| AppError::new(ErrorCode::HistoryIo, e.to_string()))
+    }
+
+    fn throttled(&self, notice: &b2b_service::bulk::ThrottledEvent) {
+        Out { json: self.json }.event(
+            json!({ "event": "throttled", "retryAt": notice.retry_at, "waitS": notice.wait_s }),
+            &format!(
+                "Microsoft asked to slow down; trying again in {} s ({}).",
+                notice.wait_s, notice.retry_at
+            ),
+        );
     }
 
     fn open_url(&self, url: &str) -> Result<(), AppError> {
@@ -648,6 +663,7 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
                 resume,
                 concurrency,
                 report,
+                relink,
                 yes,
             } => {
                 let args = bulk_cmd::RunArgs {
@@ -655,6 +671,7 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
                     resume: *resume,
                     concurrency: *concurrency,
                     report: report.as_deref(),
+                    relink: *relink,
                 };
                 let yes = *yes;
                 bulk_cmd::run_file(out, &svc, args, |p| {

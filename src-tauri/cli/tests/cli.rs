@@ -434,7 +434,8 @@ async fn resend_pending_and_history() {
     let _ = std::fs::remove_dir_all(&data);
 }
 
-/// `kill -9` in the middle of a bulk run, then `--resume`: every user is invited exactly once.
+/// `kill -9` in the middle of a bulk run without e-mails, then `--resume`: every user is invited
+/// exactly once, and the final report holds a redeem link for every converted row (issue 12.1).
 #[tokio::test(flavor = "multi_thread")]
 async fn bulk_run_killed_then_resumed_invites_each_user_once() {
     let sim = SimServer::start(SimConfig::default()).await.expect("sim");
@@ -454,10 +455,10 @@ async fn bulk_run_killed_then_resumed_invites_each_user_once() {
         .take(60)
         .cloned()
         .collect();
-    let mut text = String::from("\u{feff}user;email\r\n");
+    let mut text = String::from("\u{feff}user;email;sendMail\r\n");
     for u in &ready {
         text.push_str(&format!(
-            "{};{}\r\n",
+            "{};{};no\r\n",
             u.user_principal_name,
             u.mail.clone().unwrap_or_default()
         ));
@@ -526,6 +527,38 @@ async fn bulk_run_killed_then_resumed_invites_each_user_once() {
     assert!(per_user.values().all(|n| n == 1), "{per_user:?}");
     let report = std::fs::read_to_string(work.join("partners.report.csv")).expect("report file");
     assert_eq!(report.lines().count(), 61);
+    let mut csv = csv::Reader::from_reader(report.as_bytes());
+    let headers = csv.headers().expect("headers").clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).expect(name);
+    let (outcome, link) = (col("outcome"), col("redeem url"));
+    let mut linked = 0;
+    for row in csv.records() {
+        let row = row.expect("row");
+        assert!(matches!(&row[outcome], "converted" | "alreadyDone"), "{row:?}");
+        assert!(
+            row[link].starts_with("http"),
+            "line {} has no redeem link",
+            &row[0]
+        );
+        linked += 1;
+    }
+    assert_eq!(linked, 60);
+    // The links live beside the journal, the owner's only, and nowhere in History.
+    let app_dir = work.join("data").join("com.b2bconvert.app");
+    let links: Vec<_> = std::fs::read_dir(app_dir.join("bulk"))
+        .expect("bulk dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".links.jsonl"))
+        .collect();
+    assert_eq!(links.len(), 1);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&links[0]).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let history = std::fs::read_to_string(app_dir.join("history.jsonl")).expect("History");
+    assert!(!history.contains("redeem"), "no link in History");
     let _ = std::fs::remove_dir_all(&work);
 }
 

@@ -532,14 +532,19 @@ async fn invite_once(
             status: v["status"].as_str().unwrap_or("PendingAcceptance").to_owned(),
             confirmed_by_reread: false,
         }),
-        Err(e) if e.code == ErrorCode::OutcomeUnknown => match settle(g, id, before).await? {
-            Some(state) => Ok(Invited {
+        // Unknown stays unknown: a failed re-read does not turn it into a failure.
+        Err(e) if e.code == ErrorCode::OutcomeUnknown => match settle(g, id, before).await {
+            Ok(Some(state)) => Ok(Invited {
                 invitation_id: None,
                 redeem_url: None,
                 status: state,
                 confirmed_by_reread: true,
             }),
-            None => Err(e),
+            Ok(None) => Err(e),
+            Err(read) => Err(AppError::new(
+                ErrorCode::OutcomeUnknown,
+                format!("{}; reading the user failed too: {}", e.message, read.message),
+            )),
         },
         Err(e) => Err(e),
     }

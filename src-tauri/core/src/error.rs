@@ -53,6 +53,8 @@ pub enum ErrorCode {
     GraphError,
     /// A change was sent but no clear answer came back: re-read before trying again.
     OutcomeUnknown,
+    /// An unknown outcome, settled: reading the user long after shows the change was not made.
+    NothingChanged,
     /// No user with this id or UPN.
     UserNotFound,
     /// Graph refused: the signed-in admin lacks a role or a permission (403).

@@ -120,6 +120,15 @@ pub enum Idempotence {
     Unsafe,
 }
 
+/// Graph asked to slow down (429): no request leaves before `retry_at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Throttled {
+    pub retry_at: std::time::SystemTime,
+    pub wait: Duration,
+    /// How many 429 answers this client has seen, this one included.
+    pub count: u64,
+}
+
 pub struct GraphClient {
     http: reqwest::Client,
     base: String,
@@ -132,6 +141,8 @@ pub struct GraphClient {
     /// No request leaves before this instant: one Retry-After pauses every task sharing the client.
     paused_until: std::sync::Mutex<Option<tokio::time::Instant>>,
     throttle_events: std::sync::atomic::AtomicU64,
+    /// The latest 429, for whoever waits on this client to say so (`throttled()`).
+    throttled: tokio::sync::watch::Sender<Option<Throttled>>,
     /// Attempts allowed when Graph answers 429 (it did not process the request).
     throttle_attempts: u32,
 }
@@ -172,6 +183,7 @@ impl GraphClient {
             last_request_id: std::sync::Mutex::new(None),
             paused_until: std::sync::Mutex::new(None),
             throttle_events: std::sync::atomic::AtomicU64::new(0),
+            throttled: tokio::sync::watch::Sender::new(None),
             throttle_attempts: MAX_ATTEMPTS,
         })
     }
@@ -225,17 +237,34 @@ impl GraphClient {
         self.throttle_events.load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// Told of every 429 from now on: when the next attempt leaves. A watch, so a slow reader
+    /// sees the latest notice rather than a backlog.
+    pub fn throttled(&self) -> tokio::sync::watch::Receiver<Option<Throttled>> {
+        self.throttled.subscribe()
+    }
+
     fn pause_all(&self, wait: Duration) {
-        self.throttle_events
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let until = tokio::time::Instant::now() + wait;
-        let mut p = self
-            .paused_until
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if p.is_none_or(|t| t < until) {
-            *p = Some(until);
-        }
+        let count = self
+            .throttle_events
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            + 1;
+        let now = tokio::time::Instant::now();
+        let until = {
+            let mut p = self
+                .paused_until
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if p.is_none_or(|t| t < now + wait) {
+                *p = Some(now + wait);
+            }
+            p.unwrap_or(now + wait)
+        };
+        let wait = until.saturating_duration_since(now);
+        self.throttled.send_replace(Some(Throttled {
+            retry_at: std::time::SystemTime::now() + wait,
+            wait,
+            count,
+        }));
     }
 
     async fn wait_if_paused(&self) {

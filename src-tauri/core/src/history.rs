@@ -82,6 +82,9 @@ pub struct HistoryEntry {
     /// Steps after a successful invitation that did not work (`user_type_not_set`).
     #[serde(default)]
     pub warnings: Vec<FollowUpWarning>,
+    /// The id of the `unknown` entry this one settles, from what reading the user showed.
+    #[serde(default)]
+    pub settles: Option<String>,
 }
 
 impl HistoryEntry {
@@ -121,6 +124,30 @@ impl HistoryEntry {
             request_id: None,
             changes: Vec::new(),
             warnings: Vec::new(),
+            settles: None,
+        }
+    }
+
+    /// The entry that settles this `unknown` one: the same action, stamped now.
+    pub fn settled(&self, outcome: Outcome, status: Option<String>) -> HistoryEntry {
+        let fresh = HistoryEntry::now(
+            &self.source,
+            &self.admin,
+            &self.tenant_id,
+            &self.tenant_name,
+            &self.user_id,
+            &self.user_principal_name,
+            self.action,
+            &self.address,
+            self.options.clone(),
+        );
+        HistoryEntry {
+            outcome,
+            status,
+            error_code: (outcome != Outcome::Succeeded).then_some(ErrorCode::NothingChanged),
+            changes: self.changes.clone(),
+            settles: Some(self.id.clone()),
+            ..fresh
         }
     }
 
@@ -292,6 +319,20 @@ impl History {
             .map_err(|e| io("writing", &self.path, e))
     }
 
+    /// `unknown` entries no later entry settles, oldest first.
+    pub fn unsettled(&self) -> Result<Vec<HistoryEntry>, AppError> {
+        let all = self.read("")?.entries;
+        let settled: std::collections::HashSet<&str> =
+            all.iter().filter_map(|e| e.settles.as_deref()).collect();
+        let mut open: Vec<HistoryEntry> = all
+            .iter()
+            .filter(|e| e.outcome == Outcome::Unknown && !settled.contains(e.id.as_str()))
+            .cloned()
+            .collect();
+        open.reverse();
+        Ok(open)
+    }
+
     /// Entries matching `query` (all when empty), newest first.
     pub fn read(&self, query: &str) -> Result<HistoryView, AppError> {
         let text = match std::fs::read_to_string(&self.path) {
@@ -347,6 +388,7 @@ pub fn to_csv(entries: &[HistoryEntry]) -> Result<String, AppError> {
         "request id",
         "changes",
         "warnings",
+        "settles",
     ];
     csv_text(&header, |w| {
         for e in entries {
@@ -374,6 +416,7 @@ pub fn to_csv(entries: &[HistoryEntry]) -> Result<String, AppError> {
                 e.request_id.as_deref().unwrap_or(""),
                 &crate::export::words(&e.changes),
                 &crate::export::words(&e.warnings),
+                e.settles.as_deref().unwrap_or(""),
             ])?;
         }
         Ok(())
@@ -426,11 +469,34 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_entry_stays_open_until_one_settles_it() {
+        let dir = std::env::temp_dir().join(format!("b2b-history-{}", uuid::Uuid::new_v4()));
+        let h = History::new(dir.join("history.jsonl"));
+        let mut unknown = entry("ann@contoso.com");
+        unknown.outcome = Outcome::Unknown;
+        unknown.error_code = Some(ErrorCode::OutcomeUnknown);
+        h.append(&unknown).expect("append");
+        h.append(&entry("bob@contoso.com")).expect("append");
+        assert_eq!(h.unsettled().expect("read").len(), 1);
+        let settled = unknown.settled(Outcome::Succeeded, Some("PendingAcceptance".into()));
+        assert_eq!(settled.settles.as_deref(), Some(unknown.id.as_str()));
+        assert_ne!(settled.id, unknown.id);
+        assert_eq!(settled.error_code, None);
+        h.append(&settled).expect("append");
+        assert!(h.unsettled().expect("read").is_empty());
+        assert_eq!(
+            unknown.settled(Outcome::Failed, None).error_code,
+            Some(ErrorCode::NothingChanged)
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
     fn csv_quotes_what_needs_it() {
         let csv = to_csv(&[entry("ann@contoso.com")]).expect("csv");
         let mut r = csv::Reader::from_reader(csv.as_bytes());
         let headers = r.headers().expect("headers").clone();
-        assert_eq!(headers.len(), 22);
+        assert_eq!(headers.len(), 23);
         let row = r.records().next().expect("a row").expect("parses");
         assert_eq!(&row[6], "ann@contoso.com");
         assert_eq!(&row[7], "convert");

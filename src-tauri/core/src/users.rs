@@ -255,6 +255,23 @@ pub struct UserDetail {
     /// Whole days since the invitation, while it is pending.
     #[ts(type = "number | null")]
     pub days_waiting: Option<i64>,
+    /// A conversion or resend of this user whose answer was lost, as this read settles it.
+    #[ts(optional = nullable)]
+    pub outcome_check: Option<OutcomeCheck>,
+}
+
+/// A conversion or resend whose answer was lost, and what reading the user says of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct OutcomeCheck {
+    pub action: crate::history::HistoryAction,
+    /// When it was sent (RFC 3339, UTC).
+    pub asked_at: String,
+    /// Still `unknown`, or settled: `succeeded`, or `failed` (the user shows no change).
+    pub outcome: crate::history::Outcome,
+    /// The invitation state read, once settled as done.
+    pub status: Option<String>,
 }
 
 /// Whole days from an RFC 3339 date to `now`; `None` when it does not parse.

@@ -111,6 +111,8 @@ async fn honours_retry_after_on_429() {
         .map(|u| u.id.clone())
         .collect::<Vec<_>>();
     faults(&sim, json!({ "throttle": { "writes": 2, "windowS": 1.5 } })).await;
+    let told = g.throttled();
+    assert!(told.borrow().is_none());
     let start = Instant::now();
     for id in &users {
         g.send(
@@ -128,6 +130,11 @@ async fn honours_retry_after_on_429() {
         "the third write waited for the window"
     );
     assert!(stats(&sim).await["throttled"].as_u64().unwrap_or(0) >= 1);
+    // Whoever waits on the client is told when the next attempt leaves.
+    let notice = (*told.borrow()).expect("told of the 429");
+    assert!(notice.count >= 1);
+    assert!(notice.wait > Duration::ZERO && notice.wait <= Duration::from_millis(1500));
+    assert!(notice.retry_at > std::time::SystemTime::now() - Duration::from_secs(5));
 }
 
 #[tokio::test(flavor = "multi_thread")]

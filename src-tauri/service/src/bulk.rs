@@ -5,6 +5,7 @@
 use std::sync::{Arc, Mutex};
 
 use b2b_core::bulk::{self, journal::Journal, run, BulkLoaded, BulkReport, BulkStatus, PreviewRow};
+use b2b_core::convert_service::{AddressSlot, CheckKind};
 use b2b_core::graph::GraphClient;
 use b2b_core::history::{self, ExportView, HistoryAction};
 use b2b_core::AppError;
@@ -37,6 +38,9 @@ pub enum EventName {
     /// The run's `BulkReport` without its rows (those come from `bulk_report`).
     #[serde(rename = "bulk-finished")]
     BulkFinished,
+    /// A `ThrottledEvent`: Microsoft asked to slow down during a conversion or resend.
+    #[serde(rename = "graph-throttled")]
+    GraphThrottled,
 }
 
 impl EventName {
@@ -44,6 +48,33 @@ impl EventName {
         match self {
             EventName::BulkProgress => "bulk-progress",
             EventName::BulkFinished => "bulk-finished",
+            EventName::GraphThrottled => "graph-throttled",
+        }
+    }
+}
+
+/// Microsoft answered 429: nothing was done, and the app tries again at `retry_at`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ThrottledEvent {
+    /// RFC 3339, UTC.
+    pub retry_at: String,
+    /// Seconds from now, rounded up.
+    #[ts(type = "number")]
+    pub wait_s: u64,
+}
+
+impl From<b2b_core::graph::Throttled> for ThrottledEvent {
+    fn from(t: b2b_core::graph::Throttled) -> Self {
+        let at = time::OffsetDateTime::from(t.retry_at);
+        ThrottledEvent {
+            retry_at: at
+                .replace_nanosecond(0)
+                .ok()
+                .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+                .unwrap_or_default(),
+            wait_s: t.wait.as_secs_f64().ceil() as u64,
         }
     }
 }
@@ -190,6 +221,12 @@ impl Service {
 
     async fn bulk_finish(&self, setup: Arc<run::RunSetup>, rows: Vec<PreviewRow>) -> BulkReport {
         let report = BulkReport::new(run::run(setup, rows).await);
+        {
+            let mut p = lock(&self.bulk.progress);
+            if let Some(last) = p.take() {
+                *p = Some(last.in_state(run::RunState::Finished));
+            }
+        }
         tracing::info!(
             "bulk run: {} converted, {} failed, {} not run",
             report.converted,
@@ -230,12 +267,23 @@ impl Service {
     }
 
     pub fn bulk_status(&self) -> BulkStatus {
+        let control = lock(&self.bulk.control).clone();
         BulkStatus {
             loaded: lock(&self.bulk.loaded).as_ref().map(|(l, _)| l.clone()),
-            running: lock(&self.bulk.control).is_some(),
-            progress: lock(&self.bulk.progress).clone(),
+            running: control.is_some(),
+            progress: self.progress_now(control.as_deref()),
             report: lock(&self.bulk.report).clone(),
         }
+    }
+
+    /// The latest progress in the state the run is in now (a pause is seen at once, not at the
+    /// next row).
+    fn progress_now(&self, control: Option<&run::Control>) -> Option<run::Progress> {
+        let p = lock(&self.bulk.progress).clone()?;
+        Some(match control {
+            Some(c) => p.in_state(c.state()),
+            None => p,
+        })
     }
 
     fn control(&self) -> Result<Arc<run::Control>, AppError> {
@@ -244,19 +292,92 @@ impl Service {
             .ok_or_else(|| ServiceError::NotRunning.into())
     }
 
-    pub fn bulk_pause(&self) -> Result<(), AppError> {
-        self.control()?.pause();
-        Ok(())
+    /// No new row starts; returns the progress as it now stands (`None` before the first row).
+    pub fn bulk_pause(&self) -> Result<Option<run::Progress>, AppError> {
+        let c = self.control()?;
+        c.pause();
+        Ok(self.progress_now(Some(&c)))
     }
 
-    pub fn bulk_resume(&self) -> Result<(), AppError> {
-        self.control()?.resume();
-        Ok(())
+    pub fn bulk_resume(&self) -> Result<Option<run::Progress>, AppError> {
+        let c = self.control()?;
+        c.resume();
+        Ok(self.progress_now(Some(&c)))
     }
 
-    pub fn bulk_cancel(&self) -> Result<(), AppError> {
-        self.control()?.cancel();
-        Ok(())
+    /// The rows in flight finish; the rest are not run.
+    pub fn bulk_cancel(&self) -> Result<Option<run::Progress>, AppError> {
+        let c = self.control()?;
+        c.cancel();
+        Ok(self.progress_now(Some(&c)))
+    }
+
+    /// New redeem links, without an e-mail, for the report's rows converted without one whose
+    /// link is lost: each user still waiting to redeem gets `resetRedemption` (History records a
+    /// resend); a user who has already redeemed is left alone. Links are kept beside the journal,
+    /// so later reports of the file hold them too. Returns the updated report.
+    pub async fn bulk_relink(&self) -> Result<BulkReport, AppError> {
+        if lock(&self.bulk.control).is_some() {
+            return Err(ServiceError::BulkRunning.into());
+        }
+        let mut report = self.bulk_report()?;
+        let Some((loaded, bytes)) = lock(&self.bulk.loaded).clone() else {
+            return Err(ServiceError::NothingLoaded.into());
+        };
+        let journal = self.journal_for(&bytes)?;
+        let a = self.acting().await?;
+        for row in report.rows.iter_mut().filter(|r| r.link_lost) {
+            let Some(p) = loaded.preview.rows.iter().find(|p| p.line == row.line) else {
+                continue;
+            };
+            let (Some(user_id), Some(csv_row)) = (&p.user_id, &p.row) else {
+                continue;
+            };
+            let pre = match self.checks(&a, user_id, &row.email, CheckKind::Resend).await {
+                Ok(pre) => pre,
+                Err(e) => {
+                    row.message = Some(e.message);
+                    continue;
+                }
+            };
+            // A user who redeemed has a way in; a reset would take it away.
+            if pre.target.external_user_state.as_deref() != Some("PendingAcceptance") {
+                row.link_lost = false;
+                row.status = pre.target.external_user_state.clone();
+                continue;
+            }
+            let mut o = csv_row.options(&a.actor.tenant_id);
+            o.send_mail = false;
+            o.cc = None;
+            match self
+                .perform(&a, &pre, &o, CheckKind::Resend, AddressSlot::Mail)
+                .await
+            {
+                Ok(r) => {
+                    if let Some(url) = r.redeem_url {
+                        let link = bulk::journal::Link {
+                            user_id: user_id.clone(),
+                            invitation_id: r.invitation_id.clone(),
+                            redeem_url: url.clone(),
+                        };
+                        if let Err(e) = journal.keep_link(&link) {
+                            tracing::error!(
+                                "the new redeem link of line {} was not kept: {:?}",
+                                row.line,
+                                e.code
+                            );
+                        }
+                        row.redeem_url = Some(url);
+                        row.invitation_id = r.invitation_id;
+                        row.link_lost = false;
+                    }
+                }
+                Err(f) => row.message = Some(f.error.message),
+            }
+        }
+        report = BulkReport::new(report.rows);
+        *lock(&self.bulk.report) = Some(report.clone());
+        Ok(report)
     }
 
     pub fn bulk_report(&self) -> Result<BulkReport, AppError> {

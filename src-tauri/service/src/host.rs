@@ -25,4 +25,7 @@ pub trait Host: Send + Sync + 'static {
     fn export_dir(&self) -> Result<PathBuf, AppError>;
     /// Opens a page in the system browser (for sign-in).
     fn open_url(&self, url: &str) -> Result<(), AppError>;
+    /// Microsoft asked to slow down during a conversion or resend: say when it is tried again
+    /// (the app emits `graph-throttled`, `b2b` prints a line).
+    fn throttled(&self, _notice: &crate::bulk::ThrottledEvent) {}
 }

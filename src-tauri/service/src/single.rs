@@ -2,15 +2,18 @@
 //! entry, pending invitations.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use b2b_core::convert_service::{
     self as svc, AddressSlot, CheckKind as Kind, ConvertRequest, ConvertResult, Failed, Preflight,
 };
-use b2b_core::history::{self, HistoryAction};
-use b2b_core::users::{self, B2bState, PendingRow, UserDetail, UsersPage};
+use b2b_core::history::{self, HistoryAction, HistoryEntry, Outcome};
+use b2b_core::users::{self, B2bState, OutcomeCheck, PendingRow, UserDetail, UsersPage};
 use b2b_core::{AppError, ErrorCode};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
 
 use crate::session::Acting;
 use crate::{lock, Service};
@@ -24,6 +27,46 @@ pub(crate) struct SingleState {
     last_preflight: Mutex<Option<(Instant, String, Kind, Preflight)>>,
     /// Users this program saw invited (201), with the status: a stale read never undoes it.
     invited: Mutex<HashMap<String, (Instant, String)>>,
+    /// Conversions and resends whose answer was lost, by user id, until a read settles them.
+    unknown: Mutex<HashMap<String, Unknown>>,
+    /// Whether History's unsettled entries were taken in (once, at the first read of a user).
+    unknown_loaded: AtomicBool,
+}
+
+/// An `unknown` History entry and, for a resend, the user's state change time before it.
+#[derive(Clone)]
+struct Unknown {
+    entry: HistoryEntry,
+    before: Option<String>,
+}
+
+fn parse_time(t: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(t, &Rfc3339).ok()
+}
+
+/// What a read of the user says of a lost answer: the change is there (succeeded), still not
+/// there after the replication grace (failed: nothing changed), or not yet known.
+fn settle_from(u: &Unknown, d: &UserDetail, now: OffsetDateTime) -> Outcome {
+    let asked = parse_time(&u.entry.at);
+    let changed = match u.entry.action {
+        HistoryAction::Convert => d.external_user_state.is_some(),
+        HistoryAction::Resend => match (d.external_user_state_change_date_time.as_deref(), &u.before) {
+            (Some(now_changed), Some(before)) => now_changed != before,
+            // Taken from History without the time before: a change since it was asked.
+            (Some(now_changed), None) => match (parse_time(now_changed), asked) {
+                (Some(c), Some(a)) => c + Duration::from_secs(5) >= a,
+                _ => false,
+            },
+            (None, _) => false,
+        },
+    };
+    if changed {
+        Outcome::Succeeded
+    } else if asked.is_some_and(|a| now - a >= users::REPLICATION_GRACE) {
+        Outcome::Failed
+    } else {
+        Outcome::Unknown
+    }
 }
 
 fn is_target(pre: &Preflight, user: &str) -> bool {
@@ -49,7 +92,55 @@ impl Service {
         if let Some((_, status)) = invited.get(&d.id) {
             users::apply_known_invitation(&mut d, status);
         }
+        drop(invited);
+        d.outcome_check = self.check_unknown(&mut d);
         Ok(d)
+    }
+
+    /// Settles a lost answer for this user from the read just made: History gets a second entry
+    /// that names the `unknown` one, and a conversion seen done shows as done from now on.
+    fn check_unknown(&self, d: &mut UserDetail) -> Option<OutcomeCheck> {
+        if !self.single.unknown_loaded.swap(true, Ordering::SeqCst) {
+            match self.history().and_then(|h| h.unsettled()) {
+                Ok(open) => {
+                    let mut map = lock(&self.single.unknown);
+                    for entry in open {
+                        map.entry(entry.user_id.clone())
+                            .or_insert(Unknown { entry, before: None });
+                    }
+                }
+                Err(e) => tracing::warn!("History: {}", e.message),
+            }
+        }
+        let u = lock(&self.single.unknown).get(&d.id).cloned()?;
+        let outcome = settle_from(&u, d, OffsetDateTime::now_utc());
+        let status = d
+            .external_user_state
+            .clone()
+            .filter(|_| outcome == Outcome::Succeeded);
+        if outcome != Outcome::Unknown {
+            let settled = u.entry.settled(outcome, status.clone());
+            if let Err(e) = self.history().and_then(|h| h.append(&settled)) {
+                tracing::error!("History: {}", e.message);
+            }
+            tracing::info!(
+                "{:?} {}: lost answer settled as {:?}",
+                u.entry.action,
+                d.id,
+                outcome
+            );
+            lock(&self.single.unknown).remove(&d.id);
+            if let Some(st) = &status {
+                lock(&self.single.invited).insert(d.id.clone(), (Instant::now(), st.clone()));
+                users::apply_known_invitation(d, st);
+            }
+        }
+        Some(OutcomeCheck {
+            action: u.entry.action,
+            asked_at: u.entry.at,
+            outcome,
+            status,
+        })
     }
 
     /// The address to resend to when none is given: the user's mail, else their first other mail.
@@ -61,7 +152,13 @@ impl Service {
             .ok_or_else(|| AppError::new(ErrorCode::InvalidInput, "the user has no address: give one"))
     }
 
-    async fn checks(&self, a: &Acting, user: &str, address: &str, kind: Kind) -> Result<Preflight, AppError> {
+    pub(crate) async fn checks(
+        &self,
+        a: &Acting,
+        user: &str,
+        address: &str,
+        kind: Kind,
+    ) -> Result<Preflight, AppError> {
         let mut ctx = svc::load_context(&a.graph, user, address, a.scopes.clone()).await?;
         // A user this program just saw invited stays invited, whatever a stale read says
         // (CONTRACT.md 9.8).
@@ -123,11 +220,27 @@ impl Service {
         let mut o = request.into_options(&a.actor.tenant_id)?;
         self.policy().enforce(&mut o);
         let pre = self.current_checks(&a, user, address, kind).await?;
+        let result = self.perform(&a, &pre, &o, kind, slot).await;
+        Ok((pre, result))
+    }
+
+    /// The conversion or resend itself, told to the host when Microsoft asks to slow down,
+    /// recorded in History whatever came of it; a lost answer is kept to be settled by a read.
+    pub(crate) async fn perform(
+        &self,
+        a: &Acting,
+        pre: &Preflight,
+        o: &svc::ConvertOptions,
+        kind: Kind,
+        slot: AddressSlot,
+    ) -> Result<ConvertResult, Failed> {
+        let forward = self.forward_throttling(&a.graph);
         let (result, action) = match kind {
-            Kind::Convert => (svc::convert(&a.graph, &pre, &o).await, HistoryAction::Convert),
-            Kind::Resend => (svc::resend(&a.graph, &pre, &o, slot).await, HistoryAction::Resend),
+            Kind::Convert => (svc::convert(&a.graph, pre, o).await, HistoryAction::Convert),
+            Kind::Resend => (svc::resend(&a.graph, pre, o, slot).await, HistoryAction::Resend),
         };
-        let entry = history::entry_for(&a.actor, action, &pre, &o, &result, a.graph.last_request_id());
+        forward.abort();
+        let entry = history::entry_for(&a.actor, action, pre, o, &result, a.graph.last_request_id());
         // The change is made whatever happens to History; a failure to record it is logged.
         if let Err(e) = self.history().and_then(|h| h.append(&entry)) {
             tracing::error!("History: {}", e.message);
@@ -144,9 +257,32 @@ impl Service {
                 );
                 lock(&self.single.invited).insert(r.user_id.clone(), (Instant::now(), r.status.clone()));
             }
-            Err(f) => tracing::warn!("{:?} {} failed: {:?}", action, pre.target.id, f.error.code),
+            Err(f) => {
+                tracing::warn!("{:?} {} failed: {:?}", action, pre.target.id, f.error.code);
+                if f.error.code == ErrorCode::OutcomeUnknown {
+                    let before = (kind == Kind::Resend)
+                        .then(|| pre.target.external_user_state_change_date_time.clone())
+                        .flatten();
+                    lock(&self.single.unknown).insert(pre.target.id.clone(), Unknown { entry, before });
+                }
+            }
         }
-        Ok((pre, result))
+        result
+    }
+
+    /// Tells the host of every 429 the client meets until the returned task is aborted.
+    fn forward_throttling(&self, graph: &b2b_core::graph::GraphClient) -> tokio::task::JoinHandle<()> {
+        let mut told = graph.throttled();
+        told.mark_unchanged();
+        let host = self.host.clone();
+        tokio::spawn(async move {
+            while told.changed().await.is_ok() {
+                let notice = *told.borrow_and_update();
+                if let Some(t) = notice {
+                    host.throttled(&crate::bulk::ThrottledEvent::from(t));
+                }
+            }
+        })
     }
 
     pub async fn convert_user(

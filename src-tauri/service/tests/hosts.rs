@@ -20,6 +20,7 @@ use tenant_sim::{SimConfig, SimServer, DEMO_CLIENT_ID};
 struct TestHost {
     source: &'static str,
     dir: PathBuf,
+    throttled: std::sync::Mutex<Vec<b2b_service::bulk::ThrottledEvent>>,
 }
 
 impl Host for TestHost {
@@ -31,6 +32,12 @@ impl Host for TestHost {
     }
     fn export_dir(&self) -> Result<PathBuf, AppError> {
         Ok(self.dir.join("exports"))
+    }
+    fn throttled(&self, notice: &b2b_service::bulk::ThrottledEvent) {
+        self.throttled
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(notice.clone());
     }
     fn open_url(&self, _: &str) -> Result<(), AppError> {
         Err(AppError::new(
@@ -57,11 +64,20 @@ fn organisation(sim: &SimServer) -> Connection {
 
 /// A service as the app (or `b2b`) builds it, over its own data folder and an in-memory keychain.
 fn service(source: &'static str, dir: &Path, overrides: Overrides) -> Arc<Service> {
+    service_on(test_host(source, dir), dir, overrides)
+}
+
+fn test_host(source: &'static str, dir: &Path) -> Arc<TestHost> {
+    Arc::new(TestHost {
+        source,
+        dir: dir.to_owned(),
+        throttled: std::sync::Mutex::new(Vec::new()),
+    })
+}
+
+fn service_on(host: Arc<TestHost>, dir: &Path, overrides: Overrides) -> Arc<Service> {
     Arc::new(Service::new(
-        Arc::new(TestHost {
-            source,
-            dir: dir.to_owned(),
-        }),
+        host,
         Box::new(SettingsFile::new(dir.join("settings.json"))),
         Box::new(MemoryStore::default()),
         Policy::default(),
@@ -299,10 +315,7 @@ async fn a_sign_in_becomes_the_current_account_that_a_second_program_follows() {
     let keychain = SharedStore::default();
     let with_keychain = |source| {
         Arc::new(Service::new(
-            Arc::new(TestHost {
-                source,
-                dir: dir.clone(),
-            }),
+            test_host(source, &dir),
             Box::new(SettingsFile::new(dir.join("settings.json"))),
             Box::new(keychain.clone()),
             Policy::default(),
@@ -343,4 +356,330 @@ async fn a_sign_in_becomes_the_current_account_that_a_second_program_follows() {
     assert_eq!(acting.actor.admin, "helpdesk@contoso.com");
     assert_eq!(acting.actor.source, "cli");
     assert!(cli.search_users("Adele", None).await.is_ok());
+}
+
+async fn signed_in(sim: &SimServer, name: &str) -> (PathBuf, Arc<TestHost>, Arc<Service>) {
+    let dir = temp_dir(name);
+    let host = test_host("app", &dir);
+    let svc = service_on(
+        host.clone(),
+        &dir,
+        Overrides {
+            connection: Some(organisation(sim)),
+            access_token: Some(admin_token(sim).await),
+            ..Overrides::default()
+        },
+    );
+    (dir, host, svc)
+}
+
+fn ready_csv(sim: &SimServer, n: usize, send_mail: &str) -> String {
+    let state = sim.state().lock().dir.clone();
+    let mut csv = String::from("user,email,sendMail\n");
+    for u in tenant_sim::seed::users_in_case(&state, "ready-to-convert")
+        .iter()
+        .take(n)
+    {
+        csv.push_str(&format!(
+            "{},{},{send_mail}\n",
+            u.user_principal_name,
+            u.mail.clone().unwrap_or_default()
+        ));
+    }
+    csv
+}
+
+/// Issue 12.1 and 12.10 in the app's path: a run without e-mails is cancelled, then resumed;
+/// the final report holds a redeem link for every converted row, the links live beside the
+/// journal (owner only) and never in History; the rate counts only rows sent in this run.
+/// With the links file gone (a journal from before), "new links for the rows without one" resets
+/// redemption without an e-mail.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cancelled_run_without_mail_keeps_every_link_through_a_resume() {
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    post(
+        &format!("{}/_sim/faults", sim.base_url()),
+        json!({ "latencyMs": 30 }),
+    )
+    .await;
+    let (dir, _, svc) = signed_in(&sim, "links").await;
+    let csv = ready_csv(&sim, 12, "no");
+    svc.bulk_load("links.csv", csv.clone().into_bytes())
+        .await
+        .expect("loaded");
+    let cancel_after = {
+        let svc = svc.clone();
+        let states = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = states.clone();
+        let sink: ProgressSink = Arc::new(move |p, _| {
+            seen.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(p.state);
+            if p.done == 4 {
+                let now = svc.bulk_cancel().expect("cancel").expect("progress");
+                assert_eq!(now.state, b2b_core::bulk::run::RunState::Cancelling);
+                assert_eq!(now.eta_s, None, "no time left promised while cancelling");
+            }
+        });
+        (sink, states)
+    };
+    let first = svc.bulk_run(2, false, cancel_after.0).await.expect("ran");
+    assert!(first.not_run > 0, "cancelled mid-run: {first:?}");
+    assert!(first.converted >= 4);
+    assert_eq!(
+        svc.bulk_status().progress.map(|p| p.state),
+        Some(b2b_core::bulk::run::RunState::Finished)
+    );
+
+    svc.bulk_load("links.csv", csv.clone().into_bytes())
+        .await
+        .expect("loaded again");
+    let last = Arc::new(std::sync::Mutex::new(None));
+    let keep = last.clone();
+    let sink: ProgressSink = Arc::new(move |p, _| {
+        *keep.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(p.clone());
+    });
+    let report = svc.bulk_run(3, true, sink).await.expect("resumed");
+    assert_eq!(report.converted + report.already_done, 12);
+    assert_eq!(report.already_done, first.converted);
+    assert_eq!(report.links_lost, 0);
+    for r in &report.rows {
+        assert!(r.redeem_url.is_some(), "line {} has no link: {r:?}", r.line);
+    }
+    let p = last
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone()
+        .expect("progress");
+    assert_eq!(
+        p.attempted, report.converted,
+        "rows done before are not in the rate"
+    );
+    assert_eq!(p.to_attempt, report.converted);
+    let history_text = std::fs::read_to_string(dir.join(b2b_core::history::FILE_NAME)).expect("History");
+    assert!(!history_text.contains("redeem"), "no link in History");
+    let bulk_dir = dir.join("bulk");
+    let links: Vec<PathBuf> = std::fs::read_dir(&bulk_dir)
+        .expect("bulk dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".links.jsonl"))
+        .collect();
+    assert_eq!(links.len(), 1);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&links[0]).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the links file is the owner's only");
+    }
+
+    // A journal from before links were kept: every row's link is lost, and new ones are made.
+    std::fs::remove_file(&links[0]).expect("remove links");
+    svc.bulk_load("links.csv", csv.into_bytes())
+        .await
+        .expect("loaded a third time");
+    let sink: ProgressSink = Arc::new(|_, _| {});
+    let report = svc.bulk_run(3, true, sink).await.expect("resumed again");
+    assert_eq!((report.already_done, report.links_lost), (12, 12));
+    let invitations_before = sim.state().lock().stats.invitations.clone();
+    let relinked = svc.bulk_relink().await.expect("relinked");
+    assert_eq!(relinked.links_lost, 0);
+    assert!(relinked.rows.iter().all(|r| r.redeem_url.is_some()));
+    assert_eq!(
+        svc.bulk_report().expect("kept").links_lost,
+        0,
+        "the report shown and exported is the relinked one"
+    );
+    let invitations_after = sim.state().lock().stats.invitations.clone();
+    assert_ne!(invitations_before, invitations_after, "one reset per user");
+    assert_eq!(
+        sim.state().lock().outbox.len(),
+        0,
+        "no e-mail went out, neither in the run nor for the new links"
+    );
+    let history = history(&dir);
+    assert_eq!(
+        history
+            .iter()
+            .filter(|e| e.action == b2b_core::history::HistoryAction::Resend)
+            .count(),
+        12
+    );
+    assert!(history.iter().all(|e| !e.options.send_mail));
+}
+
+/// Issue 12.10: pausing is seen at once, with no time left promised; resuming runs again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_paused_run_says_so_and_promises_no_time() {
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    post(
+        &format!("{}/_sim/faults", sim.base_url()),
+        json!({ "latencyMs": 30 }),
+    )
+    .await;
+    let (_, _, svc) = signed_in(&sim, "pause").await;
+    svc.bulk_load("p.csv", ready_csv(&sim, 8, "yes").into_bytes())
+        .await
+        .expect("loaded");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let sink: ProgressSink = Arc::new(move |p, _| {
+        let _ = tx.send(p.clone());
+    });
+    let finished = tokio::sync::oneshot::channel();
+    let done = std::sync::Mutex::new(Some(finished.0));
+    svc.bulk_start(1, false, sink, move |r| {
+        if let Some(tx) = done
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+        {
+            let _ = tx.send(r.converted);
+        }
+    })
+    .await
+    .expect("started");
+    let first = rx.recv().await.expect("a row");
+    assert!(first.eta_s.is_some());
+    let paused = svc.bulk_pause().expect("pause").expect("progress");
+    assert_eq!(paused.state, b2b_core::bulk::run::RunState::Paused);
+    assert_eq!(paused.eta_s, None);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let status = svc.bulk_status();
+    assert!(status.running && status.report.is_none());
+    let p = status.progress.expect("progress");
+    assert_eq!(p.state, b2b_core::bulk::run::RunState::Paused);
+    assert!(p.done < p.total, "paused mid-run: {p:?}");
+    let resumed = svc.bulk_resume().expect("resume").expect("progress");
+    assert_eq!(resumed.state, b2b_core::bulk::run::RunState::Running);
+    assert_eq!(finished.1.await.expect("finished"), 8);
+    assert_eq!(
+        svc.bulk_status().progress.map(|p| p.state),
+        Some(b2b_core::bulk::run::RunState::Finished)
+    );
+}
+
+/// Issue 12.2: the invitation is made but its answer lost (a 503 after the write), and reads lag
+/// behind it, so the conversion ends unknown. History says unknown; a read of the user once
+/// Graph shows the invitation settles it as done, with a second History entry naming the first.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_answer_is_settled_by_reading_the_user() {
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    let (dir, _, svc) = signed_in(&sim, "unknown").await;
+    let state = sim.state().lock().dir.clone();
+    let user = tenant_sim::seed::users_in_case(&state, "ready-to-convert")[0].clone();
+    let mail = user.mail.clone().expect("mail");
+    post(
+        &format!("{}/_sim/faults", sim.base_url()),
+        json!({
+            "replicationLagMs": 9000,
+            "routes": { "POST /v1.0/invitations": { "failRate": 1.0, "afterHandler": true } }
+        }),
+    )
+    .await;
+    let request = ConvertRequest {
+        send_mail: true,
+        ..ConvertRequest::default()
+    };
+    let e = svc
+        .convert_user(&user.id, &mail, request)
+        .await
+        .expect_err("no answer");
+    assert_eq!(e.code, b2b_core::ErrorCode::OutcomeUnknown);
+    let entries = history(&dir);
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].outcome, b2b_core::history::Outcome::Unknown);
+
+    // At once: Graph does not show it yet, so it stays unknown (not failed).
+    let d = svc.get_user(&user.id).await.expect("read");
+    let check = d.outcome_check.expect("a check");
+    assert_eq!(check.outcome, b2b_core::history::Outcome::Unknown);
+    assert_eq!(history(&dir).len(), 1);
+
+    // Once Graph shows it: settled as done, the badge follows, History says so.
+    tokio::time::sleep(Duration::from_millis(9500)).await;
+    let d = svc.get_user(&user.id).await.expect("read");
+    let check = d.outcome_check.expect("a check");
+    assert_eq!(check.outcome, b2b_core::history::Outcome::Succeeded);
+    assert_eq!(check.status.as_deref(), Some("PendingAcceptance"));
+    assert_eq!(d.state, Some(b2b_core::users::B2bState::Pending));
+    let raw = b2b_core::history::History::new(dir.join(b2b_core::history::FILE_NAME))
+        .read("")
+        .expect("History");
+    assert_eq!(raw.entries.len(), 2);
+    assert_eq!(raw.entries[0].outcome, b2b_core::history::Outcome::Succeeded);
+    assert_eq!(
+        raw.entries[0].settles.as_deref(),
+        Some(raw.entries[1].id.as_str())
+    );
+    // Settled once: the next read has nothing left to settle.
+    assert!(svc
+        .get_user(&user.id)
+        .await
+        .expect("read")
+        .outcome_check
+        .is_none());
+
+    // A program started later takes unsettled entries from History.
+    let other = temp_dir("unknown-later");
+    std::fs::copy(
+        dir.join(b2b_core::history::FILE_NAME),
+        other.join(b2b_core::history::FILE_NAME),
+    )
+    .expect("copy");
+    let later = service(
+        "app",
+        &other,
+        Overrides {
+            connection: Some(organisation(&sim)),
+            access_token: Some(admin_token(&sim).await),
+            ..Overrides::default()
+        },
+    );
+    assert!(later
+        .get_user(&user.id)
+        .await
+        .expect("read")
+        .outcome_check
+        .is_none());
+}
+
+/// Issue 12.11: Microsoft asks to slow down during a single conversion; the host is told when
+/// the app tries again, and the conversion then goes through.
+#[tokio::test(flavor = "multi_thread")]
+async fn throttling_during_a_conversion_is_told_with_the_time_of_the_next_try() {
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    let (_, host, svc) = signed_in(&sim, "throttle").await;
+    let state = sim.state().lock().dir.clone();
+    let user = tenant_sim::seed::users_in_case(&state, "ready-to-convert")[0].clone();
+    let mail = user.mail.clone().expect("mail");
+    let faults = format!("{}/_sim/faults", sim.base_url());
+    post(
+        &faults,
+        json!({ "routes": { "POST /v1.0/invitations": { "throttleRetryAfter": "1.5" } } }),
+    )
+    .await;
+    let convert = tokio::spawn({
+        let svc = svc.clone();
+        let id = user.id.clone();
+        async move { svc.convert_user(&id, &mail, ConvertRequest::default()).await }
+    });
+    let notice = loop {
+        if let Some(n) = host
+            .throttled
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .first()
+            .cloned()
+        {
+            break n;
+        }
+        assert!(!convert.is_finished(), "ended without telling of the 429");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(notice.wait_s, 2, "1.5 s, rounded up");
+    let at = time::OffsetDateTime::parse(&notice.retry_at, &time::format_description::well_known::Rfc3339)
+        .expect("RFC 3339");
+    assert!(at > time::OffsetDateTime::now_utc() - Duration::from_secs(3));
+    post(&faults, json!({})).await;
+    let r = convert.await.expect("join").expect("converted after waiting");
+    assert_eq!(r.status, "PendingAcceptance");
 }

@@ -47,6 +47,9 @@ pub struct RouteFaults {
     pub drop_rate: Option<f64>,
     /// Answer every request of this route with 429 and this Retry-After (e.g. "1.5").
     pub throttle_retry_after: Option<String>,
+    /// The 503 or dropped connection comes after the request was carried out: the change is made
+    /// and its answer lost, as when a gateway times out behind Graph.
+    pub after_handler: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

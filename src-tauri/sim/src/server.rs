@@ -81,7 +81,7 @@ async fn handle(app: Router, state: Arc<SimState>, req: Request<Body>) -> Result
     let write = is_write(&method, &path);
 
     // Decide everything under one short lock; sleep outside it.
-    let (latency, verdict) = {
+    let (latency, verdict, after) = {
         let mut g = state.lock();
         *g.stats.routes.entry(key.clone()).or_default() += 1;
         let route = g.faults.routes.get(&key).cloned().unwrap_or_default();
@@ -100,10 +100,23 @@ async fn handle(app: Router, state: Arc<SimState>, req: Request<Body>) -> Result
         } else {
             route.throttle_retry_after.map(Verdict::Throttled)
         };
-        (Duration::from_millis(latency), verdict)
+        (
+            Duration::from_millis(latency),
+            verdict,
+            route.after_handler == Some(true),
+        )
     };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
+    }
+    // The change is made, then its answer is lost.
+    if after && matches!(verdict, Some(Verdict::Drop | Verdict::Unavailable)) {
+        let _ = dispatch(app, req).await;
+        if matches!(verdict, Some(Verdict::Drop)) {
+            state.lock().stats.dropped += 1;
+            return Err(Dropped);
+        }
+        return Ok(errors::unavailable());
     }
     let response = match verdict {
         Some(Verdict::Drop) => {

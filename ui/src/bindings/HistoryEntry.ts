@@ -27,4 +27,8 @@ changes: Array<Change>,
 /**
  * Steps after a successful invitation that did not work (`user_type_not_set`).
  */
-warnings: Array<FollowUpWarning>, };
+warnings: Array<FollowUpWarning>, 
+/**
+ * The id of the `unknown` entry this one settles, from what reading the user showed.
+ */
+settles: string | null, };

@@ -23,4 +23,9 @@ reason: SkipReason | null, confirmedByReread: boolean,
 /**
  * Steps after a conversion that did not work (`user_type_not_set`): the row is still converted.
  */
-warnings: Array<FollowUpWarning>, };
+warnings: Array<FollowUpWarning>, 
+/**
+ * Converted without an e-mail, but its redeem link is not known (a journal from before links
+ * were kept, or a conversion settled by re-reading): a new one can be made by a reset.
+ */
+linkLost: boolean, };

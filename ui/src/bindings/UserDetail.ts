@@ -2,6 +2,7 @@
 import type { B2bAction } from "./B2bAction";
 import type { B2bState } from "./B2bState";
 import type { Identity } from "./Identity";
+import type { OutcomeCheck } from "./OutcomeCheck";
 
 /**
  * The properties that matter for B2B collaboration.
@@ -10,4 +11,8 @@ export type UserDetail = { id: string, displayName: string, userPrincipalName: s
 /**
  * Whole days since the invitation, while it is pending.
  */
-daysWaiting: number | null, };
+daysWaiting: number | null, 
+/**
+ * A conversion or resend of this user whose answer was lost, as this read settles it.
+ */
+outcomeCheck?: OutcomeCheck | null, };

@@ -12,6 +12,8 @@ import {
   Field,
   Input,
   makeStyles,
+  MessageBar,
+  MessageBarBody,
   Radio,
   RadioGroup,
   Select,
@@ -21,13 +23,14 @@ import {
   Textarea,
   tokens,
 } from "@fluentui/react-components";
-import { FormattedMessage, useIntl } from "react-intl";
+import { FormattedMessage, FormattedTime, useIntl } from "react-intl";
+import type { ThrottledEvent } from "../bindings/ThrottledEvent";
 import type { AddressSlot } from "../bindings/AddressSlot";
 import type { CheckKind } from "../bindings/CheckKind";
 import type { ConvertRequest } from "../bindings/ConvertRequest";
 import type { ConvertResult } from "../bindings/ConvertResult";
 import type { UserDetail } from "../bindings/UserDetail";
-import { api, errorCodeOf, type UiErrorCode } from "../ipc";
+import { api, errorCodeOf, graphEvents, type UiErrorCode } from "../ipc";
 import { useLatestAnswer } from "../latest";
 import { isLocked, policyFlag, policyText, usePolicy } from "../policy";
 import type { MessageId } from "../i18n";
@@ -66,6 +69,8 @@ export function ConvertPanel(props: {
   kind: CheckKind;
   tenantId: string;
   onDone: (result: ConvertResult, address: string, request: ConvertRequest) => void;
+  /** No clear answer came back: the page reads the user to settle it. */
+  onUnknown?: () => void;
   onCancel: () => void;
 }) {
   const styles = useStyles();
@@ -92,6 +97,7 @@ export function ConvertPanel(props: {
   const [confirming, setConfirming] = useState(false);
   const [working, setWorking] = useState(false);
   const [error, setError] = useState<UiErrorCode | null>(null);
+  const [throttled, setThrottled] = useState<ThrottledEvent | null>(null);
   const card = useRef<HTMLDivElement>(null);
   const addressInput = useRef<HTMLInputElement>(null);
 
@@ -99,6 +105,13 @@ export function ConvertPanel(props: {
   useEffect(() => {
     card.current?.scrollIntoView?.({ block: "nearest" });
     addressInput.current?.focus({ preventScroll: true });
+  }, []);
+
+  // While it works, Microsoft may ask to slow down: say so, and when the app tries again. The
+  // listener is there before the request leaves, so the first notice is never missed.
+  useEffect(() => {
+    const unlisten = graphEvents.throttled(setThrottled);
+    return () => void unlisten.then((f) => f()).catch(() => undefined);
   }, []);
 
   // A language the organisation chose is offered even when it is not in the usual list.
@@ -158,6 +171,7 @@ export function ConvertPanel(props: {
     setConfirming(false);
     setWorking(true);
     setError(null);
+    setThrottled(null);
     const request: ConvertRequest = {
       sendMail,
       message: message.trim() || null,
@@ -178,7 +192,9 @@ export function ConvertPanel(props: {
       },
       (e: unknown) => {
         setWorking(false);
-        setError(errorCodeOf(e));
+        const code = errorCodeOf(e);
+        if (code === "outcome_unknown" && props.onUnknown) props.onUnknown();
+        else setError(code);
       },
     );
   };
@@ -332,6 +348,16 @@ export function ConvertPanel(props: {
       )}
       {current?.error && <ErrorBar code={current.error} />}
       {error && <ErrorBar code={error} />}
+      {working && throttled && (
+        <MessageBar intent="warning" layout="multiline" data-testid="convert-throttled">
+          <MessageBarBody>
+            <FormattedMessage
+              id="convert.throttled"
+              values={{ time: <FormattedTime value={throttled.retryAt} timeStyle="medium" />, seconds: throttled.waitS }}
+            />
+          </MessageBarBody>
+        </MessageBar>
+      )}
       <div className={styles.actions}>
         <Button
           type="submit"

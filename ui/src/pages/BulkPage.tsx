@@ -32,6 +32,7 @@ import type { BulkReport } from "../bindings/BulkReport";
 import type { ExportView } from "../bindings/ExportView";
 import type { PreviewRow } from "../bindings/PreviewRow";
 import type { Progress } from "../bindings/Progress";
+import type { RunState } from "../bindings/RunState";
 import type { RowResult } from "../bindings/RowResult";
 import { LtrCell, useCellStyles } from "../components/cells";
 import { CheckText, ReasonText } from "../components/CheckText";
@@ -109,6 +110,7 @@ export function BulkPage({ accountId, accountName }: { accountId: string; accoun
   const [running, setRunning] = useState(false);
   const [progress, setProgress] = useState<Progress | null>(null);
   const [report, setReport] = useState<BulkReport | null>(null);
+  const [confirmCancel, setConfirmCancel] = useState(false);
 
   const load = useCallback(
     async (fileName: string, bytes: number[]) => {
@@ -160,6 +162,8 @@ export function BulkPage({ accountId, accountName }: { accountId: string; accoun
       bulkEvents.progress((e) => setProgress(e.progress)),
       bulkEvents.finished(() => {
         setRunning(false);
+        setConfirmCancel(false);
+        setProgress((p) => (p ? { ...p, state: "finished", etaS: null } : p));
         api.bulkReport().then(setReport, (e: unknown) => setError(errorCodeOf(e)));
       }),
     ];
@@ -178,6 +182,17 @@ export function BulkPage({ accountId, accountName }: { accountId: string; accoun
       await load(file.name, Array.from(new Uint8Array(await file.arrayBuffer())));
     } finally {
       if (input.current) input.current.value = "";
+    }
+  };
+
+  // Pause, continue and cancel show their state at once; the backend's answer then stands.
+  const control = async (call: () => Promise<Progress | null>, state: RunState) => {
+    setProgress((p) => (p ? { ...p, state, etaS: state === "running" ? p.etaS : null } : p));
+    try {
+      const now = await call();
+      if (now) setProgress(now);
+    } catch (e) {
+      setError(errorCodeOf(e));
     }
   };
 
@@ -201,7 +216,6 @@ export function BulkPage({ accountId, accountName }: { accountId: string; accoun
       : toRun === 0 && (loaded?.doneBefore ?? 0) === 0
         ? "bulk.why.noneReady"
         : null;
-  const eta = progress?.etaS ?? null;
   return (
     <>
       <Text as="h1" size={700} weight="semibold" block>
@@ -309,39 +323,24 @@ export function BulkPage({ accountId, accountName }: { accountId: string; accoun
           {(running || progress) && progress && (
             <div className={styles.progress} data-testid="bulk-progress">
               <ProgressBar value={progress.total > 0 ? progress.done / progress.total : 0} thickness="large" aria-label={intl.formatMessage({ id: "bulk.progressLabel" })} />
-              <Text aria-live="polite" data-testid="bulk-progress-text">
-                {progress.done === progress.total ? (
-                  <FormattedMessage id="bulk.progressDone" values={{ done: progress.done, total: progress.total }} />
-                ) : (
-                <FormattedMessage
-                  id="bulk.progress"
-                  values={{
-                    done: progress.done,
-                    total: progress.total,
-                    rate: Math.round(progress.perMinute),
-                    minutes: eta === null ? 0 : Math.floor(eta / 60),
-                    seconds: eta === null ? 0 : eta % 60,
-                  }}
-                />
-                )}
-              </Text>
+              <ProgressLine progress={progress} />
               {progress.throttled > 0 && (
                 <Text size={200}>
                   <FormattedMessage id="bulk.throttled" values={{ count: progress.throttled, concurrency: progress.concurrency }} />
                 </Text>
               )}
-              {running && (
+              {running && progress.state !== "cancelling" && (
                 <div className={styles.bar}>
-                  {progress.paused ? (
-                    <Button onClick={() => api.bulkResume().then(() => setProgress({ ...progress, paused: false }))} data-testid="bulk-continue">
+                  {progress.state === "paused" ? (
+                    <Button onClick={() => void control(api.bulkResume, "running")} data-testid="bulk-continue">
                       <FormattedMessage id="bulk.continue" />
                     </Button>
                   ) : (
-                    <Button onClick={() => api.bulkPause().then(() => setProgress({ ...progress, paused: true }))} data-testid="bulk-pause">
+                    <Button onClick={() => void control(api.bulkPause, "paused")} data-testid="bulk-pause">
                       <FormattedMessage id="bulk.pause" />
                     </Button>
                   )}
-                  <Button onClick={() => void api.bulkCancel()} data-testid="bulk-cancel">
+                  <Button onClick={() => setConfirmCancel(true)} data-testid="bulk-cancel">
                     <FormattedMessage id="bulk.cancel" />
                   </Button>
                 </div>
@@ -350,12 +349,39 @@ export function BulkPage({ accountId, accountName }: { accountId: string; accoun
           )}
           {running && !progress && <Spinner size="tiny" label={intl.formatMessage({ id: "bulk.starting" })} />}
           {report ? (
-            <Report report={report} onExport={() => exportWith("report", api.bulkExportReport)} />
+            <Report report={report} onExport={() => exportWith("report", api.bulkExportReport)} onRelinked={setReport} onError={setError} />
           ) : (
             <PreviewTable rows={preview.rows} />
           )}
         </>
       )}
+      <Dialog open={confirmCancel && running} onOpenChange={(_, d) => setConfirmCancel(d.open)}>
+        <DialogSurface data-testid="bulk-cancel-confirm">
+          <DialogBody>
+            <DialogTitle>
+              <FormattedMessage id="bulk.cancelTitle" />
+            </DialogTitle>
+            <DialogContent>
+              <FormattedMessage id="bulk.cancelBody" />
+            </DialogContent>
+            <DialogActions>
+              <Button
+                appearance="primary"
+                onClick={() => {
+                  setConfirmCancel(false);
+                  void control(api.bulkCancel, "cancelling");
+                }}
+                data-testid="bulk-cancel-yes"
+              >
+                <FormattedMessage id="bulk.cancelYes" />
+              </Button>
+              <Button onClick={() => setConfirmCancel(false)} data-testid="bulk-cancel-no">
+                <FormattedMessage id="bulk.cancelNo" />
+              </Button>
+            </DialogActions>
+          </DialogBody>
+        </DialogSurface>
+      </Dialog>
       <Dialog open={confirming} onOpenChange={(_, d) => setConfirming(d.open)}>
         <DialogSurface data-testid="bulk-confirm">
           <DialogBody>
@@ -377,6 +403,41 @@ export function BulkPage({ accountId, accountName }: { accountId: string; accoun
         </DialogSurface>
       </Dialog>
     </>
+  );
+}
+
+/** The progress line, true in every state: no time left promised unless running. */
+export function ProgressLine({ progress }: { progress: Progress }) {
+  const values = { done: progress.done, total: progress.total };
+  const eta = progress.etaS;
+  let line: React.ReactNode;
+  switch (progress.state) {
+    case "paused":
+      line = <FormattedMessage id="bulk.progressPaused" values={values} />;
+      break;
+    case "cancelling":
+      line = <FormattedMessage id="bulk.progressCancelling" values={values} />;
+      break;
+    case "finished":
+      line = <FormattedMessage id="bulk.progressFinished" values={values} />;
+      break;
+    default:
+      line =
+        progress.done >= progress.total ? (
+          <FormattedMessage id="bulk.progressFinishing" values={values} />
+        ) : eta === null ? (
+          <FormattedMessage id="bulk.progressMeasuring" values={values} />
+        ) : (
+          <FormattedMessage
+            id="bulk.progress"
+            values={{ ...values, rate: Math.round(progress.perMinute), minutes: Math.floor(eta / 60), seconds: eta % 60 }}
+          />
+        );
+  }
+  return (
+    <Text aria-live="polite" data-testid="bulk-progress-text" data-state={progress.state}>
+      {line}
+    </Text>
   );
 }
 
@@ -431,13 +492,53 @@ function PreviewTable({ rows }: { rows: PreviewRow[] }) {
   );
 }
 
-function Report({ report, onExport }: { report: BulkReport; onExport: () => void }) {
+function Report({
+  report,
+  onExport,
+  onRelinked,
+  onError,
+}: {
+  report: BulkReport;
+  onExport: () => void;
+  onRelinked: (r: BulkReport) => void;
+  onError: (e: UiErrorCode) => void;
+}) {
   const intl = useIntl();
   const cells = useCellStyles();
   const styles = useStyles();
+  const [relinking, setRelinking] = useState(false);
   const rows: RowResult[] = report.rows;
+  const relink = () => {
+    setRelinking(true);
+    api.bulkRelink().then(
+      (r) => {
+        setRelinking(false);
+        onRelinked(r);
+      },
+      (e: unknown) => {
+        setRelinking(false);
+        onError(errorCodeOf(e));
+      },
+    );
+  };
   return (
     <>
+      {report.linksLost > 0 && (
+        <MessageBar intent="warning" layout="multiline" data-testid="bulk-links-lost">
+          <MessageBarBody>
+            <FormattedMessage id="bulk.linksLost" values={{ count: report.linksLost }} />
+          </MessageBarBody>
+          <MessageBarActions>
+            {relinking ? (
+              <Spinner size="tiny" label={intl.formatMessage({ id: "bulk.relinking" })} />
+            ) : (
+              <Button onClick={relink} data-testid="bulk-relink">
+                <FormattedMessage id="bulk.relink" />
+              </Button>
+            )}
+          </MessageBarActions>
+        </MessageBar>
+      )}
       <MessageBar intent={report.failed > 0 || report.notRun > 0 ? "warning" : "success"} layout="multiline" data-testid="bulk-report-summary">
         <MessageBarBody>
           <FormattedMessage

@@ -11,7 +11,8 @@ import {
   useFluent,
 } from "@fluentui/react-components";
 import { ArrowLeft20Regular, ArrowRight20Regular } from "@fluentui/react-icons";
-import { FormattedDate, FormattedMessage, useIntl } from "react-intl";
+import { FormattedDate, FormattedMessage, FormattedTime, useIntl } from "react-intl";
+import type { OutcomeCheck } from "../bindings/OutcomeCheck";
 import type { Capabilities } from "../bindings/Capabilities";
 import type { CheckKind } from "../bindings/CheckKind";
 import type { ConvertRequest } from "../bindings/ConvertRequest";
@@ -71,6 +72,25 @@ export interface Done {
   request: ConvertRequest;
 }
 
+/** A conversion or resend whose answer was lost, as the last read of the user settles it. */
+export function OutcomeCheckBar({ check }: { check: OutcomeCheck }) {
+  const id = check.outcome === "succeeded" ? "outcome.succeeded" : check.outcome === "failed" ? "outcome.failed" : "outcome.unknown";
+  const intent = check.outcome === "succeeded" ? "success" : check.outcome === "failed" ? "info" : "warning";
+  return (
+    <MessageBar intent={intent} layout="multiline" data-testid="outcome-check" data-outcome={check.outcome}>
+      <MessageBarBody>
+        <FormattedMessage
+          id={id}
+          values={{
+            time: <FormattedTime value={check.askedAt} timeStyle="short" />,
+            status: <GraphValue value={check.status} />,
+          }}
+        />
+      </MessageBarBody>
+    </MessageBar>
+  );
+}
+
 /** Whether the account ever came from on-premises, where an old password may still work. */
 function hasOnPremHistory(user: UserDetail): boolean {
   // Graph leaves onPremisesSyncEnabled null for an account that never came from on-premises.
@@ -95,11 +115,13 @@ export function UserPage(props: {
   const [error, setError] = useState<UiErrorCode | null>(null);
   const [panel, setPanel] = useState<CheckKind | null>(props.intent);
   const [done, setDone] = useState<Done | null>(null);
+  // A lost answer: reading the user now settles it (the read also happens whenever the page opens).
+  const [checking, setChecking] = useState(false);
   const start = useRef<HTMLButtonElement>(null);
   const { onBack, onChanged } = props;
 
   const load = useCallback(
-    (changed: boolean) => {
+    (changed: boolean) =>
       api.getUser(props.id).then(
         (u) => {
           setUser(u);
@@ -107,11 +129,10 @@ export function UserPage(props: {
           if (changed) onChanged(u);
         },
         (e: unknown) => setError(errorCodeOf(e)),
-      );
-    },
+      ),
     [props.id, onChanged],
   );
-  useEffect(() => load(false), [load]);
+  useEffect(() => void load(false), [load]);
 
   // Escape closes the panel (back to the list when the panel was opened from there), or, with
   // no panel open, goes back to the list; focus returns to where it came from.
@@ -155,6 +176,16 @@ export function UserPage(props: {
         <StateBadge state={state} since={user.externalUserStateChangeDateTime} />
       </div>
       <div className={styles.stack}>
+        {checking ? (
+          <MessageBar intent="warning" layout="multiline" data-testid="outcome-checking">
+            <MessageBarBody>
+              <FormattedMessage id="error.outcome_unknown" />
+              <Spinner size="tiny" label={intl.formatMessage({ id: "outcome.checking" })} />
+            </MessageBarBody>
+          </MessageBar>
+        ) : (
+          user.outcomeCheck && <OutcomeCheckBar check={user.outcomeCheck} />
+        )}
         {done && (
           <ResultCard
             kind={done.kind}
@@ -217,7 +248,13 @@ export function UserPage(props: {
             onDone={(result, address, request) => {
               setPanel(null);
               setDone({ kind: shownPanel, result, address, request });
-              load(true);
+              void load(true);
+            }}
+            onUnknown={() => {
+              setPanel(null);
+              setDone(null);
+              setChecking(true);
+              void load(true).finally(() => setChecking(false));
             }}
           />
         )}

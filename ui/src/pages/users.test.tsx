@@ -168,7 +168,7 @@ describe("Bulk", () => {
     expect(new TextDecoder().decode(new Uint8Array(load.bytes))).toContain("adele.adams@northwind.example");
     fireEvent.click(screen.getByTestId("bulk-run"));
     fireEvent.click(within(await screen.findByTestId("bulk-confirm")).getByTestId("bulk-confirm-yes"));
-    expect((await screen.findByTestId("bulk-progress")).textContent).toContain("3 of 3 rows done");
+    expect((await screen.findByTestId("bulk-progress")).textContent).toContain("Finished: 3 of 3 rows have a result");
     expect((await screen.findByTestId("bulk-report-summary")).textContent).toContain("1 converted");
     expect(screen.getAllByTestId("bulk-report-row").map((r) => r.dataset.outcome)).toEqual(["converted", "skipped", "skipped"]);
     // The same file does not run twice from here; loading it again offers Resume.

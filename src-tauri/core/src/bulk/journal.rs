@@ -1,7 +1,10 @@
 //! The run's journal: one JSON line before and one after every invitation, flushed to disk, so
 //! that after a crash, a kill or a power loss the run resumes where it stopped and never invites a
 //! user twice. A user whose "started" line has no "done" line is settled by reading their state.
-//! No secret goes in: no token, no redeem link.
+//! No secret goes in: no token, no redeem link. The redeem links of rows converted without an
+//! e-mail (the only way in for those users) are kept beside it in `<hex>.links.jsonl`, a file only
+//! its owner may read (0600 on Unix; the app data folder is the user's own on Windows), so that
+//! the report after any resume still holds every link.
 
 use crate::codes::FollowUpWarning;
 use std::collections::HashMap;
@@ -42,6 +45,27 @@ pub struct Record {
     pub warnings: Vec<FollowUpWarning>,
 }
 
+/// What a conversion without an e-mail produced. Anyone holding the link can start the
+/// redemption: its `Debug` is redacted, and it goes only to the links file and the report.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Link {
+    pub user_id: String,
+    #[serde(default)]
+    pub invitation_id: Option<String>,
+    pub redeem_url: String,
+}
+
+impl std::fmt::Debug for Link {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Link")
+            .field("user_id", &self.user_id)
+            .field("invitation_id", &self.invitation_id)
+            .field("redeem_url", &"[redacted]")
+            .finish()
+    }
+}
+
 /// What the journal knows of a user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Known {
@@ -54,6 +78,26 @@ pub struct Journal {
     path: PathBuf,
     file: Mutex<File>,
     known: Mutex<HashMap<String, Known>>,
+    links_path: PathBuf,
+    /// Opened at the first link: a run that sends e-mails leaves no links file.
+    links_file: Mutex<Option<File>>,
+    links: Mutex<HashMap<String, Link>>,
+}
+
+/// Opens for appending, creating it readable by its owner only; an existing file is narrowed too.
+fn open_private(path: &Path) -> std::io::Result<File> {
+    let mut o = OpenOptions::new();
+    o.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        o.mode(0o600);
+        let f = o.open(path)?;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        Ok(f)
+    }
+    #[cfg(not(unix))]
+    o.open(path)
 }
 
 fn io(path: &Path, e: std::io::Error) -> AppError {
@@ -98,11 +142,71 @@ impl Journal {
             .append(true)
             .open(path)
             .map_err(|e| io(path, e))?;
+        let links_path = Self::links_path_for(path);
+        let mut links = HashMap::new();
+        match std::fs::read_to_string(&links_path) {
+            Ok(text) => {
+                for l in text.lines().filter_map(|l| serde_json::from_str::<Link>(l).ok()) {
+                    links.insert(l.user_id.clone(), l);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io(&links_path, e)),
+        }
         Ok(Journal {
             path: path.to_owned(),
             file: Mutex::new(file),
             known: Mutex::new(known),
+            links_path,
+            links_file: Mutex::new(None),
+            links: Mutex::new(links),
         })
+    }
+
+    /// `<hex>.links.jsonl` beside `<hex>.journal.jsonl`.
+    pub fn links_path_for(journal: &Path) -> PathBuf {
+        let name = journal
+            .file_name()
+            .map(|n| n.to_string_lossy().replace(".journal.jsonl", ".links.jsonl"))
+            .unwrap_or_else(|| "links.jsonl".into());
+        journal.with_file_name(name)
+    }
+
+    pub fn links_path(&self) -> &Path {
+        &self.links_path
+    }
+
+    /// The link kept for a user, if any (the latest one).
+    pub fn link(&self, user_id: &str) -> Option<Link> {
+        self.links
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(user_id)
+            .cloned()
+    }
+
+    /// Keeps a user's link on disk before the row is marked done, so that a kill right after
+    /// loses nothing. A later link for the same user (a reset) replaces it.
+    pub fn keep_link(&self, link: &Link) -> Result<(), AppError> {
+        let mut line =
+            serde_json::to_string(link).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+        line.push('\n');
+        {
+            let mut slot = self.links_file.lock().unwrap_or_else(PoisonError::into_inner);
+            if slot.is_none() {
+                *slot = Some(open_private(&self.links_path).map_err(|e| io(&self.links_path, e))?);
+            }
+            if let Some(f) = slot.as_mut() {
+                f.write_all(line.as_bytes())
+                    .and_then(|()| f.sync_data())
+                    .map_err(|e| io(&self.links_path, e))?;
+            }
+        }
+        self.links
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(link.user_id.clone(), link.clone());
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {
@@ -193,6 +297,42 @@ mod tests {
         assert!(matches!(j.known("a"), Some(Known::Done(r)) if r.outcome.as_deref() == Some("converted")));
         assert_eq!(j.known("b"), Some(Known::Started));
         assert_eq!(j.known("c"), None);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn links_live_beside_the_journal_for_the_owner_only() {
+        let dir = std::env::temp_dir().join(format!("b2b-links-{}", uuid::Uuid::new_v4()));
+        let path = Journal::path_for(&dir, b"user,email,sendMail\n");
+        let j = Journal::open(&path).expect("open");
+        assert!(!j.links_path().exists(), "no links file until a link");
+        let link = |url: &str| Link {
+            user_id: "a".into(),
+            invitation_id: Some("i1".into()),
+            redeem_url: url.into(),
+        };
+        j.keep_link(&link("https://login.example/redeem?x=1"))
+            .expect("keep");
+        j.keep_link(&link("https://login.example/redeem?x=2"))
+            .expect("keep again");
+        assert!(!format!("{:?}", link("https://secret")).contains("secret"));
+        drop(j);
+        let journal = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(!journal.contains("redeem"), "no link in the journal");
+        let j = Journal::open(&path).expect("reopen");
+        assert_eq!(
+            j.link("a").map(|l| l.redeem_url),
+            Some("https://login.example/redeem?x=2".into())
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(j.links_path())
+                .expect("meta")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
         let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -310,6 +310,8 @@ pub struct BulkReport {
     pub failed: u32,
     pub skipped: u32,
     pub not_run: u32,
+    /// Rows converted without an e-mail whose redeem link is lost: a reset can make new ones.
+    pub links_lost: u32,
 }
 
 impl BulkReport {
@@ -331,6 +333,7 @@ impl BulkReport {
             failed: count(run::RowOutcome::Failed),
             skipped: count(run::RowOutcome::Skipped),
             not_run: count(run::RowOutcome::NotRun),
+            links_lost: u32::try_from(rows.iter().filter(|r| r.link_lost).count()).unwrap_or(u32::MAX),
             rows,
         }
     }

@@ -7,13 +7,13 @@ use crate::codes::FollowUpWarning;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::codes::SkipReason;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::journal::{Journal, Known, Phase, Record};
+use super::journal::{Journal, Known, Link, Phase, Record};
 use super::{PreviewRow, RowStatus};
 use crate::convert_service::{self as svc, ConvertOptions, ConvertResult, Failed, Preflight};
 use crate::error::{AppError, ErrorCode};
@@ -55,24 +55,70 @@ pub struct RowResult {
     pub confirmed_by_reread: bool,
     /// Steps after a conversion that did not work (`user_type_not_set`): the row is still converted.
     pub warnings: Vec<FollowUpWarning>,
+    /// Converted without an e-mail, but its redeem link is not known (a journal from before links
+    /// were kept, or a conversion settled by re-reading): a new one can be made by a reset.
+    pub link_lost: bool,
+}
+
+/// Where a run stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum RunState {
+    #[default]
+    Running,
+    /// No new row starts; the ones in flight finish.
+    Paused,
+    /// Cancel asked: the rows in flight finish, the rest are not run.
+    Cancelling,
+    /// The report is ready.
+    Finished,
 }
 
 #[derive(Debug, Clone, Default, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct Progress {
+    /// Rows with a result, those done in an earlier run of the file included.
     pub done: u32,
     pub total: u32,
     pub succeeded: u32,
     pub failed: u32,
+    /// Rows sent to Microsoft in this run (not those the journal or the preview settled).
+    pub attempted: u32,
+    /// Rows this run will send at most: ready, and not done before.
+    pub to_attempt: u32,
+    /// Rows sent per minute of running (pauses excluded); 0 until one was sent.
     pub per_minute: f64,
+    /// Seconds left at that rate; `None` while paused or cancelling, or before any rate is known.
     #[ts(type = "number | null")]
     pub eta_s: Option<u64>,
-    pub paused: bool,
-    pub cancelled: bool,
+    pub state: RunState,
     pub concurrency: u32,
     #[ts(type = "number")]
     pub throttled: u64,
+}
+
+impl Progress {
+    /// Seen in `state`: no time left is promised unless the run is running.
+    pub fn in_state(mut self, state: RunState) -> Self {
+        self.state = state;
+        if state != RunState::Running {
+            self.eta_s = None;
+        }
+        self
+    }
+}
+
+/// Rows sent per minute of running time, and the seconds left at that rate for the rows to send.
+pub fn rate_and_eta(attempted: u32, to_attempt: u32, running: Duration) -> (f64, Option<u64>) {
+    let secs = running.as_secs_f64();
+    if attempted == 0 || secs <= 0.0 {
+        return (0.0, None);
+    }
+    let per_s = f64::from(attempted) / secs;
+    let left = f64::from(to_attempt.saturating_sub(attempted));
+    (per_s * 60.0, Some((left / per_s).round() as u64))
 }
 
 /// Pause, resume and cancel, from another task.
@@ -81,15 +127,42 @@ pub struct Control {
     paused: AtomicBool,
     cancelled: AtomicBool,
     wake: tokio::sync::Notify,
+    /// Since when paused, and how long all earlier pauses lasted: the rate counts running time.
+    pauses: Mutex<(Option<Instant>, Duration)>,
 }
 
 impl Control {
     pub fn pause(&self) {
+        let mut p = self.pauses.lock().unwrap_or_else(PoisonError::into_inner);
+        if p.0.is_none() {
+            p.0 = Some(Instant::now());
+        }
         self.paused.store(true, Ordering::SeqCst);
     }
     pub fn resume(&self) {
+        {
+            let mut p = self.pauses.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(since) = p.0.take() {
+                p.1 += since.elapsed();
+            }
+        }
         self.paused.store(false, Ordering::SeqCst);
         self.wake.notify_waiters();
+    }
+    /// Time spent paused so far, the current pause included.
+    pub fn paused_for(&self) -> Duration {
+        let p = self.pauses.lock().unwrap_or_else(PoisonError::into_inner);
+        p.1 + p.0.map_or(Duration::ZERO, |since| since.elapsed())
+    }
+    /// Running, paused or cancelling (finished is the caller's to say).
+    pub fn state(&self) -> RunState {
+        if self.is_cancelled() {
+            RunState::Cancelling
+        } else if self.is_paused() {
+            RunState::Paused
+        } else {
+            RunState::Running
+        }
     }
     pub fn cancel(&self) {
         self.cancelled.store(true, Ordering::SeqCst);
@@ -196,11 +269,29 @@ fn skipped(r: &PreviewRow) -> RowResult {
         }),
         confirmed_by_reread: false,
         warnings: Vec::new(),
+        link_lost: false,
+    }
+}
+
+/// The link kept for a row converted without an e-mail, or a note that it is lost.
+fn with_link(out: &mut RowResult, journal: &Journal, user_id: &str, send_mail: bool) {
+    if send_mail {
+        return;
+    }
+    match journal.link(user_id) {
+        Some(l) => {
+            out.redeem_url = Some(l.redeem_url);
+            if out.invitation_id.is_none() {
+                out.invitation_id = l.invitation_id;
+            }
+        }
+        None => out.link_lost = true,
     }
 }
 
 /// One row: the journal first, then the conversion between a "started" and a "done" line.
-async fn one(s: &RunSetup, r: &PreviewRow) -> RowResult {
+/// `sent` tells whether this row went to Microsoft in this run (for the rate).
+async fn one(s: &RunSetup, r: &PreviewRow, sent: &mut bool) -> RowResult {
     let mut out = skipped(r);
     out.reason = None;
     let (Some(row), Some(pre), Some(user_id)) = (&r.row, &r.preflight, &r.user_id) else {
@@ -228,6 +319,7 @@ async fn one(s: &RunSetup, r: &PreviewRow) -> RowResult {
             out.error_code = done.error_code;
             out.warnings = done.warnings;
             if out.outcome == RowOutcome::AlreadyDone {
+                with_link(&mut out, &s.journal, user_id, row.send_mail);
                 return out;
             }
             // A failure last time may succeed now: try again if the preview says ready.
@@ -252,6 +344,8 @@ async fn one(s: &RunSetup, r: &PreviewRow) -> RowResult {
                     out.outcome = RowOutcome::Converted;
                     out.status = status;
                     out.confirmed_by_reread = true;
+                    // Killed after the link was kept but before "done": the link is there.
+                    with_link(&mut out, &s.journal, user_id, row.send_mail);
                     return out;
                 }
                 Ok(None) => {}
@@ -275,6 +369,7 @@ async fn one(s: &RunSetup, r: &PreviewRow) -> RowResult {
         return out;
     }
     let o = row.options(&s.tenant_id);
+    *sent = true;
     let result = svc::convert(&s.graph, pre, &o).await;
     (s.on_attempt)(pre, &o, &result);
     match result {
@@ -289,6 +384,19 @@ async fn one(s: &RunSetup, r: &PreviewRow) -> RowResult {
             out.invitation_id = c.invitation_id;
             out.redeem_url = c.redeem_url.filter(|_| !row.send_mail);
             out.confirmed_by_reread = c.confirmed_by_reread;
+            out.link_lost = !row.send_mail && out.redeem_url.is_none();
+            // The link first: a kill between the two leaves a "started" row, settled next time
+            // by reading the user, and its link still kept.
+            if let Some(url) = &out.redeem_url {
+                let link = Link {
+                    user_id: user_id.clone(),
+                    invitation_id: out.invitation_id.clone(),
+                    redeem_url: url.clone(),
+                };
+                if let Err(e) = s.journal.keep_link(&link) {
+                    tracing::error!("the redeem link of line {} was not kept: {:?}", r.line, e.code);
+                }
+            }
             if let Err(e) = s.journal.write(&done) {
                 out.error_code = Some(e.code);
             }
@@ -318,13 +426,30 @@ async fn one(s: &RunSetup, r: &PreviewRow) -> RowResult {
 /// report in the file's order.
 pub async fn run(s: Arc<RunSetup>, rows: Vec<PreviewRow>) -> Vec<RowResult> {
     let total = rows.len();
+    // Ready rows the journal does not hold as converted: what this run may send.
+    let to_attempt = rows
+        .iter()
+        .filter(|r| r.status == RowStatus::Ready)
+        .filter(|r| {
+            !r.user_id.as_deref().is_some_and(|id| {
+                matches!(s.journal.known(id), Some(Known::Done(d)) if d.outcome.as_deref() == Some("converted"))
+            })
+        })
+        .count();
     let queue: Arc<Mutex<VecDeque<usize>>> = Arc::new(Mutex::new((0..total).collect()));
     let rows = Arc::new(rows);
     let results: Arc<Mutex<Vec<Option<RowResult>>>> = Arc::new(Mutex::new(vec![None; total]));
     let limiter = Arc::new(Limiter::new(s.max_concurrency.max(1)));
     let started = Instant::now();
-    let counts = Arc::new((AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0)));
+    // done, succeeded, failed, sent
+    let counts = Arc::new([
+        AtomicUsize::new(0),
+        AtomicUsize::new(0),
+        AtomicUsize::new(0),
+        AtomicUsize::new(0),
+    ]);
     let throttled_before = Arc::new(AtomicU64::new(s.graph.throttle_events()));
+    let n32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     let mut workers = Vec::new();
     for _ in 0..s.max_concurrency.max(1) {
         let (s, queue, rows, results, limiter, counts, throttled_before) = (
@@ -351,34 +476,41 @@ pub async fn run(s: Arc<RunSetup>, rows: Vec<PreviewRow>) -> Vec<RowResult> {
                     limiter.release(false);
                     continue;
                 };
-                let result = one(&s, r).await;
+                let mut sent = false;
+                let result = one(&s, r, &mut sent).await;
                 let now = s.graph.throttle_events();
                 let throttled = now > throttled_before.swap(now, Ordering::SeqCst);
                 limiter.release(throttled);
-                let done = counts.0.fetch_add(1, Ordering::SeqCst) + 1;
+                let done = counts[0].fetch_add(1, Ordering::SeqCst) + 1;
                 match result.outcome {
                     RowOutcome::Converted | RowOutcome::AlreadyDone => {
-                        counts.1.fetch_add(1, Ordering::SeqCst);
+                        counts[1].fetch_add(1, Ordering::SeqCst);
                     }
                     RowOutcome::Failed => {
-                        counts.2.fetch_add(1, Ordering::SeqCst);
+                        counts[2].fetch_add(1, Ordering::SeqCst);
                     }
                     _ => {}
                 }
-                let elapsed = started.elapsed().as_secs_f64().max(0.001);
-                let rate = done as f64 / elapsed;
+                if sent {
+                    counts[3].fetch_add(1, Ordering::SeqCst);
+                }
+                let attempted = n32(counts[3].load(Ordering::SeqCst));
+                let running = started.elapsed().saturating_sub(s.control.paused_for());
+                let (per_minute, eta_s) = rate_and_eta(attempted, n32(to_attempt), running);
                 let progress = Progress {
-                    done: u32::try_from(done).unwrap_or(u32::MAX),
-                    total: u32::try_from(total).unwrap_or(u32::MAX),
-                    succeeded: u32::try_from(counts.1.load(Ordering::SeqCst)).unwrap_or(u32::MAX),
-                    failed: u32::try_from(counts.2.load(Ordering::SeqCst)).unwrap_or(u32::MAX),
-                    per_minute: rate * 60.0,
-                    eta_s: (rate > 0.0).then(|| ((total - done) as f64 / rate).round() as u64),
-                    paused: s.control.is_paused(),
-                    cancelled: s.control.is_cancelled(),
-                    concurrency: u32::try_from(limiter.limit.load(Ordering::SeqCst)).unwrap_or(u32::MAX),
+                    done: n32(done),
+                    total: n32(total),
+                    succeeded: n32(counts[1].load(Ordering::SeqCst)),
+                    failed: n32(counts[2].load(Ordering::SeqCst)),
+                    attempted,
+                    to_attempt: n32(to_attempt),
+                    per_minute,
+                    eta_s,
+                    state: RunState::Running,
+                    concurrency: n32(limiter.limit.load(Ordering::SeqCst)),
                     throttled: s.graph.throttle_events(),
-                };
+                }
+                .in_state(s.control.state());
                 (s.on_progress)(&progress, &result);
                 if let Some(slot) = results.lock().unwrap_or_else(PoisonError::into_inner).get_mut(i) {
                     *slot = Some(result);
@@ -440,4 +572,42 @@ pub fn report_csv(rows: &[RowResult]) -> Result<String, AppError> {
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rate_counts_rows_sent_in_running_time_only() {
+        // 4,700 rows done before and skipped in a second, 10 sent in 60 s: 10 a minute.
+        let (rate, eta) = rate_and_eta(10, 30, Duration::from_secs(60));
+        assert!((rate - 10.0).abs() < 1e-9, "{rate}");
+        assert_eq!(eta, Some(120));
+        assert_eq!(rate_and_eta(0, 30, Duration::from_secs(5)), (0.0, None));
+        let p = Progress {
+            eta_s: Some(120),
+            ..Progress::default()
+        };
+        assert_eq!(p.clone().in_state(RunState::Paused).eta_s, None);
+        assert_eq!(p.clone().in_state(RunState::Cancelling).eta_s, None);
+        assert_eq!(p.in_state(RunState::Running).eta_s, Some(120));
+    }
+
+    #[test]
+    fn pauses_do_not_count_as_running_time() {
+        let c = Control::default();
+        assert_eq!(c.state(), RunState::Running);
+        c.pause();
+        std::thread::sleep(Duration::from_millis(30));
+        assert_eq!(c.state(), RunState::Paused);
+        c.pause();
+        c.resume();
+        let paused = c.paused_for();
+        assert!(paused >= Duration::from_millis(30), "{paused:?}");
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(c.paused_for(), paused, "not paused any more");
+        c.cancel();
+        assert_eq!(c.state(), RunState::Cancelling);
+    }
 }
