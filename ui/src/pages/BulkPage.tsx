@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useReducer, useRef, useState } from "react";
 import {
   Badge,
   Button,
@@ -27,7 +27,6 @@ import {
 } from "@fluentui/react-components";
 import { ArrowDownload20Regular, DocumentArrowUp20Regular } from "@fluentui/react-icons";
 import { FormattedMessage, useIntl } from "react-intl";
-import type { BulkLoaded } from "../bindings/BulkLoaded";
 import type { BulkReport } from "../bindings/BulkReport";
 import type { ExportView } from "../bindings/ExportView";
 import type { PreviewRow } from "../bindings/PreviewRow";
@@ -41,6 +40,7 @@ import { ErrorBar } from "../components/ErrorBar";
 import { ExportedBar } from "../components/ExportedBar";
 import { WarningText } from "../components/WarningText";
 import type { MessageId } from "../i18n";
+import { bulkReducer, noBulk } from "./bulkStatus";
 import { api, bulkEvents, errorCodeOf, type UiErrorCode } from "../ipc";
 
 /** Rows shown in a table; the exports hold them all. */
@@ -102,14 +102,12 @@ export function BulkPage({ accountId, accountName }: { accountId: string; accoun
   const intl = useIntl();
   const [recheckedAs, setRecheckedAs] = useState<string | null>(null);
   const input = useRef<HTMLInputElement>(null);
-  const [loaded, setLoaded] = useState<BulkLoaded | null>(null);
+  const [status, dispatch] = useReducer(bulkReducer, noBulk);
+  const { loaded, running, progress, report } = status;
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<UiErrorCode | "csv_empty" | null>(null);
   const [exported, setExported] = useState<{ view: ExportView; kind: string } | null>(null);
   const [confirming, setConfirming] = useState(false);
-  const [running, setRunning] = useState(false);
-  const [progress, setProgress] = useState<Progress | null>(null);
-  const [report, setReport] = useState<BulkReport | null>(null);
   const [confirmCancel, setConfirmCancel] = useState(false);
 
   const load = useCallback(
@@ -117,9 +115,7 @@ export function BulkPage({ accountId, accountName }: { accountId: string; accoun
       setLoading(true);
       setError(null);
       setExported(null);
-      setLoaded(null);
-      setReport(null);
-      setProgress(null);
+      dispatch({ type: "loading" });
       try {
         if (isEmpty(bytes)) {
           setError("csv_empty");
@@ -127,7 +123,7 @@ export function BulkPage({ accountId, accountName }: { accountId: string; accoun
         }
         const view = await api.bulkLoad(fileName, bytes);
         lastLoad = { accountId, fileName, bytes };
-        setLoaded(view);
+        dispatch({ type: "loaded", loaded: view });
       } catch (e) {
         setError(errorCodeOf(e));
       } finally {
@@ -148,10 +144,7 @@ export function BulkPage({ accountId, accountName }: { accountId: string; accoun
           void load(lastLoad.fileName, lastLoad.bytes);
           return;
         }
-        if (s.loaded) setLoaded(s.loaded);
-        setRunning(s.running);
-        setProgress(s.progress);
-        setReport(s.report);
+        dispatch({ type: "status", status: s });
       },
       (e: unknown) => setError(errorCodeOf(e)),
     );
@@ -159,12 +152,14 @@ export function BulkPage({ accountId, accountName }: { accountId: string; accoun
 
   useEffect(() => {
     const unlisten = [
-      bulkEvents.progress((e) => setProgress(e.progress)),
+      bulkEvents.progress((e) => dispatch({ type: "progress", progress: e.progress })),
       bulkEvents.finished(() => {
-        setRunning(false);
         setConfirmCancel(false);
-        setProgress((p) => (p ? { ...p, state: "finished", etaS: null } : p));
-        api.bulkReport().then(setReport, (e: unknown) => setError(errorCodeOf(e)));
+        dispatch({ type: "finished" });
+        api.bulkReport().then(
+          (r) => dispatch({ type: "report", report: r }),
+          (e: unknown) => setError(errorCodeOf(e)),
+        );
       }),
     ];
     return () => unlisten.forEach((p) => p.then((f) => f()).catch(() => undefined));
@@ -187,10 +182,10 @@ export function BulkPage({ accountId, accountName }: { accountId: string; accoun
 
   // Pause, continue and cancel show their state at once; the backend's answer then stands.
   const control = async (call: () => Promise<Progress | null>, state: RunState) => {
-    setProgress((p) => (p ? { ...p, state, etaS: state === "running" ? p.etaS : null } : p));
+    if (progress) dispatch({ type: "progress", progress: { ...progress, state, etaS: state === "running" ? progress.etaS : null } });
     try {
       const now = await call();
-      if (now) setProgress(now);
+      if (now) dispatch({ type: "progress", progress: now });
     } catch (e) {
       setError(errorCodeOf(e));
     }
@@ -198,11 +193,9 @@ export function BulkPage({ accountId, accountName }: { accountId: string; accoun
 
   const start = () => {
     setConfirming(false);
-    setReport(null);
-    setProgress(null);
-    setRunning(true);
+    dispatch({ type: "starting" });
     api.bulkStart(CONCURRENCY, loaded?.runBefore ?? false).catch((e: unknown) => {
-      setRunning(false);
+      dispatch({ type: "startFailed" });
       setError(errorCodeOf(e));
     });
   };
@@ -349,7 +342,7 @@ export function BulkPage({ accountId, accountName }: { accountId: string; accoun
           )}
           {running && !progress && <Spinner size="tiny" label={intl.formatMessage({ id: "bulk.starting" })} />}
           {report ? (
-            <Report report={report} onExport={() => exportWith("report", api.bulkExportReport)} onRelinked={setReport} onError={setError} />
+            <Report report={report} onExport={() => exportWith("report", api.bulkExportReport)} onRelinked={(r) => dispatch({ type: "report", report: r })} onError={setError} />
           ) : (
             <PreviewTable rows={preview.rows} />
           )}
