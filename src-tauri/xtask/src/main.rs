@@ -340,8 +340,13 @@ fn package_test() -> Result {
 
 // ---------------------------------------------------------------- bindings
 
-/// Runs ts-rs's export tests, writing the TypeScript files into `out`.
+/// Runs ts-rs's export tests, writing the TypeScript files into `out`. The app's test (the
+/// command names) compiles the app, which embeds the built UI: it is built first when missing.
 fn bindings(out: &Path) -> Result {
+    if !root().join("ui/dist/index.html").exists() {
+        npm_install(&root().join("ui"))?;
+        npm_run("ui", "build")?;
+    }
     run(Command::new(cargo())
         .args([
             "test",
