@@ -435,7 +435,11 @@ impl Session {
         }
         self.accounts.save(&account, &tokens)?;
         self.forget_graph();
-        settings.update(|s| s.current_account = Some(account.id.clone()))?;
+        // The sign-in succeeded and is saved: a settings file that cannot be written does not
+        // undo it (the account is still listed, and chosen when it is the only one).
+        if let Err(e) = settings.update(|s| s.current_account = Some(account.id.clone())) {
+            tracing::warn!("signed in, but the current account was not saved: {}", e.message);
+        }
         Ok(account)
     }
 
