@@ -82,18 +82,20 @@ function keychainEntries(): string {
   }
 }
 
+/** An admin's access token from the demo tenant's test hook, to read its directory as a list. */
+async function adminToken(demo: string): Promise<string> {
+  const answer = await fetch(`${demo}/_sim/token`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: "admin@contoso.com", scope: "User.Read User.ReadWrite.All" }),
+  });
+  return ((await answer.json()) as { access_token: string }).access_token;
+}
+
 /** A user of the demo tenant that converts without a warning: its mail is its own external
  * address, held by nobody else, not synced, never invited. Skips Adele Adams (the click flow). */
 async function firstReadyUser(demo: string): Promise<{ displayName: string; userPrincipalName: string }> {
-  const token = (
-    (await (
-      await fetch(`${demo}/_sim/token`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ username: "admin@contoso.com", scope: "User.Read User.ReadWrite.All" }),
-      })
-    ).json()) as { access_token: string }
-  ).access_token;
+  const token = await adminToken(demo);
   const users = (
     (await (
       await fetch(
@@ -355,15 +357,7 @@ describe("B2B Convert window", () => {
       const starts = [...readFileSync(appLog, "utf8").matchAll(/demo tenant listening on (http:\/\/127\.0\.0\.1:\d+)/g)];
       const demo = starts.at(-1)?.[1] ?? "";
       // Pick ready users from the demo tenant itself, as an admin exporting a list would.
-      const token = (
-        (await (
-          await fetch(`${demo}/_sim/token`, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify({ username: "admin@contoso.com", scope: "User.Read User.ReadWrite.All" }),
-          })
-        ).json()) as { access_token: string }
-      ).access_token;
+      const token = await adminToken(demo);
       const users = (
         (await (
           await fetch(`${demo}/v1.0/users?$top=999&$select=userPrincipalName,mail,externalUserState,onPremisesUserPrincipalName,proxyAddresses`, {

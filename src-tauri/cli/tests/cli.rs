@@ -88,6 +88,18 @@ fn recording_browser() -> (PathBuf, PathBuf) {
     (script, url_file)
 }
 
+/// The sign-in URL the recording browser was given, once it has been.
+async fn url_handed_to_the_browser(url_file: &std::path::Path) -> String {
+    loop {
+        if let Ok(u) = std::fs::read_to_string(url_file) {
+            if !u.is_empty() {
+                return u;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// The tests that sign in share the OS keychain (one list of accounts): one at a time.
 static KEYCHAIN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -104,14 +116,7 @@ async fn login_whoami_logout_with_the_browser_and_the_device_code() {
         .stdout(Stdio::piped())
         .spawn()
         .expect("spawn login");
-    let url = loop {
-        if let Ok(u) = std::fs::read_to_string(&url_file) {
-            if !u.is_empty() {
-                break u;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let url = url_handed_to_the_browser(&url_file).await;
     assert!(
         url.contains("code_challenge_method=S256") && url.contains("redirect_uri=http%3A%2F%2Flocalhost%3A"),
         "{url}"
@@ -1157,14 +1162,7 @@ async fn login_following_the_app(data: &std::path::Path, base: &str, username: &
         .stdout(Stdio::piped())
         .spawn()
         .expect("spawn login");
-    let url = loop {
-        if let Ok(u) = std::fs::read_to_string(&url_file) {
-            if !u.is_empty() {
-                break u;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let url = url_handed_to_the_browser(&url_file).await;
     // No flag: the sign-in goes to the connection chosen in the app.
     assert!(url.starts_with(base), "{url}");
     play_browser(&url, username).await;
