@@ -804,3 +804,55 @@ async fn discovery_finds_the_partner_accounts_with_their_verdicts_and_hands_them
         Some(found.found)
     );
 }
+
+#[tokio::test]
+async fn discovery_pages_through_a_larger_directory_and_counts_it_with_consistency_level() {
+    use b2b_core::discover::DiscoverPhase;
+    let (sim, _dir, svc) = on_a_fresh_tenant("cli").await;
+    let grown = reqwest_json(
+        &format!("{}/_sim/members", sim.base_url()),
+        json!({ "count": 2500 }),
+    )
+    .await;
+    let users = grown["users"].as_u64().expect("users") as usize;
+    let members = sim
+        .state()
+        .lock()
+        .dir
+        .users
+        .iter()
+        .filter(|u| u.user_type == "Member")
+        .count();
+    assert!(users > 2500 && members > 2500);
+    let mut pages = Vec::new();
+    let found = svc.discover(|p| pages.push(p)).await.expect("discover");
+    assert_eq!(found.scanned as usize, members);
+    let user_pages: Vec<_> = pages.iter().filter(|p| p.phase == DiscoverPhase::Users).collect();
+    assert_eq!(user_pages.len(), members.div_ceil(999), "{pages:?}");
+    assert!(user_pages.windows(2).all(|w| w[0].scanned < w[1].scanned));
+    let partners = case_ids(&sim, "scale-partner");
+    assert_eq!(partners.len(), 250);
+    let ids: std::collections::HashSet<&str> = found.accounts().map(|f| f.id.as_str()).collect();
+    assert!(partners.iter().all(|p| ids.contains(p.as_str())));
+
+    // Without ConsistencyLevel, Microsoft ignores `$count=true` (no count, so no total to show).
+    let token = admin_token(&sim).await;
+    let bare: Value = reqwest::Client::new()
+        .get(format!(
+            "{}/v1.0/users?$filter=userType%20eq%20'Member'&$count=true&$top=999&$select=id",
+            sim.base_url()
+        ))
+        .bearer_auth(token.expose())
+        .send()
+        .await
+        .expect("first page")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        bare.get("@odata.count").is_none(),
+        "{:?}",
+        bare.get("@odata.count")
+    );
+    assert!(bare["@odata.nextLink"].is_string());
+}
