@@ -71,7 +71,7 @@ impl Service {
 
     /// The chosen accounts of the last scan (every account when `ids` is empty) as a bulk CSV.
     /// E-mails go out unless the organisation says otherwise.
-    async fn discovered_csv(&self, ids: &[String]) -> Result<(String, u32), AppError> {
+    pub async fn discovered_csv(&self, ids: &[String]) -> Result<(String, u32), AppError> {
         let last = self
             .discover_last()
             .await?
