@@ -37,7 +37,9 @@ describe("Discover", () => {
 
   it("hands the chosen accounts to the bulk preview without a file", async () => {
     const calls = await scanned();
-    fireEvent.click(screen.getAllByRole("checkbox", { name: /^Convert / })[1]);
+    const [, shared] = screen.getAllByRole("checkbox", { name: /^Convert / });
+    if (!shared) throw new Error("no second account");
+    fireEvent.click(shared);
     expect(screen.getByTestId("discover-convert").textContent).toBe("Convert these 2 accounts…");
     fireEvent.click(screen.getByTestId("discover-convert"));
     await screen.findByTestId("bulk-ready");
