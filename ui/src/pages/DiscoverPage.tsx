@@ -182,7 +182,7 @@ export function DiscoverPage({ onToBulk }: { onToBulk: () => void }) {
             <Text>
               <FormattedMessage id="discover.summary" values={{ scanned: found.scanned, found: found.found }} />
             </Text>
-            <Badge appearance="tint" color="success">
+            <Badge appearance="tint" color="success" data-testid="discover-ready">
               <FormattedMessage id="bulk.ready" values={{ count: found.ready }} />
             </Badge>
             <Badge appearance="tint" color="warning">
