@@ -39,8 +39,8 @@ const useStyles = makeStyles({
   summary: { display: "flex", gap: tokens.spacingHorizontalS, flexWrap: "wrap", alignItems: "center" },
   group: { marginBlockStart: tokens.spacingVerticalXL },
   groupHead: { display: "flex", gap: tokens.spacingHorizontalM, alignItems: "center", flexWrap: "wrap" },
-  table: { minWidth: "860px" },
-  wPick: { width: "3rem" },
+  table: { minWidth: "720px" },
+  wPick: { width: "5.5rem" },
   wName: { width: "15%" },
   wAddress: { width: "19%" },
   wStatus: { width: "7.5rem" },
@@ -270,7 +270,7 @@ function Group({
               <TableHeaderCell className={mergeClasses(styles.wName, cells.header)}>
                 <FormattedMessage id="users.col.name" />
               </TableHeaderCell>
-              <TableHeaderCell className={mergeClasses(styles.wAddress, cells.header)}>
+              <TableHeaderCell className={mergeClasses(styles.wAddress, cells.header, cells.minor)}>
                 <FormattedMessage id="users.col.upn" />
               </TableHeaderCell>
               <TableHeaderCell className={mergeClasses(styles.wAddress, cells.header)}>
@@ -296,7 +296,7 @@ function Group({
                   />
                 </TableCell>
                 <TableCell className={cells.text}>{a.displayName}</TableCell>
-                <LtrCell value={a.userPrincipalName} />
+                <LtrCell value={a.userPrincipalName} className={cells.minor} />
                 <LtrCell value={a.address} />
                 <TableCell>
                   <Badge appearance="tint" color={statusColor[a.status]}>
