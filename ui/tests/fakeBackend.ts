@@ -324,7 +324,7 @@ export function installFakeBackend({
         needsFix: 1,
         blocked: 0,
         accounts: [
-          { id: "u-ready", displayName: "Adele Adams", userPrincipalName: "adele.adams@contoso.com", address: "adele.adams@northwind.example", inMail: true, status: "ready", checks: [{ code: "address_not_used_elsewhere", severity: "warning" }], othersUsing: [] },
+          { id: "u-ready", displayName: "Adele Adams", userPrincipalName: "adele.adams@contoso.com", address: "adele.adams@northwind.example", inMail: true, status: "ready", checks: [{ code: "mailbox", severity: "warning" }], othersUsing: [] },
           { id: "u-shared", displayName: "Sam Shared", userPrincipalName: "sam.shared@contoso.com", address: "team@northwind.example", inMail: true, status: "needsFix", checks: [{ code: "address_not_used_elsewhere", severity: "blocker" }], othersUsing: ["kim.shared@contoso.com"] },
         ],
       },

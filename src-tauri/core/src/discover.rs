@@ -20,6 +20,7 @@ use ts_rs::TS;
 
 use crate::auth::Capabilities;
 use crate::bulk::{status_of, RowStatus};
+use crate::codes::CheckCode;
 use crate::convert::{self, Check, Holders, Severity, Target};
 use crate::convert_service::{self as svc, TARGET_SELECT};
 use crate::error::{AppError, ErrorCode};
@@ -68,7 +69,8 @@ pub struct Found {
     /// Whether the address is in `mail` (else it must be set there first).
     pub in_mail: bool,
     pub status: RowStatus,
-    /// The pre-flight's checks that are not plain "ok", in the UI's order.
+    /// The pre-flight's checks that are not plain "ok", in the UI's order (but for the warning that
+    /// groups and contacts were not read, which `Discovery::holders_complete` says once).
     pub checks: Vec<Check>,
     /// Other objects holding the address (users by UPN; groups and contacts by name).
     pub others_using: Vec<String>,
@@ -367,9 +369,14 @@ pub async fn discover(
             .unwrap_or_default();
         by_domain.entry(domain).or_default().push(Found {
             status: status_of(&checks),
+            // Groups and contacts left unread are said once for the scan (`holders_complete`),
+            // not on every account.
             checks: checks
                 .into_iter()
                 .filter(|k| k.severity != Severity::Ok)
+                .filter(|k| {
+                    !(k.code == CheckCode::AddressNotUsedElsewhere && k.severity == Severity::Warning)
+                })
                 .collect(),
             id: c.target.id,
             display_name: c.target.display_name,
