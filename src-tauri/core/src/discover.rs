@@ -390,7 +390,7 @@ pub async fn discover(
     let mut groups: Vec<DomainGroup> = by_domain
         .into_iter()
         .map(|(domain, mut accounts)| {
-            accounts.sort_by(|a, b| a.display_name.to_lowercase().cmp(&b.display_name.to_lowercase()));
+            accounts.sort_by_cached_key(|a| a.display_name.to_lowercase());
             DomainGroup {
                 ready: tally(&accounts, RowStatus::Ready),
                 needs_fix: tally(&accounts, RowStatus::NeedsFix),

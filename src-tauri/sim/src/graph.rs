@@ -623,6 +623,23 @@ fn matching<'a>(g: &'a Inner, q: &UserQuery) -> Vec<(&'a User, Value)> {
     out
 }
 
+/// Up to `top` matches in directory order from position `start` of the visible users, and the
+/// position after the last one when more match.
+fn page_from(g: &Inner, q: &UserQuery, start: usize, top: usize) -> (Vec<Value>, Option<usize>) {
+    let mut page = Vec::with_capacity(top);
+    for (i, u) in crate::replication::visible_from(g, start) {
+        let v = user_json(u);
+        if q.filter.as_ref().is_none_or(|f| f.matches(&v)) && q.search.as_ref().is_none_or(|s| s.matches(&v))
+        {
+            if page.len() == top {
+                return (page, Some(i));
+            }
+            page.push(v);
+        }
+    }
+    (page, None)
+}
+
 /// The query a skiptoken belongs to: everything but the token itself.
 fn query_hash(params: &Params) -> String {
     let mut keys: Vec<(&String, &String)> = params
@@ -717,10 +734,28 @@ async fn list_users(State(state): St, headers: HeaderMap, Query(params): Query<P
         },
     };
     let g = state.lock();
-    let all = matching(&g, &q);
-    let total = all.len();
-    let mut value = Vec::with_capacity(top.min(total));
-    for (_, v) in all.iter().skip(offset).take(top) {
+    // @odata.count only with ConsistencyLevel, and only on the first page (CONTRACT.md section 2).
+    let counted = q.count && q.eventual && offset == 0;
+    let (page, next, total) = if q.orderby.is_some() {
+        // Sorted: the token is an offset into the sorted matches.
+        let all = matching(&g, &q);
+        let page: Vec<Value> = all
+            .iter()
+            .skip(offset)
+            .take(top)
+            .map(|(_, v)| v.clone())
+            .collect();
+        let next = (offset + top < all.len()).then_some(offset + top);
+        (page, next, all.len())
+    } else {
+        // Directory order: the token is where the next page starts in the directory, so a page
+        // costs what it reads, as Graph's does, whatever the directory's size.
+        let (page, next) = page_from(&g, &q, offset, top);
+        let total = if counted { matching(&g, &q).len() } else { 0 };
+        (page, next, total)
+    };
+    let mut value = Vec::with_capacity(page.len());
+    for v in &page {
         match odata::project(v, q.select.as_deref()) {
             Ok(p) => value.push(p),
             Err(e) => return odata_error(e),
@@ -732,11 +767,10 @@ async fn list_users(State(state): St, headers: HeaderMap, Query(params): Query<P
         "@odata.context".into(),
         json!(context(&state, "users", q.select.as_deref())),
     );
-    // @odata.count only with ConsistencyLevel, and only on the first page (CONTRACT.md section 2).
-    if q.count && q.eventual && offset == 0 {
+    if counted {
         body.insert("@odata.count".into(), json!(total));
     }
-    if offset + top < total {
+    if let Some(next) = next {
         let mut link = format!("{}/v1.0/users?", state.base_url);
         let mut keys: Vec<(&String, &String)> = params
             .iter()
@@ -746,7 +780,7 @@ async fn list_users(State(state): St, headers: HeaderMap, Query(params): Query<P
         for (k, v) in keys {
             link.push_str(&format!("{}={}&", k, urlencoding::encode(v)));
         }
-        link.push_str(&format!("$skiptoken={}", skiptoken(&state, offset + top, &qhash)));
+        link.push_str(&format!("$skiptoken={}", skiptoken(&state, next, &qhash)));
         body.insert("@odata.nextLink".into(), json!(link));
     }
     body.insert("value".into(), Value::Array(value));

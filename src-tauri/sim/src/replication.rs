@@ -75,6 +75,18 @@ pub fn visible(g: &Inner) -> impl Iterator<Item = &User> {
     g.dir.users.iter().filter_map(move |u| g.stale.view(u, now))
 }
 
+/// As `visible`, from position `start` of the directory, each with its position there (stable
+/// between pages: users are only ever appended).
+pub fn visible_from(g: &Inner, start: usize) -> impl Iterator<Item = (usize, &User)> {
+    let now = Instant::now();
+    g.dir
+        .users
+        .iter()
+        .enumerate()
+        .skip(start)
+        .filter_map(move |(i, u)| g.stale.view(u, now).map(|v| (i, v)))
+}
+
 /// How readers see the live user `live` now; `None` while its creation has not replicated.
 pub fn seen(g: &Inner, live: &User) -> Option<User> {
     g.stale.view(live, Instant::now()).cloned()
