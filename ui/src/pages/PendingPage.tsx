@@ -37,9 +37,9 @@ const useStyles = makeStyles({
   wName: { width: "20%" },
   wAddress: { width: "24%" },
   wAction: { width: "7.5rem" },
-  days: { width: "7rem" },
+  days: { width: "10rem" },
   overdue: { marginInlineStart: tokens.spacingHorizontalS },
-  newly: { marginBlockStart: tokens.spacingVerticalXL },
+  newly: { marginBlockEnd: tokens.spacingVerticalXL },
 });
 
 /** The default age, in whole days, from which an invitation is overdue (as in Rust and `b2b`). */
@@ -195,6 +195,7 @@ export function PendingPage({
         )}
       </div>
       {error && <ErrorBar code={error} />}
+      {newly.length > 0 && <NewlyAcceptedList rows={newly} since={lastLooked} />}
       {shown.length > 0 && (
         <div className={cells.scroll}>
         <Table aria-label={intl.formatMessage({ id: "page.pending.title" })} size="small" data-testid="pending-table" className={styles.table}>
@@ -259,7 +260,6 @@ export function PendingPage({
         </Table>
         </div>
       )}
-      {newly.length > 0 && <NewlyAcceptedList rows={newly} since={lastLooked} />}
     </>
   );
 }
