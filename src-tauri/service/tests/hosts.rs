@@ -1015,16 +1015,17 @@ async fn overdue_invitations_are_resent_once_and_acceptances_recorded() {
             b2b_core::codes::RowProblem::AcceptedSinceListed
         ))
     );
-    let g = sim.state().lock();
-    let mails: Vec<&str> = g.outbox[mails_before..]
-        .iter()
-        .map(|m| m.user_id.as_str())
-        .collect();
-    assert_eq!(mails.len(), expected.len() - 1, "one e-mail each: {mails:?}");
-    for id in expected.iter().filter(|id| **id != late) {
-        assert_eq!(mails.iter().filter(|m| **m == id.as_str()).count(), 1, "{id}");
+    {
+        let g = sim.state().lock();
+        let mails: Vec<&str> = g.outbox[mails_before..]
+            .iter()
+            .map(|m| m.user_id.as_str())
+            .collect();
+        assert_eq!(mails.len(), expected.len() - 1, "one e-mail each: {mails:?}");
+        for id in expected.iter().filter(|id| **id != late) {
+            assert_eq!(mails.iter().filter(|m| **m == id.as_str()).count(), 1, "{id}");
+        }
     }
-    drop(g);
     let csv =
         b2b_core::bulk::run::report_csv_for(b2b_core::bulk::BulkAction::Resend, &report.rows).expect("csv");
     assert!(
