@@ -104,6 +104,34 @@ pub fn gone<'a>(before: Option<&'a Seen>, tenant_id: &str, now: &[PendingRow]) -
         .collect()
 }
 
+/// Users History holds a successful conversion or resend of in this tenant, and no acceptance
+/// yet: those whose acceptance this computer still has to record (one per user, newest entry).
+pub fn unrecorded(history: &History, tenant_id: &str) -> Result<Vec<SeenUser>, AppError> {
+    let all = history.read("")?.entries;
+    let mut out: Vec<SeenUser> = Vec::new();
+    for e in &all {
+        let ours = e.tenant_id == tenant_id
+            && matches!(e.action, HistoryAction::Convert | HistoryAction::Resend)
+            && e.outcome == Outcome::Succeeded;
+        if !ours || out.iter().any(|u| u.id == e.user_id) {
+            continue;
+        }
+        if all
+            .iter()
+            .any(|x| x.user_id == e.user_id && x.action == HistoryAction::Accepted)
+        {
+            continue;
+        }
+        out.push(SeenUser {
+            id: e.user_id.clone(),
+            user_principal_name: e.user_principal_name.clone(),
+            display_name: String::new(),
+            mail: Some(e.address.clone()).filter(|a| !a.is_empty()),
+        });
+    }
+    Ok(out)
+}
+
 /// Records the acceptance in History, once per user, for users History holds a conversion or
 /// resend of (acted on from this computer). Returns whether History holds the user.
 pub fn record(history: &History, actor: &Actor, who: &NewlyAccepted) -> Result<bool, AppError> {

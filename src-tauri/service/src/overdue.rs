@@ -73,8 +73,42 @@ impl Service {
                 }
             }
         }
+        // Users converted or resent from this computer who accepted without ever being seen
+        // pending here (say, between two looks): History still records their acceptance once.
+        let looked = before
+            .as_ref()
+            .filter(|b| b.tenant_id == a.actor.tenant_id)
+            .map(|b| b.at.clone());
+        let unrecorded = self
+            .history()
+            .and_then(|h| accepted::unrecorded(&h, &a.actor.tenant_id))
+            .unwrap_or_else(|e| {
+                tracing::error!("History: {}", e.message);
+                Vec::new()
+            });
+        let mut extra = Vec::new();
+        for u in unrecorded {
+            let known = rows.iter().any(|r| r.user.id == u.id)
+                || keep.users.iter().any(|k| k.id == u.id)
+                || found.iter().any(|f: &NewlyAccepted| f.id == u.id);
+            if known {
+                continue;
+            }
+            if let Ok(Some((state, at))) = self.read_state(&a, &u.id).await {
+                if state == "Accepted" {
+                    extra.push(NewlyAccepted {
+                        display_name: u.user_principal_name.clone(),
+                        id: u.id,
+                        user_principal_name: u.user_principal_name,
+                        mail: u.mail,
+                        accepted_at: at,
+                        in_history: false,
+                    });
+                }
+            }
+        }
         if let Ok(h) = self.history() {
-            for n in &mut found {
+            for n in found.iter_mut().chain(extra.iter_mut()) {
                 match accepted::record(&h, &a.actor, n) {
                     Ok(ours) => n.in_history = ours,
                     Err(e) => tracing::error!("History: {}", e.message),
@@ -84,6 +118,20 @@ impl Service {
         if let Err(e) = accepted::save(&path, &keep) {
             tracing::error!("the pending list was not remembered: {}", e.message);
         }
+        // Of those, shown as newly accepted: the ones accepted since the last look (all of them
+        // when this computer never looked); History got every one above.
+        let parse =
+            |t: &str| time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok();
+        extra.retain(|n| {
+            match (
+                looked.as_deref().and_then(parse),
+                n.accepted_at.as_deref().and_then(parse),
+            ) {
+                (Some(l), Some(at)) => at >= l,
+                _ => true,
+            }
+        });
+        found.extend(extra);
         let newly_accepted = {
             let mut all = lock(&self.overdue.newly_accepted);
             all.retain(|n| !found.iter().any(|f| f.id == n.id));

@@ -1047,3 +1047,50 @@ async fn overdue_invitations_are_resent_once_and_acceptances_recorded() {
         .expect_err("nothing to resend");
     assert_eq!(e.code, b2b_core::ErrorCode::ConversionBlocked);
 }
+
+/// Issue 14.4: a user converted from this computer who accepts before the pending list is ever
+/// looked at still gets their acceptance in History (once), and shows as newly accepted once.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_acceptance_never_seen_pending_is_still_recorded_once() {
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    let (dir, _, svc) = signed_in(&sim, "unseen").await;
+    let state = sim.state().lock().dir.clone();
+    let ready = tenant_sim::seed::users_in_case(&state, "ready-to-convert")[1].clone();
+    svc.convert_user(
+        &ready.user_principal_name,
+        ready.mail.as_deref().expect("mail"),
+        ConvertRequest::default(),
+    )
+    .await
+    .expect("converted");
+    redeem(&sim, &ready.id).await;
+    let first = svc.pending_overview(None).await.expect("overview");
+    let shown: Vec<&str> = first.newly_accepted.iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(shown, [ready.id.as_str()]);
+    assert!(first.newly_accepted[0].in_history);
+    assert!(first.newly_accepted[0].accepted_at.is_some());
+    let accepted = |dir: &Path| {
+        history(dir)
+            .iter()
+            .filter(|e| e.action == b2b_core::history::HistoryAction::Accepted)
+            .count()
+    };
+    assert_eq!(accepted(&dir), 1);
+    // Another program on the same computer (as `b2b` beside the app): nothing new to show or record.
+    let (_, _, other) = {
+        let host = test_host("cli", &dir);
+        let s = service_on(
+            host.clone(),
+            &dir,
+            Overrides {
+                connection: Some(organisation(&sim)),
+                access_token: Some(admin_token(&sim).await),
+                ..Overrides::default()
+            },
+        );
+        (dir.clone(), host, s)
+    };
+    let again = other.pending_overview(None).await.expect("overview");
+    assert!(again.newly_accepted.is_empty(), "{:?}", again.newly_accepted);
+    assert_eq!(accepted(&dir), 1);
+}
