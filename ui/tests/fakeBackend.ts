@@ -673,7 +673,7 @@ export function installFakeBackend({
         const { ids } = args as { ids: string[] };
         const rows = bulkPreview.rows.filter((r) => r.userId !== null && ids.includes(r.userId));
         const preview: Preview = { rows, ready: rows.filter((r) => r.status === "ready").length, needsFix: 0, blocked: 0 };
-        bulkLoaded = { fileName: "discovered-20261130.csv", preview, doneBefore: 0, runBefore: false };
+        bulkLoaded = { action: "convert", fileName: "discovered-20261130.csv", preview, doneBefore: 0, runBefore: false };
         return bulkLoaded;
       }
       case "discover_export":
