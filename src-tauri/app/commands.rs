@@ -16,6 +16,7 @@ use b2b_core::settings::{Language, LanguageView};
 use b2b_core::users::{B2bState, PendingRow, UserDetail, UsersPage};
 use b2b_core::AppError;
 use b2b_service::bulk::{BulkProgressEvent, EventName};
+use b2b_service::overdue::PendingOverview;
 use b2b_service::session::SIGN_IN_TIMEOUT;
 use b2b_service::Service;
 use tauri::{AppHandle, Emitter, State};
@@ -153,6 +154,18 @@ pub async fn resend_invitation(
 #[tauri::command]
 pub async fn list_pending(svc: Svc<'_>) -> Res<Vec<PendingRow>> {
     svc.list_pending().await
+}
+
+/// The pending list with its overdue count and the users accepted since the last look.
+#[tauri::command]
+pub async fn pending_overview(svc: Svc<'_>, older_than_days: Option<u32>) -> Res<PendingOverview> {
+    svc.pending_overview(older_than_days).await
+}
+
+/// "Resend to all overdue": the overdue list loaded as a bulk run (then `bulk_start`).
+#[tauri::command]
+pub async fn overdue_load(svc: Svc<'_>, older_than_days: Option<u32>) -> Res<BulkLoaded> {
+    svc.overdue_load(older_than_days).await
 }
 
 #[tauri::command]
@@ -327,4 +340,6 @@ app_commands![
     discover_last,
     discover_to_bulk,
     discover_export,
+    pending_overview,
+    overdue_load,
 ];

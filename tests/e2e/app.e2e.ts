@@ -480,4 +480,82 @@ describe("B2B Convert window", () => {
       await browser.deleteSession();
     }
   });
+
+  it("pending: marks overdue invitations, resends to all overdue as a bulk run, shows who accepted since", async () => {
+    const browser = await launch("sign-in");
+    try {
+      await browser.$('[data-testid="sign-in-browser"]').click();
+      await browser.$('[data-testid="capabilities"]').waitForDisplayed({ timeout: 30_000 });
+      const starts = [...readFileSync(appLog, "utf8").matchAll(/demo tenant listening on (http:\/\/127\.0\.0\.1:\d+)/g)];
+      const demo = starts.at(-1)?.[1] ?? "";
+      // The tenant's pending invitations and their ages, as Graph gives them (every one: no paging
+      // at $top=999 in the demo tenant), cut at 100 days as the page will be.
+      const token = await adminToken(demo);
+      const pending = (
+        (await (
+          await fetch(
+            `${demo}/v1.0/users?$top=999&$filter=externalUserState%20eq%20'PendingAcceptance'&$select=id,displayName,userPrincipalName,mail,externalUserStateChangeDateTime`,
+            { headers: { authorization: `Bearer ${token}` } },
+          )
+        ).json()) as { value: { id: string; displayName: string; userPrincipalName: string; mail: string; externalUserStateChangeDateTime: string }[] }
+      ).value;
+      const day = 24 * 3600 * 1000;
+      const overdue = pending.filter((u) => Math.floor((Date.now() - Date.parse(u.externalUserStateChangeDateTime)) / day) >= 100);
+      expect(overdue.length).toBeGreaterThan(0);
+      expect(overdue.length).toBeLessThan(pending.length);
+      const mailsBefore = ((await (await fetch(`${demo}/_sim/outbox`)).json()) as { value: { userId: string }[] }).value.length;
+
+      await visit(browser, "pending", "50-pending-overdue");
+      await browser.$('[data-testid="pending-row"]').waitForDisplayed({ timeout: 20_000 });
+      expect(await browser.$('[data-testid="overdue-days"]').getValue()).toBe("14");
+      await retype(browser, '[data-testid="overdue-days"]', "100");
+      await browser.keys(["Enter"]);
+      await browser.waitUntil(async () => (await browser.$$('[data-testid="overdue-badge"]').length) === overdue.length, {
+        timeout: 10_000,
+      });
+      expect(await browser.$('[data-testid="overdue-count"]').getText()).toContain(`${overdue.length}`);
+      await shot(browser, "50-pending-overdue");
+
+      // Resend to all overdue: the Bulk page previews the list, then runs it as a resend.
+      await browser.$('[data-testid="resend-overdue"]').click();
+      await browser.$('[data-testid="bulk-ready"]').waitForDisplayed({ timeout: 30_000 });
+      expect(await browser.$('[data-testid="bulk-ready"]').getText()).toBe(`${overdue.length} ready`);
+      await shot(browser, "51-overdue-preview");
+      await browser.$('[data-testid="bulk-run"]').click();
+      await browser.$('[data-testid="bulk-confirm-yes"]').click();
+      const summary = browser.$('[data-testid="bulk-report-summary"]');
+      await summary.waitForDisplayed({ timeout: 60_000 });
+      expect(await summary.getText()).toContain(`${overdue.length} resent`);
+      await shot(browser, "52-overdue-report");
+      const sent = ((await (await fetch(`${demo}/_sim/outbox`)).json()) as { value: { userId: string }[] }).value.slice(mailsBefore);
+      expect(sent.map((m) => m.userId).sort()).toEqual(overdue.map((u) => u.id).sort());
+
+      // One of them accepts; back on the Pending page they are newly accepted, and History says so.
+      const accepting = overdue[0];
+      if (!accepting) throw new Error("no overdue user");
+      const redeemed = await fetch(`${demo}/_sim/redeem`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ user_id: accepting.id }),
+      });
+      expect(redeemed.ok).toBe(true);
+      // The demo tenant lags a second behind its writes (replication).
+      await browser.pause(1500);
+      await visit(browser, "users", "53-users");
+      await visit(browser, "pending", "54-newly-accepted");
+      await browser.$('[data-testid="newly-row"]').waitForDisplayed({ timeout: 20_000 });
+      const newly = await browser.$$('[data-testid="newly-row"]').map((r) => r.getText());
+      expect(newly).toHaveLength(1);
+      expect(newly[0]).toContain(accepting.displayName);
+      expect(newly[0]).toContain("Recorded in History");
+      await shot(browser, "54-newly-accepted");
+      await visit(browser, "history", "55-history-accepted");
+      await browser.$('[data-testid="history-row"]').waitForDisplayed({ timeout: 10_000 });
+      const history = await browser.$$('[data-testid="history-row"]').map((r) => r.getText());
+      const accepted = history.filter((t) => t.includes("Accepted"));
+      expect(accepted, history.join("\n")).toHaveLength(1);
+    } finally {
+      await browser.deleteSession();
+    }
+  });
 });

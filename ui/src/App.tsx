@@ -325,7 +325,11 @@ function Frame(props: {
     ) : page === "discover" ? (
       <DiscoverPage onToBulk={() => navigate("bulk")} />
     ) : page === "pending" ? (
-      <PendingPage onOpen={(id, resend) => open({ id, intent: resend ? "resend" : null })} changed={changed} />
+      <PendingPage
+        onOpen={(id, resend) => open({ id, intent: resend ? "resend" : null })}
+        changed={changed}
+        onBulk={() => navigate("bulk")}
+      />
     ) : page === "bulk" ? (
       <BulkPage accountId={accountId} accountName={props.session.current?.displayName ?? ""} />
     ) : page === "history" ? (

@@ -17,6 +17,7 @@ import type { ConvertResult } from "./bindings/ConvertResult";
 import type { ExportView } from "./bindings/ExportView";
 import type { HistoryView } from "./bindings/HistoryView";
 import type { PendingRow } from "./bindings/PendingRow";
+import type { PendingOverview } from "./bindings/PendingOverview";
 import type { Preflight } from "./bindings/Preflight";
 import type { UserDetail } from "./bindings/UserDetail";
 import type { UsersPage } from "./bindings/UsersPage";
@@ -159,6 +160,10 @@ export const api = {
   /** The chosen accounts (by id) into the bulk preview, as if their file had been opened. */
   discoverToBulk: (ids: string[]) => call<BulkLoaded>("discover_to_bulk", { ids }),
   discoverExport: (ids: string[]) => call<ExportView>("discover_export", { ids }),
+  /** The pending list, its overdue count (`null`: 14 days) and the users accepted since the last look. */
+  pendingOverview: (olderThanDays: number | null) => call<PendingOverview>("pending_overview", { olderThanDays }),
+  /** "Resend to all overdue": the overdue list becomes the loaded bulk run (then `bulkStart`). */
+  overdueLoad: (olderThanDays: number | null) => call<BulkLoaded>("overdue_load", { olderThanDays }),
 };
 
 export type { BulkProgressEvent };

@@ -543,6 +543,56 @@ export function installFakeBackend({
         return directory
           .filter((u) => u.state === "pending")
           .map((u) => ({ user: row(u), daysWaiting: u.daysWaiting }));
+      case "pending_overview": {
+        const days = (args as { olderThanDays: number | null }).olderThanDays ?? 14;
+        const rows = directory
+          .filter((u) => u.state === "pending")
+          .map((u) => ({ user: row(u), daysWaiting: u.daysWaiting }));
+        return {
+          rows,
+          olderThanDays: days,
+          overdue: rows.filter((r) => r.daysWaiting !== null && r.daysWaiting >= days).length,
+          // Emily Silva accepted since the last look; she was converted from this computer.
+          newlyAccepted: [
+            {
+              id: "u-accepted",
+              userPrincipalName: "emily.silva@contoso.com",
+              displayName: "Emily Silva",
+              mail: "emily.silva@litware.example",
+              acceptedAt: "2026-11-21T14:30:00Z",
+              inHistory: true,
+            },
+          ],
+          lastLooked: "2026-11-20T09:00:00Z",
+        };
+      }
+      case "overdue_load": {
+        const days = (args as { olderThanDays: number | null }).olderThanDays ?? 14;
+        const overdue = directory.filter((u) => u.state === "pending" && u.daysWaiting !== null && u.daysWaiting >= days);
+        const rows = overdue.map((u, i) => ({
+          line: i + 1,
+          user: u.userPrincipalName,
+          email: u.mail ?? "",
+          status: "ready" as const,
+          problem: null,
+          checks: [{ code: "invited_before" as const, severity: "ok" as const }],
+          displayName: u.displayName,
+          userId: u.id,
+        }));
+        bulkLoaded = { action: "resend", fileName: `overdue-${days}-days`, preview: { ready: rows.length, needsFix: 0, blocked: 0, rows }, doneBefore: 0, runBefore: false };
+        bulkReport = {
+          converted: rows.length,
+          alreadyDone: 0,
+          failed: 0,
+          skipped: 0,
+          notRun: 0,
+          linksLost: 0,
+          rows: rows.map((r) => ({ line: r.line, user: r.user, email: r.email, outcome: "converted", status: "PendingAcceptance", invitationId: `inv-r${r.line}`, redeemUrl: null, errorCode: null, message: null, reason: null, confirmedByReread: false, warnings: [], linkLost: false })),
+        };
+        bulkProgress = { done: rows.length, total: rows.length, succeeded: rows.length, failed: 0, attempted: rows.length, toAttempt: rows.length, perMinute: 60, etaS: 0, state: "finished", concurrency: 6, throttled: 0 };
+        bulkDone = false;
+        return bulkLoaded;
+      }
       case "list_history": {
         const q = (args as { query: string }).query.toLowerCase();
         const entries = history
@@ -559,7 +609,7 @@ export function installFakeBackend({
       case "bulk_load": {
         const { bytes } = args as { fileName: string; bytes: number[] };
         if (bytes.length === 0) throw { code: "csv_columns", message: "empty" } satisfies AppError;
-        bulkLoaded = { fileName: (args as { fileName: string }).fileName, preview: bulkPreview, doneBefore: 0, runBefore: false };
+        bulkLoaded = { action: "convert", fileName: (args as { fileName: string }).fileName, preview: bulkPreview, doneBefore: 0, runBefore: false };
         return bulkLoaded;
       }
       case "bulk_export_preview":
@@ -623,7 +673,7 @@ export function installFakeBackend({
         const { ids } = args as { ids: string[] };
         const rows = bulkPreview.rows.filter((r) => r.userId !== null && ids.includes(r.userId));
         const preview: Preview = { rows, ready: rows.filter((r) => r.status === "ready").length, needsFix: 0, blocked: 0 };
-        bulkLoaded = { fileName: "discovered-20261130.csv", preview, doneBefore: 0, runBefore: false };
+        bulkLoaded = { action: "convert", fileName: "discovered-20261130.csv", preview, doneBefore: 0, runBefore: false };
         return bulkLoaded;
       }
       case "discover_export":

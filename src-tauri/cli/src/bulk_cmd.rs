@@ -103,8 +103,24 @@ pub async fn run_file(
     confirm: impl FnOnce(&Preview) -> Result<bool, AppError>,
 ) -> Result<(), AppError> {
     let loaded = load(svc, args.file).await?;
+    let report_path = args
+        .report
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| args.file.with_extension("report.csv"));
+    run_loaded(out, svc, &loaded, &args, &report_path, confirm).await
+}
+
+/// Runs what is loaded (a file, or the overdue list): preview, confirmation, progress, report.
+pub async fn run_loaded(
+    out: &Out,
+    svc: &Arc<Service>,
+    loaded: &BulkLoaded,
+    args: &RunArgs<'_>,
+    report_path: &Path,
+    confirm: impl FnOnce(&Preview) -> Result<bool, AppError>,
+) -> Result<(), AppError> {
     // Refused before anything is shown or asked: a file run before needs --resume.
-    svc.bulk_can_start(&loaded, args.resume)?;
+    svc.bulk_can_start(loaded, args.resume)?;
     let p = &loaded.preview;
     print_preview(out, p);
     if !confirm(p)? {
@@ -161,16 +177,16 @@ pub async fn run_file(
             ),
         );
     }
-    let report_path = args
-        .report
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| args.file.with_extension("report.csv"));
-    write(&report_path, &run::report_csv(&report.rows)?)?;
+    write(report_path, &run::report_csv_for(loaded.action, &report.rows)?)?;
+    let done = match loaded.action {
+        bulk::BulkAction::Convert => "converted",
+        bulk::BulkAction::Resend => "resent",
+    };
     out.event(
-        json!({ "event": "report", "converted": report.converted, "alreadyDone": report.already_done,
+        json!({ "event": "report", "action": loaded.action, "converted": report.converted, "alreadyDone": report.already_done,
                 "failed": report.failed, "skipped": report.skipped, "notRun": report.not_run, "report": report_path }),
         &format!(
-            "{} converted, {} done before, {} failed, {} skipped, {} not run.\nReport: {}",
+            "{} {done}, {} done before, {} failed, {} skipped, {} not run.\nReport: {}",
             report.converted,
             report.already_done,
             report.failed,

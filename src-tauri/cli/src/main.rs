@@ -7,7 +7,7 @@
 //!   b2b convert --user U --email E [--no-mail] [--message M] [--language L] [--cc C]
 //!               [--redirect-url URL] [--set-guest] [--yes]
 //!   b2b resend --user U [--email E] [--add-to mail|other-mails] [...the same options] [--yes]
-//!   b2b pending
+//!   b2b pending [--older-than DAYS] [--resend [--yes] [--report FILE]]
 //!   b2b history [--search TEXT] [--csv]
 //!   b2b policy
 //!
@@ -156,8 +156,26 @@ enum Command {
         #[arg(long)]
         yes: bool,
     },
-    /// List the invitations still waiting for acceptance, oldest first.
-    Pending,
+    /// List the invitations still waiting for acceptance, oldest first; those pending for DAYS
+    /// or more are overdue. Users who accepted since the last look are listed too.
+    Pending {
+        /// Whole days from which a pending invitation is overdue.
+        #[arg(long, value_name = "DAYS", default_value_t = b2b_core::bulk::overdue::DEFAULT_DAYS)]
+        older_than: u32,
+        /// Resend to every overdue invitation as a bulk run: preview, journal (never twice to one
+        /// person), report.
+        #[arg(long)]
+        resend: bool,
+        /// With --resend: do not ask for confirmation.
+        #[arg(long, requires = "resend")]
+        yes: bool,
+        /// With --resend: where the report goes (default: pending-resend.report.csv).
+        #[arg(long, requires = "resend")]
+        report: Option<PathBuf>,
+        /// With --resend: invitations in flight at once (fewer while Microsoft throttles).
+        #[arg(long, default_value_t = b2b_service::bulk::DEFAULT_CONCURRENCY, requires = "resend")]
+        concurrency: usize,
+    },
     /// Find internal members who look like partners (an address outside your verified domains,
     /// not synced, never invited), grouped by their domain with the pre-flight's verdict.
     Discover {
@@ -607,27 +625,25 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
             out.event(json!({ "event": "resent", "result": r }), &text);
             Ok(())
         }
-        Command::Pending => {
-            let rows = svc.list_pending().await?;
-            if rows.is_empty() {
-                out.event(
-                    json!({ "event": "pending", "count": 0 }),
-                    "No invitation is waiting for acceptance.",
-                );
-            }
-            for r in rows {
-                let days = r
-                    .days_waiting
-                    .map(|d| format!("{d} days"))
-                    .unwrap_or_else(|| "unknown".into());
-                let text = format!(
-                    "{:<40} {:<40} waiting {days}",
-                    r.user.user_principal_name,
-                    r.user.mail.as_deref().unwrap_or("")
-                );
-                out.event(json!({ "event": "pending", "row": r }), &text);
-            }
-            Ok(())
+        Command::Pending {
+            older_than,
+            resend,
+            yes,
+            report,
+            concurrency,
+        } => {
+            pending_cmd(
+                out,
+                &svc,
+                PendingArgs {
+                    older_than: *older_than,
+                    resend: *resend,
+                    yes: *yes,
+                    report: report.as_deref(),
+                    concurrency: *concurrency,
+                },
+            )
+            .await
         }
         Command::Discover { csv } => {
             discover_cmd::run(out, &svc, csv.as_deref()).await?;
@@ -933,6 +949,114 @@ fn result_text(
         "\nTeams: https://teams.microsoft.com/?tenantId={tenant_id}\nThe old password still works on premises until it is reset."
     ));
     text
+}
+
+struct PendingArgs<'a> {
+    older_than: u32,
+    resend: bool,
+    yes: bool,
+    report: Option<&'a std::path::Path>,
+    concurrency: usize,
+}
+
+/// `b2b pending`: the list with overdue ones marked, the newly accepted, and with --resend the
+/// overdue list run as a bulk resend.
+async fn pending_cmd(
+    out: &Out,
+    svc: &Arc<b2b_service::Service>,
+    args: PendingArgs<'_>,
+) -> Result<(), AppError> {
+    let view = svc.pending_overview(Some(args.older_than)).await?;
+    for n in &view.newly_accepted {
+        out.event(
+            json!({ "event": "newly_accepted", "user": n }),
+            &format!(
+                "Accepted {} {:<40} {}",
+                n.accepted_at.as_deref().unwrap_or("(date unknown)"),
+                n.user_principal_name,
+                n.mail.as_deref().unwrap_or("")
+            ),
+        );
+    }
+    if view.rows.is_empty() {
+        out.event(
+            json!({ "event": "pending", "count": 0 }),
+            "No invitation is waiting for acceptance.",
+        );
+    }
+    for r in &view.rows {
+        let overdue = r.days_waiting.is_some_and(|d| d >= i64::from(args.older_than));
+        let days = r
+            .days_waiting
+            .map(|d| format!("{d} days"))
+            .unwrap_or_else(|| "unknown".into());
+        let text = format!(
+            "{:<40} {:<40} waiting {days}{}",
+            r.user.user_principal_name,
+            r.user.mail.as_deref().unwrap_or(""),
+            if overdue { "  OVERDUE" } else { "" }
+        );
+        out.event(json!({ "event": "pending", "row": r, "overdue": overdue }), &text);
+    }
+    out.event(
+        json!({ "event": "overdue", "olderThanDays": view.older_than_days, "count": view.overdue, "pending": view.rows.len() }),
+        &format!(
+            "{} of {} pending for {} days or more: overdue.",
+            view.overdue,
+            view.rows.len(),
+            view.older_than_days
+        ),
+    );
+    if !args.resend {
+        return Ok(());
+    }
+    let loaded = svc.overdue_load(Some(args.older_than)).await?;
+    if loaded.preview.rows.is_empty() {
+        out.event(
+            json!({ "event": "resend", "count": 0 }),
+            "No invitation is overdue: nothing to resend.",
+        );
+        return Ok(());
+    }
+    let report_path = args
+        .report
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("pending-resend.report.csv"));
+    let run = bulk_cmd::RunArgs {
+        file: &report_path,
+        // The journal of this very list is always resumed: no one gets a second e-mail.
+        resume: true,
+        concurrency: args.concurrency,
+        report: Some(&report_path),
+        relink: false,
+    };
+    let yes = args.yes;
+    bulk_cmd::run_loaded(out, svc, &loaded, &run, &report_path, |p| {
+        if yes {
+            return Ok(true);
+        }
+        confirm_resend(p.ready)
+    })
+    .await
+}
+
+fn confirm_resend(ready: u32) -> Result<bool, AppError> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() {
+        return Err(AppError::new(
+            ErrorCode::NotConfirmed,
+            "not a terminal: add --yes to resend without asking; nothing was sent",
+        ));
+    }
+    print!(
+        "Resend the invitation e-mail to the {ready} ready overdue users (their redemption is reset)? [y/N] "
+    );
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }
 
 fn confirm_bulk(ready: u32) -> Result<bool, AppError> {

@@ -1252,3 +1252,136 @@ async fn discover_lists_partner_accounts_by_domain_and_writes_a_bulk_file_the_pr
     assert!(text.contains("northwind.example"), "{text}");
     assert!(text.contains("look like partners"), "{text}");
 }
+
+/// Issue 14.4 in `b2b`: `pending --older-than DAYS` marks the overdue ones (computed from the whole
+/// list, as Graph filters no dates there), `--resend` refuses without a terminal and without
+/// `--yes`, runs with `--yes` as a bulk resend (one e-mail each, a report), finds nothing to resend
+/// the second time; an acceptance afterwards shows as newly accepted and goes to History.
+#[tokio::test(flavor = "multi_thread")]
+async fn pending_older_than_resends_to_the_overdue_once() {
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    let token = admin_token(&sim).await;
+    let port = sim.base_url().rsplit(':').next().unwrap_or("0").to_owned();
+    let data = std::env::temp_dir().join(format!("b2b-cli-overdue-{}-{port}", std::process::id()));
+    let report = data.join("resend.csv");
+    std::fs::create_dir_all(&data).expect("dir");
+    let days: i64 = 100;
+    let overdue: Vec<String> = {
+        let state = sim.state().lock();
+        // The seed's dates are fixed and the clock is not: the cut is computed as the CLI does.
+        let now = std::time::SystemTime::now().into();
+        state
+            .dir
+            .users
+            .iter()
+            .filter(|u| u.external_user_state.as_deref() == Some("PendingAcceptance"))
+            .filter(|u| {
+                b2b_core::users::days_since(u.external_user_state_change_date_time.as_deref(), now)
+                    .is_some_and(|d| d >= days)
+            })
+            .map(|u| u.id.clone())
+            .collect()
+    };
+    assert!(!overdue.is_empty());
+    let run = |args: &[&str]| {
+        b2b(&sim)
+            .args(args)
+            .env("B2B_ACCESS_TOKEN", &token)
+            .env("XDG_DATA_HOME", &data)
+            .stdin(Stdio::null())
+            .output()
+            .expect("b2b")
+    };
+    let d = days.to_string();
+
+    let out = run(&["pending", "--older-than", &d, "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let events = lines(&out);
+    let marked: Vec<&str> = events
+        .iter()
+        .filter(|e| e["event"] == "pending" && e["overdue"] == true)
+        .filter_map(|e| e["row"]["user"]["id"].as_str())
+        .collect();
+    assert_eq!(marked.len(), overdue.len());
+    assert!(marked.iter().all(|id| overdue.iter().any(|o| o == id)));
+    let summary = events.iter().find(|e| e["event"] == "overdue").expect("summary");
+    assert_eq!(summary["count"], overdue.len());
+    assert_eq!(summary["olderThanDays"], days);
+
+    // No terminal, no --yes: refused, nothing sent.
+    let out = run(&["pending", "--older-than", &d, "--resend", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let error = lines(&out)
+        .into_iter()
+        .find(|e| e.get("error").is_some())
+        .expect("error");
+    assert_eq!(error["error"]["code"], "not_confirmed");
+    assert_eq!(sim.state().lock().outbox.len(), 0);
+
+    let out = run(&[
+        "pending",
+        "--older-than",
+        &d,
+        "--resend",
+        "--yes",
+        "--json",
+        "--report",
+        report.to_str().expect("path"),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let done = lines(&out)
+        .into_iter()
+        .find(|e| e["event"] == "report")
+        .expect("report");
+    assert_eq!(done["action"], "resend");
+    assert_eq!(done["converted"], overdue.len());
+    let csv = std::fs::read_to_string(&report).expect("report file");
+    assert_eq!(csv.matches(",resent,").count(), overdue.len(), "{csv}");
+    {
+        let g = sim.state().lock();
+        assert_eq!(g.outbox.len(), overdue.len());
+        for id in &overdue {
+            assert_eq!(g.outbox.iter().filter(|m| &m.user_id == id).count(), 1, "{id}");
+        }
+    }
+
+    // Again: those resent wait since now, so nothing is overdue and nothing is sent.
+    let out = run(&["pending", "--older-than", &d, "--resend", "--yes", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(lines(&out)
+        .iter()
+        .any(|e| e["event"] == "resend" && e["count"] == 0));
+    assert_eq!(sim.state().lock().outbox.len(), overdue.len());
+
+    // One of them accepts: newly accepted at the next look, and History records it once.
+    let r = reqwest::Client::new()
+        .post(format!("{}/_sim/redeem", sim.base_url()))
+        .json(&json!({ "user_id": overdue[0] }))
+        .send()
+        .await
+        .expect("redeem");
+    assert!(r.status().is_success());
+    let out = run(&["pending", "--json"]);
+    let newly: Vec<Value> = lines(&out)
+        .into_iter()
+        .filter(|e| e["event"] == "newly_accepted")
+        .collect();
+    assert_eq!(newly.len(), 1, "{newly:?}");
+    assert_eq!(newly[0]["user"]["id"], overdue[0].as_str());
+    assert_eq!(newly[0]["user"]["inHistory"], true);
+    assert!(newly[0]["user"]["acceptedAt"]
+        .as_str()
+        .is_some_and(|a| a.starts_with("20")));
+    let out = run(&["pending", "--json"]);
+    assert!(
+        !lines(&out).iter().any(|e| e["event"] == "newly_accepted"),
+        "shown once per look"
+    );
+    let out = run(&["history", "--json"]);
+    let accepted = lines(&out)
+        .into_iter()
+        .filter(|e| e["entry"]["action"] == "accepted")
+        .count();
+    assert_eq!(accepted, 1);
+    let _ = std::fs::remove_dir_all(&data);
+}

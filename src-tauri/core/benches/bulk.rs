@@ -110,6 +110,7 @@ async fn one_run(rows: usize) -> (Duration, Duration, u64) {
         Journal::open(&Journal::path_for(&dir, csv.as_bytes())).unwrap_or_else(|e| panic!("journal: {e}")),
     );
     let setup = Arc::new(run::RunSetup {
+        action: b2b_core::bulk::BulkAction::Convert,
         graph: g.clone(),
         tenant_id: "t".into(),
         journal,

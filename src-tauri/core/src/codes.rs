@@ -91,6 +91,13 @@ codes! {
         InvalidYesNo = "invalid_yes_no",
         DuplicateUser = "duplicate_user",
         UserNotFound = "user_not_found",
+        /// Bulk resend: the user accepted after the overdue list was made; no e-mail is sent.
+        AcceptedSinceListed = "accepted_since_listed",
+        /// Bulk resend: the invitation changed after the overdue list was made (resent from
+        /// elsewhere, or redeemed and reset): not sent again, so no one gets two e-mails.
+        ChangedSinceListed = "changed_since_listed",
+        /// Bulk resend: the user no longer waits for acceptance (converted back, or deleted).
+        NotPendingAnymore = "not_pending_anymore",
     }
 }
 

@@ -25,6 +25,9 @@ pub const FILE_NAME: &str = "history.jsonl";
 pub enum HistoryAction {
     Convert,
     Resend,
+    /// The user accepted an invitation converted or resent from this computer, as the pending
+    /// list showed; `at` is Microsoft's `externalUserStateChangeDateTime`. Recorded once.
+    Accepted,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -1,6 +1,7 @@
 //! B2B Convert's core. It knows nothing of Tauri: the desktop shell and the command-line tool
 //! are thin layers over it, and everything here is testable without a window.
 
+pub mod accepted;
 pub mod app_info;
 pub mod auth;
 pub mod bulk;

@@ -91,6 +91,7 @@ fn setup_run(
     attempts: Arc<Mutex<u32>>,
 ) -> Arc<run::RunSetup> {
     Arc::new(run::RunSetup {
+        action: b2b_core::bulk::BulkAction::Convert,
         graph: g.clone(),
         tenant_id: "t".into(),
         journal,

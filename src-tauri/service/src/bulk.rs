@@ -88,15 +88,15 @@ pub type ProgressSink = Arc<dyn Fn(&run::Progress, &run::RowResult) + Send + Syn
 
 #[derive(Default)]
 pub struct BulkState {
-    loaded: Mutex<Option<(BulkLoaded, Vec<u8>)>>,
-    control: Mutex<Option<Arc<run::Control>>>,
+    pub(crate) loaded: Mutex<Option<(BulkLoaded, Vec<u8>)>>,
+    pub(crate) control: Mutex<Option<Arc<run::Control>>>,
     /// Shared with the run's progress callback.
-    progress: Arc<Mutex<Option<run::Progress>>>,
-    report: Mutex<Option<BulkReport>>,
+    pub(crate) progress: Arc<Mutex<Option<run::Progress>>>,
+    pub(crate) report: Mutex<Option<BulkReport>>,
 }
 
 impl Service {
-    fn journal_for(&self, bytes: &[u8]) -> Result<Journal, AppError> {
+    pub(crate) fn journal_for(&self, bytes: &[u8]) -> Result<Journal, AppError> {
         let dir = self.host.data_dir()?.join("bulk");
         Journal::open(&Journal::path_for(&dir, bytes))
     }
@@ -120,6 +120,7 @@ impl Service {
         let preview = bulk::preview(&a.graph, &parsed, a.scopes.clone()).await?;
         let journal = self.journal_for(&bytes)?;
         let view = BulkLoaded {
+            action: bulk::BulkAction::Convert,
             file_name: file_name.to_owned(),
             preview,
             done_before: count(journal.done_count()),
@@ -194,8 +195,14 @@ impl Service {
         }
         let history = self.history().ok();
         let actor = a.actor.clone();
+        let action = now.action;
+        let history_action = match action {
+            bulk::BulkAction::Convert => HistoryAction::Convert,
+            bulk::BulkAction::Resend => HistoryAction::Resend,
+        };
         let progress = self.bulk_progress_slot();
         let setup = Arc::new(run::RunSetup {
+            action,
             graph: Arc::new(graph),
             tenant_id: a.actor.tenant_id.clone(),
             journal,
@@ -203,7 +210,7 @@ impl Service {
             max_concurrency: concurrency.clamp(1, MAX_CONCURRENCY),
             on_attempt: Arc::new(move |pre, o, result| {
                 if let Some(h) = &history {
-                    let entry = history::entry_for(&actor, HistoryAction::Convert, pre, o, result, None);
+                    let entry = history::entry_for(&actor, history_action, pre, o, result, None);
                     if let Err(e) = h.append(&entry) {
                         tracing::error!("History: {}", e.message);
                     }
@@ -392,9 +399,13 @@ impl Service {
 
     pub fn bulk_export_report(&self) -> Result<ExportView, AppError> {
         let r = self.bulk_report()?;
+        let action = lock(&self.bulk.loaded)
+            .as_ref()
+            .map(|(l, _)| l.action)
+            .unwrap_or_default();
         self.save_export(
             "b2b-convert-report.csv",
-            &run::report_csv(&r.rows)?,
+            &run::report_csv_for(action, &r.rows)?,
             count(r.rows.len()),
         )
     }

@@ -6,6 +6,7 @@ pub mod bulk;
 pub mod discover;
 pub mod error;
 pub mod host;
+pub mod overdue;
 pub mod session;
 pub mod settings;
 pub mod single;
@@ -36,6 +37,7 @@ pub struct Service {
     pub(crate) single: single::SingleState,
     pub bulk: bulk::BulkState,
     pub(crate) discovery: discover::DiscoverState,
+    pub(crate) overdue: overdue::OverdueState,
     last_export: Mutex<Option<PathBuf>>,
 }
 
@@ -54,6 +56,7 @@ impl Service {
             single: single::SingleState::default(),
             bulk: bulk::BulkState::default(),
             discovery: discover::DiscoverState::default(),
+            overdue: overdue::OverdueState::default(),
             last_export: Mutex::new(None),
         }
     }

@@ -858,3 +858,239 @@ async fn discovery_pages_through_a_larger_directory_and_counts_it_with_consisten
     );
     assert!(bare["@odata.nextLink"].is_string());
 }
+
+/// The seeded pending users with at least `days` whole days since their invitation, as of now.
+fn seeded_overdue(sim: &SimServer, days: i64) -> Vec<String> {
+    let state = sim.state().lock().dir.clone();
+    let now = time::OffsetDateTime::now_utc();
+    state
+        .users
+        .iter()
+        .filter(|u| u.external_user_state.as_deref() == Some("PendingAcceptance"))
+        .filter(|u| {
+            b2b_core::users::days_since(u.external_user_state_change_date_time.as_deref(), now)
+                .is_some_and(|d| d >= days)
+        })
+        .map(|u| u.id.clone())
+        .collect()
+}
+
+async fn redeem(sim: &SimServer, user_id: &str) {
+    let r = post(
+        &format!("{}/_sim/redeem", sim.base_url()),
+        json!({ "user_id": user_id }),
+    )
+    .await;
+    assert!(r.status().is_success(), "redeem {user_id}: {}", r.status());
+}
+
+/// Issue 14.4: overdue invitations (computed here from every pending page, since Graph does not
+/// filter their date with ge/le) are resent as a bulk run: a user who accepts after the list is
+/// made is skipped with a code, a cancelled run resumed sends no one a second e-mail, and a new
+/// list afterwards no longer holds those resent. Users who accepted since the last look are
+/// newly accepted, with Microsoft's date; History records it once for the user converted here.
+#[tokio::test(flavor = "multi_thread")]
+async fn overdue_invitations_are_resent_once_and_acceptances_recorded() {
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    post(
+        &format!("{}/_sim/faults", sim.base_url()),
+        json!({ "latencyMs": 20 }),
+    )
+    .await;
+    let (dir, _, svc) = signed_in(&sim, "overdue").await;
+    // The seed's dates are fixed, the clock is not: a cut that splits them, taken from the seed.
+    let all = seeded_overdue(&sim, 0);
+    assert!(all.len() >= 6, "the seed has pending users: {}", all.len());
+    let days = 100;
+    let expected = seeded_overdue(&sim, days);
+    assert!(!expected.is_empty());
+
+    // A conversion from this computer, then the first look.
+    let state = sim.state().lock().dir.clone();
+    let ready = tenant_sim::seed::users_in_case(&state, "ready-to-convert")[0].clone();
+    svc.convert_user(
+        &ready.user_principal_name,
+        ready.mail.as_deref().expect("mail"),
+        ConvertRequest::default(),
+    )
+    .await
+    .expect("converted");
+    let first = svc.pending_overview(Some(days as u32)).await.expect("overview");
+    assert_eq!(first.rows.len(), all.len() + 1);
+    assert_eq!(first.overdue as usize, expected.len());
+    assert_eq!(first.older_than_days, days as u32);
+    assert!(first.newly_accepted.is_empty());
+    assert!(first.last_looked.is_none());
+    assert!(dir.join(b2b_core::accepted::FILE_NAME).exists());
+
+    // Two acceptances: the user converted here, and a seeded one History never saw.
+    let seeded_young = all
+        .iter()
+        .find(|id| !expected.contains(id))
+        .expect("a recent one")
+        .clone();
+    redeem(&sim, &ready.id).await;
+    redeem(&sim, &seeded_young).await;
+    let second = svc.pending_overview(None).await.expect("overview");
+    assert_eq!(second.older_than_days, 14);
+    assert!(second.last_looked.is_some());
+    let ids: Vec<&str> = second.newly_accepted.iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert!(ids.contains(&ready.id.as_str()) && ids.contains(&seeded_young.as_str()));
+    for n in &second.newly_accepted {
+        assert!(
+            n.accepted_at.as_deref().is_some_and(|a| a.starts_with("20")),
+            "{n:?}"
+        );
+        assert_eq!(n.in_history, n.id == ready.id);
+    }
+    let accepted_entries = |dir: &Path| {
+        history(dir)
+            .into_iter()
+            .filter(|e| e.action == b2b_core::history::HistoryAction::Accepted)
+            .collect::<Vec<_>>()
+    };
+    let recorded = accepted_entries(&dir);
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0].user_id, ready.id);
+    let raw = svc.list_history("").expect("History");
+    let at = raw
+        .entries
+        .iter()
+        .find(|e| e.action == b2b_core::history::HistoryAction::Accepted)
+        .map(|e| e.at.clone());
+    assert_eq!(
+        at.as_ref(),
+        second
+            .newly_accepted
+            .iter()
+            .find(|n| n.id == ready.id)
+            .and_then(|n| n.accepted_at.as_ref()),
+        "dated by Microsoft's externalUserStateChangeDateTime"
+    );
+    // Looking again records nothing twice; this program still shows them.
+    let third = svc.pending_overview(None).await.expect("overview");
+    assert_eq!(third.newly_accepted.len(), 2);
+    assert_eq!(accepted_entries(&dir).len(), 1);
+
+    // Resend to all overdue: the list is the input; one accepts after the list was made.
+    let loaded = svc.overdue_load(Some(days as u32)).await.expect("loaded");
+    assert_eq!(loaded.action, b2b_core::bulk::BulkAction::Resend);
+    assert_eq!(loaded.preview.rows.len(), expected.len());
+    assert_eq!(
+        loaded.preview.ready as usize,
+        expected.len(),
+        "{:?}",
+        loaded.preview
+    );
+    assert!(!loaded.run_before);
+    let late = expected[0].clone();
+    redeem(&sim, &late).await;
+    let mails_before = sim.state().lock().outbox.len();
+    let cancel = {
+        let svc = svc.clone();
+        let sink: ProgressSink = Arc::new(move |p, _| {
+            if p.done == 2 {
+                let _ = svc.bulk_cancel();
+            }
+        });
+        sink
+    };
+    let first_run = svc.bulk_run(1, false, cancel).await.expect("ran");
+    assert!(first_run.not_run > 0 || expected.len() <= 2, "{first_run:?}");
+    // The same list resumed (as the app's Resume does): those done are not sent again.
+    let sink: ProgressSink = Arc::new(|_, _| {});
+    let report = svc.bulk_run(2, true, sink).await.expect("resumed");
+    assert_eq!(report.converted + report.already_done, expected.len() as u32 - 1);
+    assert_eq!(report.already_done, first_run.converted);
+    let skipped: Vec<_> = report
+        .rows
+        .iter()
+        .filter(|r| r.outcome == b2b_core::bulk::run::RowOutcome::Skipped)
+        .collect();
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(
+        skipped[0].reason,
+        Some(b2b_core::codes::SkipReason::Problem(
+            b2b_core::codes::RowProblem::AcceptedSinceListed
+        ))
+    );
+    {
+        let g = sim.state().lock();
+        let mails: Vec<&str> = g.outbox[mails_before..]
+            .iter()
+            .map(|m| m.user_id.as_str())
+            .collect();
+        assert_eq!(mails.len(), expected.len() - 1, "one e-mail each: {mails:?}");
+        for id in expected.iter().filter(|id| **id != late) {
+            assert_eq!(mails.iter().filter(|m| **m == id.as_str()).count(), 1, "{id}");
+        }
+    }
+    let csv =
+        b2b_core::bulk::run::report_csv_for(b2b_core::bulk::BulkAction::Resend, &report.rows).expect("csv");
+    assert!(
+        csv.contains(",resent,") && csv.contains("accepted_since_listed"),
+        "{csv}"
+    );
+    let resends = history(&dir)
+        .into_iter()
+        .filter(|e| e.action == b2b_core::history::HistoryAction::Resend)
+        .count();
+    assert_eq!(resends, expected.len() - 1);
+
+    // A new list: those resent wait since now, so none is overdue any more.
+    let again = svc.overdue_load(Some(days as u32)).await.expect("loaded again");
+    assert_eq!(again.preview.rows.len(), 0);
+    let e = svc
+        .bulk_run(2, false, Arc::new(|_, _| {}))
+        .await
+        .expect_err("nothing to resend");
+    assert_eq!(e.code, b2b_core::ErrorCode::ConversionBlocked);
+}
+
+/// Issue 14.4: a user converted from this computer who accepts before the pending list is ever
+/// looked at still gets their acceptance in History (once), and shows as newly accepted once.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_acceptance_never_seen_pending_is_still_recorded_once() {
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    let (dir, _, svc) = signed_in(&sim, "unseen").await;
+    let state = sim.state().lock().dir.clone();
+    let ready = tenant_sim::seed::users_in_case(&state, "ready-to-convert")[1].clone();
+    svc.convert_user(
+        &ready.user_principal_name,
+        ready.mail.as_deref().expect("mail"),
+        ConvertRequest::default(),
+    )
+    .await
+    .expect("converted");
+    redeem(&sim, &ready.id).await;
+    let first = svc.pending_overview(None).await.expect("overview");
+    let shown: Vec<&str> = first.newly_accepted.iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(shown, [ready.id.as_str()]);
+    assert!(first.newly_accepted[0].in_history);
+    assert!(first.newly_accepted[0].accepted_at.is_some());
+    let accepted = |dir: &Path| {
+        history(dir)
+            .iter()
+            .filter(|e| e.action == b2b_core::history::HistoryAction::Accepted)
+            .count()
+    };
+    assert_eq!(accepted(&dir), 1);
+    // Another program on the same computer (as `b2b` beside the app): nothing new to show or record.
+    let (_, _, other) = {
+        let host = test_host("cli", &dir);
+        let s = service_on(
+            host.clone(),
+            &dir,
+            Overrides {
+                connection: Some(organisation(&sim)),
+                access_token: Some(admin_token(&sim).await),
+                ..Overrides::default()
+            },
+        );
+        (dir.clone(), host, s)
+    };
+    let again = other.pending_overview(None).await.expect("overview");
+    assert!(again.newly_accepted.is_empty(), "{:?}", again.newly_accepted);
+    assert_eq!(accepted(&dir), 1);
+}

@@ -75,6 +75,9 @@ export const rowProblemMessages: Record<RowProblem, MessageId> = {
   invalid_yes_no: "bulk.problem.invalid_yes_no",
   duplicate_user: "bulk.problem.duplicate_user",
   user_not_found: "bulk.problem.user_not_found",
+  accepted_since_listed: "bulk.problem.accepted_since_listed",
+  changed_since_listed: "bulk.problem.changed_since_listed",
+  not_pending_anymore: "bulk.problem.not_pending_anymore",
 };
 
 export const warningMessages: Record<FollowUpWarning, MessageId> = {

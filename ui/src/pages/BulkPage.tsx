@@ -201,6 +201,8 @@ export function BulkPage({ accountId, accountName }: { accountId: string; accoun
   };
 
   const preview = loaded?.preview;
+  // The overdue list from the Pending page: the same run, resending instead of converting.
+  const resend = loaded?.action === "resend";
   const toRun = preview ? preview.ready : 0;
   const runWhy: MessageId | null = running
     ? "bulk.why.running"
@@ -271,7 +273,11 @@ export function BulkPage({ accountId, accountName }: { accountId: string; accoun
       {preview && loaded && (
         <>
           <Text as="h2" size={500} weight="semibold" block>
-            <FormattedMessage id="bulk.previewTitle" values={{ file: <bdi>{loaded.fileName}</bdi> }} />
+            {resend ? (
+              <FormattedMessage id="overdue.previewTitle" />
+            ) : (
+              <FormattedMessage id="bulk.previewTitle" values={{ file: <bdi>{loaded.fileName}</bdi> }} />
+            )}
           </Text>
           <div className={styles.summary} data-testid="bulk-summary">
             <Badge appearance="tint" color="success" data-testid="bulk-ready">
@@ -299,7 +305,7 @@ export function BulkPage({ accountId, accountName }: { accountId: string; accoun
               onClick={() => setConfirming(true)}
               data-testid="bulk-run"
             >
-              <FormattedMessage id={loaded.doneBefore > 0 ? "bulk.resume" : "bulk.run"} values={{ count: toRun }} />
+              <FormattedMessage id={loaded.doneBefore > 0 ? "bulk.resume" : resend ? "overdue.run" : "bulk.run"} values={{ count: toRun }} />
             </Button>
             <Button icon={<ArrowDownload20Regular />} onClick={() => exportWith("preview", api.bulkExportPreview)} data-testid="bulk-export-preview">
               <FormattedMessage id="bulk.exportPreview" />
@@ -342,7 +348,7 @@ export function BulkPage({ accountId, accountName }: { accountId: string; accoun
           )}
           {running && !progress && <Spinner size="tiny" label={intl.formatMessage({ id: "bulk.starting" })} />}
           {report ? (
-            <Report report={report} onExport={() => exportWith("report", api.bulkExportReport)} onRelinked={(r) => dispatch({ type: "report", report: r })} onError={setError} />
+            <Report report={report} resend={resend} onExport={() => exportWith("report", api.bulkExportReport)} onRelinked={(r) => dispatch({ type: "report", report: r })} onError={setError} />
           ) : (
             <PreviewTable rows={preview.rows} />
           )}
@@ -379,10 +385,10 @@ export function BulkPage({ accountId, accountName }: { accountId: string; accoun
         <DialogSurface data-testid="bulk-confirm">
           <DialogBody>
             <DialogTitle>
-              <FormattedMessage id="bulk.confirmTitle" values={{ count: toRun }} />
+              <FormattedMessage id={resend ? "overdue.confirmTitle" : "bulk.confirmTitle"} values={{ count: toRun }} />
             </DialogTitle>
             <DialogContent>
-              <FormattedMessage id="bulk.confirmBody" />
+              <FormattedMessage id={resend ? "overdue.confirmBody" : "bulk.confirmBody"} />
             </DialogContent>
             <DialogActions>
               <Button appearance="primary" onClick={start} data-testid="bulk-confirm-yes">
@@ -487,11 +493,14 @@ function PreviewTable({ rows }: { rows: PreviewRow[] }) {
 
 function Report({
   report,
+  resend = false,
   onExport,
   onRelinked,
   onError,
 }: {
   report: BulkReport;
+  /** A run of the overdue list: its done rows were resent. */
+  resend?: boolean;
   onExport: () => void;
   onRelinked: (r: BulkReport) => void;
   onError: (e: UiErrorCode) => void;
@@ -535,7 +544,7 @@ function Report({
       <MessageBar intent={report.failed > 0 || report.notRun > 0 ? "warning" : "success"} layout="multiline" data-testid="bulk-report-summary">
         <MessageBarBody>
           <FormattedMessage
-            id="bulk.reportSummary"
+            id={resend ? "overdue.reportSummary" : "bulk.reportSummary"}
             values={{
               converted: report.converted,
               before: report.alreadyDone,
@@ -576,7 +585,7 @@ function Report({
               <LtrCell value={r.user} />
               <TableCell>
                 <Badge appearance="tint" color={outcomeColor[r.outcome]}>
-                  <FormattedMessage id={`bulk.outcome.${r.outcome}`} />
+                  <FormattedMessage id={resend && r.outcome === "converted" ? "overdue.outcome.resent" : `bulk.outcome.${r.outcome}`} />
                 </Badge>
               </TableCell>
               <TableCell data-testid="bulk-report-details" className={cells.text}>

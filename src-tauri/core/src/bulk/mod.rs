@@ -1,8 +1,10 @@
 //! Bulk conversion: a CSV in, the same pre-flight as one conversion (batched), a throttled
 //! parallel run with a crash-safe journal, and a report.
 
+pub mod action;
 pub mod csv_in;
 pub mod journal;
+pub mod overdue;
 pub mod reason;
 pub mod run;
 
@@ -17,6 +19,7 @@ use crate::error::{AppError, ErrorCode};
 use crate::export::csv_text;
 use crate::graph::{BatchAnswer, GraphClient};
 
+pub use action::BulkAction;
 pub use csv_in::{parse, BulkRow, ParsedCsv, RowError, TEMPLATE};
 
 /// How many `$batch` requests of the preview run at once.
@@ -293,6 +296,9 @@ pub fn preview_csv(p: &Preview) -> Result<String, AppError> {
 pub struct BulkLoaded {
     pub file_name: String,
     pub preview: Preview,
+    /// What the run does: convert a file's rows, or resend overdue invitations.
+    #[serde(default)]
+    pub action: BulkAction,
     /// Rows an earlier run of this same file already finished (from its journal).
     pub done_before: u32,
     /// An earlier run of this file left a journal: starting again resumes it.

@@ -17,6 +17,11 @@ pub fn problem_text(p: RowProblem) -> &'static str {
         InvalidYesNo => "Use yes or no (or true/false, 1/0) in sendMail and setGuest.",
         DuplicateUser => "This user is already in an earlier row: keep one row per user.",
         UserNotFound => "No user with this UPN or object ID in the tenant.",
+        AcceptedSinceListed => "The user accepted the invitation after the list was made: nothing was sent.",
+        ChangedSinceListed => {
+            "The invitation changed after the list was made (resent or reset elsewhere): not sent again."
+        }
+        NotPendingAnymore => "The user no longer waits for acceptance: nothing was sent.",
     }
 }
 

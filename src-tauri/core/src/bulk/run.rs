@@ -241,6 +241,8 @@ pub type OnAttempt = dyn Fn(&Preflight, &ConvertOptions, &Result<ConvertResult, 
 pub type OnProgress = dyn Fn(&Progress, &RowResult) + Send + Sync;
 
 pub struct RunSetup {
+    /// What is done to each ready row.
+    pub action: super::BulkAction,
     pub graph: Arc<GraphClient>,
     pub tenant_id: String,
     pub journal: Arc<Journal>,
@@ -330,7 +332,12 @@ async fn one(s: &RunSetup, r: &PreviewRow, sent: &mut bool) -> RowResult {
         Some(Known::Started) => {
             // The last run stopped mid-invitation: the user's state says whether it went through
             // (read a few times: a read right after the write can be stale).
-            let now = svc::settle(&s.graph, user_id, None).await;
+            // A resend shows as a new externalUserStateChangeDateTime.
+            let before = match s.action {
+                super::BulkAction::Convert => None,
+                super::BulkAction::Resend => pre.target.external_user_state_change_date_time.as_deref(),
+            };
+            let now = svc::settle(&s.graph, user_id, before).await;
             match now {
                 Ok(Some(state)) => {
                     let status = Some(state);
@@ -363,6 +370,24 @@ async fn one(s: &RunSetup, r: &PreviewRow, sent: &mut bool) -> RowResult {
     if r.status != RowStatus::Ready {
         return skipped(r);
     }
+    if s.action == super::BulkAction::Resend {
+        // Read the user again just before: one who accepted, or whose invitation changed since
+        // the list was made, gets no second e-mail.
+        match super::overdue::recheck(&s.graph, user_id, pre).await {
+            Ok(None) => {}
+            Ok(Some(problem)) => {
+                out.outcome = RowOutcome::Skipped;
+                out.reason = Some(SkipReason::Problem(problem));
+                return out;
+            }
+            Err(e) => {
+                out.outcome = RowOutcome::Failed;
+                out.error_code = Some(e.code);
+                out.message = Some(e.message);
+                return out;
+            }
+        }
+    }
     if let Err(e) = s.journal.write(&record(Phase::Started, None)) {
         out.outcome = RowOutcome::Failed;
         out.error_code = Some(e.code);
@@ -370,7 +395,10 @@ async fn one(s: &RunSetup, r: &PreviewRow, sent: &mut bool) -> RowResult {
     }
     let o = row.options(&s.tenant_id);
     *sent = true;
-    let result = svc::convert(&s.graph, pre, &o).await;
+    let result = match s.action {
+        super::BulkAction::Convert => svc::convert(&s.graph, pre, &o).await,
+        super::BulkAction::Resend => svc::resend(&s.graph, pre, &o, svc::AddressSlot::Mail).await,
+    };
     (s.on_attempt)(pre, &o, &result);
     match result {
         Ok(c) => {
@@ -537,6 +565,11 @@ pub async fn run(s: Arc<RunSetup>, rows: Vec<PreviewRow>) -> Vec<RowResult> {
 
 /// The report as CSV.
 pub fn report_csv(rows: &[RowResult]) -> Result<String, AppError> {
+    report_csv_for(super::BulkAction::Convert, rows)
+}
+
+/// The report of a run of `action` as CSV: a resend's done rows say "resent".
+pub fn report_csv_for(action: super::BulkAction, rows: &[RowResult]) -> Result<String, AppError> {
     let header = [
         "line",
         "user",
@@ -558,7 +591,10 @@ pub fn report_csv(rows: &[RowResult]) -> Result<String, AppError> {
                 r.line.to_string().as_str(),
                 &r.user,
                 &r.email,
-                &wire_name(&r.outcome),
+                &match (action, r.outcome) {
+                    (super::BulkAction::Resend, RowOutcome::Converted) => "resent".to_owned(),
+                    (_, o) => wire_name(&o),
+                },
                 r.status.as_deref().unwrap_or(""),
                 r.invitation_id.as_deref().unwrap_or(""),
                 r.redeem_url.as_deref().unwrap_or(""),

@@ -231,6 +231,10 @@ fn datetime_comparisons() {
     for q in [
         "createdDateTime eq 2024-03-01T10:00:00Z",
         "externalUserStateChangeDateTime eq 2026-11-01T09:30:00Z",
+        // Overdue invitations cannot be asked of Graph by date (CONTRACT.md section 2: eq, ne,
+        // NOT, in only): the app filters the whole pending list itself.
+        "externalUserStateChangeDateTime ge 2026-10-01T00:00:00Z",
+        "externalUserStateChangeDateTime le 2026-10-01T00:00:00Z",
     ] {
         assert!(matches!(Filter::parse(q), Err(ODataError::Unsupported(_))), "{q}");
     }
