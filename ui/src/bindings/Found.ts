@@ -15,7 +15,8 @@ address: string,
  */
 inMail: boolean, status: RowStatus, 
 /**
- * The pre-flight's checks that are not plain "ok", in the UI's order.
+ * The pre-flight's checks that are not plain "ok", in the UI's order (but for the warning that
+ * groups and contacts were not read, which `Discovery::holders_complete` says once).
  */
 checks: Array<Check>, 
 /**
