@@ -57,6 +57,12 @@ codes! {
         InvitedBefore = "invited_before",
         AddressAddedFirst = "address_added_first",
         AdminCanReset = "admin_can_reset",
+        /// Invite: no user, group or contact holds the address yet.
+        NotInDirectory = "not_in_directory",
+        /// Invite: the sign-in may invite guests.
+        AdminCanInvite = "admin_can_invite",
+        /// Invite as Member: the admin is one (Microsoft: "if you're an admin").
+        MemberAllowed = "member_allowed",
     }
 }
 

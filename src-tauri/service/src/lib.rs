@@ -5,6 +5,7 @@
 pub mod bulk;
 pub mod error;
 pub mod host;
+pub mod invite;
 pub mod session;
 pub mod settings;
 pub mod single;
