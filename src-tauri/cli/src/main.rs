@@ -7,6 +7,8 @@
 //!   b2b convert --user U --email E [--no-mail] [--message M] [--language L] [--cc C]
 //!               [--redirect-url URL] [--set-guest] [--yes]
 //!   b2b resend --user U [--email E] [--add-to mail|other-mails] [...the same options] [--yes]
+//!   b2b invite --email E [--display-name N] [--member] [--no-mail] [--message M] [--language L]
+//!              [--cc C] [--redirect-url U] [--yes]
 //!   b2b pending
 //!   b2b history [--search TEXT] [--csv]
 //!   b2b policy
@@ -20,6 +22,7 @@
 //! is given.
 
 mod bulk_cmd;
+mod invite_cmd;
 mod policy_cmd;
 
 use std::io::Write;
@@ -152,6 +155,36 @@ enum Command {
         cc: Option<String>,
         #[arg(long)]
         redirect_url: Option<String>,
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Invite a new external user (Guest by default), after checking that no user, group or
+    /// contact already holds the address and that it is not in a verified domain.
+    Invite {
+        /// The person's external e-mail address.
+        #[arg(long)]
+        email: String,
+        /// The new user's display name.
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Invite as a Member instead of a Guest (Microsoft allows it to administrators).
+        #[arg(long)]
+        member: bool,
+        /// Do not send the invitation e-mail: the redeem URL is printed instead.
+        #[arg(long)]
+        no_mail: bool,
+        #[arg(long)]
+        message: Option<String>,
+        /// Invitation language, e.g. fr-FR.
+        #[arg(long)]
+        language: Option<String>,
+        /// One more recipient of the invitation e-mail.
+        #[arg(long)]
+        cc: Option<String>,
+        /// Where the person lands after accepting (default: My Apps in this tenant).
+        #[arg(long)]
+        redirect_url: Option<String>,
+        /// Do not ask for confirmation.
         #[arg(long)]
         yes: bool,
     },
@@ -597,6 +630,44 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
             out.event(json!({ "event": "resent", "result": r }), &text);
             Ok(())
         }
+        Command::Invite {
+            email,
+            display_name,
+            member,
+            no_mail,
+            message,
+            language,
+            cc,
+            redirect_url,
+            yes,
+        } => {
+            let r = request(
+                svc.policy(),
+                Choices {
+                    no_mail: *no_mail,
+                    send_mail: false,
+                    message,
+                    language,
+                    cc,
+                    redirect_url,
+                    set_guest: false,
+                },
+            );
+            let args = invite_cmd::InviteArgs {
+                request: b2b_core::invite::InviteRequest {
+                    email: email.clone(),
+                    display_name: display_name.clone(),
+                    member: *member,
+                    send_mail: r.send_mail,
+                    message: r.message,
+                    language: r.language,
+                    cc: r.cc,
+                    redirect_url: r.redirect_url,
+                },
+                yes: *yes,
+            };
+            invite_cmd::run(out, &svc, args).await
+        }
         Command::Pending => {
             let rows = svc.list_pending().await?;
             if rows.is_empty() {
@@ -794,21 +865,34 @@ fn check_text(code: CheckCode, severity: Severity) -> &'static str {
         (AdminCanReset, _) => "Your sign-in lacks the User.ReadWrite.All permission a reset needs.",
         (AdminCanUpdateUser, Ok) => "Your role lets you set the user's mail first.",
         (AdminCanUpdateUser, _) => "Your roles do not let you change the user's mail, which must be set to the address first: ask a User Administrator.",
+        (NotInDirectory, Ok) => "No user, group or contact in the directory holds the address.",
+        (NotInDirectory, Warning) => "No user holds the address; groups, contacts or sign-in names could not all be checked (no permission to read them). Microsoft refuses the invitation if one holds it.",
+        (NotInDirectory, _) => "The address is already in the directory (see above): use that user (b2b resend for an invited one) instead of inviting again.",
+        (AdminCanInvite, Ok) => "You have a role and permission that may invite guests.",
+        (AdminCanInvite, Warning) => "B2B Convert could not confirm that you may invite guests (members may, unless an admin restricted it); Microsoft decides.",
+        (AdminCanInvite, _) => "Your sign-in lacks the User.Invite.All permission an invitation needs.",
+        (MemberAllowed, Ok) => "You are an administrator who may invite a Member.",
+        (MemberAllowed, Warning) => "B2B Convert could not confirm that you may invite a Member (Microsoft allows it to administrators); Microsoft decides.",
+        (MemberAllowed, _) => "You hold no administrator role: only an administrator may invite a Member. Invite a Guest instead.",
     }
 }
 
 fn report_checks(out: &Out, pre: &convert_service::Preflight) {
     for c in &pre.checks {
-        let mark = match c.severity {
-            Severity::Ok => "ok     ",
-            Severity::Warning => "warning",
-            Severity::Blocker => "BLOCKED",
-        };
-        out.event(
-            json!({ "event": "check", "check": c }),
-            &format!("{mark} {}", check_text(c.code, c.severity)),
-        );
+        print_check(out, c);
     }
+}
+
+pub(crate) fn print_check(out: &Out, c: &b2b_core::convert::Check) {
+    let mark = match c.severity {
+        Severity::Ok => "ok     ",
+        Severity::Warning => "warning",
+        Severity::Blocker => "BLOCKED",
+    };
+    out.event(
+        json!({ "event": "check", "check": c }),
+        &format!("{mark} {}", check_text(c.code, c.severity)),
+    );
 }
 
 fn confirm(
