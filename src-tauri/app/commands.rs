@@ -10,6 +10,7 @@ use b2b_core::bulk::run::{Progress, RowResult};
 use b2b_core::bulk::{BulkLoaded, BulkReport, BulkStatus};
 use b2b_core::convert_service::{AddressSlot, CheckKind, ConvertRequest, ConvertResult, Preflight};
 use b2b_core::history::{ExportView, HistoryView};
+use b2b_core::invite::{InvitePreflight, InviteRequest, InviteResult};
 use b2b_core::policy::PolicyView;
 use b2b_core::settings::{Language, LanguageView};
 use b2b_core::users::{B2bState, PendingRow, UserDetail, UsersPage};
@@ -136,6 +137,16 @@ pub async fn convert_user(
     request: ConvertRequest,
 ) -> Res<ConvertResult> {
     svc.convert_user(&user, &address, request).await
+}
+
+#[tauri::command]
+pub async fn invite_preflight(svc: Svc<'_>, email: String, member: bool) -> Res<InvitePreflight> {
+    svc.invite_preflight(&email, member).await
+}
+
+#[tauri::command]
+pub async fn invite_user(svc: Svc<'_>, request: InviteRequest) -> Res<InviteResult> {
+    svc.invite_user(request).await?.1
 }
 
 #[tauri::command]
@@ -292,4 +303,6 @@ app_commands![
     bulk_report,
     bulk_export_report,
     bulk_status,
+    invite_preflight,
+    invite_user,
 ];

@@ -24,6 +24,8 @@ import {
   MailClock20Regular,
   People20Filled,
   People20Regular,
+  PersonAdd20Filled,
+  PersonAdd20Regular,
   PeopleSwap20Filled,
   PeopleSwap20Regular,
   Settings20Filled,
@@ -53,11 +55,13 @@ const UserPage = lazy(() => import("./pages/UserPage").then((m) => ({ default: m
 const PendingPage = lazy(() => import("./pages/PendingPage").then((m) => ({ default: m.PendingPage })));
 const BulkPage = lazy(() => import("./pages/BulkPage").then((m) => ({ default: m.BulkPage })));
 const HistoryPage = lazy(() => import("./pages/HistoryPage").then((m) => ({ default: m.HistoryPage })));
+const InvitePage = lazy(() => import("./pages/InvitePage").then((m) => ({ default: m.InvitePage })));
 const SettingsPage = lazy(() => import("./pages/SettingsPage").then((m) => ({ default: m.SettingsPage })));
 
-export type PageId = "users" | "pending" | "bulk" | "history" | "settings";
+export type PageId = "users" | "invite" | "pending" | "bulk" | "history" | "settings";
 
 const Users = bundleIcon(People20Filled, People20Regular);
+const Invite = bundleIcon(PersonAdd20Filled, PersonAdd20Regular);
 const Pending = bundleIcon(MailClock20Filled, MailClock20Regular);
 const Bulk = bundleIcon(PeopleSwap20Filled, PeopleSwap20Regular);
 const HistoryIcon = bundleIcon(History20Filled, History20Regular);
@@ -65,6 +69,7 @@ const SettingsIcon = bundleIcon(Settings20Filled, Settings20Regular);
 
 export const pages: { id: PageId; label: MessageId; icon: typeof Users }[] = [
   { id: "users", label: "nav.users", icon: Users },
+  { id: "invite", label: "nav.invite", icon: Invite },
   { id: "pending", label: "nav.pending", icon: Pending },
   { id: "bulk", label: "nav.bulk", icon: Bulk },
   { id: "history", label: "nav.history", icon: HistoryIcon },
@@ -317,6 +322,8 @@ function Frame(props: {
         {props.session.capabilities && <CapabilitiesCard capabilities={props.session.capabilities} />}
         <UsersPage onOpen={(id, intent) => open({ id, intent })} changed={changed} />
       </>
+    ) : page === "invite" ? (
+      <InvitePage tenantId={props.session.current?.tenantId ?? ""} onOpen={(id) => open({ id, intent: null })} />
     ) : page === "pending" ? (
       <PendingPage onOpen={(id, resend) => open({ id, intent: resend ? "resend" : null })} changed={changed} />
     ) : page === "bulk" ? (

@@ -28,6 +28,9 @@ import type { Command } from "./bindings/Command";
 import type { EventName } from "./bindings/EventName";
 import type { Progress } from "./bindings/Progress";
 import type { ThrottledEvent } from "./bindings/ThrottledEvent";
+import type { InvitePreflight } from "./bindings/InvitePreflight";
+import type { InviteRequest } from "./bindings/InviteRequest";
+import type { InviteResult } from "./bindings/InviteResult";
 
 /** Codes from Rust, plus the one the UI raises itself when there is no Rust side to talk to. */
 export type UiErrorCode = ErrorCode | "ipc_unavailable";
@@ -148,6 +151,9 @@ export const api = {
   bulkReport: () => call<BulkReport>("bulk_report"),
   bulkExportReport: () => call<ExportView>("bulk_export_report"),
   bulkStatus: () => call<BulkStatus>("bulk_status"),
+  /** Who already holds the address, and the checks before inviting a new external user. */
+  invitePreflight: (email: string, member: boolean) => call<InvitePreflight>("invite_preflight", { email, member }),
+  inviteUser: (request: InviteRequest) => call<InviteResult>("invite_user", { request }),
 };
 
 export type { BulkProgressEvent };
