@@ -18,6 +18,9 @@ import type { B2bState } from "../src/bindings/B2bState";
 import type { Check } from "../src/bindings/Check";
 import type { ConvertRequest } from "../src/bindings/ConvertRequest";
 import type { HistoryEntry } from "../src/bindings/HistoryEntry";
+import type { InvitePreflight } from "../src/bindings/InvitePreflight";
+import type { InviteRequest } from "../src/bindings/InviteRequest";
+import type { InviteResult } from "../src/bindings/InviteResult";
 import type { Preflight } from "../src/bindings/Preflight";
 import type { UserDetail } from "../src/bindings/UserDetail";
 import type { UserRow } from "../src/bindings/UserRow";
@@ -163,6 +166,43 @@ function checksFor(u: UserDetail, address: string, kind: string): Check[] {
   ];
 }
 
+/** The invitation pre-flight as the backend words it: a verified domain or an address any user
+ * holds (UPN, mail, other mails) blocks; Member is confirmed for Ada Admin (User Administrator). */
+function invitePreflightOver(directory: UserDetail[], email: string, member: boolean, admin: boolean): InvitePreflight {
+  const a = email.trim().toLowerCase();
+  const domain = a.split("@")[1] ?? "";
+  const internal = domain === "contoso.com" || domain.endsWith(".contoso.com");
+  const holders = directory.filter((u) =>
+    [u.userPrincipalName, u.mail ?? "", ...u.otherMails].some((x) => x.toLowerCase() === a),
+  );
+  const sev = (bad: boolean) => (bad ? "blocker" : "ok") as Check["severity"];
+  const checks: Check[] = [
+    { code: "address_valid", severity: "ok" },
+    { code: "address_not_internal", severity: sev(internal) },
+    { code: "not_in_directory", severity: sev(holders.length > 0) },
+    { code: "admin_can_invite", severity: admin ? "ok" : "warning" },
+  ];
+  if (member) checks.push({ code: "member_allowed", severity: admin ? "ok" : "warning" });
+  return {
+    email: email.trim(),
+    member,
+    existing: {
+      objects: holders.map((u) => ({
+        kind: "user",
+        id: u.id,
+        displayName: u.displayName,
+        userPrincipalName: u.userPrincipalName,
+        mail: u.mail,
+        userType: u.userType,
+        externalUserState: u.externalUserState,
+      })),
+      complete: true,
+    },
+    checks,
+    canInvite: checks.every((c) => c.severity !== "blocker"),
+  };
+}
+
 export type FakeStart = "signedIn" | "firstRun" | "signIn";
 
 export interface FakeBackendOptions {
@@ -306,6 +346,8 @@ export function installFakeBackend({
     bulkProgress = { ...bulkProgress, state: "finished", etaS: null };
     setTimeout(() => void emit("bulk-finished", { ...bulkReport, rows: [] }), 50);
   };
+  const invitePreflight = (email: string, member: boolean) =>
+    invitePreflightOver(directory, email, member, (signedIn.find((a) => a.id === current)?.username ?? "").startsWith("admin"));
   let bulkLoaded: BulkLoaded | null = null;
   let bulkDone = false;
   mockIPC(async (cmd, args) => {
@@ -578,6 +620,70 @@ export function installFakeBackend({
         };
       case "bulk_export_report":
         return { path: "C:\\Users\\ada\\Downloads\\b2b-convert-report.csv", rows: 3 };
+      case "invite_preflight": {
+        const { email, member } = args as { email: string; member: boolean };
+        return invitePreflight(email, member);
+      }
+      case "invite_user": {
+        const { request } = args as { request: InviteRequest };
+        const pre = invitePreflight(request.email, request.member);
+        if (!pre.canInvite) throw { code: "conversion_blocked", message: "the pre-flight found a blocker" } satisfies AppError;
+        const at = request.email.indexOf("@");
+        const upn = `${request.email.slice(0, at)}_${request.email.slice(at + 1)}#EXT#@contosodemo.onmicrosoft.com`;
+        const id = `u-invited-${history.length + 1}`;
+        const userType = request.member ? "Member" : "Guest";
+        directory.push(
+          user(id, request.displayName ?? request.email.slice(0, at), upn, request.email, {
+            userType,
+            externalUserState: "PendingAcceptance",
+            externalUserStateChangeDateTime: "2026-11-22T10:00:00Z",
+            state: "pending",
+            action: "resend",
+            daysWaiting: 0,
+          }),
+        );
+        const result: InviteResult = {
+          userId: id,
+          userPrincipalName: upn,
+          invitationId: `inv-${history.length + 1}`,
+          redeemUrl: "https://login.microsoftonline.com/redeem?rd=fake-invite",
+          status: "PendingAcceptance",
+          userType,
+          confirmedByReread: false,
+          requestId: `req-${history.length + 1}`,
+        };
+        history.push({
+          id: `h${history.length + 1}`,
+          at: "2026-11-22T10:00:00Z",
+          source: "app",
+          admin: "admin@contoso.com",
+          tenantId: fakeAccounts[0]?.tenantId ?? "",
+          tenantName: "Contoso Demo",
+          userId: id,
+          userPrincipalName: upn,
+          action: "invite",
+          address: request.email,
+          options: {
+            sendMail: request.sendMail,
+            language: request.language,
+            message: request.message,
+            cc: request.cc,
+            redirectUrl: request.redirectUrl,
+            setGuest: false,
+            userType,
+            displayName: request.displayName ?? undefined,
+          },
+          outcome: "succeeded",
+          status: "PendingAcceptance",
+          invitationId: result.invitationId,
+          errorCode: null,
+          requestId: result.requestId,
+          changes: [],
+          warnings: [],
+          settles: null,
+        });
+        return result;
+      }
       default:
         throw new Error(`the fake backend has no command ${cmd}`);
     }
