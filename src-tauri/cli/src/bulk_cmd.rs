@@ -50,7 +50,11 @@ pub fn print_preview(out: &Out, p: &Preview) {
             &format!(
                 "line {:>5}  {status}  {}  {}  {}",
                 r.line,
-                r.user,
+                if r.user.is_empty() {
+                    r.display_name.as_deref().unwrap_or("")
+                } else {
+                    &r.user
+                },
                 r.email,
                 why.join(", ")
             ),
@@ -167,11 +171,15 @@ pub async fn run_file(
         .unwrap_or_else(|| args.file.with_extension("report.csv"));
     write(&report_path, &run::report_csv(&report.rows)?)?;
     out.event(
-        json!({ "event": "report", "converted": report.converted, "alreadyDone": report.already_done,
+        json!({ "event": "report", "action": p.action, "converted": report.converted, "alreadyDone": report.already_done,
                 "failed": report.failed, "skipped": report.skipped, "notRun": report.not_run, "report": report_path }),
         &format!(
-            "{} converted, {} done before, {} failed, {} skipped, {} not run.\nReport: {}",
+            "{} {}, {} done before, {} failed, {} skipped, {} not run.\nReport: {}",
             report.converted,
+            match p.action {
+                bulk::BulkAction::Convert => "converted",
+                bulk::BulkAction::Invite => "invited",
+            },
             report.already_done,
             report.failed,
             report.skipped,

@@ -201,7 +201,8 @@ enum Command {
     },
     /// Show the organisation's policy in force on this computer, and what was ignored.
     Policy,
-    /// Convert many users from a CSV file: template, preview, run (resumable).
+    /// Convert many users from a CSV file, or invite many new external users from one without a
+    /// user column: template, preview, run (resumable).
     Bulk {
         #[command(subcommand)]
         command: BulkCommand,
@@ -218,7 +219,13 @@ enum Command {
 #[derive(Subcommand)]
 enum BulkCommand {
     /// Print the CSV template: user (UPN or object id), email, and optional per-row options.
-    Template,
+    /// With --invite, the template of an invitation file: no user column (that is the
+    /// difference), email, displayName, userType (Guest or Member) and the same options.
+    Template {
+        /// The template for inviting new external users instead of converting existing ones.
+        #[arg(long)]
+        invite: bool,
+    },
     /// Check every row as a single conversion would; changes nothing.
     Preview {
         file: std::path::PathBuf,
@@ -721,8 +728,15 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
             Ok(())
         }
         Command::Bulk { command } => match command {
-            BulkCommand::Template => {
-                print!("{}", b2b_core::bulk::TEMPLATE);
+            BulkCommand::Template { invite } => {
+                print!(
+                    "{}",
+                    if *invite {
+                        b2b_core::bulk::INVITE_TEMPLATE
+                    } else {
+                        b2b_core::bulk::TEMPLATE
+                    }
+                );
                 Ok(())
             }
             BulkCommand::Preview { file, export } => {
@@ -749,7 +763,7 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
                     if yes {
                         return Ok(true);
                     }
-                    confirm_bulk(p.ready)
+                    confirm_bulk(p.ready, p.action)
                 })
                 .await
             }
@@ -1005,7 +1019,7 @@ fn result_text(
     text
 }
 
-fn confirm_bulk(ready: u32) -> Result<bool, AppError> {
+fn confirm_bulk(ready: u32, action: b2b_core::bulk::BulkAction) -> Result<bool, AppError> {
     use std::io::IsTerminal;
     if !std::io::stdin().is_terminal() {
         return Err(AppError::new(
@@ -1013,7 +1027,12 @@ fn confirm_bulk(ready: u32) -> Result<bool, AppError> {
             "not a terminal: add --yes to run without asking",
         ));
     }
-    print!("Convert the {ready} ready users to external users? This is one-way. [y/N] ");
+    match action {
+        b2b_core::bulk::BulkAction::Convert => {
+            print!("Convert the {ready} ready users to external users? This is one-way. [y/N] ")
+        }
+        b2b_core::bulk::BulkAction::Invite => print!("Invite the {ready} ready new external users? [y/N] "),
+    }
     let _ = std::io::stdout().flush();
     let mut answer = String::new();
     std::io::stdin()

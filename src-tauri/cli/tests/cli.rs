@@ -1305,3 +1305,61 @@ async fn invite_a_new_guest_and_a_member_with_an_access_token() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(text.lines().count(), 2, "{text}");
 }
+
+/// Issue 14.2, bulk: `b2b bulk template --invite` prints a file without a user column that says
+/// so; `b2b bulk run` takes such a file, invites its ready rows and writes the report.
+#[tokio::test(flavor = "multi_thread")]
+async fn bulk_run_accepts_an_invite_csv() {
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    let token = admin_token(&sim).await;
+    let work = std::env::temp_dir().join(format!("b2b-cli-bulk-invite-{}", uuid_like()));
+    std::fs::create_dir_all(&work).expect("dir");
+    let run = |args: &[&str]| {
+        b2b(&sim)
+            .args(args)
+            .env("B2B_ACCESS_TOKEN", &token)
+            .env("XDG_DATA_HOME", &work)
+            .stdin(Stdio::null())
+            .output()
+            .expect("b2b")
+    };
+    let template = run(&["bulk", "template", "--invite"]);
+    let template = String::from_utf8_lossy(&template.stdout).into_owned();
+    assert!(template.starts_with("email,displayName,userType,"), "{template}");
+    assert!(template.contains("No user column"), "{template}");
+    let convert_template = run(&["bulk", "template"]);
+    assert!(String::from_utf8_lossy(&convert_template.stdout).starts_with("user,email,"));
+
+    let file = work.join("invites.csv");
+    std::fs::write(
+        &file,
+        "email;displayName;userType;sendMail\r\nann@fabrikam.example;Ann;Guest;no\r\nben@fabrikam.example;Ben;;no\r\nsomeone@contoso.com;X;;no\r\n",
+    )
+    .expect("csv");
+    let file_arg = file.display().to_string();
+    let out = run(&["bulk", "run", &file_arg, "--yes", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let l = lines(&out);
+    let report = l.iter().find(|e| e["event"] == "report").expect("report");
+    assert_eq!(report["action"], "invite");
+    assert_eq!(report["converted"], 2);
+    assert_eq!(report["skipped"], 1);
+    let rows: Vec<&Value> = l.iter().filter(|e| e["event"] == "row").collect();
+    assert!(rows.iter().any(|r| r["row"]["outcome"] == "invited"
+        && r["row"]["user"] == "ann_fabrikam.example#EXT#@contosodemo.onmicrosoft.com"
+        && r["row"]["redeemUrl"].as_str().is_some()));
+    let csv = std::fs::read_to_string(work.join("invites.report.csv")).expect("report file");
+    assert_eq!(csv.matches(",invited,").count(), 2, "{csv}");
+    assert!(sim
+        .state()
+        .lock()
+        .dir
+        .users
+        .iter()
+        .any(|u| u.mail.as_deref() == Some("ben@fabrikam.example") && u.user_type == "Guest"));
+}

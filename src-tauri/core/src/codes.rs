@@ -97,6 +97,10 @@ codes! {
         InvalidYesNo = "invalid_yes_no",
         DuplicateUser = "duplicate_user",
         UserNotFound = "user_not_found",
+        /// An invitation file: this address is already in an earlier row.
+        DuplicateEmail = "duplicate_email",
+        /// An invitation file: userType is neither Guest nor Member.
+        InvalidUserType = "invalid_user_type",
     }
 }
 

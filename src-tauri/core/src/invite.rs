@@ -179,7 +179,7 @@ pub fn identities_filter(address: &str, issuer: &str) -> String {
     )
 }
 
-fn users_read(id: &str, filter: &str) -> BatchItem {
+pub fn users_read(id: &str, filter: &str) -> BatchItem {
     get(
         id,
         format!(
@@ -227,7 +227,7 @@ fn objects(answer: &Value, kind: ExistingKind) -> Vec<ExistingObject> {
 /// Adds the holders from one answer. Users must be readable; groups, contacts and sign-in names
 /// need permissions the app may lack, so a refusal or a passing failure leaves the answer
 /// incomplete (a warning, Microsoft decides), never "nobody".
-fn take(
+pub fn take(
     into: &mut Existing,
     answer: Option<&BatchAnswer>,
     kind: ExistingKind,
@@ -421,7 +421,7 @@ pub fn invitation_body(o: &InviteOptions) -> Value {
 
 /// After a lost answer: the user Microsoft created for this address, if the directory shows one
 /// created by invitation. Reads only; the POST is never repeated.
-async fn settle(g: &GraphClient, address: &str) -> Result<Option<Value>, AppError> {
+pub async fn settle(g: &GraphClient, address: &str) -> Result<Option<Value>, AppError> {
     let url = format!(
         "/users?$filter={}&$select={EXISTING_SELECT}&$top=10",
         encode(&users_filter(address))

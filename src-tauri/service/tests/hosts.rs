@@ -923,3 +923,89 @@ async fn member_invitations_follow_the_admins_roles() {
         .expect("a Guest Inviter invites a guest");
     assert_eq!(guest.user_type, "Guest");
 }
+
+/// Issue 14.2, bulk: a file without a user column invites new external users with the same
+/// preview, journal, report and History as a conversion file. The preview blocks an address in
+/// the directory or in a verified domain and flags a duplicate row; a resume invites nobody twice.
+#[tokio::test]
+async fn an_invite_csv_invites_new_users_once_with_preview_report_and_history() {
+    let (sim, dir, svc) = on_a_fresh_tenant("app").await;
+    let held = {
+        let state = sim.state().lock().dir.clone();
+        tenant_sim::seed::users_in_case(&state, "ready-to-convert")[0]
+            .mail
+            .clone()
+            .expect("mail")
+    };
+    let csv = format!(
+        "email,displayName,userType,sendMail\n\
+         one@fabrikam.example,One,Guest,no\n\
+         two@fabrikam.example,Two,Member,yes\n\
+         {held},Held,,no\n\
+         someone@contoso.com,Internal,,no\n\
+         ONE@fabrikam.example,Again,,no\n"
+    );
+    let loaded = svc
+        .bulk_load("invites.csv", csv.clone().into_bytes())
+        .await
+        .expect("loaded");
+    let p = &loaded.preview;
+    assert_eq!(p.action, b2b_core::bulk::BulkAction::Invite);
+    assert_eq!((p.ready, p.needs_fix), (2, 3), "{p:?}");
+    let line = |n: u32| p.rows.iter().find(|r| r.line == n).expect("row");
+    assert!(line(4)
+        .checks
+        .iter()
+        .any(|c| c.code == b2b_core::codes::CheckCode::NotInDirectory
+            && c.severity == b2b_core::convert::Severity::Blocker));
+    assert!(line(5)
+        .checks
+        .iter()
+        .any(|c| c.code == b2b_core::codes::CheckCode::AddressNotInternal
+            && c.severity == b2b_core::convert::Severity::Blocker));
+    assert_eq!(line(6).problem, Some(b2b_core::codes::RowProblem::DuplicateEmail));
+
+    let sink: ProgressSink = Arc::new(|_, _| {});
+    let report = svc.bulk_run(2, false, sink.clone()).await.expect("ran");
+    assert_eq!((report.converted, report.failed, report.skipped), (2, 0, 3));
+    let one = report.rows.iter().find(|r| r.line == 2).expect("row 2");
+    assert_eq!(one.outcome, b2b_core::bulk::run::RowOutcome::Invited);
+    assert_eq!(one.user, "one_fabrikam.example#EXT#@contosodemo.onmicrosoft.com");
+    assert!(one.redeem_url.is_some(), "no mail: the link is in the report");
+    let two = report.rows.iter().find(|r| r.line == 3).expect("row 3");
+    assert!(two.redeem_url.is_none(), "mail sent: no link in the report");
+    {
+        let g = sim.state().lock();
+        let member = g
+            .dir
+            .users
+            .iter()
+            .find(|u| u.mail.as_deref() == Some("two@fabrikam.example"))
+            .expect("invited");
+        assert_eq!(member.user_type, "Member");
+        assert_eq!(member.display_name, "Two");
+        assert!(g.outbox.iter().any(|m| m.to == "two@fabrikam.example"));
+        assert!(!g.outbox.iter().any(|m| m.to == "one@fabrikam.example"));
+    }
+    let csv_report = b2b_core::bulk::run::report_csv(&report.rows).expect("csv");
+    assert!(csv_report.contains(",invited,"), "{csv_report}");
+    let entries = history(&dir);
+    assert_eq!(entries.len(), 2);
+    assert!(entries
+        .iter()
+        .all(|e| e.action == b2b_core::history::HistoryAction::Invite
+            && e.outcome == b2b_core::history::Outcome::Succeeded));
+
+    // The same file again: a resume finds both done and sends nothing.
+    let again = svc
+        .bulk_load("invites.csv", csv.into_bytes())
+        .await
+        .expect("loaded");
+    assert!(again.run_before);
+    assert_eq!(again.done_before, 2);
+    let report = svc.bulk_run(2, true, sink).await.expect("resumed");
+    assert_eq!(report.already_done, 2, "{:?}", report.rows);
+    assert_eq!(history(&dir).len(), 2, "nobody invited twice");
+    let invitations = sim.state().lock().stats.invitations.values().sum::<u64>();
+    assert_eq!(invitations, 2);
+}

@@ -17,6 +17,8 @@ pub fn problem_text(p: RowProblem) -> &'static str {
         InvalidYesNo => "Use yes or no (or true/false, 1/0) in sendMail and setGuest.",
         DuplicateUser => "This user is already in an earlier row: keep one row per user.",
         UserNotFound => "No user with this UPN or object ID in the tenant.",
+        DuplicateEmail => "This address is already in an earlier row: keep one row per person.",
+        InvalidUserType => "Use Guest or Member (or leave it empty for Guest) in userType.",
     }
 }
 
