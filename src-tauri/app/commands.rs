@@ -190,6 +190,11 @@ pub fn bulk_template(svc: Svc<'_>) -> Res<ExportView> {
 }
 
 #[tauri::command]
+pub fn bulk_invite_template(svc: Svc<'_>) -> Res<ExportView> {
+    svc.bulk_invite_template()
+}
+
+#[tauri::command]
 pub async fn bulk_load(svc: Svc<'_>, file_name: String, bytes: Vec<u8>) -> Res<BulkLoaded> {
     svc.bulk_load(&file_name, bytes).await
 }
@@ -305,4 +310,5 @@ app_commands![
     bulk_status,
     invite_preflight,
     invite_user,
+    bulk_invite_template,
 ];

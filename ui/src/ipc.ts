@@ -154,6 +154,7 @@ export const api = {
   /** Who already holds the address, and the checks before inviting a new external user. */
   invitePreflight: (email: string, member: boolean) => call<InvitePreflight>("invite_preflight", { email, member }),
   inviteUser: (request: InviteRequest) => call<InviteResult>("invite_user", { request }),
+  bulkInviteTemplate: () => call<ExportView>("bulk_invite_template"),
 };
 
 export type { BulkProgressEvent };

@@ -313,6 +313,7 @@ export function installFakeBackend({
     };
   };
   const bulkPreview: Preview = {
+    action: "convert",
     ready: 1,
     needsFix: 1,
     blocked: 1,
@@ -320,6 +321,17 @@ export function installFakeBackend({
       { line: 2, user: "adele.adams@contoso.com", email: "adele.adams@northwind.example", status: "ready", problem: null, checks: [{ code: "address_valid", severity: "ok" }], displayName: "Adele Adams", userId: "u-ready" },
       { line: 3, user: "x@contoso.com", email: "not-an-address", status: "needsFix", problem: "invalid_email", checks: [], displayName: null, userId: null },
       { line: 4, user: "henry.parker@contoso.com", email: "henry.parker@adatum.example", status: "blocked", problem: null, checks: [{ code: "not_synced_from_on_premises", severity: "blocker" }], displayName: "Henry Parker", userId: "u-synced" },
+    ],
+  };
+  const invitePreview: Preview = {
+    action: "invite",
+    ready: 1,
+    needsFix: 2,
+    blocked: 0,
+    rows: [
+      { line: 2, user: "", email: "new.partner@fabrikam.example", status: "ready", problem: null, checks: [{ code: "not_in_directory", severity: "ok" }], displayName: "New Partner", userId: null },
+      { line: 3, user: "", email: "adele.adams@northwind.example", status: "needsFix", problem: null, checks: [{ code: "not_in_directory", severity: "blocker" }], displayName: "Adele", userId: null },
+      { line: 4, user: "", email: "x@fabrikam.example", status: "needsFix", problem: "invalid_user_type", checks: [], displayName: null, userId: null },
     ],
   };
   let bulkReport: BulkReport = {
@@ -566,10 +578,20 @@ export function installFakeBackend({
         return null;
       case "bulk_template":
         return { path: "C:\\Users\\ada\\Downloads\\b2b-convert-template.csv", rows: 1 };
+      case "bulk_invite_template":
+        return { path: "C:\\Users\\ada\\Downloads\\b2b-invite-template.csv", rows: 1 };
       case "bulk_load": {
         const { bytes } = args as { fileName: string; bytes: number[] };
         if (bytes.length === 0) throw { code: "csv_columns", message: "empty" } satisfies AppError;
-        bulkLoaded = { fileName: (args as { fileName: string }).fileName, preview: bulkPreview, doneBefore: 0, runBefore: false };
+        // A file whose header has no user column invites new users (as the backend's parser).
+        const header = new TextDecoder().decode(new Uint8Array(bytes)).split(/\r?\n/)[0]?.toLowerCase() ?? "";
+        const invite = !header.split(/[,;]/).some((h) => h.trim() === "user");
+        bulkLoaded = {
+          fileName: (args as { fileName: string }).fileName,
+          preview: invite ? invitePreview : bulkPreview,
+          doneBefore: 0,
+          runBefore: false,
+        };
         return bulkLoaded;
       }
       case "bulk_export_preview":

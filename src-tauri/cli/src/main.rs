@@ -318,7 +318,7 @@ fn explain(code: ErrorCode) -> &'static str {
         ErrorCode::HistoryIo => "History could not be read or written. Check that your profile folder is writable.",
         ErrorCode::CsvUnreadable => "The CSV file could not be read: save it as CSV UTF-8 (comma or semicolon separated) and try again.",
         ErrorCode::CsvTooLarge => "The CSV file is larger than 20 MB. Split it into several files and run them one after the other.",
-        ErrorCode::CsvColumns => "The CSV file needs a user column (UPN or object id) and an email column. Run b2b bulk template for an example.",
+        ErrorCode::CsvColumns => "The CSV file needs a user column (UPN or object id) and an email column to convert users, or an email column and no user column to invite new ones. Run b2b bulk template (or b2b bulk template --invite) for an example.",
         ErrorCode::JournalIo => "The bulk run's journal could not be written. Check that your profile folder is writable; nothing more was sent.",
         ErrorCode::BulkAlreadyRun => "This file was run before. Add --resume to continue where it stopped; users already converted are not invited again.",
         ErrorCode::InvalidCcAddress => "The --cc address is not a valid e-mail address.",

@@ -90,6 +90,8 @@ export const rowProblemMessages: Record<RowProblem, MessageId> = {
   invalid_yes_no: "bulk.problem.invalid_yes_no",
   duplicate_user: "bulk.problem.duplicate_user",
   user_not_found: "bulk.problem.user_not_found",
+  duplicate_email: "bulk.problem.duplicate_email",
+  invalid_user_type: "bulk.problem.invalid_user_type",
 };
 
 export const warningMessages: Record<FollowUpWarning, MessageId> = {

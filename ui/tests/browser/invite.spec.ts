@@ -51,3 +51,22 @@ for (const lang of languages) {
     await expect(page.getByTestId("user-page")).toContainText("New Partner");
   });
 }
+
+for (const lang of languages) {
+  test(`in ${lang}: the Bulk page takes an invitation file (no user column) and says so; axe-clean`, async ({ page }) => {
+    await open(page, lang);
+    await page.getByTestId("nav-bulk").click();
+    await expect(page.getByTestId("bulk-invite-template")).toBeVisible();
+    await page.getByTestId("bulk-invite-template").click();
+    await expect(page.getByTestId("exported-template")).toBeVisible();
+    await page.getByTestId("bulk-file").setInputFiles({
+      name: "invites.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from("email,displayName,userType\nnew.partner@fabrikam.example,New Partner,Guest\n"),
+    });
+    await expect(page.getByTestId("bulk-invite-file")).toBeVisible();
+    await expect(page.getByTestId("bulk-row")).toHaveCount(3);
+    await expect(page.getByTestId("bulk-row").first()).toContainText("New Partner");
+    await axe(page);
+  });
+}

@@ -106,7 +106,13 @@ fn column(name: &str) -> Option<Col> {
         .collect();
     Some(match n.as_str() {
         "user" | "upn" | "userprincipalname" | "id" | "objectid" | "userid" => Col::User,
-        "email" | "externalemail" | "emailaddress" | "address" | "externaladdress" | "mail" => Col::Email,
+        "email"
+        | "externalemail"
+        | "emailaddress"
+        | "address"
+        | "externaladdress"
+        | "mail"
+        | "inviteduseremailaddress" => Col::Email,
         "sendmail" | "sendemail" | "sendinvitation" | "sendinvitationmessage" => Col::SendMail,
         "language" | "messagelanguage" => Col::Language,
         "message" | "custommessage" | "customizedmessagebody" => Col::Message,
@@ -180,13 +186,25 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCsv, AppError> {
         .map_err(|e| AppError::new(ErrorCode::CsvUnreadable, e.to_string()))?
         .clone();
     let cols: Vec<Option<Col>> = headers.iter().map(column).collect();
-    // No user column but an email one: new users to invite.
+    // No user column but an e-mail column named as such (not a loose "address" or "mail"): new
+    // users to invite. Anything else without a user column is refused as before.
+    let invite_email = headers.iter().any(|h| {
+        let n: String = h
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect();
+        matches!(
+            n.as_str(),
+            "email" | "emailaddress" | "externalemail" | "inviteduseremailaddress"
+        )
+    });
     let action = if cols.contains(&Some(Col::User)) {
         super::BulkAction::Convert
     } else {
         super::BulkAction::Invite
     };
-    if !cols.contains(&Some(Col::Email)) {
+    if !cols.contains(&Some(Col::Email)) || (action == super::BulkAction::Invite && !invite_email) {
         return Err(AppError::new(
             ErrorCode::CsvColumns,
             format!("columns found: {}", headers.iter().collect::<Vec<_>>().join(", ")),
