@@ -456,4 +456,39 @@ describe("B2B Convert window", () => {
       await browser.deleteSession();
     }
   });
+  it("invites a new external user after the directory check, then finds the address already there", async () => {
+    const browser = await launch("sign-in");
+    try {
+      await browser.$('[data-testid="sign-in-browser"]').click();
+      await browser.$('[data-testid="capabilities"]').waitForDisplayed({ timeout: 30_000 });
+      await browser.$('[data-testid="nav-invite"]').click();
+      await browser.$('[data-testid="page-invite"]').waitForDisplayed({ timeout: 10_000 });
+      const address = "e2e.invitee@fabrikam.example";
+      await retype(browser, '[data-testid="invite-email"]', address);
+      const clear = browser.$('[data-testid="check-not_in_directory"]');
+      await clear.waitForDisplayed({ timeout: 15_000 });
+      expect(await clear.getAttribute("data-severity")).toBe("ok");
+      await retype(browser, '[data-testid="invite-display-name"]', "E2E Invitee");
+      await browser.$('[data-testid="send-mail"]').click();
+      await shot(browser, "50-invite-checked");
+      await browser.$('[data-testid="invite-submit"]').click();
+      await browser.$('[data-testid="confirm-yes"]').waitForDisplayed({ timeout: 10_000 });
+      await browser.$('[data-testid="confirm-yes"]').click();
+      const result = browser.$('[data-testid="invite-result"]');
+      await result.waitForDisplayed({ timeout: 30_000 });
+      expect(await result.getText()).toContain("e2e.invitee_fabrikam.example#EXT#@");
+      expect(await browser.$('[data-testid="invite-redeem-url"]').getText()).toMatch(/\/redeem\?rd=/);
+      await shot(browser, "51-invited");
+      // The same address again: the directory check finds the new user and blocks.
+      await retype(browser, '[data-testid="invite-email"]', address);
+      await browser.$('[data-testid="invite-existing"]').waitForDisplayed({ timeout: 15_000 });
+      expect(await browser.$('[data-testid="check-not_in_directory"]').getAttribute("data-severity")).toBe("blocker");
+      await shot(browser, "52-invite-already-there");
+      await browser.$('[data-testid="existing-open"]').click();
+      await browser.$('[data-testid="user-page"]').waitForDisplayed({ timeout: 15_000 });
+      expect(await browser.$('[data-testid="user-page"]').getText()).toContain("E2E Invitee");
+    } finally {
+      await browser.deleteSession();
+    }
+  });
 });
