@@ -170,7 +170,9 @@ pub fn users_filter(address: &str) -> String {
 }
 
 /// Users whose sign-in name (a local account's `identities` entry) is the address. Graph asks for
-/// both `issuerAssignedId` and `issuer` in such a filter; the issuer is a domain of the tenant.
+/// both `issuerAssignedId` and `issuer`, and ignores the issuer for `emailAddress` and `userName`
+/// entries "by design" (Graph docs, objectIdentity resource, "Filtering"); the tenant's initial
+/// domain is given. UPN identities can't be filtered this way: the UPN clause covers them.
 pub fn identities_filter(address: &str, issuer: &str) -> String {
     format!(
         "identities/any(c:c/issuerAssignedId eq {} and c/issuer eq {})",
