@@ -467,11 +467,15 @@ describe("B2B Convert window", () => {
       await retype(browser, '[data-testid="invite-email"]', address);
       const clear = browser.$('[data-testid="check-not_in_directory"]');
       await clear.waitForDisplayed({ timeout: 15_000 });
-      expect(await clear.getAttribute("data-severity")).toBe("ok");
+      // Nobody holds it; the demo sign-in can't read groups and contacts, so that part is unknown:
+      // a warning, never a blocker (Microsoft decides).
+      expect(["ok", "warning"]).toContain(await clear.getAttribute("data-severity"));
       await retype(browser, '[data-testid="invite-display-name"]', "E2E Invitee");
       await browser.$('[data-testid="send-mail"]').click();
       await shot(browser, "50-invite-checked");
-      await browser.$('[data-testid="invite-submit"]').click();
+      const submit = browser.$('[data-testid="invite-submit"]');
+      await browser.waitUntil(async () => (await submit.getAttribute("aria-disabled")) !== "true", { timeout: 20_000 });
+      await submit.click();
       await browser.$('[data-testid="confirm-yes"]').waitForDisplayed({ timeout: 10_000 });
       await browser.$('[data-testid="confirm-yes"]').click();
       const result = browser.$('[data-testid="invite-result"]');
