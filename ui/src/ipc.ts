@@ -28,6 +28,8 @@ import type { Command } from "./bindings/Command";
 import type { EventName } from "./bindings/EventName";
 import type { Progress } from "./bindings/Progress";
 import type { ThrottledEvent } from "./bindings/ThrottledEvent";
+import type { Discovery } from "./bindings/Discovery";
+import type { DiscoverProgress } from "./bindings/DiscoverProgress";
 import type { InvitePreflight } from "./bindings/InvitePreflight";
 import type { InviteRequest } from "./bindings/InviteRequest";
 import type { InviteResult } from "./bindings/InviteResult";
@@ -79,6 +81,7 @@ export const uiErrorCodes: Record<UiErrorCode, true> = {
   network_unreachable: true,
   tls_untrusted: true,
   policy_locked: true,
+  scan_cancelled: true,
   ipc_unavailable: true,
 };
 
@@ -151,6 +154,14 @@ export const api = {
   bulkReport: () => call<BulkReport>("bulk_report"),
   bulkExportReport: () => call<ExportView>("bulk_export_report"),
   bulkStatus: () => call<BulkStatus>("bulk_status"),
+  /** Scans the directory; progress comes as `discover-progress` events. */
+  discover: () => call<Discovery>("discover"),
+  /** False when no scan runs. */
+  discoverCancel: () => call<boolean>("discover_cancel"),
+  discoverLast: () => call<Discovery | null>("discover_last"),
+  /** The chosen accounts (by id) into the bulk preview, as if their file had been opened. */
+  discoverToBulk: (ids: string[]) => call<BulkLoaded>("discover_to_bulk", { ids }),
+  discoverExport: (ids: string[]) => call<ExportView>("discover_export", { ids }),
   /** Who already holds the address, and the checks before inviting a new external user. */
   invitePreflight: (email: string, member: boolean) => call<InvitePreflight>("invite_preflight", { email, member }),
   inviteUser: (request: InviteRequest) => call<InviteResult>("invite_user", { request }),
@@ -166,6 +177,10 @@ function on<T>(name: EventName, handler: (payload: T) => void) {
 export const bulkEvents = {
   progress: (handler: (e: BulkProgressEvent) => void) => on<BulkProgressEvent>("bulk-progress", handler),
   finished: (handler: (summary: BulkReport) => void) => on<BulkReport>("bulk-finished", handler),
+};
+
+export const discoverEvents = {
+  progress: (handler: (p: DiscoverProgress) => void) => on<DiscoverProgress>("discover-progress", handler),
 };
 
 /** Microsoft asked to slow down during a conversion or resend. */

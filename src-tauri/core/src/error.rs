@@ -92,6 +92,8 @@ pub enum ErrorCode {
     TlsUntrusted,
     /// The organisation's policy does not allow this (a locked setting, the demo tenant).
     PolicyLocked,
+    /// The admin stopped a directory scan before it finished; nothing was changed.
+    ScanCancelled,
     /// Anything not yet classified; the message says more.
     Internal,
 }
