@@ -11,6 +11,7 @@ use b2b_core::bulk::{BulkLoaded, BulkReport, BulkStatus};
 use b2b_core::convert_service::{AddressSlot, CheckKind, ConvertRequest, ConvertResult, Preflight};
 use b2b_core::discover::Discovery;
 use b2b_core::history::{ExportView, HistoryView};
+use b2b_core::invite::{InvitePreflight, InviteRequest, InviteResult};
 use b2b_core::policy::PolicyView;
 use b2b_core::settings::{Language, LanguageView};
 use b2b_core::users::{B2bState, PendingRow, UserDetail, UsersPage};
@@ -141,6 +142,16 @@ pub async fn convert_user(
 }
 
 #[tauri::command]
+pub async fn invite_preflight(svc: Svc<'_>, email: String, member: bool) -> Res<InvitePreflight> {
+    svc.invite_preflight(&email, member).await
+}
+
+#[tauri::command]
+pub async fn invite_user(svc: Svc<'_>, request: InviteRequest) -> Res<InviteResult> {
+    svc.invite_user(request).await?.1
+}
+
+#[tauri::command]
 pub async fn resend_invitation(
     svc: Svc<'_>,
     user: String,
@@ -190,6 +201,11 @@ pub fn show_export(app: AppHandle, svc: Svc<'_>) -> Res<()> {
 #[tauri::command]
 pub fn bulk_template(svc: Svc<'_>) -> Res<ExportView> {
     svc.bulk_template()
+}
+
+#[tauri::command]
+pub fn bulk_invite_template(svc: Svc<'_>) -> Res<ExportView> {
+    svc.bulk_invite_template()
 }
 
 #[tauri::command]
@@ -342,4 +358,7 @@ app_commands![
     discover_export,
     pending_overview,
     overdue_load,
+    invite_preflight,
+    invite_user,
+    bulk_invite_template,
 ];

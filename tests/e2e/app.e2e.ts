@@ -411,7 +411,7 @@ describe("B2B Convert window", () => {
     const browser = await launch("nav");
     try {
       await browser.$('[data-testid="capabilities"]').waitForDisplayed({ timeout: 30_000 });
-      await visit(browser, "discover", "50-discover");
+      await visit(browser, "discover", "55-discover");
       await browser.$('[data-testid="discover-scan"]').click();
       await browser.$('[data-testid="discover-summary"]').waitForDisplayed({ timeout: 60_000 });
       const domains = await browser.$$('[data-testid="discover-group"] h2').map((h) => h.getText());
@@ -419,13 +419,13 @@ describe("B2B Convert window", () => {
       expect(domains.length).toBeGreaterThanOrEqual(3);
       const ready = await browser.$('[data-testid="discover-ready"]').getText();
       expect(ready).toMatch(/^\d+ ready$/);
-      await shot(browser, "51-discover-found");
+      await shot(browser, "56-discover-found");
       await browser.$('[data-testid="discover-convert"]').click();
       // The bulk preview's full checks, as the current account, agree with the scan's verdicts.
       await browser.$('[data-testid="bulk-ready"]').waitForDisplayed({ timeout: 60_000 });
       expect(await browser.$('[data-testid="bulk-ready"]').getText()).toBe(ready);
       expect(await browser.$('[data-testid="page-bulk"]').getText()).toContain("discovered-");
-      await shot(browser, "52-discover-to-bulk");
+      await shot(browser, "57-discover-to-bulk");
     } finally {
       await browser.deleteSession();
     }
@@ -480,7 +480,45 @@ describe("B2B Convert window", () => {
       await browser.deleteSession();
     }
   });
-
+  it("invites a new external user after the directory check, then finds the address already there", async () => {
+    const browser = await launch("sign-in");
+    try {
+      await browser.$('[data-testid="sign-in-browser"]').click();
+      await browser.$('[data-testid="capabilities"]').waitForDisplayed({ timeout: 30_000 });
+      await browser.$('[data-testid="nav-invite"]').click();
+      await browser.$('[data-testid="page-invite"]').waitForDisplayed({ timeout: 10_000 });
+      const address = "e2e.invitee@fabrikam.example";
+      await retype(browser, '[data-testid="invite-email"]', address);
+      const clear = browser.$('[data-testid="check-not_in_directory"]');
+      await clear.waitForDisplayed({ timeout: 15_000 });
+      // Nobody holds it; the demo sign-in can't read groups and contacts, so that part is unknown:
+      // a warning, never a blocker (Microsoft decides).
+      expect(["ok", "warning"]).toContain(await clear.getAttribute("data-severity"));
+      await retype(browser, '[data-testid="invite-display-name"]', "E2E Invitee");
+      await browser.$('[data-testid="send-mail"]').click();
+      await shot(browser, "50-invite-checked");
+      const submit = browser.$('[data-testid="invite-submit"]');
+      await browser.waitUntil(async () => (await submit.getAttribute("aria-disabled")) !== "true", { timeout: 20_000 });
+      await submit.click();
+      await browser.$('[data-testid="confirm-yes"]').waitForDisplayed({ timeout: 10_000 });
+      await browser.$('[data-testid="confirm-yes"]').click();
+      const result = browser.$('[data-testid="invite-result"]');
+      await result.waitForDisplayed({ timeout: 30_000 });
+      expect(await result.getText()).toContain("e2e.invitee_fabrikam.example#EXT#@");
+      expect(await browser.$('[data-testid="invite-redeem-url"]').getText()).toMatch(/\/redeem\?rd=/);
+      await shot(browser, "51-invited");
+      // The same address again: the directory check finds the new user and blocks.
+      await retype(browser, '[data-testid="invite-email"]', address);
+      await browser.$('[data-testid="invite-existing"]').waitForDisplayed({ timeout: 15_000 });
+      expect(await browser.$('[data-testid="check-not_in_directory"]').getAttribute("data-severity")).toBe("blocker");
+      await shot(browser, "52-invite-already-there");
+      await browser.$('[data-testid="existing-open"]').click();
+      await browser.$('[data-testid="user-page"]').waitForDisplayed({ timeout: 15_000 });
+      expect(await browser.$('[data-testid="user-page"]').getText()).toContain("E2E Invitee");
+    } finally {
+      await browser.deleteSession();
+    }
+  });
   it("pending: marks overdue invitations, resends to all overdue as a bulk run, shows who accepted since", async () => {
     const browser = await launch("sign-in");
     try {

@@ -26,6 +26,8 @@ import {
   People20Regular,
   PeopleSearch20Filled,
   PeopleSearch20Regular,
+  PersonAdd20Filled,
+  PersonAdd20Regular,
   PeopleSwap20Filled,
   PeopleSwap20Regular,
   Settings20Filled,
@@ -56,11 +58,13 @@ const PendingPage = lazy(() => import("./pages/PendingPage").then((m) => ({ defa
 const DiscoverPage = lazy(() => import("./pages/DiscoverPage").then((m) => ({ default: m.DiscoverPage })));
 const BulkPage = lazy(() => import("./pages/BulkPage").then((m) => ({ default: m.BulkPage })));
 const HistoryPage = lazy(() => import("./pages/HistoryPage").then((m) => ({ default: m.HistoryPage })));
+const InvitePage = lazy(() => import("./pages/InvitePage").then((m) => ({ default: m.InvitePage })));
 const SettingsPage = lazy(() => import("./pages/SettingsPage").then((m) => ({ default: m.SettingsPage })));
 
-export type PageId = "users" | "discover" | "pending" | "bulk" | "history" | "settings";
+export type PageId = "users" | "discover" | "invite" | "pending" | "bulk" | "history" | "settings";
 
 const Users = bundleIcon(People20Filled, People20Regular);
+const Invite = bundleIcon(PersonAdd20Filled, PersonAdd20Regular);
 const Pending = bundleIcon(MailClock20Filled, MailClock20Regular);
 const Bulk = bundleIcon(PeopleSwap20Filled, PeopleSwap20Regular);
 const Discover = bundleIcon(PeopleSearch20Filled, PeopleSearch20Regular);
@@ -70,6 +74,7 @@ const SettingsIcon = bundleIcon(Settings20Filled, Settings20Regular);
 export const pages: { id: PageId; label: MessageId; icon: typeof Users }[] = [
   { id: "users", label: "nav.users", icon: Users },
   { id: "discover", label: "nav.discover", icon: Discover },
+  { id: "invite", label: "nav.invite", icon: Invite },
   { id: "pending", label: "nav.pending", icon: Pending },
   { id: "bulk", label: "nav.bulk", icon: Bulk },
   { id: "history", label: "nav.history", icon: HistoryIcon },
@@ -324,6 +329,8 @@ function Frame(props: {
       </>
     ) : page === "discover" ? (
       <DiscoverPage onToBulk={() => navigate("bulk")} />
+    ) : page === "invite" ? (
+      <InvitePage tenantId={props.session.current?.tenantId ?? ""} onOpen={(id) => open({ id, intent: null })} />
     ) : page === "pending" ? (
       <PendingPage
         onOpen={(id, resend) => open({ id, intent: resend ? "resend" : null })}

@@ -31,6 +31,9 @@ import type { Progress } from "./bindings/Progress";
 import type { ThrottledEvent } from "./bindings/ThrottledEvent";
 import type { Discovery } from "./bindings/Discovery";
 import type { DiscoverProgress } from "./bindings/DiscoverProgress";
+import type { InvitePreflight } from "./bindings/InvitePreflight";
+import type { InviteRequest } from "./bindings/InviteRequest";
+import type { InviteResult } from "./bindings/InviteResult";
 
 /** Codes from Rust, plus the one the UI raises itself when there is no Rust side to talk to. */
 export type UiErrorCode = ErrorCode | "ipc_unavailable";
@@ -164,6 +167,10 @@ export const api = {
   pendingOverview: (olderThanDays: number | null) => call<PendingOverview>("pending_overview", { olderThanDays }),
   /** "Resend to all overdue": the overdue list becomes the loaded bulk run (then `bulkStart`). */
   overdueLoad: (olderThanDays: number | null) => call<BulkLoaded>("overdue_load", { olderThanDays }),
+  /** Who already holds the address, and the checks before inviting a new external user. */
+  invitePreflight: (email: string, member: boolean) => call<InvitePreflight>("invite_preflight", { email, member }),
+  inviteUser: (request: InviteRequest) => call<InviteResult>("invite_user", { request }),
+  bulkInviteTemplate: () => call<ExportView>("bulk_invite_template"),
 };
 
 export type { BulkProgressEvent };

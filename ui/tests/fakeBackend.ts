@@ -19,6 +19,9 @@ import type { B2bState } from "../src/bindings/B2bState";
 import type { Check } from "../src/bindings/Check";
 import type { ConvertRequest } from "../src/bindings/ConvertRequest";
 import type { HistoryEntry } from "../src/bindings/HistoryEntry";
+import type { InvitePreflight } from "../src/bindings/InvitePreflight";
+import type { InviteRequest } from "../src/bindings/InviteRequest";
+import type { InviteResult } from "../src/bindings/InviteResult";
 import type { Preflight } from "../src/bindings/Preflight";
 import type { UserDetail } from "../src/bindings/UserDetail";
 import type { UserRow } from "../src/bindings/UserRow";
@@ -164,6 +167,43 @@ function checksFor(u: UserDetail, address: string, kind: string): Check[] {
   ];
 }
 
+/** The invitation pre-flight as the backend words it: a verified domain or an address any user
+ * holds (UPN, mail, other mails) blocks; Member is confirmed for Ada Admin (User Administrator). */
+function invitePreflightOver(directory: UserDetail[], email: string, member: boolean, admin: boolean): InvitePreflight {
+  const a = email.trim().toLowerCase();
+  const domain = a.split("@")[1] ?? "";
+  const internal = domain === "contoso.com" || domain.endsWith(".contoso.com");
+  const holders = directory.filter((u) =>
+    [u.userPrincipalName, u.mail ?? "", ...u.otherMails].some((x) => x.toLowerCase() === a),
+  );
+  const sev = (bad: boolean) => (bad ? "blocker" : "ok") as Check["severity"];
+  const checks: Check[] = [
+    { code: "address_valid", severity: "ok" },
+    { code: "address_not_internal", severity: sev(internal) },
+    { code: "not_in_directory", severity: sev(holders.length > 0) },
+    { code: "admin_can_invite", severity: admin ? "ok" : "warning" },
+  ];
+  if (member) checks.push({ code: "member_allowed", severity: admin ? "ok" : "warning" });
+  return {
+    email: email.trim(),
+    member,
+    existing: {
+      objects: holders.map((u) => ({
+        kind: "user",
+        id: u.id,
+        displayName: u.displayName,
+        userPrincipalName: u.userPrincipalName,
+        mail: u.mail,
+        userType: u.userType,
+        externalUserState: u.externalUserState,
+      })),
+      complete: true,
+    },
+    checks,
+    canInvite: checks.every((c) => c.severity !== "blocker"),
+  };
+}
+
 export type FakeStart = "signedIn" | "firstRun" | "signIn";
 
 export interface FakeBackendOptions {
@@ -274,6 +314,7 @@ export function installFakeBackend({
     };
   };
   const bulkPreview: Preview = {
+    action: "convert",
     ready: 1,
     needsFix: 1,
     blocked: 1,
@@ -281,6 +322,17 @@ export function installFakeBackend({
       { line: 2, user: "adele.adams@contoso.com", email: "adele.adams@northwind.example", status: "ready", problem: null, checks: [{ code: "address_valid", severity: "ok" }], displayName: "Adele Adams", userId: "u-ready" },
       { line: 3, user: "x@contoso.com", email: "not-an-address", status: "needsFix", problem: "invalid_email", checks: [], displayName: null, userId: null },
       { line: 4, user: "henry.parker@contoso.com", email: "henry.parker@adatum.example", status: "blocked", problem: null, checks: [{ code: "not_synced_from_on_premises", severity: "blocker" }], displayName: "Henry Parker", userId: "u-synced" },
+    ],
+  };
+  const invitePreview: Preview = {
+    action: "invite",
+    ready: 1,
+    needsFix: 2,
+    blocked: 0,
+    rows: [
+      { line: 2, user: "", email: "new.partner@fabrikam.example", status: "ready", problem: null, checks: [{ code: "not_in_directory", severity: "ok" }], displayName: "New Partner", userId: null },
+      { line: 3, user: "", email: "adele.adams@northwind.example", status: "needsFix", problem: null, checks: [{ code: "not_in_directory", severity: "blocker" }], displayName: "Adele", userId: null },
+      { line: 4, user: "", email: "x@fabrikam.example", status: "needsFix", problem: "invalid_user_type", checks: [], displayName: null, userId: null },
     ],
   };
   let bulkReport: BulkReport = {
@@ -307,6 +359,8 @@ export function installFakeBackend({
     bulkProgress = { ...bulkProgress, state: "finished", etaS: null };
     setTimeout(() => void emit("bulk-finished", { ...bulkReport, rows: [] }), 50);
   };
+  const invitePreflight = (email: string, member: boolean) =>
+    invitePreflightOver(directory, email, member, (signedIn.find((a) => a.id === current)?.username ?? "").startsWith("admin"));
   let bulkLoaded: BulkLoaded | null = null;
   let bulkDone = false;
   const discovery: Discovery = {
@@ -579,7 +633,7 @@ export function installFakeBackend({
           displayName: u.displayName,
           userId: u.id,
         }));
-        bulkLoaded = { action: "resend", fileName: `overdue-${days}-days`, preview: { ready: rows.length, needsFix: 0, blocked: 0, rows }, doneBefore: 0, runBefore: false };
+        bulkLoaded = { action: "resend", fileName: `overdue-${days}-days`, preview: { action: "resend", ready: rows.length, needsFix: 0, blocked: 0, rows }, doneBefore: 0, runBefore: false };
         bulkReport = {
           converted: rows.length,
           alreadyDone: 0,
@@ -606,10 +660,21 @@ export function installFakeBackend({
         return null;
       case "bulk_template":
         return { path: "C:\\Users\\ada\\Downloads\\b2b-convert-template.csv", rows: 1 };
+      case "bulk_invite_template":
+        return { path: "C:\\Users\\ada\\Downloads\\b2b-invite-template.csv", rows: 1 };
       case "bulk_load": {
         const { bytes } = args as { fileName: string; bytes: number[] };
         if (bytes.length === 0) throw { code: "csv_columns", message: "empty" } satisfies AppError;
-        bulkLoaded = { action: "convert", fileName: (args as { fileName: string }).fileName, preview: bulkPreview, doneBefore: 0, runBefore: false };
+        // A file whose header has no user column invites new users (as the backend's parser).
+        const header = new TextDecoder().decode(new Uint8Array(bytes)).split(/\r?\n/)[0]?.toLowerCase() ?? "";
+        const invite = !header.split(/[,;]/).some((h) => h.trim() === "user");
+        bulkLoaded = {
+          action: invite ? "invite" : "convert",
+          fileName: (args as { fileName: string }).fileName,
+          preview: invite ? invitePreview : bulkPreview,
+          doneBefore: 0,
+          runBefore: false,
+        };
         return bulkLoaded;
       }
       case "bulk_export_preview":
@@ -672,12 +737,76 @@ export function installFakeBackend({
       case "discover_to_bulk": {
         const { ids } = args as { ids: string[] };
         const rows = bulkPreview.rows.filter((r) => r.userId !== null && ids.includes(r.userId));
-        const preview: Preview = { rows, ready: rows.filter((r) => r.status === "ready").length, needsFix: 0, blocked: 0 };
+        const preview: Preview = { action: "convert", rows, ready: rows.filter((r) => r.status === "ready").length, needsFix: 0, blocked: 0 };
         bulkLoaded = { action: "convert", fileName: "discovered-20261130.csv", preview, doneBefore: 0, runBefore: false };
         return bulkLoaded;
       }
       case "discover_export":
         return { path: "C:\\Users\\ada\\Downloads\\b2b-convert-discovered.csv", rows: (args as { ids: string[] }).ids.length };
+      case "invite_preflight": {
+        const { email, member } = args as { email: string; member: boolean };
+        return invitePreflight(email, member);
+      }
+      case "invite_user": {
+        const { request } = args as { request: InviteRequest };
+        const pre = invitePreflight(request.email, request.member);
+        if (!pre.canInvite) throw { code: "conversion_blocked", message: "the pre-flight found a blocker" } satisfies AppError;
+        const at = request.email.indexOf("@");
+        const upn = `${request.email.slice(0, at)}_${request.email.slice(at + 1)}#EXT#@contosodemo.onmicrosoft.com`;
+        const id = `u-invited-${history.length + 1}`;
+        const userType = request.member ? "Member" : "Guest";
+        directory.push(
+          user(id, request.displayName ?? request.email.slice(0, at), upn, request.email, {
+            userType,
+            externalUserState: "PendingAcceptance",
+            externalUserStateChangeDateTime: "2026-11-22T10:00:00Z",
+            state: "pending",
+            action: "resend",
+            daysWaiting: 0,
+          }),
+        );
+        const result: InviteResult = {
+          userId: id,
+          userPrincipalName: upn,
+          invitationId: `inv-${history.length + 1}`,
+          redeemUrl: "https://login.microsoftonline.com/redeem?rd=fake-invite",
+          status: "PendingAcceptance",
+          userType,
+          confirmedByReread: false,
+          requestId: `req-${history.length + 1}`,
+        };
+        history.push({
+          id: `h${history.length + 1}`,
+          at: "2026-11-22T10:00:00Z",
+          source: "app",
+          admin: "admin@contoso.com",
+          tenantId: fakeAccounts[0]?.tenantId ?? "",
+          tenantName: "Contoso Demo",
+          userId: id,
+          userPrincipalName: upn,
+          action: "invite",
+          address: request.email,
+          options: {
+            sendMail: request.sendMail,
+            language: request.language,
+            message: request.message,
+            cc: request.cc,
+            redirectUrl: request.redirectUrl,
+            setGuest: false,
+            userType,
+            displayName: request.displayName ?? undefined,
+          },
+          outcome: "succeeded",
+          status: "PendingAcceptance",
+          invitationId: result.invitationId,
+          errorCode: null,
+          requestId: result.requestId,
+          changes: [],
+          warnings: [],
+          settles: null,
+        });
+        return result;
+      }
       default:
         throw new Error(`the fake backend has no command ${cmd}`);
     }

@@ -50,7 +50,11 @@ pub fn print_preview(out: &Out, p: &Preview) {
             &format!(
                 "line {:>5}  {status}  {}  {}  {}",
                 r.line,
-                r.user,
+                if r.user.is_empty() {
+                    r.display_name.as_deref().unwrap_or("")
+                } else {
+                    &r.user
+                },
                 r.email,
                 why.join(", ")
             ),
@@ -181,6 +185,7 @@ pub async fn run_loaded(
     let done = match loaded.action {
         bulk::BulkAction::Convert => "converted",
         bulk::BulkAction::Resend => "resent",
+        bulk::BulkAction::Invite => "invited",
     };
     out.event(
         json!({ "event": "report", "action": loaded.action, "converted": report.converted, "alreadyDone": report.already_done,

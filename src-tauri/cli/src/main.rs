@@ -7,6 +7,8 @@
 //!   b2b convert --user U --email E [--no-mail] [--message M] [--language L] [--cc C]
 //!               [--redirect-url URL] [--set-guest] [--yes]
 //!   b2b resend --user U [--email E] [--add-to mail|other-mails] [...the same options] [--yes]
+//!   b2b invite --email E [--display-name N] [--member] [--no-mail] [--message M] [--language L]
+//!              [--cc C] [--redirect-url U] [--yes]
 //!   b2b pending [--older-than DAYS] [--resend [--yes] [--report FILE]]
 //!   b2b history [--search TEXT] [--csv]
 //!   b2b policy
@@ -21,6 +23,7 @@
 
 mod bulk_cmd;
 mod discover_cmd;
+mod invite_cmd;
 mod policy_cmd;
 
 use std::io::Write;
@@ -156,6 +159,36 @@ enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// Invite a new external user (Guest by default), after checking that no user, group or
+    /// contact already holds the address and that it is not in a verified domain.
+    Invite {
+        /// The person's external e-mail address.
+        #[arg(long)]
+        email: String,
+        /// The new user's display name.
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Invite as a Member instead of a Guest (Microsoft allows it to administrators).
+        #[arg(long)]
+        member: bool,
+        /// Do not send the invitation e-mail: the redeem URL is printed instead.
+        #[arg(long)]
+        no_mail: bool,
+        #[arg(long)]
+        message: Option<String>,
+        /// Invitation language, e.g. fr-FR.
+        #[arg(long)]
+        language: Option<String>,
+        /// One more recipient of the invitation e-mail.
+        #[arg(long)]
+        cc: Option<String>,
+        /// Where the person lands after accepting (default: My Apps in this tenant).
+        #[arg(long)]
+        redirect_url: Option<String>,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
     /// List the invitations still waiting for acceptance, oldest first; those pending for DAYS
     /// or more are overdue. Users who accepted since the last look are listed too.
     Pending {
@@ -195,7 +228,8 @@ enum Command {
     },
     /// Show the organisation's policy in force on this computer, and what was ignored.
     Policy,
-    /// Convert many users from a CSV file: template, preview, run (resumable).
+    /// Convert many users from a CSV file, or invite many new external users from one without a
+    /// user column: template, preview, run (resumable).
     Bulk {
         #[command(subcommand)]
         command: BulkCommand,
@@ -212,7 +246,13 @@ enum Command {
 #[derive(Subcommand)]
 enum BulkCommand {
     /// Print the CSV template: user (UPN or object id), email, and optional per-row options.
-    Template,
+    /// With --invite, the template of an invitation file: no user column (that is the
+    /// difference), email, displayName, userType (Guest or Member) and the same options.
+    Template {
+        /// The template for inviting new external users instead of converting existing ones.
+        #[arg(long)]
+        invite: bool,
+    },
     /// Check every row as a single conversion would; changes nothing.
     Preview {
         file: std::path::PathBuf,
@@ -305,7 +345,7 @@ fn explain(code: ErrorCode) -> &'static str {
         ErrorCode::HistoryIo => "History could not be read or written. Check that your profile folder is writable.",
         ErrorCode::CsvUnreadable => "The CSV file could not be read: save it as CSV UTF-8 (comma or semicolon separated) and try again.",
         ErrorCode::CsvTooLarge => "The CSV file is larger than 20 MB. Split it into several files and run them one after the other.",
-        ErrorCode::CsvColumns => "The CSV file needs a user column (UPN or object id) and an email column. Run b2b bulk template for an example.",
+        ErrorCode::CsvColumns => "The CSV file needs a user column (UPN or object id) and an email column to convert users, or an email column and no user column to invite new ones. Run b2b bulk template (or b2b bulk template --invite) for an example.",
         ErrorCode::JournalIo => "The bulk run's journal could not be written. Check that your profile folder is writable; nothing more was sent.",
         ErrorCode::BulkAlreadyRun => "This file was run before. Add --resume to continue where it stopped; users already converted are not invited again.",
         ErrorCode::InvalidCcAddress => "The --cc address is not a valid e-mail address.",
@@ -625,6 +665,44 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
             out.event(json!({ "event": "resent", "result": r }), &text);
             Ok(())
         }
+        Command::Invite {
+            email,
+            display_name,
+            member,
+            no_mail,
+            message,
+            language,
+            cc,
+            redirect_url,
+            yes,
+        } => {
+            let r = request(
+                svc.policy(),
+                Choices {
+                    no_mail: *no_mail,
+                    send_mail: false,
+                    message,
+                    language,
+                    cc,
+                    redirect_url,
+                    set_guest: false,
+                },
+            );
+            let args = invite_cmd::InviteArgs {
+                request: b2b_core::invite::InviteRequest {
+                    email: email.clone(),
+                    display_name: display_name.clone(),
+                    member: *member,
+                    send_mail: r.send_mail,
+                    message: r.message,
+                    language: r.language,
+                    cc: r.cc,
+                    redirect_url: r.redirect_url,
+                },
+                yes: *yes,
+            };
+            invite_cmd::run(out, &svc, args).await
+        }
         Command::Pending {
             older_than,
             resend,
@@ -680,8 +758,15 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
             Ok(())
         }
         Command::Bulk { command } => match command {
-            BulkCommand::Template => {
-                print!("{}", b2b_core::bulk::TEMPLATE);
+            BulkCommand::Template { invite } => {
+                print!(
+                    "{}",
+                    if *invite {
+                        b2b_core::bulk::INVITE_TEMPLATE
+                    } else {
+                        b2b_core::bulk::TEMPLATE
+                    }
+                );
                 Ok(())
             }
             BulkCommand::Preview { file, export } => {
@@ -708,7 +793,7 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
                     if yes {
                         return Ok(true);
                     }
-                    confirm_bulk(p.ready)
+                    confirm_bulk(p.ready, p.action)
                 })
                 .await
             }
@@ -824,21 +909,34 @@ pub(crate) fn check_text(code: CheckCode, severity: Severity) -> &'static str {
         (AdminCanReset, _) => "Your sign-in lacks the User.ReadWrite.All permission a reset needs.",
         (AdminCanUpdateUser, Ok) => "Your role lets you set the user's mail first.",
         (AdminCanUpdateUser, _) => "Your roles do not let you change the user's mail, which must be set to the address first: ask a User Administrator.",
+        (NotInDirectory, Ok) => "No user, group or contact in the directory holds the address.",
+        (NotInDirectory, Warning) => "No user holds the address; groups, contacts or sign-in names could not all be checked (no permission to read them). Microsoft refuses the invitation if one holds it.",
+        (NotInDirectory, _) => "The address is already in the directory (see above): use that user (b2b resend for an invited one) instead of inviting again.",
+        (AdminCanInvite, Ok) => "You have a role and permission that may invite guests.",
+        (AdminCanInvite, Warning) => "B2B Convert could not confirm that you may invite guests (members may, unless an admin restricted it); Microsoft decides.",
+        (AdminCanInvite, _) => "Your sign-in lacks the User.Invite.All permission an invitation needs.",
+        (MemberAllowed, Ok) => "You are an administrator who may invite a Member.",
+        (MemberAllowed, Warning) => "B2B Convert could not confirm that you may invite a Member (Microsoft allows it to administrators); Microsoft decides.",
+        (MemberAllowed, _) => "You hold no administrator role: only an administrator may invite a Member. Invite a Guest instead.",
     }
 }
 
 fn report_checks(out: &Out, pre: &convert_service::Preflight) {
     for c in &pre.checks {
-        let mark = match c.severity {
-            Severity::Ok => "ok     ",
-            Severity::Warning => "warning",
-            Severity::Blocker => "BLOCKED",
-        };
-        out.event(
-            json!({ "event": "check", "check": c }),
-            &format!("{mark} {}", check_text(c.code, c.severity)),
-        );
+        print_check(out, c);
     }
+}
+
+pub(crate) fn print_check(out: &Out, c: &b2b_core::convert::Check) {
+    let mark = match c.severity {
+        Severity::Ok => "ok     ",
+        Severity::Warning => "warning",
+        Severity::Blocker => "BLOCKED",
+    };
+    out.event(
+        json!({ "event": "check", "check": c }),
+        &format!("{mark} {}", check_text(c.code, c.severity)),
+    );
 }
 
 fn confirm(
@@ -1059,7 +1157,7 @@ fn confirm_resend(ready: u32) -> Result<bool, AppError> {
     Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }
 
-fn confirm_bulk(ready: u32) -> Result<bool, AppError> {
+fn confirm_bulk(ready: u32, action: b2b_core::bulk::BulkAction) -> Result<bool, AppError> {
     use std::io::IsTerminal;
     if !std::io::stdin().is_terminal() {
         return Err(AppError::new(
@@ -1067,7 +1165,13 @@ fn confirm_bulk(ready: u32) -> Result<bool, AppError> {
             "not a terminal: add --yes to run without asking",
         ));
     }
-    print!("Convert the {ready} ready users to external users? This is one-way. [y/N] ");
+    match action {
+        b2b_core::bulk::BulkAction::Convert => {
+            print!("Convert the {ready} ready users to external users? This is one-way. [y/N] ")
+        }
+        b2b_core::bulk::BulkAction::Invite => print!("Invite the {ready} ready new external users? [y/N] "),
+        b2b_core::bulk::BulkAction::Resend => print!("Resend the invitation e-mail to the {ready} ready users? [y/N] "),
+    }
     let _ = std::io::stdout().flush();
     let mut answer = String::new();
     std::io::stdin()

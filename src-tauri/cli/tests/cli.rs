@@ -1253,6 +1253,176 @@ async fn discover_lists_partner_accounts_by_domain_and_writes_a_bulk_file_the_pr
     assert!(text.contains("look like partners"), "{text}");
 }
 
+/// Issue 14.2: `b2b invite` checks the directory first, invites a new Guest (no mail: the redeem
+/// link is printed), a Member when asked, and refuses an address already in the directory with
+/// the user that holds it; History lists the invitations.
+#[tokio::test(flavor = "multi_thread")]
+async fn invite_a_new_guest_and_a_member_with_an_access_token() {
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    let token = admin_token(&sim).await;
+    let data = std::env::temp_dir().join(format!("b2b-cli-invite-{}", uuid_like()));
+    let run = |args: &[&str]| {
+        b2b(&sim)
+            .args(args)
+            .env("B2B_ACCESS_TOKEN", &token)
+            .env("XDG_DATA_HOME", &data)
+            .stdin(Stdio::null())
+            .output()
+            .expect("b2b")
+    };
+    let email = "new.partner@fabrikam.example";
+
+    // Without --yes and without a terminal nothing is sent.
+    let out = run(&["invite", "--email", email, "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(sim
+        .state()
+        .lock()
+        .dir
+        .users
+        .iter()
+        .all(|u| u.mail.as_deref() != Some(email)));
+
+    let out = run(&[
+        "invite",
+        "--email",
+        email,
+        "--display-name",
+        "New Partner",
+        "--no-mail",
+        "--language",
+        "sv-SE",
+        "--yes",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let l = lines(&out);
+    assert!(
+        l.iter().any(|c| c["check"]["code"] == "not_in_directory"),
+        "{l:?}"
+    );
+    let invited = l.iter().find(|e| e["event"] == "invited").expect("invited");
+    assert_eq!(invited["result"]["userType"], "Guest");
+    assert_eq!(
+        invited["result"]["userPrincipalName"],
+        "new.partner_fabrikam.example#EXT#@contosodemo.onmicrosoft.com"
+    );
+    assert!(invited["result"]["redeemUrl"]
+        .as_str()
+        .is_some_and(|u| u.contains("/redeem?")));
+    let id = invited["result"]["userId"].as_str().expect("id").to_owned();
+    {
+        let g = sim.state().lock();
+        assert!(
+            g.outbox.iter().all(|m| m.user_id != id),
+            "--no-mail sends nothing"
+        );
+        let u = g.dir.user(&id).expect("created");
+        assert_eq!(u.display_name, "New Partner");
+        assert_eq!(u.external_user_state.as_deref(), Some("PendingAcceptance"));
+    }
+    // Plain text prints the link to send.
+    let again = run(&["invite", "--email", email, "--yes"]);
+    assert_eq!(again.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&again.stdout);
+    assert!(text.contains(&id) && text.contains("BLOCKED"), "{text}");
+
+    let out = run(&[
+        "invite",
+        "--email",
+        "boss@fabrikam.example",
+        "--member",
+        "--yes",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let l = lines(&out);
+    // A User Administrator may invite a Member; a handed-in token's scopes are unknown, so
+    // "may invite" is a warning and Microsoft decides.
+    let severity = |code: &str| {
+        l.iter()
+            .find(|c| c["check"]["code"] == code)
+            .map(|c| c["check"]["severity"].clone())
+    };
+    assert_eq!(severity("member_allowed"), Some(json!("ok")), "{l:?}");
+    assert_eq!(severity("admin_can_invite"), Some(json!("warning")), "{l:?}");
+    let invited = l.iter().find(|e| e["event"] == "invited").expect("invited");
+    assert_eq!(invited["result"]["userType"], "Member");
+
+    let out = run(&["invite", "--email", "someone@contoso.com", "--yes", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(lines(&out)
+        .iter()
+        .any(|c| c["check"]["code"] == "address_not_internal" && c["check"]["severity"] == "blocker"));
+
+    let out = run(&["history", "--search", "invite succeeded"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.lines().count(), 2, "{text}");
+}
+
+/// Issue 14.2, bulk: `b2b bulk template --invite` prints a file without a user column that says
+/// so; `b2b bulk run` takes such a file, invites its ready rows and writes the report.
+#[tokio::test(flavor = "multi_thread")]
+async fn bulk_run_accepts_an_invite_csv() {
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    let token = admin_token(&sim).await;
+    let work = std::env::temp_dir().join(format!("b2b-cli-bulk-invite-{}", uuid_like()));
+    std::fs::create_dir_all(&work).expect("dir");
+    let run = |args: &[&str]| {
+        b2b(&sim)
+            .args(args)
+            .env("B2B_ACCESS_TOKEN", &token)
+            .env("XDG_DATA_HOME", &work)
+            .stdin(Stdio::null())
+            .output()
+            .expect("b2b")
+    };
+    let template = run(&["bulk", "template", "--invite"]);
+    let template = String::from_utf8_lossy(&template.stdout).into_owned();
+    assert!(template.starts_with("email,displayName,userType,"), "{template}");
+    assert!(template.contains("No user column"), "{template}");
+    let convert_template = run(&["bulk", "template"]);
+    assert!(String::from_utf8_lossy(&convert_template.stdout).starts_with("user,email,"));
+
+    let file = work.join("invites.csv");
+    std::fs::write(
+        &file,
+        "email;displayName;userType;sendMail\r\nann@fabrikam.example;Ann;Guest;no\r\nben@fabrikam.example;Ben;;no\r\nsomeone@contoso.com;X;;no\r\n",
+    )
+    .expect("csv");
+    let file_arg = file.display().to_string();
+    let out = run(&["bulk", "run", &file_arg, "--yes", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let l = lines(&out);
+    let report = l.iter().find(|e| e["event"] == "report").expect("report");
+    assert_eq!(report["action"], "invite");
+    assert_eq!(report["converted"], 2);
+    assert_eq!(report["skipped"], 1);
+    let rows: Vec<&Value> = l.iter().filter(|e| e["event"] == "row").collect();
+    assert!(rows.iter().any(|r| r["row"]["outcome"] == "invited"
+        && r["row"]["user"] == "ann_fabrikam.example#EXT#@contosodemo.onmicrosoft.com"
+        && r["row"]["redeemUrl"].as_str().is_some()));
+    let csv = std::fs::read_to_string(work.join("invites.report.csv")).expect("report file");
+    assert_eq!(csv.matches(",invited,").count(), 2, "{csv}");
+    assert!(sim
+        .state()
+        .lock()
+        .dir
+        .users
+        .iter()
+        .any(|u| u.mail.as_deref() == Some("ben@fabrikam.example") && u.user_type == "Guest"));
+}
+
 /// Issue 14.4 in `b2b`: `pending --older-than DAYS` marks the overdue ones (computed from the whole
 /// list, as Graph filters no dates there), `--resend` refuses without a terminal and without
 /// `--yes`, runs with `--yes` as a bulk resend (one e-mail each, a report), finds nothing to resend

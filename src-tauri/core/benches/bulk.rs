@@ -118,6 +118,7 @@ async fn one_run(rows: usize) -> (Duration, Duration, u64) {
         max_concurrency: 6,
         on_attempt: Arc::new(|_, _, _| {}),
         on_progress: Arc::new(|_, _| {}),
+        on_invite: None,
     });
     let t = Instant::now();
     let report = run::run(setup, preview.rows).await;

@@ -57,6 +57,12 @@ codes! {
         InvitedBefore = "invited_before",
         AddressAddedFirst = "address_added_first",
         AdminCanReset = "admin_can_reset",
+        /// Invite: no user, group or contact holds the address yet.
+        NotInDirectory = "not_in_directory",
+        /// Invite: the sign-in may invite guests.
+        AdminCanInvite = "admin_can_invite",
+        /// Invite as Member: the admin is one (Microsoft: "if you're an admin").
+        MemberAllowed = "member_allowed",
     }
 }
 
@@ -98,6 +104,10 @@ codes! {
         ChangedSinceListed = "changed_since_listed",
         /// Bulk resend: the user no longer waits for acceptance (converted back, or deleted).
         NotPendingAnymore = "not_pending_anymore",
+        /// An invitation file: this address is already in an earlier row.
+        DuplicateEmail = "duplicate_email",
+        /// An invitation file: userType is neither Guest nor Member.
+        InvalidUserType = "invalid_user_type",
     }
 }
 

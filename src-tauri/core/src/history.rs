@@ -28,6 +28,8 @@ pub enum HistoryAction {
     /// The user accepted an invitation converted or resent from this computer, as the pending
     /// list showed; `at` is Microsoft's `externalUserStateChangeDateTime`. Recorded once.
     Accepted,
+    /// A new external user invited (`POST /invitations` without `invitedUser`).
+    Invite,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -53,6 +55,14 @@ pub struct ActionOptions {
     pub cc: Option<String>,
     pub redirect_url: Option<String>,
     pub set_guest: bool,
+    /// An invitation of a new user: `Guest` or `Member` (absent on conversions and resends).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub user_type: Option<String>,
+    /// An invitation of a new user: the display name asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub display_name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -197,6 +207,8 @@ impl From<&ConvertOptions> for ActionOptions {
             cc: o.cc.clone(),
             redirect_url: Some(o.redirect_url.clone()),
             set_guest: o.set_guest,
+            user_type: None,
+            display_name: None,
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod error;
 pub mod export;
 pub mod graph;
 pub mod history;
+pub mod invite;
 pub mod keychain;
 pub mod policy;
 pub mod settings;

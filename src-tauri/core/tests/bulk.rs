@@ -101,6 +101,7 @@ fn setup_run(
             *attempts.lock().expect("lock") += 1;
         }),
         on_progress: Arc::new(|_, _| {}),
+        on_invite: None,
     })
 }
 

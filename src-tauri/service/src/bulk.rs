@@ -105,6 +105,11 @@ impl Service {
         self.save_export("b2b-convert-template.csv", bulk::TEMPLATE, 1)
     }
 
+    /// The template of a bulk invitation of new external users (no user column).
+    pub fn bulk_invite_template(&self) -> Result<ExportView, AppError> {
+        self.save_export("b2b-invite-template.csv", bulk::INVITE_TEMPLATE, 1)
+    }
+
     /// Reads and checks a file, applies the organisation's values to its rows, and previews every
     /// row as a single conversion would. Changes nothing.
     pub async fn bulk_load(&self, file_name: &str, bytes: Vec<u8>) -> Result<BulkLoaded, AppError> {
@@ -120,7 +125,8 @@ impl Service {
         let preview = bulk::preview(&a.graph, &parsed, a.scopes.clone()).await?;
         let journal = self.journal_for(&bytes)?;
         let view = BulkLoaded {
-            action: bulk::BulkAction::Convert,
+            // A file converts, or invites when it has no user column (the preview says which).
+            action: preview.action,
             file_name: file_name.to_owned(),
             preview,
             done_before: count(journal.done_count()),
@@ -199,7 +205,10 @@ impl Service {
         let history_action = match action {
             bulk::BulkAction::Convert => HistoryAction::Convert,
             bulk::BulkAction::Resend => HistoryAction::Resend,
+            // Invitations write their own entries (`on_invite`).
+            bulk::BulkAction::Invite => HistoryAction::Invite,
         };
+        let (invite_history, invite_actor) = (history.clone(), actor.clone());
         let progress = self.bulk_progress_slot();
         let setup = Arc::new(run::RunSetup {
             action,
@@ -220,6 +229,14 @@ impl Service {
                 progress(p);
                 sink(p, row);
             }),
+            on_invite: Some(Arc::new(move |pre, o, result| {
+                if let Some(h) = &invite_history {
+                    let entry = b2b_core::invite::history_entry(&invite_actor, pre, o, result, None);
+                    if let Err(e) = h.append(&entry) {
+                        tracing::error!("History: {}", e.message);
+                    }
+                }
+            })),
         });
         Ok((setup, preview.rows))
     }

@@ -7,6 +7,7 @@ pub mod discover;
 pub mod error;
 pub mod host;
 pub mod overdue;
+pub mod invite;
 pub mod session;
 pub mod settings;
 pub mod single;

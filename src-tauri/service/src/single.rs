@@ -49,7 +49,7 @@ fn parse_time(t: &str) -> Option<OffsetDateTime> {
 fn settle_from(u: &Unknown, d: &UserDetail, now: OffsetDateTime) -> Outcome {
     let asked = parse_time(&u.entry.at);
     let changed = match u.entry.action {
-        HistoryAction::Convert => d.external_user_state.is_some(),
+        HistoryAction::Convert | HistoryAction::Invite => d.external_user_state.is_some(),
         // Never unknown: recorded from a read.
         HistoryAction::Accepted => true,
         HistoryAction::Resend => match (d.external_user_state_change_date_time.as_deref(), &u.before) {

@@ -859,6 +859,332 @@ async fn discovery_pages_through_a_larger_directory_and_counts_it_with_consisten
     assert!(bare["@odata.nextLink"].is_string());
 }
 
+async fn token_for(sim: &SimServer, user: &str, scope: &str) -> Secret {
+    let token: Value = reqwest_json(
+        &format!("{}/_sim/token", sim.base_url()),
+        json!({ "username": user, "scope": scope }),
+    )
+    .await;
+    Secret::new(token["access_token"].as_str().expect("token").to_owned())
+}
+
+fn acting_as(sim: &SimServer, dir: &Path, token: Secret) -> Arc<Service> {
+    service(
+        "app",
+        dir,
+        Overrides {
+            connection: Some(organisation(sim)),
+            access_token: Some(token),
+            ..Overrides::default()
+        },
+    )
+}
+
+/// Issue 14.2: a new external user is invited after the "already in the directory?" check. The
+/// new user is a Guest (PendingAcceptance, creationType Invitation, an `#EXT#` UPN in the initial
+/// domain) and History says so; a second invitation of the same address is seen as already in the
+/// directory and blocked before anything is sent; a verified-domain address is blocked.
+#[tokio::test]
+async fn a_new_guest_is_invited_once_and_recorded() {
+    let (sim, dir, svc) = on_a_fresh_tenant("app").await;
+    let email = "ann.new@fabrikam.example";
+    let pre = svc.invite_preflight(email, false).await.expect("pre-flight");
+    assert!(pre.can_invite, "{pre:?}");
+    assert!(pre.existing.objects.is_empty());
+    let request = b2b_core::invite::InviteRequest {
+        email: email.into(),
+        display_name: Some("Ann New".into()),
+        send_mail: true,
+        message: Some("Welcome".into()),
+        language: Some("fr-FR".into()),
+        cc: Some("boss@fabrikam.example".into()),
+        ..Default::default()
+    };
+    let (_, result) = svc.invite_user(request.clone()).await.expect("ran");
+    let r = result.expect("invited");
+    assert_eq!(r.user_type, "Guest");
+    assert_eq!(r.status, "PendingAcceptance");
+    assert!(r.redeem_url.is_some());
+    let upn = r.user_principal_name.clone().expect("UPN");
+    assert_eq!(upn, "ann.new_fabrikam.example#EXT#@contosodemo.onmicrosoft.com");
+    {
+        let g = sim.state().lock();
+        let u = g.dir.user(&r.user_id).expect("created").clone();
+        assert_eq!(u.user_type, "Guest");
+        assert_eq!(u.creation_type.as_deref(), Some("Invitation"));
+        assert_eq!(u.external_user_state.as_deref(), Some("PendingAcceptance"));
+        assert_eq!(u.display_name, "Ann New");
+        assert_eq!(u.mail.as_deref(), Some(email));
+        let mail = g
+            .outbox
+            .iter()
+            .find(|m| m.user_id == r.user_id)
+            .expect("mail sent");
+        assert_eq!(mail.cc, ["boss@fabrikam.example"]);
+        assert_eq!(mail.message.as_deref(), Some("Welcome"));
+    }
+    let entries = history(&dir);
+    assert_eq!(entries.len(), 1);
+    let e = &entries[0];
+    assert_eq!(e.action, b2b_core::history::HistoryAction::Invite);
+    assert_eq!(e.outcome, b2b_core::history::Outcome::Succeeded);
+    assert_eq!(e.user_id, r.user_id);
+    assert_eq!(e.user_principal_name, upn);
+    assert_eq!(e.options.user_type.as_deref(), Some("Guest"));
+    assert_eq!(e.options.display_name.as_deref(), Some("Ann New"));
+    // Entries written before invitations existed still read, and a conversion's entry carries
+    // no invitation-only keys on the wire.
+    let line = std::fs::read_to_string(dir.join(b2b_core::history::FILE_NAME)).expect("history");
+    assert!(line.contains("\"action\":\"invite\""));
+
+    // Now the address is in the directory: blocked before sending, with the user to link to.
+    let again = svc.invite_preflight(email, false).await.expect("pre-flight");
+    assert!(!again.can_invite);
+    assert_eq!(again.existing.objects.len(), 1);
+    assert_eq!(again.existing.objects[0].id, r.user_id);
+    let (_, second) = svc.invite_user(request).await.expect("ran");
+    assert_eq!(
+        second.expect_err("blocked").code,
+        b2b_core::ErrorCode::ConversionBlocked
+    );
+    let entries = history(&dir);
+    assert_eq!(entries.len(), 2);
+    assert!(entries
+        .iter()
+        .any(|e| e.outcome == b2b_core::history::Outcome::Blocked));
+
+    let internal = svc
+        .invite_preflight("someone@contoso.com", false)
+        .await
+        .expect("pre-flight");
+    assert!(!internal.can_invite);
+    assert!(internal
+        .checks
+        .iter()
+        .any(|c| c.code == b2b_core::codes::CheckCode::AddressNotInternal
+            && c.severity == b2b_core::convert::Severity::Blocker));
+}
+
+/// The check finds every kind of holder Microsoft names: a user by otherMails, and a contact by
+/// proxyAddresses when the token may read contacts. Without that permission the check says it is
+/// incomplete (a warning), the invitation goes out, and Microsoft's refusal is the failure that
+/// History records.
+#[tokio::test]
+async fn holders_are_found_and_an_unreadable_kind_is_a_warning_microsoft_decides() {
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    let state = sim.state().lock().dir.clone();
+    let other = tenant_sim::seed::users_in_case(&state, "ready-other-mail")[0].clone();
+    let other_mail = other.other_mails[0].clone();
+
+    let dir = temp_dir("invite-holders");
+    let reader = acting_as(
+        &sim,
+        &dir,
+        token_for(
+            &sim,
+            "admin@contoso.com",
+            "User.Read User.ReadWrite.All User.Invite.All Directory.Read.All",
+        )
+        .await,
+    );
+    let by_other = reader
+        .invite_preflight(&other_mail, false)
+        .await
+        .expect("pre-flight");
+    assert_eq!(by_other.existing.objects.len(), 1, "{by_other:?}");
+    assert_eq!(by_other.existing.objects[0].id, other.id);
+    let contact = reader
+        .invite_preflight(tenant_sim::seed::CONTACT_HELD_ADDRESS, false)
+        .await
+        .expect("pre-flight");
+    assert!(contact.existing.complete);
+    assert!(contact
+        .existing
+        .objects
+        .iter()
+        .any(|o| o.kind == b2b_core::invite::ExistingKind::Contact));
+
+    let dir = temp_dir("invite-blind");
+    let blind = acting_as(
+        &sim,
+        &dir,
+        token_for(
+            &sim,
+            "admin@contoso.com",
+            "User.Read User.ReadWrite.All User.Invite.All",
+        )
+        .await,
+    );
+    let lent = "billing@fourthcoffee.example";
+    let pre = blind.invite_preflight(lent, false).await.expect("pre-flight");
+    assert!(!pre.existing.complete);
+    assert!(pre.can_invite, "unknown is not no: {pre:?}");
+    let (_, result) = blind
+        .invite_user(b2b_core::invite::InviteRequest {
+            email: lent.into(),
+            ..Default::default()
+        })
+        .await
+        .expect("ran");
+    assert!(result.is_err(), "Microsoft refuses an address a contact holds");
+    let entries = history(&dir);
+    assert_eq!(entries[0].outcome, b2b_core::history::Outcome::Failed);
+}
+
+/// A Member invitation: a User Administrator may; a Guest Inviter's pre-flight warns (which
+/// admins may is undocumented) and Microsoft's refusal decides; an account known to hold no role
+/// is blocked.
+#[tokio::test]
+async fn member_invitations_follow_the_admins_roles() {
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    let scope = "User.Read User.Invite.All Directory.Read.All";
+    let member = |email: &str| b2b_core::invite::InviteRequest {
+        email: email.into(),
+        member: true,
+        ..Default::default()
+    };
+    let admin = acting_as(
+        &sim,
+        &temp_dir("inv-admin"),
+        token_for(&sim, "admin@contoso.com", scope).await,
+    );
+    let (pre, r) = admin
+        .invite_user(member("m1@fabrikam.example"))
+        .await
+        .expect("ran");
+    assert!(pre
+        .checks
+        .iter()
+        .any(|c| c.code == b2b_core::codes::CheckCode::MemberAllowed
+            && c.severity == b2b_core::convert::Severity::Ok));
+    let r = r.expect("invited as Member");
+    assert_eq!(r.user_type, "Member");
+    assert_eq!(
+        sim.state()
+            .lock()
+            .dir
+            .user(&r.user_id)
+            .map(|u| u.user_type.clone()),
+        Some("Member".into())
+    );
+
+    let inviter = acting_as(
+        &sim,
+        &temp_dir("inv-gi"),
+        token_for(&sim, "helpdesk@contoso.com", scope).await,
+    );
+    let (pre, r) = inviter
+        .invite_user(member("m2@fabrikam.example"))
+        .await
+        .expect("ran");
+    assert!(pre.can_invite);
+    assert!(pre
+        .checks
+        .iter()
+        .any(|c| c.code == b2b_core::codes::CheckCode::MemberAllowed
+            && c.severity == b2b_core::convert::Severity::Warning));
+    assert!(
+        r.is_err(),
+        "the simulator refuses a Guest Inviter's Member invitation"
+    );
+    let guest = inviter
+        .invite_user(b2b_core::invite::InviteRequest {
+            email: "m2@fabrikam.example".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("ran")
+        .1
+        .expect("a Guest Inviter invites a guest");
+    assert_eq!(guest.user_type, "Guest");
+}
+
+/// Issue 14.2, bulk: a file without a user column invites new external users with the same
+/// preview, journal, report and History as a conversion file. The preview blocks an address in
+/// the directory or in a verified domain and flags a duplicate row; a resume invites nobody twice.
+#[tokio::test]
+async fn an_invite_csv_invites_new_users_once_with_preview_report_and_history() {
+    let (sim, dir, svc) = on_a_fresh_tenant("app").await;
+    let held = {
+        let state = sim.state().lock().dir.clone();
+        tenant_sim::seed::users_in_case(&state, "ready-to-convert")[0]
+            .mail
+            .clone()
+            .expect("mail")
+    };
+    let csv = format!(
+        "email,displayName,userType,sendMail\n\
+         one@fabrikam.example,One,Guest,no\n\
+         two@fabrikam.example,Two,Member,yes\n\
+         {held},Held,,no\n\
+         someone@contoso.com,Internal,,no\n\
+         ONE@fabrikam.example,Again,,no\n"
+    );
+    let loaded = svc
+        .bulk_load("invites.csv", csv.clone().into_bytes())
+        .await
+        .expect("loaded");
+    let p = &loaded.preview;
+    assert_eq!(p.action, b2b_core::bulk::BulkAction::Invite);
+    assert_eq!((p.ready, p.needs_fix), (2, 3), "{p:?}");
+    let line = |n: u32| p.rows.iter().find(|r| r.line == n).expect("row");
+    assert!(line(4)
+        .checks
+        .iter()
+        .any(|c| c.code == b2b_core::codes::CheckCode::NotInDirectory
+            && c.severity == b2b_core::convert::Severity::Blocker));
+    assert!(line(5)
+        .checks
+        .iter()
+        .any(|c| c.code == b2b_core::codes::CheckCode::AddressNotInternal
+            && c.severity == b2b_core::convert::Severity::Blocker));
+    assert_eq!(line(6).problem, Some(b2b_core::codes::RowProblem::DuplicateEmail));
+
+    let sink: ProgressSink = Arc::new(|_, _| {});
+    let report = svc.bulk_run(2, false, sink.clone()).await.expect("ran");
+    assert_eq!((report.converted, report.failed, report.skipped), (2, 0, 3));
+    let one = report.rows.iter().find(|r| r.line == 2).expect("row 2");
+    assert_eq!(one.outcome, b2b_core::bulk::run::RowOutcome::Invited);
+    assert_eq!(one.user, "one_fabrikam.example#EXT#@contosodemo.onmicrosoft.com");
+    assert!(one.redeem_url.is_some(), "no mail: the link is in the report");
+    let two = report.rows.iter().find(|r| r.line == 3).expect("row 3");
+    assert!(two.redeem_url.is_none(), "mail sent: no link in the report");
+    {
+        let g = sim.state().lock();
+        let member = g
+            .dir
+            .users
+            .iter()
+            .find(|u| u.mail.as_deref() == Some("two@fabrikam.example"))
+            .expect("invited");
+        assert_eq!(member.user_type, "Member");
+        assert_eq!(member.display_name, "Two");
+        assert!(g.outbox.iter().any(|m| m.to == "two@fabrikam.example"));
+        assert!(!g.outbox.iter().any(|m| m.to == "one@fabrikam.example"));
+    }
+    let csv_report = b2b_core::bulk::run::report_csv(&report.rows).expect("csv");
+    assert!(csv_report.contains(",invited,"), "{csv_report}");
+    let entries = history(&dir);
+    assert_eq!(entries.len(), 2);
+    assert!(entries
+        .iter()
+        .all(|e| e.action == b2b_core::history::HistoryAction::Invite
+            && e.outcome == b2b_core::history::Outcome::Succeeded));
+
+    // The same file again: a resume finds both done and sends nothing.
+    let again = svc
+        .bulk_load("invites.csv", csv.into_bytes())
+        .await
+        .expect("loaded");
+    assert!(again.run_before);
+    assert_eq!(again.done_before, 2);
+    let report = svc.bulk_run(2, true, sink).await.expect("resumed");
+    assert_eq!(report.already_done, 2, "{:?}", report.rows);
+    assert_eq!(history(&dir).len(), 2, "nobody invited twice");
+    let invitations = sim.state().lock().stats.invitations.values().sum::<u64>();
+    assert_eq!(invitations, 2);
+}
+
 /// The seeded pending users with at least `days` whole days since their invitation, as of now.
 fn seeded_overdue(sim: &SimServer, days: i64) -> Vec<String> {
     let state = sim.state().lock().dir.clone();

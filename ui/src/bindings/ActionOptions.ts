@@ -3,4 +3,12 @@
 /**
  * What was asked for, as shown in History and the CSV.
  */
-export type ActionOptions = { sendMail: boolean, language: string | null, message: string | null, cc: string | null, redirectUrl: string | null, setGuest: boolean, };
+export type ActionOptions = { sendMail: boolean, language: string | null, message: string | null, cc: string | null, redirectUrl: string | null, setGuest: boolean, 
+/**
+ * An invitation of a new user: `Guest` or `Member` (absent on conversions and resends).
+ */
+userType?: string, 
+/**
+ * An invitation of a new user: the display name asked for.
+ */
+displayName?: string, };

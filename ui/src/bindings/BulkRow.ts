@@ -11,4 +11,12 @@ line: number,
 /**
  * UPN or object id.
  */
-user: string, email: string, sendMail: boolean, language: string | null, message: string | null, cc: string | null, redirectUrl: string | null, setGuest: boolean, };
+user: string, email: string, sendMail: boolean, language: string | null, message: string | null, cc: string | null, redirectUrl: string | null, setGuest: boolean, 
+/**
+ * An invitation file's new user: the display name (`displayName`).
+ */
+displayName: string | null, 
+/**
+ * An invitation file's new user: `userType` Member (Guest otherwise).
+ */
+member: boolean, };

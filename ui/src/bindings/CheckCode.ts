@@ -3,4 +3,4 @@
 /**
  * One pre-flight rule.
  */
-export type CheckCode = "address_valid" | "address_not_internal" | "not_synced_from_on_premises" | "not_already_external" | "address_not_used_elsewhere" | "address_on_user" | "admin_can_update_user" | "mailbox" | "mailbox_unknown" | "account_enabled" | "admin_can_convert" | "invited_before" | "address_added_first" | "admin_can_reset";
+export type CheckCode = "address_valid" | "address_not_internal" | "not_synced_from_on_premises" | "not_already_external" | "address_not_used_elsewhere" | "address_on_user" | "admin_can_update_user" | "mailbox" | "mailbox_unknown" | "account_enabled" | "admin_can_convert" | "invited_before" | "address_added_first" | "admin_can_reset" | "not_in_directory" | "admin_can_invite" | "member_allowed";

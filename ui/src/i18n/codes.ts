@@ -45,6 +45,21 @@ export const checkMessages: Record<CheckCode, Partial<Record<Severity, MessageId
     warning: "check.admin_can_reset.warning",
     blocker: "check.admin_can_reset.blocker",
   },
+  not_in_directory: {
+    ok: "check.not_in_directory.ok",
+    warning: "check.not_in_directory.warning",
+    blocker: "check.not_in_directory.blocker",
+  },
+  admin_can_invite: {
+    ok: "check.admin_can_invite.ok",
+    warning: "check.admin_can_invite.warning",
+    blocker: "check.admin_can_invite.blocker",
+  },
+  member_allowed: {
+    ok: "check.member_allowed.ok",
+    warning: "check.member_allowed.warning",
+    blocker: "check.member_allowed.blocker",
+  },
 };
 
 /** The sentence for a check at a severity; `undefined` when Rust sent a pairing the UI never saw. */
@@ -78,6 +93,8 @@ export const rowProblemMessages: Record<RowProblem, MessageId> = {
   accepted_since_listed: "bulk.problem.accepted_since_listed",
   changed_since_listed: "bulk.problem.changed_since_listed",
   not_pending_anymore: "bulk.problem.not_pending_anymore",
+  duplicate_email: "bulk.problem.duplicate_email",
+  invalid_user_type: "bulk.problem.invalid_user_type",
 };
 
 export const warningMessages: Record<FollowUpWarning, MessageId> = {

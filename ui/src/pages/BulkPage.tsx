@@ -78,7 +78,7 @@ const useStyles = makeStyles({
 });
 
 const statusColor = { ready: "success", needsFix: "warning", blocked: "danger" } as const;
-const outcomeColor = { converted: "success", alreadyDone: "informative", failed: "danger", skipped: "subtle", notRun: "warning" } as const;
+const outcomeColor = { converted: "success", invited: "success", alreadyDone: "informative", failed: "danger", skipped: "subtle", notRun: "warning" } as const;
 
 function Reasons({ row }: { row: PreviewRow }) {
   const texts = [
@@ -203,6 +203,7 @@ export function BulkPage({ accountId, accountName }: { accountId: string; accoun
   const preview = loaded?.preview;
   // The overdue list from the Pending page: the same run, resending instead of converting.
   const resend = loaded?.action === "resend";
+  const invite = preview?.action === "invite";
   const toRun = preview ? preview.ready : 0;
   const runWhy: MessageId | null = running
     ? "bulk.why.running"
@@ -217,11 +218,19 @@ export function BulkPage({ accountId, accountName }: { accountId: string; accoun
         <FormattedMessage id="page.bulk.title" />
       </Text>
       <Text as="p" className={styles.intro}>
-        <FormattedMessage id="bulk.intro" />
+        <FormattedMessage id="bulk.intro" />{" "}
+        <FormattedMessage id="bulk.kinds" />
       </Text>
       <div className={styles.bar}>
         <Button icon={<ArrowDownload20Regular />} onClick={() => exportWith("template", api.bulkTemplate)} data-testid="bulk-template">
           <FormattedMessage id="bulk.template" />
+        </Button>
+        <Button
+          icon={<ArrowDownload20Regular />}
+          onClick={() => exportWith("template", api.bulkInviteTemplate)}
+          data-testid="bulk-invite-template"
+        >
+          <FormattedMessage id="bulk.inviteTemplate" />
         </Button>
         <input
           ref={input}
@@ -253,6 +262,13 @@ export function BulkPage({ accountId, accountName }: { accountId: string; accoun
           testId={`exported-${exported.kind}`}
           message={exported.kind === "template" ? "bulk.templateSaved" : undefined}
         />
+      )}
+      {invite && (
+        <MessageBar intent="info" layout="multiline" data-testid="bulk-invite-file">
+          <MessageBarBody>
+            <FormattedMessage id="bulk.inviteFile" />
+          </MessageBarBody>
+        </MessageBar>
       )}
       {recheckedAs && loaded && (
         <MessageBar intent="info" layout="multiline" data-testid="bulk-rechecked">
@@ -385,10 +401,10 @@ export function BulkPage({ accountId, accountName }: { accountId: string; accoun
         <DialogSurface data-testid="bulk-confirm">
           <DialogBody>
             <DialogTitle>
-              <FormattedMessage id={resend ? "overdue.confirmTitle" : "bulk.confirmTitle"} values={{ count: toRun }} />
+              <FormattedMessage id={resend ? "overdue.confirmTitle" : invite ? "bulk.confirmTitleInvite" : "bulk.confirmTitle"} values={{ count: toRun }} />
             </DialogTitle>
             <DialogContent>
-              <FormattedMessage id={resend ? "overdue.confirmBody" : "bulk.confirmBody"} />
+              <FormattedMessage id={resend ? "overdue.confirmBody" : invite ? "bulk.confirmBodyInvite" : "bulk.confirmBody"} />
             </DialogContent>
             <DialogActions>
               <Button appearance="primary" onClick={start} data-testid="bulk-confirm-yes">
@@ -472,7 +488,7 @@ function PreviewTable({ rows }: { rows: PreviewRow[] }) {
           {rows.slice(0, SHOWN).map((r) => (
             <TableRow key={r.line} data-testid="bulk-row" data-status={r.status}>
               <TableCell>{r.line}</TableCell>
-              <LtrCell value={r.user} />
+              <LtrCell value={r.user || (r.displayName ?? "")} />
               <LtrCell value={r.email} />
               <TableCell>
                 <Badge appearance="tint" color={statusColor[r.status]}>

@@ -12,4 +12,6 @@ pub enum BulkAction {
     Convert,
     /// Overdue pending invitations, resent (a reset of their redemption, with the e-mail).
     Resend,
+    /// New external users from a CSV file without a user column (`email`, `displayName`...).
+    Invite,
 }

@@ -14,6 +14,12 @@ use crate::error::{AppError, ErrorCode};
 pub const TEMPLATE: &str = "user,email,sendMail,language,message,cc,redirectUrl,setGuest\r\n\
 sam.jones@contoso.com,sam.jones@partner.example,yes,en-US,,,,no\r\n";
 
+/// The template of a bulk invitation of new external users. It has no user column: that is what
+/// tells the two kinds of file apart (a file with a user column converts existing users). Its
+/// example row says so in its message.
+pub const INVITE_TEMPLATE: &str = "email,displayName,userType,sendMail,language,message,cc,redirectUrl\r\n\
+sam.jones@partner.example,Sam Jones,Guest,yes,en-US,\"No user column: this file invites new external users (userType Guest or Member). A file with a user column converts existing users instead.\",,\r\n";
+
 /// One row to convert, as read from the file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -30,6 +36,10 @@ pub struct BulkRow {
     pub cc: Option<String>,
     pub redirect_url: Option<String>,
     pub set_guest: bool,
+    /// An invitation file's new user: the display name (`displayName`).
+    pub display_name: Option<String>,
+    /// An invitation file's new user: `userType` Member (Guest otherwise).
+    pub member: bool,
 }
 
 impl BulkRow {
@@ -70,6 +80,8 @@ pub struct ParsedCsv {
     pub errors: Vec<RowError>,
     /// "," or ";".
     pub delimiter: String,
+    /// Convert existing users (a user column) or invite new ones (no user column).
+    pub action: super::BulkAction,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -82,6 +94,8 @@ enum Col {
     Cc,
     Redirect,
     SetGuest,
+    DisplayName,
+    UserType,
 }
 
 fn column(name: &str) -> Option<Col> {
@@ -92,13 +106,21 @@ fn column(name: &str) -> Option<Col> {
         .collect();
     Some(match n.as_str() {
         "user" | "upn" | "userprincipalname" | "id" | "objectid" | "userid" => Col::User,
-        "email" | "externalemail" | "emailaddress" | "address" | "externaladdress" | "mail" => Col::Email,
+        "email"
+        | "externalemail"
+        | "emailaddress"
+        | "address"
+        | "externaladdress"
+        | "mail"
+        | "inviteduseremailaddress" => Col::Email,
         "sendmail" | "sendemail" | "sendinvitation" | "sendinvitationmessage" => Col::SendMail,
         "language" | "messagelanguage" => Col::Language,
         "message" | "custommessage" | "customizedmessagebody" => Col::Message,
         "cc" | "ccrecipient" => Col::Cc,
         "redirecturl" | "inviteredirecturl" | "redirect" => Col::Redirect,
         "setguest" | "guest" | "usertypeguest" => Col::SetGuest,
+        "displayname" | "name" | "inviteduserdisplayname" => Col::DisplayName,
+        "usertype" | "invitedusertype" => Col::UserType,
         _ => return None,
     })
 }
@@ -164,7 +186,25 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCsv, AppError> {
         .map_err(|e| AppError::new(ErrorCode::CsvUnreadable, e.to_string()))?
         .clone();
     let cols: Vec<Option<Col>> = headers.iter().map(column).collect();
-    if !cols.contains(&Some(Col::User)) || !cols.contains(&Some(Col::Email)) {
+    // No user column but an e-mail column named as such (not a loose "address" or "mail"): new
+    // users to invite. Anything else without a user column is refused as before.
+    let invite_email = headers.iter().any(|h| {
+        let n: String = h
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect();
+        matches!(
+            n.as_str(),
+            "email" | "emailaddress" | "externalemail" | "inviteduseremailaddress"
+        )
+    });
+    let action = if cols.contains(&Some(Col::User)) {
+        super::BulkAction::Convert
+    } else {
+        super::BulkAction::Invite
+    };
+    if !cols.contains(&Some(Col::Email)) || (action == super::BulkAction::Invite && !invite_email) {
         return Err(AppError::new(
             ErrorCode::CsvColumns,
             format!("columns found: {}", headers.iter().collect::<Vec<_>>().join(", ")),
@@ -174,7 +214,9 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCsv, AppError> {
         rows: Vec::new(),
         errors: Vec::new(),
         delimiter: (delimiter as char).to_string(),
+        action,
     };
+    let invite = action == super::BulkAction::Invite;
     let mut seen = std::collections::HashSet::new();
     for record in reader.records() {
         let record = match record {
@@ -226,6 +268,8 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCsv, AppError> {
             cc: None,
             redirect_url: None,
             set_guest: false,
+            display_name: None,
+            member: false,
         };
         let mut problem = None;
         for (i, value) in record.iter().enumerate() {
@@ -239,6 +283,13 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCsv, AppError> {
                     Some(b) if *col == Col::SendMail => row.send_mail = b,
                     Some(b) => row.set_guest = b,
                     None => problem = problem.or(Some(err(RowProblem::InvalidYesNo, Some(i), Some(value)))),
+                },
+                Col::DisplayName => row.display_name = some,
+                Col::UserType if value.is_empty() => {}
+                Col::UserType => match value.to_ascii_lowercase().as_str() {
+                    "member" => row.member = true,
+                    "guest" => row.member = false,
+                    _ => problem = problem.or(Some(err(RowProblem::InvalidUserType, Some(i), Some(value)))),
                 },
                 Col::Language => row.language = some,
                 Col::Message => row.message = some,
@@ -258,13 +309,19 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCsv, AppError> {
         }
         let email_col = cols.iter().position(|c| *c == Some(Col::Email));
         let user_col = cols.iter().position(|c| *c == Some(Col::User));
-        if row.user.is_empty() {
+        if invite {
+            // Nothing to set to Guest: the new user's type comes from userType.
+            row.set_guest = false;
+        }
+        if row.user.is_empty() && !invite {
             problem = Some(err(RowProblem::MissingUser, user_col, None));
         } else if row.email.is_empty() {
             problem = Some(err(RowProblem::MissingEmail, email_col, None));
         } else if !convert::address_is_valid(&row.email) {
             problem = Some(err(RowProblem::InvalidEmail, email_col, Some(&row.email)));
-        } else if !seen.insert(row.user.to_lowercase()) {
+        } else if invite && !seen.insert(row.email.to_lowercase()) {
+            problem = Some(err(RowProblem::DuplicateEmail, email_col, Some(&row.email)));
+        } else if !invite && !seen.insert(row.user.to_lowercase()) {
             problem = Some(err(RowProblem::DuplicateUser, user_col, Some(&row.user)));
         }
         match problem {
@@ -281,6 +338,28 @@ mod tests {
 
     fn ok(text: &str) -> ParsedCsv {
         parse(text.as_bytes()).expect("parses")
+    }
+
+    #[test]
+    fn an_invite_file_has_no_user_column() {
+        let p = ok(INVITE_TEMPLATE);
+        assert_eq!(p.action, crate::bulk::BulkAction::Invite);
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        assert_eq!(p.rows[0].email, "sam.jones@partner.example");
+        assert_eq!(p.rows[0].display_name.as_deref(), Some("Sam Jones"));
+        assert!(!p.rows[0].member && p.rows[0].send_mail);
+        assert!(p.rows[0]
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("user column")));
+        assert_eq!(ok(TEMPLATE).action, crate::bulk::BulkAction::Convert);
+        let p =
+            ok("email;Display Name;userType\na@x.example;A;Member\nA@x.example;A2;\nb@x.example;B;Owner\n");
+        assert_eq!(p.rows.len(), 1);
+        assert!(p.rows[0].member);
+        let codes: Vec<RowProblem> = p.errors.iter().map(|e| e.code).collect();
+        assert_eq!(codes, [RowProblem::DuplicateEmail, RowProblem::InvalidUserType]);
+        assert!(matches!(parse(b"displayName\nA\n"), Err(e) if e.code == ErrorCode::CsvColumns));
     }
 
     #[test]

@@ -226,7 +226,7 @@ impl Journal {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .values()
-            .filter(|k| matches!(k, Known::Done(r) if r.outcome.as_deref() == Some("converted")))
+            .filter(|k| matches!(k, Known::Done(r) if matches!(r.outcome.as_deref(), Some("converted" | "invited"))))
             .count()
     }
 

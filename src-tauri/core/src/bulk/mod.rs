@@ -20,7 +20,7 @@ use crate::export::csv_text;
 use crate::graph::{BatchAnswer, GraphClient};
 
 pub use action::BulkAction;
-pub use csv_in::{parse, BulkRow, ParsedCsv, RowError, TEMPLATE};
+pub use csv_in::{parse, BulkRow, ParsedCsv, RowError, INVITE_TEMPLATE, TEMPLATE};
 
 /// How many `$batch` requests of the preview run at once.
 const PREVIEW_PARALLEL: usize = 4;
@@ -55,12 +55,17 @@ pub struct PreviewRow {
     pub row: Option<BulkRow>,
     #[serde(skip)]
     pub preflight: Option<Preflight>,
+    /// An invitation file's row: its pre-flight (the directory check included).
+    #[serde(skip)]
+    pub invite: Option<crate::invite::InvitePreflight>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct Preview {
+    /// Convert existing users or invite new ones.
+    pub action: BulkAction,
     pub rows: Vec<PreviewRow>,
     pub ready: u32,
     pub needs_fix: u32,
@@ -79,7 +84,11 @@ pub fn status_of(checks: &[Check]) -> RowStatus {
     } else if blockers.iter().all(|c| {
         matches!(
             *c,
-            "address_valid" | "address_not_internal" | "address_not_used_elsewhere" | "address_on_user"
+            "address_valid"
+                | "address_not_internal"
+                | "address_not_used_elsewhere"
+                | "address_on_user"
+                | "not_in_directory"
         )
     }) {
         RowStatus::NeedsFix
@@ -134,8 +143,13 @@ pub async fn preview(
             user_id: None,
             row: None,
             preflight: None,
+            invite: None,
         })
         .collect();
+    if parsed.action == BulkAction::Invite {
+        invite_rows(g, parsed, &shared, &mut rows, caps, objects_readable).await?;
+        return Ok(finish(BulkAction::Invite, rows));
+    }
     // A window of rows at a time, so that memory stays flat however long the file is.
     for window in parsed.rows.chunks(PREVIEW_PARALLEL * 10) {
         let mut items = Vec::with_capacity(window.len() * 4);
@@ -174,15 +188,117 @@ pub async fn preview(
             )?);
         }
     }
+    Ok(finish(BulkAction::Convert, rows))
+}
+
+fn finish(action: BulkAction, mut rows: Vec<PreviewRow>) -> Preview {
     rows.sort_by_key(|r| r.line);
     let count =
         |s: RowStatus| u32::try_from(rows.iter().filter(|r| r.status == s).count()).unwrap_or(u32::MAX);
-    Ok(Preview {
+    Preview {
+        action,
         ready: count(RowStatus::Ready),
         needs_fix: count(RowStatus::NeedsFix),
         blocked: count(RowStatus::Blocked),
         rows,
-    })
+    }
+}
+
+/// An invitation file's rows through the invitation pre-flight: per row, the users holding the
+/// address (Microsoft's duplicate query), the users whose sign-in name it is, and the groups and
+/// contacts holding it when readable, in `$batch` requests of 20, a few at a time.
+async fn invite_rows(
+    g: &GraphClient,
+    parsed: &ParsedCsv,
+    shared: &[BatchAnswer],
+    rows: &mut Vec<PreviewRow>,
+    caps: Capabilities,
+    objects_readable: [bool; 2],
+) -> Result<(), AppError> {
+    use crate::invite::{self, Existing, ExistingKind, InviteContext};
+    let org = shared
+        .iter()
+        .find(|a| a.id == "org" && a.status == 200)
+        .map(|a| a.body.clone())
+        .unwrap_or_default();
+    let initial = org["value"][0]["verifiedDomains"]
+        .as_array()
+        .and_then(|d| d.iter().find(|d| d["isInitial"] == true))
+        .and_then(|d| d["name"].as_str())
+        .map(str::to_owned);
+    let mut ctx = InviteContext {
+        verified_domains: svc::verified_domains(&org),
+        initial_domain: initial.clone(),
+        existing: Existing::default(),
+        capabilities: caps,
+    };
+    for window in parsed.rows.chunks(PREVIEW_PARALLEL * 10) {
+        let mut items = Vec::with_capacity(window.len() * 4);
+        for (i, r) in window.iter().enumerate() {
+            items.push(invite::users_read(
+                &format!("u{i}"),
+                &invite::users_filter(&r.email),
+            ));
+            if let Some(issuer) = &initial {
+                items.push(invite::users_read(
+                    &format!("s{i}"),
+                    &invite::identities_filter(&r.email, issuer),
+                ));
+            }
+            for (k, collection) in ["groups", "contacts"].iter().enumerate() {
+                if objects_readable[k] {
+                    items.push(svc::object_holders_read(
+                        &format!("{collection}{i}"),
+                        collection,
+                        &r.email,
+                    ));
+                }
+            }
+        }
+        let results = futures::future::join_all(items.chunks(20).map(|c| g.batch(c))).await;
+        let mut answers = std::collections::HashMap::new();
+        for r in results {
+            for a in r? {
+                answers.insert(a.id.clone(), a);
+            }
+        }
+        for (i, r) in window.iter().enumerate() {
+            let mut existing = Existing {
+                objects: Vec::new(),
+                complete: initial.is_some() && objects_readable.iter().all(|x| *x),
+            };
+            let found = [
+                (format!("u{i}"), ExistingKind::User, true),
+                (format!("s{i}"), ExistingKind::User, false),
+                (format!("groups{i}"), ExistingKind::Group, false),
+                (format!("contacts{i}"), ExistingKind::Contact, false),
+            ];
+            for (id, kind, required) in found {
+                let answer = answers.remove(&id);
+                if answer.is_none() && !required {
+                    continue;
+                }
+                invite::take(&mut existing, answer.as_ref(), kind, required)
+                    .map_err(|e| AppError::new(e.code, format!("who holds {}: {}", r.email, e.message)))?;
+            }
+            ctx.existing = existing;
+            let pre = invite::preflight(&r.email, r.member, &ctx);
+            rows.push(PreviewRow {
+                line: r.line,
+                user: String::new(),
+                email: r.email.clone(),
+                status: status_of(&pre.checks),
+                problem: None,
+                checks: pre.checks.clone(),
+                display_name: r.display_name.clone(),
+                user_id: None,
+                row: Some(r.clone()),
+                preflight: None,
+                invite: Some(pre),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn check_row(
@@ -203,6 +319,7 @@ fn check_row(
         user_id: None,
         row: Some(r.clone()),
         preflight: None,
+        invite: None,
     };
     let user = match user {
         Some(a) if a.status == 200 => a.body,
@@ -334,7 +451,8 @@ impl BulkReport {
             u32::try_from(rows.iter().filter(|r| r.outcome == o).count()).unwrap_or(u32::MAX)
         };
         BulkReport {
-            converted: count(run::RowOutcome::Converted),
+            // An invitation file's invited rows count here too (the file says which it is).
+            converted: count(run::RowOutcome::Converted) + count(run::RowOutcome::Invited),
             already_done: count(run::RowOutcome::AlreadyDone),
             failed: count(run::RowOutcome::Failed),
             skipped: count(run::RowOutcome::Skipped),

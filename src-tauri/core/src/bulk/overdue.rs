@@ -82,8 +82,11 @@ pub fn preview_row(line: u32, listed: &PendingRow, checked: Result<Preflight, Ap
             cc: None,
             redirect_url: None,
             set_guest: false,
+            display_name: None,
+            member: false,
         }),
         preflight: None,
+        invite: None,
     };
     if out.email.is_empty() {
         out.problem = Some(RowProblem::MissingEmail);
@@ -124,6 +127,7 @@ pub fn preview_of(rows: Vec<PreviewRow>) -> Preview {
     let count =
         |s: RowStatus| u32::try_from(rows.iter().filter(|r| r.status == s).count()).unwrap_or(u32::MAX);
     Preview {
+        action: super::BulkAction::Resend,
         ready: count(RowStatus::Ready),
         needs_fix: count(RowStatus::NeedsFix),
         blocked: count(RowStatus::Blocked),

@@ -22,6 +22,8 @@ pub fn problem_text(p: RowProblem) -> &'static str {
             "The invitation changed after the list was made (resent or reset elsewhere): not sent again."
         }
         NotPendingAnymore => "The user no longer waits for acceptance: nothing was sent.",
+        DuplicateEmail => "This address is already in an earlier row: keep one row per person.",
+        InvalidUserType => "Use Guest or Member (or leave it empty for Guest) in userType.",
     }
 }
 
@@ -43,6 +45,9 @@ pub fn check_text(c: CheckCode) -> &'static str {
         InvitedBefore => "The user was never converted or invited: convert instead of resending.",
         AddressAddedFirst => "The address is new for this user: it is added to the user first.",
         AdminCanReset => "Your sign-in may lack a role or permission the reset needs.",
+        NotInDirectory => "A user, group or contact in the directory already holds this address: use that user, or another address.",
+        AdminCanInvite => "Your sign-in may lack a role or permission to invite guests.",
+        MemberAllowed => "Only an administrator may invite a Member: invite a Guest, or ask an administrator.",
     }
 }
 

@@ -25,6 +25,8 @@ use crate::graph::GraphClient;
 #[ts(export)]
 pub enum RowOutcome {
     Converted,
+    /// An invitation file's row: the new external user was invited.
+    Invited,
     /// Done in an earlier run of the same file (from the journal).
     AlreadyDone,
     Failed,
@@ -239,6 +241,13 @@ impl Limiter {
 /// Called with every attempted conversion, for History.
 pub type OnAttempt = dyn Fn(&Preflight, &ConvertOptions, &Result<ConvertResult, Failed>) + Send + Sync;
 pub type OnProgress = dyn Fn(&Progress, &RowResult) + Send + Sync;
+/// Called with every attempted invitation of a new user, for History.
+pub type OnInvite = dyn Fn(
+        &crate::invite::InvitePreflight,
+        &crate::invite::InviteOptions,
+        &Result<crate::invite::InviteResult, AppError>,
+    ) + Send
+    + Sync;
 
 pub struct RunSetup {
     /// What is done to each ready row.
@@ -250,6 +259,8 @@ pub struct RunSetup {
     pub max_concurrency: usize,
     pub on_attempt: Arc<OnAttempt>,
     pub on_progress: Arc<OnProgress>,
+    /// History for an invitation file's rows (`None`: not recorded).
+    pub on_invite: Option<Arc<OnInvite>>,
 }
 
 fn skipped(r: &PreviewRow) -> RowResult {
@@ -294,6 +305,9 @@ fn with_link(out: &mut RowResult, journal: &Journal, user_id: &str, send_mail: b
 /// One row: the journal first, then the conversion between a "started" and a "done" line.
 /// `sent` tells whether this row went to Microsoft in this run (for the rate).
 async fn one(s: &RunSetup, r: &PreviewRow, sent: &mut bool) -> RowResult {
+    if r.invite.is_some() {
+        return one_invite(s, r, sent).await;
+    }
     let mut out = skipped(r);
     out.reason = None;
     let (Some(row), Some(pre), Some(user_id)) = (&r.row, &r.preflight, &r.user_id) else {
@@ -311,7 +325,7 @@ async fn one(s: &RunSetup, r: &PreviewRow, sent: &mut bool) -> RowResult {
     };
     match s.journal.known(user_id) {
         Some(Known::Done(done)) => {
-            out.outcome = if done.outcome.as_deref() == Some("converted") {
+            out.outcome = if done_ok(&done) {
                 RowOutcome::AlreadyDone
             } else {
                 RowOutcome::Failed
@@ -334,7 +348,8 @@ async fn one(s: &RunSetup, r: &PreviewRow, sent: &mut bool) -> RowResult {
             // (read a few times: a read right after the write can be stale).
             // A resend shows as a new externalUserStateChangeDateTime.
             let before = match s.action {
-                super::BulkAction::Convert => None,
+                // Invitation rows go through `one_invite`, never here.
+                super::BulkAction::Convert | super::BulkAction::Invite => None,
                 super::BulkAction::Resend => pre.target.external_user_state_change_date_time.as_deref(),
             };
             let now = svc::settle(&s.graph, user_id, before).await;
@@ -396,7 +411,7 @@ async fn one(s: &RunSetup, r: &PreviewRow, sent: &mut bool) -> RowResult {
     let o = row.options(&s.tenant_id);
     *sent = true;
     let result = match s.action {
-        super::BulkAction::Convert => svc::convert(&s.graph, pre, &o).await,
+        super::BulkAction::Convert | super::BulkAction::Invite => svc::convert(&s.graph, pre, &o).await,
         super::BulkAction::Resend => svc::resend(&s.graph, pre, &o, svc::AddressSlot::Mail).await,
     };
     (s.on_attempt)(pre, &o, &result);
@@ -450,6 +465,130 @@ async fn one(s: &RunSetup, r: &PreviewRow, sent: &mut bool) -> RowResult {
     out
 }
 
+/// A journal line that says the row is done with success.
+fn done_ok(r: &Record) -> bool {
+    matches!(r.outcome.as_deref(), Some("converted" | "invited"))
+}
+
+/// The journal key of an invitation file's row: there is no user id before Microsoft makes one,
+/// and the address is unique in the file.
+fn invite_key(email: &str) -> String {
+    format!("invite:{}", email.trim().to_lowercase())
+}
+
+/// An invitation file's row: the journal first, then the invitation between a "started" and a
+/// "done" line. A row left "started" by a stopped run is settled by looking the address up.
+async fn one_invite(s: &RunSetup, r: &PreviewRow, sent: &mut bool) -> RowResult {
+    let mut out = skipped(r);
+    out.reason = None;
+    let (Some(row), Some(pre)) = (&r.row, &r.invite) else {
+        return skipped(r);
+    };
+    let key = invite_key(&pre.email);
+    let record = |phase, outcome: Option<&str>| Record {
+        user_id: key.clone(),
+        line: r.line,
+        phase,
+        outcome: outcome.map(str::to_owned),
+        status: None,
+        invitation_id: None,
+        error_code: None,
+        warnings: Vec::new(),
+    };
+    match s.journal.known(&key) {
+        Some(Known::Done(done)) if done_ok(&done) => {
+            out.outcome = RowOutcome::AlreadyDone;
+            out.status = done.status;
+            out.invitation_id = done.invitation_id;
+            with_link(&mut out, &s.journal, &key, row.send_mail);
+            return out;
+        }
+        Some(Known::Started) => match crate::invite::settle(&s.graph, &pre.email).await {
+            Ok(Some(u)) => {
+                let status = u["externalUserState"].as_str().map(str::to_owned);
+                let mut done = record(Phase::Done, Some("invited"));
+                done.status = status.clone();
+                if let Err(e) = s.journal.write(&done) {
+                    out.outcome = RowOutcome::Failed;
+                    out.error_code = Some(e.code);
+                    return out;
+                }
+                out.outcome = RowOutcome::Invited;
+                out.user = u["userPrincipalName"].as_str().unwrap_or_default().to_owned();
+                out.status = status;
+                out.confirmed_by_reread = true;
+                with_link(&mut out, &s.journal, &key, row.send_mail);
+                return out;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                out.outcome = RowOutcome::Failed;
+                out.error_code = Some(e.code);
+                out.message = Some(e.message);
+                return out;
+            }
+        },
+        _ => {}
+    }
+    if r.status != RowStatus::Ready {
+        return skipped(r);
+    }
+    if let Err(e) = s.journal.write(&record(Phase::Started, None)) {
+        out.outcome = RowOutcome::Failed;
+        out.error_code = Some(e.code);
+        return out;
+    }
+    let o = crate::invite::InviteOptions {
+        email: pre.email.clone(),
+        display_name: row.display_name.clone(),
+        member: row.member,
+        mail: row.options(&s.tenant_id),
+    };
+    *sent = true;
+    let result = crate::invite::invite(&s.graph, pre, &o).await;
+    if let Some(h) = &s.on_invite {
+        h(pre, &o, &result);
+    }
+    match result {
+        Ok(c) => {
+            let mut done = record(Phase::Done, Some("invited"));
+            done.status = Some(c.status.clone());
+            done.invitation_id = c.invitation_id.clone();
+            out.outcome = RowOutcome::Invited;
+            out.user = c.user_principal_name.clone().unwrap_or_default();
+            out.status = Some(c.status);
+            out.invitation_id = c.invitation_id;
+            out.redeem_url = c.redeem_url.filter(|_| !row.send_mail);
+            out.confirmed_by_reread = c.confirmed_by_reread;
+            out.link_lost = !row.send_mail && out.redeem_url.is_none();
+            if let Some(url) = &out.redeem_url {
+                let link = Link {
+                    user_id: key.clone(),
+                    invitation_id: out.invitation_id.clone(),
+                    redeem_url: url.clone(),
+                };
+                if let Err(e) = s.journal.keep_link(&link) {
+                    tracing::error!("the redeem link of line {} was not kept: {:?}", r.line, e.code);
+                }
+            }
+            if let Err(e) = s.journal.write(&done) {
+                out.error_code = Some(e.code);
+            }
+        }
+        Err(e) => {
+            out.outcome = RowOutcome::Failed;
+            out.error_code = Some(e.code);
+            out.message = Some(e.message.clone());
+            if e.code != ErrorCode::OutcomeUnknown {
+                let mut done = record(Phase::Done, Some("failed"));
+                done.error_code = Some(e.code);
+                let _ = s.journal.write(&done);
+            }
+        }
+    }
+    out
+}
+
 /// Runs every row of the preview (ready ones are converted, the rest reported) and returns the
 /// report in the file's order.
 pub async fn run(s: Arc<RunSetup>, rows: Vec<PreviewRow>) -> Vec<RowResult> {
@@ -459,9 +598,12 @@ pub async fn run(s: Arc<RunSetup>, rows: Vec<PreviewRow>) -> Vec<RowResult> {
         .iter()
         .filter(|r| r.status == RowStatus::Ready)
         .filter(|r| {
-            !r.user_id.as_deref().is_some_and(|id| {
-                matches!(s.journal.known(id), Some(Known::Done(d)) if d.outcome.as_deref() == Some("converted"))
-            })
+            !r.user_id
+                .as_deref()
+                .is_some_and(|id| matches!(s.journal.known(id), Some(Known::Done(d)) if done_ok(&d)))
+                && !r.invite.as_ref().is_some_and(
+                    |p| matches!(s.journal.known(&invite_key(&p.email)), Some(Known::Done(d)) if done_ok(&d)),
+                )
         })
         .count();
     let queue: Arc<Mutex<VecDeque<usize>>> = Arc::new(Mutex::new((0..total).collect()));
@@ -511,7 +653,7 @@ pub async fn run(s: Arc<RunSetup>, rows: Vec<PreviewRow>) -> Vec<RowResult> {
                 limiter.release(throttled);
                 let done = counts[0].fetch_add(1, Ordering::SeqCst) + 1;
                 match result.outcome {
-                    RowOutcome::Converted | RowOutcome::AlreadyDone => {
+                    RowOutcome::Converted | RowOutcome::Invited | RowOutcome::AlreadyDone => {
                         counts[1].fetch_add(1, Ordering::SeqCst);
                     }
                     RowOutcome::Failed => {

@@ -20,6 +20,13 @@ pub(super) fn eval(node: &Node, user: &Value, elem: Option<&Value>) -> bool {
         } => elem
             .and_then(Value::as_str)
             .is_some_and(|v| proxy_key(v) == proxy_key(s)),
+        // objectIdentity, "Filtering": for local accounts (signInType `userName`, or
+        // `emailAddress` and custom types that start with it) the issuer value is ignored, by design.
+        Node::Cmp {
+            target: Target::Member("identities", "issuer"),
+            op: CmpOp::Eq,
+            ..
+        } if elem.is_some_and(local_account) => true,
         Node::Cmp { target, op, lit } => {
             let v = target.resolve(user, elem);
             match op {
@@ -59,6 +66,13 @@ pub(super) fn eval(node: &Node, user: &Value, elem: Option<&Value>) -> bool {
             .and_then(Value::as_array)
             .is_some_and(|items| items.iter().any(|e| eval(body, user, Some(e)))),
     }
+}
+
+/// An `identities` entry of a local account: its sign-in name is the issuerAssignedId.
+fn local_account(e: &Value) -> bool {
+    e.get("signInType").and_then(Value::as_str).is_some_and(|t| {
+        t.eq_ignore_ascii_case("userName") || t.to_ascii_lowercase().starts_with("emailaddress")
+    })
 }
 
 /// A proxyAddresses value as compared here: the prefix (`SMTP` primary, `smtp` secondary, `X500`,

@@ -147,6 +147,29 @@ fn lambdas_on_string_collections() {
     ));
 }
 
+/// objectIdentity, "Filtering": a local account's sign-in name is found whatever issuer is
+/// given; a federated or UPN identity still needs its own issuer.
+#[test]
+fn a_local_accounts_issuer_is_ignored() {
+    let mut u = adele();
+    u["identities"] = serde_json::json!([
+        { "signInType": "emailAddress", "issuer": "contoso.onmicrosoft.com", "issuerAssignedId": "ann@fabrikam.example" },
+        { "signInType": "federated", "issuer": "google.com", "issuerAssignedId": "g-123" }
+    ]);
+    assert!(fmatch(
+        "identities/any(c:c/issuerAssignedId eq 'ann@fabrikam.example' and c/issuer eq 'contosodemo.onmicrosoft.com')",
+        &u
+    ));
+    assert!(!fmatch(
+        "identities/any(c:c/issuerAssignedId eq 'g-123' and c/issuer eq 'contoso.com')",
+        &u
+    ));
+    assert!(!fmatch(
+        "identities/any(i:i/issuerAssignedId eq 'adelev@contoso.com' and i/issuer eq 'fabrikam.com')",
+        &adele()
+    ));
+}
+
 #[test]
 fn lambda_on_identities() {
     let q = "identities/any(i:i/issuerAssignedId eq 'adelev@contoso.com' and i/issuer eq 'contoso.com')";
