@@ -8,6 +8,7 @@ pub mod host;
 pub mod session;
 pub mod settings;
 pub mod single;
+pub mod sponsors;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

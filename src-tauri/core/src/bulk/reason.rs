@@ -17,6 +17,7 @@ pub fn problem_text(p: RowProblem) -> &'static str {
         InvalidYesNo => "Use yes or no (or true/false, 1/0) in sendMail and setGuest.",
         DuplicateUser => "This user is already in an earlier row: keep one row per user.",
         UserNotFound => "No user with this UPN or object ID in the tenant.",
+        InvalidSponsors => "Give at most five sponsors, each a UPN or an object ID, separated by |.",
     }
 }
 
