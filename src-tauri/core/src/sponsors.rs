@@ -100,7 +100,9 @@ pub fn normalize(entries: &[String]) -> Vec<String> {
 
 /// A sponsor entry has the shape of a UPN or an object id.
 pub fn entry_is_valid(s: &str) -> bool {
-    is_guid(s) || s.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
+    is_guid(s)
+        || s.split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
 }
 
 /// At most five entries, each a UPN or an object id.
@@ -201,7 +203,8 @@ pub async fn resolve(g: &GraphClient, entries: &[String]) -> Result<Vec<Sponsor>
             }
             (None, _) => None,
         };
-        let s = found.ok_or_else(|| AppError::new(ErrorCode::GraphError, format!("sponsor {e}: no answer")))?;
+        let s =
+            found.ok_or_else(|| AppError::new(ErrorCode::GraphError, format!("sponsor {e}: no answer")))?;
         if !out.iter().any(|o| o.id.eq_ignore_ascii_case(&s.id)) {
             out.push(s);
         }
@@ -258,8 +261,14 @@ pub async fn apply_after_conversion(
     if let (Some(now), Some(before)) = (&now, before) {
         for extra in now.iter().filter(|s| !has(before, &s.id) && !has(named, &s.id)) {
             let path = format!("/users/{user_id}/sponsors/{}/$ref", extra.id);
-            if let Err(e) = g.send(Method::DELETE, &path, None, false, Idempotence::Unsafe).await {
-                tracing::warn!("the sponsor Microsoft added to {user_id} was not removed: {:?}", e.code);
+            if let Err(e) = g
+                .send(Method::DELETE, &path, None, false, Idempotence::Unsafe)
+                .await
+            {
+                tracing::warn!(
+                    "the sponsor Microsoft added to {user_id} was not removed: {:?}",
+                    e.code
+                );
                 out.warnings.push(FollowUpWarning::InviterSponsorNotRemoved);
             }
         }
@@ -275,7 +284,10 @@ pub async fn apply_after_conversion(
         }
         let body = json!({ "@odata.id": s.odata_id() });
         let path = format!("/users/{user_id}/sponsors/$ref");
-        match g.send(Method::POST, &path, Some(&body), false, Idempotence::Unsafe).await {
+        match g
+            .send(Method::POST, &path, Some(&body), false, Idempotence::Unsafe)
+            .await
+        {
             Ok(_) => out.added.push(s.clone()),
             Err(e) => {
                 tracing::warn!("sponsor {} not added to {user_id}: {:?}", s.id, e.code);
@@ -310,7 +322,10 @@ mod tests {
         assert!(!entry_is_valid("alice"));
         assert!(!entry_is_valid("0b7a2f1c-1d2e-4f3a-8b9c-0d1e2f3a4b5"));
         let six: Vec<String> = (0..6).map(|i| format!("u{i}@contoso.com")).collect();
-        assert_eq!(check_entries(&six).map_err(|e| e.code), Err(ErrorCode::TooManySponsors));
+        assert_eq!(
+            check_entries(&six).map_err(|e| e.code),
+            Err(ErrorCode::TooManySponsors)
+        );
         assert_eq!(check_entries(&six[..5]).map_err(|e| e.code), Ok(()));
         assert_eq!(
             check_entries(&["bob".into()]).map_err(|e| e.code),

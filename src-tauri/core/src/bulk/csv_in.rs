@@ -429,7 +429,10 @@ mod tests {
         let p = ok(text);
         assert_eq!(p.rows.len(), 2, "{p:?}");
         assert_eq!(p.rows[0].sponsors, ["ann@contoso.com", "bob@contoso.com"]);
-        assert_eq!(p.rows[0].options("t").sponsors, ["ann@contoso.com", "bob@contoso.com"]);
+        assert_eq!(
+            p.rows[0].options("t").sponsors,
+            ["ann@contoso.com", "bob@contoso.com"]
+        );
         assert!(p.rows[1].sponsors.is_empty());
         let codes: Vec<(u32, &str)> = p.errors.iter().map(|e| (e.line, e.code.as_str())).collect();
         assert_eq!(codes, [(4, "invalid_sponsors"), (5, "invalid_sponsors")]);

@@ -530,14 +530,23 @@ fn the_shipped_templates_match_the_keys() {
         );
     }
     assert!(admx.contains(r#"key="SOFTWARE\Policies\B2BConvert\Recommended""#));
+}
 
 #[test]
 fn default_sponsors_are_checked_and_a_lock_wins() {
     let p = from_json(r#"{ "locked": { "DefaultSponsors": "ann@contoso.com|bob@contoso.com" } }"#);
-    assert_eq!(p.default_sponsors(&["me@contoso.com".into()]), ["ann@contoso.com", "bob@contoso.com"]);
-    let bad = from_json(r#"{ "recommended": { "DefaultSponsors": "a@x.com b@x.com c@x.com d@x.com e@x.com f@x.com" } }"#);
+    assert_eq!(
+        p.default_sponsors(&["me@contoso.com".into()]),
+        ["ann@contoso.com", "bob@contoso.com"]
+    );
+    let bad = from_json(
+        r#"{ "recommended": { "DefaultSponsors": "a@x.com b@x.com c@x.com d@x.com e@x.com f@x.com" } }"#,
+    );
     assert_eq!(bad.warnings().len(), 1, "six sponsors: {:?}", bad.warnings());
     assert!(bad.default_sponsors(&[]).is_empty());
     let none = from_json(r#"{ "locked": { "DefaultSponsors": "" } }"#);
-    assert!(none.default_sponsors(&["me@contoso.com".into()]).is_empty(), "locked empty: none");
+    assert!(
+        none.default_sponsors(&["me@contoso.com".into()]).is_empty(),
+        "locked empty: none"
+    );
 }
