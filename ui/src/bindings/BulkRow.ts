@@ -11,4 +11,8 @@ line: number,
 /**
  * UPN or object id.
  */
-user: string, email: string, sendMail: boolean, language: string | null, message: string | null, cc: string | null, redirectUrl: string | null, setGuest: boolean, };
+user: string, email: string, sendMail: boolean, language: string | null, message: string | null, cc: string | null, redirectUrl: string | null, setGuest: boolean, 
+/**
+ * UPNs or object ids of sponsors (at most five); empty: the default.
+ */
+sponsors: Array<string>, };
