@@ -75,17 +75,22 @@ export const rowProblemMessages: Record<RowProblem, MessageId> = {
   invalid_yes_no: "bulk.problem.invalid_yes_no",
   duplicate_user: "bulk.problem.duplicate_user",
   user_not_found: "bulk.problem.user_not_found",
+  invalid_sponsors: "bulk.problem.invalid_sponsors",
 };
 
 export const warningMessages: Record<FollowUpWarning, MessageId> = {
   user_type_not_set: "result.warning.user_type_not_set",
   mail_set_before_failure: "bulk.warning.mail_set_before_failure",
+  sponsors_not_added: "result.warning.sponsors_not_added",
+  inviter_sponsor_not_removed: "result.warning.inviter_sponsor_not_removed",
 };
 
 /** History words a warning as something that happened, not as advice on the spot. */
 export const historyWarningMessages: Record<FollowUpWarning, MessageId> = {
   user_type_not_set: "history.warning.user_type_not_set",
   mail_set_before_failure: "bulk.warning.mail_set_before_failure",
+  sponsors_not_added: "history.warning.sponsors_not_added",
+  inviter_sponsor_not_removed: "history.warning.inviter_sponsor_not_removed",
 };
 
 export const changeMessages: Record<Change, MessageId> = {
