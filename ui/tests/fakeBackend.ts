@@ -534,6 +534,7 @@ export function installFakeBackend({
             cc: request.cc,
             redirectUrl: request.redirectUrl,
             setGuest: request.setGuest,
+            sponsors: request.sponsors ?? [],
           },
           outcome: "succeeded",
           status: "PendingAcceptance",

@@ -50,6 +50,8 @@ pub struct ActionOptions {
     pub cc: Option<String>,
     pub redirect_url: Option<String>,
     pub set_guest: bool,
+    /// The sponsors named (UPNs or object ids); empty in entries from before sponsors.
+    pub sponsors: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -194,6 +196,7 @@ impl From<&ConvertOptions> for ActionOptions {
             cc: o.cc.clone(),
             redirect_url: Some(o.redirect_url.clone()),
             set_guest: o.set_guest,
+            sponsors: o.sponsors.clone(),
         }
     }
 }
@@ -389,6 +392,7 @@ pub fn to_csv(entries: &[HistoryEntry]) -> Result<String, AppError> {
         "changes",
         "warnings",
         "settles",
+        "sponsors",
     ];
     csv_text(&header, |w| {
         for e in entries {
@@ -417,6 +421,7 @@ pub fn to_csv(entries: &[HistoryEntry]) -> Result<String, AppError> {
                 &crate::export::words(&e.changes),
                 &crate::export::words(&e.warnings),
                 e.settles.as_deref().unwrap_or(""),
+                &o.sponsors.join("|"),
             ])?;
         }
         Ok(())
@@ -493,14 +498,18 @@ mod tests {
 
     #[test]
     fn csv_quotes_what_needs_it() {
-        let csv = to_csv(&[entry("ann@contoso.com")]).expect("csv");
+        let mut e = entry("ann@contoso.com");
+        e.options.sponsors = vec!["bob@contoso.com".into(), "carl@contoso.com".into()];
+        let csv = to_csv(&[e]).expect("csv");
         let mut r = csv::Reader::from_reader(csv.as_bytes());
         let headers = r.headers().expect("headers").clone();
-        assert_eq!(headers.len(), 23);
+        assert_eq!(headers.len(), 24);
+        assert_eq!(&headers[23], "sponsors");
         let row = r.records().next().expect("a row").expect("parses");
         assert_eq!(&row[6], "ann@contoso.com");
         assert_eq!(&row[7], "convert");
         assert_eq!(&row[11], "Hello, \"partner\"\nsee you");
         assert_eq!(&row[15], "succeeded");
+        assert_eq!(&row[23], "bob@contoso.com|carl@contoso.com");
     }
 }

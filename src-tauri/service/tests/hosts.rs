@@ -778,6 +778,13 @@ async fn a_conversion_names_its_sponsors_instead_of_the_admin() {
         [(Some(b2b_core::ErrorCode::SponsorNotFound), true)],
         "the unknown sponsor is in History, with nothing changed; the sixth was refused before"
     );
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.outcome == b2b_core::history::Outcome::Succeeded
+                && e.options.sponsors == ["global@contoso.com".to_owned(), group.id.clone()]),
+        "History keeps the sponsors named"
+    );
 
     // Without sponsors: Microsoft's default, the admin, as the user page then shows.
     svc.convert_user(

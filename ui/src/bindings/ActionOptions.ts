@@ -3,4 +3,8 @@
 /**
  * What was asked for, as shown in History and the CSV.
  */
-export type ActionOptions = { sendMail: boolean, language: string | null, message: string | null, cc: string | null, redirectUrl: string | null, setGuest: boolean, };
+export type ActionOptions = { sendMail: boolean, language: string | null, message: string | null, cc: string | null, redirectUrl: string | null, setGuest: boolean, 
+/**
+ * The sponsors named (UPNs or object ids); empty in entries from before sponsors.
+ */
+sponsors: Array<string>, };
