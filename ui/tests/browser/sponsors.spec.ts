@@ -100,6 +100,7 @@ test("default sponsors locked by the organisation (Hebrew)", async ({ page }) =>
   await expect(page.getByTestId("default-sponsors")).toHaveValue("global@contoso.com");
   await expect(page.getByTestId("default-sponsors")).toBeDisabled();
   await expect(page.getByTestId("default-sponsors-save")).toHaveCount(0);
+  await expect(page.getByTestId("policy-DefaultSponsors")).toContainText("נותני חסות כברירת מחדל");
   await axe(page);
   await go(page, "users");
   await openUser(page, "Adele Adams", "adele.adams@contoso.com");
