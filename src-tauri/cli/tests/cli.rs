@@ -1245,7 +1245,7 @@ async fn convert_names_sponsors_and_follows_the_default() {
         run(&refs, policy)
     };
 
-    let out = convert(&ready[0], &["--sponsor", "nobody.here@contoso.com"], None);
+    let out = convert(ready[0], &["--sponsor", "nobody.here@contoso.com"], None);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         lines(&out).last().map(|e| e["error"]["code"].clone()),
@@ -1276,7 +1276,7 @@ async fn convert_names_sponsors_and_follows_the_default() {
     assert!(sim_sponsors(&sim, &ready[0].id).is_empty(), "nothing was sent");
 
     let out = convert(
-        &ready[0],
+        ready[0],
         &["--sponsor", "global@contoso.com", "--sponsor", &group],
         None,
     );
