@@ -9,6 +9,7 @@ use b2b_core::auth::{DeviceCodeView, SessionView};
 use b2b_core::bulk::run::{Progress, RowResult};
 use b2b_core::bulk::{BulkLoaded, BulkReport, BulkStatus};
 use b2b_core::convert_service::{AddressSlot, CheckKind, ConvertRequest, ConvertResult, Preflight};
+use b2b_core::discover::Discovery;
 use b2b_core::history::{ExportView, HistoryView};
 use b2b_core::policy::PolicyView;
 use b2b_core::settings::{Language, LanguageView};
@@ -218,6 +219,35 @@ pub async fn bulk_start(app: AppHandle, svc: Svc<'_>, concurrency: u32, resume: 
     svc.bulk_start(n, resume, sink, finished).await
 }
 
+/// Scans the directory for partner accounts; progress arrives as `discover-progress` events.
+#[tauri::command]
+pub async fn discover(app: AppHandle, svc: Svc<'_>) -> Res<Discovery> {
+    svc.discover(move |p| {
+        let _ = app.emit(EventName::DiscoverProgress.name(), p);
+    })
+    .await
+}
+
+#[tauri::command]
+pub fn discover_cancel(svc: Svc<'_>) -> bool {
+    svc.discover_cancel()
+}
+
+#[tauri::command]
+pub async fn discover_last(svc: Svc<'_>) -> Res<Option<Discovery>> {
+    svc.discover_last().await
+}
+
+#[tauri::command]
+pub async fn discover_to_bulk(svc: Svc<'_>, ids: Vec<String>) -> Res<BulkLoaded> {
+    svc.discover_to_bulk(&ids).await
+}
+
+#[tauri::command]
+pub async fn discover_export(svc: Svc<'_>, ids: Vec<String>) -> Res<ExportView> {
+    svc.discover_export(&ids).await
+}
+
 #[tauri::command]
 pub fn bulk_status(svc: Svc<'_>) -> BulkStatus {
     svc.bulk_status()
@@ -305,4 +335,9 @@ app_commands![
     bulk_status,
     get_default_sponsors,
     set_default_sponsors,
+    discover,
+    discover_cancel,
+    discover_last,
+    discover_to_bulk,
+    discover_export,
 ];

@@ -13,7 +13,7 @@ const binary = process.env.B2B_APP_BINARY ?? "";
 const artefacts = process.env.B2B_ARTEFACTS ?? join(process.cwd(), "artefacts");
 mkdirSync(artefacts, { recursive: true });
 
-const pages = ["users", "pending", "bulk", "history", "settings"] as const;
+const pages = ["users", "discover", "pending", "bulk", "history", "settings"] as const;
 type Browser = WebdriverIO.Browser;
 
 async function launch(ready: "first-run" | "sign-in" | "nav"): Promise<Browser> {
@@ -402,6 +402,30 @@ describe("B2B Convert window", () => {
       await visit(browser, "history", "43-history-after-bulk");
       await browser.$('[data-testid="history-row"]').waitForDisplayed({ timeout: 10_000 });
       expect(await browser.$$('[data-testid="history-row"]').length).toBeGreaterThanOrEqual(8);
+    } finally {
+      await browser.deleteSession();
+    }
+  });
+
+  it("discovers partner accounts by domain and hands the ready ones to the bulk preview", async () => {
+    const browser = await launch("nav");
+    try {
+      await browser.$('[data-testid="capabilities"]').waitForDisplayed({ timeout: 30_000 });
+      await visit(browser, "discover", "50-discover");
+      await browser.$('[data-testid="discover-scan"]').click();
+      await browser.$('[data-testid="discover-summary"]').waitForDisplayed({ timeout: 60_000 });
+      const domains = await browser.$$('[data-testid="discover-group"] h2').map((h) => h.getText());
+      expect(domains).toContain("northwind.example");
+      expect(domains.length).toBeGreaterThanOrEqual(3);
+      const ready = await browser.$('[data-testid="discover-ready"]').getText();
+      expect(ready).toMatch(/^\d+ ready$/);
+      await shot(browser, "51-discover-found");
+      await browser.$('[data-testid="discover-convert"]').click();
+      // The bulk preview's full checks, as the current account, agree with the scan's verdicts.
+      await browser.$('[data-testid="bulk-ready"]').waitForDisplayed({ timeout: 60_000 });
+      expect(await browser.$('[data-testid="bulk-ready"]').getText()).toBe(ready);
+      expect(await browser.$('[data-testid="page-bulk"]').getText()).toContain("discovered-");
+      await shot(browser, "52-discover-to-bulk");
     } finally {
       await browser.deleteSession();
     }

@@ -24,6 +24,8 @@ import {
   MailClock20Regular,
   People20Filled,
   People20Regular,
+  PeopleSearch20Filled,
+  PeopleSearch20Regular,
   PeopleSwap20Filled,
   PeopleSwap20Regular,
   Settings20Filled,
@@ -51,20 +53,23 @@ import { NARROW, useMediaQuery, useOsTheme } from "./theme";
 // First run and Users are in the main chunk; every other page is fetched when first opened.
 const UserPage = lazy(() => import("./pages/UserPage").then((m) => ({ default: m.UserPage })));
 const PendingPage = lazy(() => import("./pages/PendingPage").then((m) => ({ default: m.PendingPage })));
+const DiscoverPage = lazy(() => import("./pages/DiscoverPage").then((m) => ({ default: m.DiscoverPage })));
 const BulkPage = lazy(() => import("./pages/BulkPage").then((m) => ({ default: m.BulkPage })));
 const HistoryPage = lazy(() => import("./pages/HistoryPage").then((m) => ({ default: m.HistoryPage })));
 const SettingsPage = lazy(() => import("./pages/SettingsPage").then((m) => ({ default: m.SettingsPage })));
 
-export type PageId = "users" | "pending" | "bulk" | "history" | "settings";
+export type PageId = "users" | "discover" | "pending" | "bulk" | "history" | "settings";
 
 const Users = bundleIcon(People20Filled, People20Regular);
 const Pending = bundleIcon(MailClock20Filled, MailClock20Regular);
 const Bulk = bundleIcon(PeopleSwap20Filled, PeopleSwap20Regular);
+const Discover = bundleIcon(PeopleSearch20Filled, PeopleSearch20Regular);
 const HistoryIcon = bundleIcon(History20Filled, History20Regular);
 const SettingsIcon = bundleIcon(Settings20Filled, Settings20Regular);
 
 export const pages: { id: PageId; label: MessageId; icon: typeof Users }[] = [
   { id: "users", label: "nav.users", icon: Users },
+  { id: "discover", label: "nav.discover", icon: Discover },
   { id: "pending", label: "nav.pending", icon: Pending },
   { id: "bulk", label: "nav.bulk", icon: Bulk },
   { id: "history", label: "nav.history", icon: HistoryIcon },
@@ -317,6 +322,8 @@ function Frame(props: {
         {props.session.capabilities && <CapabilitiesCard capabilities={props.session.capabilities} />}
         <UsersPage onOpen={(id, intent) => open({ id, intent })} changed={changed} />
       </>
+    ) : page === "discover" ? (
+      <DiscoverPage onToBulk={() => navigate("bulk")} />
     ) : page === "pending" ? (
       <PendingPage onOpen={(id, resend) => open({ id, intent: resend ? "resend" : null })} changed={changed} />
     ) : page === "bulk" ? (

@@ -29,6 +29,8 @@ import type { EventName } from "./bindings/EventName";
 import type { Progress } from "./bindings/Progress";
 import type { ThrottledEvent } from "./bindings/ThrottledEvent";
 import type { DefaultSponsorsView } from "./bindings/DefaultSponsorsView";
+import type { Discovery } from "./bindings/Discovery";
+import type { DiscoverProgress } from "./bindings/DiscoverProgress";
 
 /** Codes from Rust, plus the one the UI raises itself when there is no Rust side to talk to. */
 export type UiErrorCode = ErrorCode | "ipc_unavailable";
@@ -79,6 +81,7 @@ export const uiErrorCodes: Record<UiErrorCode, true> = {
   policy_locked: true,
   sponsor_not_found: true,
   too_many_sponsors: true,
+  scan_cancelled: true,
   ipc_unavailable: true,
 };
 
@@ -153,6 +156,14 @@ export const api = {
   bulkReport: () => call<BulkReport>("bulk_report"),
   bulkExportReport: () => call<ExportView>("bulk_export_report"),
   bulkStatus: () => call<BulkStatus>("bulk_status"),
+  /** Scans the directory; progress comes as `discover-progress` events. */
+  discover: () => call<Discovery>("discover"),
+  /** False when no scan runs. */
+  discoverCancel: () => call<boolean>("discover_cancel"),
+  discoverLast: () => call<Discovery | null>("discover_last"),
+  /** The chosen accounts (by id) into the bulk preview, as if their file had been opened. */
+  discoverToBulk: (ids: string[]) => call<BulkLoaded>("discover_to_bulk", { ids }),
+  discoverExport: (ids: string[]) => call<ExportView>("discover_export", { ids }),
 };
 
 export type { BulkProgressEvent };
@@ -164,6 +175,10 @@ function on<T>(name: EventName, handler: (payload: T) => void) {
 export const bulkEvents = {
   progress: (handler: (e: BulkProgressEvent) => void) => on<BulkProgressEvent>("bulk-progress", handler),
   finished: (handler: (summary: BulkReport) => void) => on<BulkReport>("bulk-finished", handler),
+};
+
+export const discoverEvents = {
+  progress: (handler: (p: DiscoverProgress) => void) => on<DiscoverProgress>("discover-progress", handler),
 };
 
 /** Microsoft asked to slow down during a conversion or resend. */

@@ -6,6 +6,7 @@ import { emit } from "@tauri-apps/api/event";
 import type { BulkReport } from "../src/bindings/BulkReport";
 import type { Preview } from "../src/bindings/Preview";
 import type { BulkLoaded } from "../src/bindings/BulkLoaded";
+import type { Discovery } from "../src/bindings/Discovery";
 import type { Progress } from "../src/bindings/Progress";
 import type { AppError } from "../src/bindings/AppError";
 import type { AppInfo } from "../src/bindings/AppInfo";
@@ -332,6 +333,37 @@ export function installFakeBackend({
   };
   let bulkLoaded: BulkLoaded | null = null;
   let bulkDone = false;
+  const discovery: Discovery = {
+    scanned: 412,
+    found: 3,
+    ready: 1,
+    needsFix: 1,
+    blocked: 1,
+    holdersComplete: false,
+    at: "2026-11-30T09:00:00Z",
+    groups: [
+      {
+        domain: "northwind.example",
+        ready: 1,
+        needsFix: 1,
+        blocked: 0,
+        accounts: [
+          { id: "u-ready", displayName: "Adele Adams", userPrincipalName: "adele.adams@contoso.com", address: "adele.adams@northwind.example", inMail: true, status: "ready", checks: [{ code: "mailbox", severity: "warning" }], othersUsing: [] },
+          { id: "u-shared", displayName: "Sam Shared", userPrincipalName: "sam.shared@contoso.com", address: "team@northwind.example", inMail: true, status: "needsFix", checks: [{ code: "address_not_used_elsewhere", severity: "blocker" }], othersUsing: ["kim.shared@contoso.com"] },
+        ],
+      },
+      {
+        domain: "adatum.example",
+        ready: 0,
+        needsFix: 0,
+        blocked: 1,
+        accounts: [
+          { id: "u-synced", displayName: "Henry Parker", userPrincipalName: "henry.parker@contoso.com", address: "henry.parker@adatum.example", inMail: true, status: "blocked", checks: [{ code: "not_synced_from_on_premises", severity: "blocker" }], othersUsing: [] },
+        ],
+      },
+    ],
+  };
+  let discovered: Discovery | null = null;
   mockIPC(async (cmd, args) => {
     calls.push({ cmd, args });
     switch (cmd) {
@@ -618,6 +650,24 @@ export function installFakeBackend({
         };
       case "bulk_export_report":
         return { path: "C:\\Users\\ada\\Downloads\\b2b-convert-report.csv", rows: 3 };
+      case "discover":
+        await emit("discover-progress", { phase: "users", scanned: 200, total: 412, found: 2 });
+        await new Promise((r) => setTimeout(r, 30));
+        discovered = discovery;
+        return discovery;
+      case "discover_cancel":
+        return false;
+      case "discover_last":
+        return discovered;
+      case "discover_to_bulk": {
+        const { ids } = args as { ids: string[] };
+        const rows = bulkPreview.rows.filter((r) => r.userId !== null && ids.includes(r.userId));
+        const preview: Preview = { rows, ready: rows.filter((r) => r.status === "ready").length, needsFix: 0, blocked: 0 };
+        bulkLoaded = { fileName: "discovered-20261130.csv", preview, doneBefore: 0, runBefore: false };
+        return bulkLoaded;
+      }
+      case "discover_export":
+        return { path: "C:\\Users\\ada\\Downloads\\b2b-convert-discovered.csv", rows: (args as { ids: string[] }).ids.length };
       default:
         throw new Error(`the fake backend has no command ${cmd}`);
     }

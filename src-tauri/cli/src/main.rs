@@ -20,6 +20,7 @@
 //! is given.
 
 mod bulk_cmd;
+mod discover_cmd;
 mod policy_cmd;
 
 use std::io::Write;
@@ -161,6 +162,14 @@ enum Command {
     },
     /// List the invitations still waiting for acceptance, oldest first.
     Pending,
+    /// Find internal members who look like partners (an address outside your verified domains,
+    /// not synced, never invited), grouped by their domain with the pre-flight's verdict.
+    Discover {
+        /// Also write them as a bulk CSV (every account found; the status column says which are
+        /// ready) for `b2b bulk run`.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+    },
     /// Show what was done from this computer (newest first), or export it as CSV.
     History {
         /// Only entries holding every word (user, admin, address, outcome, request id...).
@@ -290,6 +299,7 @@ fn explain(code: ErrorCode) -> &'static str {
         ErrorCode::SponsorNotFound => "A sponsor is not a user or group of this tenant (give a UPN or an object id); nothing was changed.",
         ErrorCode::TooManySponsors => "Microsoft allows at most five sponsors per user; nothing was changed.",
         ErrorCode::BulkRowsFailed => "Some rows failed or did not run: see the report, fix them, then run again with --resume.",
+        ErrorCode::ScanCancelled => "The scan was stopped before it finished; nothing was changed. Run b2b discover again.",
         ErrorCode::OutcomeUnknown => "The invitation was sent but no answer came back, and the user does not show it yet. Run b2b check, then try again.",
         _ => "The command failed.",
     }
@@ -627,6 +637,10 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
             }
             Ok(())
         }
+        Command::Discover { csv } => {
+            discover_cmd::run(out, &svc, csv.as_deref()).await?;
+            Ok(())
+        }
         Command::History { search, csv } => {
             let view = svc.list_history(search)?;
             if *csv {
@@ -769,7 +783,7 @@ fn ability(possible: bool, confirmed: bool) -> &'static str {
 }
 
 /// Plain sentences for the pre-flight checks, by code and severity.
-fn check_text(code: CheckCode, severity: Severity) -> &'static str {
+pub(crate) fn check_text(code: CheckCode, severity: Severity) -> &'static str {
     use CheckCode::*;
     use Severity::*;
     match (code, severity) {

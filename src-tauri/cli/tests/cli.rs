@@ -1317,4 +1317,61 @@ async fn convert_names_sponsors_and_follows_the_default() {
     let out = run(&args, None);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(sim_sponsors(&sim, &ready[2].id), ["admin@contoso.com"]);
+#[tokio::test(flavor = "multi_thread")]
+async fn discover_lists_partner_accounts_by_domain_and_writes_a_bulk_file_the_preview_agrees_with() {
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    let token = admin_token(&sim).await;
+    let port = sim.base_url().rsplit(':').next().unwrap_or("0").to_owned();
+    let data = std::env::temp_dir().join(format!("b2b-cli-discover-{}-{port}", std::process::id()));
+    let csv = data.join("discovered.csv");
+    std::fs::create_dir_all(&data).expect("dir");
+    let run = |args: &[&str]| {
+        b2b(&sim)
+            .args(args)
+            .env("B2B_ACCESS_TOKEN", &token)
+            .env("XDG_DATA_HOME", &data)
+            .output()
+            .expect("b2b")
+    };
+    let out = run(&["discover", "--json", "--csv", &csv.display().to_string()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let events = lines(&out);
+    let summary = events
+        .iter()
+        .find(|e| e["event"] == "discovered")
+        .expect("summary");
+    let found = summary["found"].as_u64().expect("found");
+    let ready = summary["ready"].as_u64().expect("ready");
+    let ready_case =
+        tenant_sim::seed::users_in_case(&sim.state().lock().dir, "ready-to-convert").len() as u64;
+    assert!(ready >= ready_case, "{summary}");
+    let domains: Vec<&Value> = events.iter().filter(|e| e["event"] == "domain").collect();
+    assert!(domains.len() >= 3, "a few partner domains");
+    let listed: u64 = domains
+        .iter()
+        .map(|d| d["group"]["accounts"].as_array().map_or(0, |a| a.len() as u64))
+        .sum();
+    assert_eq!(listed, found);
+    assert!(events.iter().any(|e| e["event"] == "progress"));
+    let exported = events
+        .iter()
+        .find(|e| e["event"] == "exported")
+        .expect("exported");
+    assert_eq!(exported["rows"].as_u64(), Some(found));
+
+    // The file is a bulk file, and the bulk preview's full checks agree with discovery's verdicts.
+    let out = run(&["bulk", "preview", &csv.display().to_string(), "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let preview = lines(&out)
+        .into_iter()
+        .find(|e| e["event"] == "preview")
+        .expect("preview");
+    assert_eq!(preview["ready"].as_u64(), Some(ready), "{preview}");
+
+    // In words: each domain, then its accounts.
+    let out = run(&["discover"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("northwind.example"), "{text}");
+    assert!(text.contains("look like partners"), "{text}");
 }

@@ -92,6 +92,8 @@ pub enum ErrorCode {
     TlsUntrusted,
     /// The organisation's policy does not allow this (a locked setting, the demo tenant).
     PolicyLocked,
+    /// The admin stopped a directory scan before it finished; nothing was changed.
+    ScanCancelled,
     /// Anything not yet classified; the message says more.
     Internal,
     /// A sponsor named is no user or group of the tenant (or not a UPN or an object id).

@@ -7,6 +7,7 @@ pub mod bulk;
 pub mod codes;
 pub mod convert;
 pub mod convert_service;
+pub mod discover;
 pub mod error;
 pub mod export;
 pub mod graph;

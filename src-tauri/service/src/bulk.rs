@@ -41,6 +41,9 @@ pub enum EventName {
     /// A `ThrottledEvent`: Microsoft asked to slow down during a conversion or resend.
     #[serde(rename = "graph-throttled")]
     GraphThrottled,
+    /// A `DiscoverProgress` after every page of a directory scan.
+    #[serde(rename = "discover-progress")]
+    DiscoverProgress,
 }
 
 impl EventName {
@@ -49,6 +52,7 @@ impl EventName {
             EventName::BulkProgress => "bulk-progress",
             EventName::BulkFinished => "bulk-finished",
             EventName::GraphThrottled => "graph-throttled",
+            EventName::DiscoverProgress => "discover-progress",
         }
     }
 }

@@ -52,6 +52,10 @@ pub enum ServiceError {
     },
     #[error("the settings file could not be opened")]
     SettingsUnavailable,
+    #[error("no scan has finished for this account: scan the directory first")]
+    NothingDiscovered,
+    #[error("none of the chosen accounts is in the last scan")]
+    NothingChosen,
 }
 
 impl ServiceError {
@@ -62,7 +66,8 @@ impl ServiceError {
             NotSignedIn | NoConnection => ErrorCode::NotSignedIn,
             DemoNotAllowed => ErrorCode::PolicyLocked,
             DemoStart(_) | DemoKey { .. } => ErrorCode::Internal,
-            NoDeviceCode | NothingLoaded | NotRunning | NoReport | NothingExported => ErrorCode::InvalidInput,
+            NoDeviceCode | NothingLoaded | NotRunning | NoReport | NothingExported | NothingDiscovered
+            | NothingChosen => ErrorCode::InvalidInput,
             FileTooLarge { .. } => ErrorCode::CsvTooLarge,
             BulkRunning => ErrorCode::BulkRunning,
             AlreadyRun { .. } => ErrorCode::BulkAlreadyRun,

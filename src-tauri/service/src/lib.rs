@@ -3,6 +3,7 @@
 //! It knows nothing of Tauri or of a terminal.
 
 pub mod bulk;
+pub mod discover;
 pub mod error;
 pub mod host;
 pub mod session;
@@ -35,6 +36,7 @@ pub struct Service {
     pub session: Session,
     pub(crate) single: single::SingleState,
     pub bulk: bulk::BulkState,
+    pub(crate) discovery: discover::DiscoverState,
     last_export: Mutex<Option<PathBuf>>,
 }
 
@@ -52,6 +54,7 @@ impl Service {
             session: Session::new(secrets, overrides),
             single: single::SingleState::default(),
             bulk: bulk::BulkState::default(),
+            discovery: discover::DiscoverState::default(),
             last_export: Mutex::new(None),
         }
     }

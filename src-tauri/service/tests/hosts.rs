@@ -854,4 +854,177 @@ async fn a_refused_sponsor_is_a_warning_and_bulk_rows_take_the_default() {
     );
     assert_eq!(sponsors_in_sim(&sim, &users[1].id), ["global@contoso.com"]);
     assert_eq!(sponsors_in_sim(&sim, &users[2].id), ["helpdesk@contoso.com"]);
+/// The seeded users of a case, by id.
+fn case_ids(sim: &SimServer, case: &str) -> Vec<String> {
+    let dir = sim.state().lock().dir.clone();
+    tenant_sim::seed::users_in_case(&dir, case)
+        .iter()
+        .map(|u| u.id.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn discovery_finds_the_partner_accounts_with_their_verdicts_and_hands_them_to_the_bulk_preview() {
+    use b2b_core::bulk::RowStatus;
+    use b2b_core::codes::CheckCode;
+    let (sim, _dir, svc) = on_a_fresh_tenant("app").await;
+    let members = sim
+        .state()
+        .lock()
+        .dir
+        .users
+        .iter()
+        .filter(|u| u.user_type == "Member")
+        .count();
+    let mut pages = Vec::new();
+    let found = svc.discover(|p| pages.push(p)).await.expect("discover");
+    assert_eq!(found.scanned as usize, members);
+    assert_eq!(
+        pages.first().and_then(|p| p.total),
+        Some(found.scanned),
+        "{pages:?}"
+    );
+    // The app's scopes do not read groups or contacts: their addresses are unknown, a warning.
+    assert!(!found.holders_complete);
+    let by_id: std::collections::HashMap<&str, &b2b_core::discover::Found> =
+        found.accounts().map(|f| (f.id.as_str(), f)).collect();
+    assert_eq!(by_id.len() as u32, found.found);
+    for id in case_ids(&sim, "ready-to-convert") {
+        let f = by_id
+            .get(id.as_str())
+            .expect("every ready-to-convert user is found");
+        assert_eq!(f.status, RowStatus::Ready, "{f:?}");
+        assert!(f.in_mail);
+    }
+    for id in case_ids(&sim, "ready-other-mail") {
+        let f = by_id.get(id.as_str()).expect("found by its other mail");
+        assert!(!f.in_mail);
+        assert!(
+            f.checks.iter().any(|c| c.code == CheckCode::AddressOnUser),
+            "{f:?}"
+        );
+    }
+    for case in ["mailbox-other-mail", "shared-external-address"] {
+        for id in case_ids(&sim, case) {
+            let f = by_id.get(id.as_str()).unwrap_or_else(|| panic!("{case} found"));
+            assert_eq!(f.status, RowStatus::NeedsFix, "{case}: {f:?}");
+        }
+    }
+    for id in case_ids(&sim, "shared-external-address") {
+        assert!(!by_id[id.as_str()].others_using.is_empty());
+    }
+    // Unknown is not no: a group holding the address goes unseen here, so the account is ready
+    // and the scan says once that groups were not compared (the bulk preview asks again).
+    for id in case_ids(&sim, "address-held-by-group") {
+        let f = by_id[id.as_str()];
+        assert_eq!(f.status, RowStatus::Ready, "{f:?}");
+        assert!(
+            f.checks
+                .iter()
+                .all(|c| c.code != CheckCode::AddressNotUsedElsewhere),
+            "{f:?}"
+        );
+    }
+    for case in [
+        "guest",
+        "mail-verified-domain",
+        "mail-verified-subdomain",
+        "synced-onprem-upn",
+        "pending-acceptance",
+        "accepted",
+        "no-mail",
+    ] {
+        for id in case_ids(&sim, case) {
+            assert!(!by_id.contains_key(id.as_str()), "{case} is not a candidate");
+        }
+    }
+    // Grouped by the address's domain, largest group first.
+    for g in &found.groups {
+        assert!(g
+            .accounts
+            .iter()
+            .all(|a| a.address.to_lowercase().ends_with(&format!("@{}", g.domain))));
+    }
+    assert!(found
+        .groups
+        .windows(2)
+        .all(|w| w[0].accounts.len() >= w[1].accounts.len()));
+
+    // Three ready accounts straight to the bulk preview.
+    let chosen: Vec<String> = case_ids(&sim, "ready-to-convert").into_iter().take(3).collect();
+    let loaded = svc.discover_to_bulk(&chosen).await.expect("to bulk");
+    assert_eq!(loaded.preview.rows.len(), 3);
+    assert_eq!(loaded.preview.ready, 3);
+    assert!(!loaded.run_before);
+    let export = svc.discover_export(&chosen).await.expect("export");
+    assert_eq!(export.rows, 3);
+    let text = std::fs::read_to_string(&export.path).expect("exported file");
+    let parsed = b2b_core::bulk::parse(text.as_bytes()).expect("a bulk file");
+    assert_eq!(parsed.rows.len(), 3);
+
+    // A cancelled scan says so and keeps the last result.
+    let svc2 = svc.clone();
+    let err = svc
+        .discover(move |_| {
+            svc2.discover_cancel();
+        })
+        .await
+        .expect_err("cancelled");
+    assert_eq!(err.code, b2b_core::ErrorCode::ScanCancelled);
+    assert_eq!(
+        svc.discover_last().await.expect("last").map(|d| d.found),
+        Some(found.found)
+    );
+}
+
+#[tokio::test]
+async fn discovery_pages_through_a_larger_directory_and_counts_it_with_consistency_level() {
+    use b2b_core::discover::DiscoverPhase;
+    let (sim, _dir, svc) = on_a_fresh_tenant("cli").await;
+    let grown = reqwest_json(
+        &format!("{}/_sim/members", sim.base_url()),
+        json!({ "count": 2500 }),
+    )
+    .await;
+    let users = grown["users"].as_u64().expect("users") as usize;
+    let members = sim
+        .state()
+        .lock()
+        .dir
+        .users
+        .iter()
+        .filter(|u| u.user_type == "Member")
+        .count();
+    assert!(users > 2500 && members > 2500);
+    let mut pages = Vec::new();
+    let found = svc.discover(|p| pages.push(p)).await.expect("discover");
+    assert_eq!(found.scanned as usize, members);
+    let user_pages: Vec<_> = pages.iter().filter(|p| p.phase == DiscoverPhase::Users).collect();
+    assert_eq!(user_pages.len(), members.div_ceil(999), "{pages:?}");
+    assert!(user_pages.windows(2).all(|w| w[0].scanned < w[1].scanned));
+    let partners = case_ids(&sim, "scale-partner");
+    assert_eq!(partners.len(), 250);
+    let ids: std::collections::HashSet<&str> = found.accounts().map(|f| f.id.as_str()).collect();
+    assert!(partners.iter().all(|p| ids.contains(p.as_str())));
+
+    // Without ConsistencyLevel, Microsoft ignores `$count=true` (no count, so no total to show).
+    let token = admin_token(&sim).await;
+    let bare: Value = reqwest::Client::new()
+        .get(format!(
+            "{}/v1.0/users?$filter=userType%20eq%20'Member'&$count=true&$top=999&$select=id",
+            sim.base_url()
+        ))
+        .bearer_auth(token.expose())
+        .send()
+        .await
+        .expect("first page")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        bare.get("@odata.count").is_none(),
+        "{:?}",
+        bare.get("@odata.count")
+    );
+    assert!(bare["@odata.nextLink"].is_string());
 }

@@ -30,6 +30,7 @@ pub fn routes() -> Router<Arc<SimState>> {
         .route("/_sim/revoke", post(revoke))
         .route("/_sim/consent", post(consent))
         .route("/_sim/reset", post(reset))
+        .route("/_sim/members", post(add_members))
 }
 
 fn problem(status: StatusCode, message: impl Into<String>) -> Response {
@@ -207,6 +208,21 @@ async fn consent(State(state): St, Json(req): Json<Consent>) -> Response {
         app.consented_scopes.push(scope.to_owned());
     }
     Json(json!({ "appId": app.app_id, "consentedScopes": app.consented_scopes })).into_response()
+}
+
+#[derive(Deserialize)]
+struct AddMembers {
+    count: usize,
+}
+
+/// Grows the directory by generated members (see `seed::add_members`), for scale tests.
+async fn add_members(State(state): St, Json(req): Json<AddMembers>) -> Response {
+    if req.count > 1_000_000 {
+        return problem(StatusCode::BAD_REQUEST, "at most 1,000,000 members at a time");
+    }
+    let mut g = state.lock();
+    crate::seed::add_members(&mut g.dir, req.count);
+    Json(json!({ "users": g.dir.users.len() })).into_response()
 }
 
 async fn reset(State(state): St) -> StatusCode {

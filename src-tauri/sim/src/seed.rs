@@ -271,6 +271,39 @@ pub fn default_directory() -> Directory {
     }
 }
 
+/// Grows a directory by `n` generated members, for scale tests and benchmarks: one in ten has a
+/// partner address in `mail` (case `scale-partner`), the others an address in the tenant's own
+/// domain (case `scale-staff`). Deterministic: the same users for the same directory size.
+pub fn add_members(dir: &mut Directory, n: usize) {
+    let mut s = Seeder {
+        serial: dir.users.len(),
+        ..Seeder::default()
+    };
+    s.taken.extend(
+        dir.users
+            .iter()
+            .filter_map(|u| u.user_principal_name.split('@').next().map(str::to_owned)),
+    );
+    for k in 0..n {
+        let serial = s.serial;
+        let p = s.person(
+            "Staff",
+            &format!("{serial:06}"),
+            &format!("Staff {serial:06}"),
+            &format!("staff{serial:06}"),
+        );
+        if k % 10 == 9 {
+            s.push_ready("scale-partner", &p);
+        } else {
+            let mut u = s.member("scale-staff", &p);
+            let mail = u.user_principal_name.clone();
+            set_mail(&mut u, &mail);
+            s.users.push(u);
+        }
+    }
+    dir.users.append(&mut s.users);
+}
+
 /// Loads a directory from a JSON file in the same shape `serde_json::to_string(&Directory)` writes.
 pub fn load(path: &Path) -> Result<Directory, SeedError> {
     let text = std::fs::read_to_string(path).map_err(|source| SeedError::Read {

@@ -3,4 +3,4 @@
 /**
  * The events the app sends to the window.
  */
-export type EventName = "bulk-progress" | "bulk-finished" | "graph-throttled";
+export type EventName = "bulk-progress" | "bulk-finished" | "graph-throttled" | "discover-progress";

@@ -4,7 +4,7 @@ import type { PolicyView } from "../../src/bindings/PolicyView";
 import { axe, open } from "./helpers";
 
 const languages: Language[] = ["en", "fr", "sv", "he"];
-const pages = ["users", "pending", "bulk", "history", "settings"] as const;
+const pages = ["users", "discover", "pending", "bulk", "history", "settings"] as const;
 
 /** An organisation's policy with locked and recommended values and an ignored one. */
 const policy: PolicyView = {

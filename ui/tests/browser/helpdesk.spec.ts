@@ -252,5 +252,13 @@ for (const lang of languages) {
       await go(page, "settings");
       await checkSmall(page, lang, "12-settings");
     });
+
+    test("discovery's accounts by domain fit", async ({ page }) => {
+      await open(page, lang);
+      await go(page, "discover");
+      await page.getByTestId("discover-scan").click();
+      await expect(page.getByTestId("discover-group")).toHaveCount(2);
+      await checkSmall(page, lang, "13-discover");
+    });
   });
 }

@@ -65,7 +65,7 @@ pub struct Preview {
 }
 
 /// Address problems are fixed in the file; the others are the user's state or the admin's rights.
-fn status_of(checks: &[Check]) -> RowStatus {
+pub fn status_of(checks: &[Check]) -> RowStatus {
     let blockers: Vec<&str> = checks
         .iter()
         .filter(|c| c.severity == Severity::Blocker)
