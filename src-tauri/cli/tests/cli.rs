@@ -1317,6 +1317,8 @@ async fn convert_names_sponsors_and_follows_the_default() {
     let out = run(&args, None);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(sim_sponsors(&sim, &ready[2].id), ["admin@contoso.com"]);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn discover_lists_partner_accounts_by_domain_and_writes_a_bulk_file_the_preview_agrees_with() {
     let sim = SimServer::start(SimConfig::default()).await.expect("sim");

@@ -854,6 +854,8 @@ async fn a_refused_sponsor_is_a_warning_and_bulk_rows_take_the_default() {
     );
     assert_eq!(sponsors_in_sim(&sim, &users[1].id), ["global@contoso.com"]);
     assert_eq!(sponsors_in_sim(&sim, &users[2].id), ["helpdesk@contoso.com"]);
+}
+
 /// The seeded users of a case, by id.
 fn case_ids(sim: &SimServer, case: &str) -> Vec<String> {
     let dir = sim.state().lock().dir.clone();
