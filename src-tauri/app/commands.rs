@@ -19,6 +19,7 @@ use b2b_core::AppError;
 use b2b_service::bulk::{BulkProgressEvent, EventName};
 use b2b_service::overdue::PendingOverview;
 use b2b_service::session::SIGN_IN_TIMEOUT;
+use b2b_service::sponsors::DefaultSponsorsView;
 use b2b_service::Service;
 use tauri::{AppHandle, Emitter, State};
 use tauri_plugin_opener::OpenerExt;
@@ -47,6 +48,16 @@ pub fn get_language(svc: Svc<'_>) -> LanguageView {
 #[tauri::command]
 pub fn set_language(svc: Svc<'_>, language: Option<Language>) -> Res<LanguageView> {
     svc.set_language(language)
+}
+
+#[tauri::command]
+pub fn get_default_sponsors(svc: Svc<'_>) -> DefaultSponsorsView {
+    svc.default_sponsors_view()
+}
+
+#[tauri::command]
+pub fn set_default_sponsors(svc: Svc<'_>, sponsors: Vec<String>) -> Res<DefaultSponsorsView> {
+    svc.set_default_sponsors(sponsors)
 }
 
 #[tauri::command]
@@ -351,6 +362,8 @@ app_commands![
     bulk_report,
     bulk_export_report,
     bulk_status,
+    get_default_sponsors,
+    set_default_sponsors,
     discover,
     discover_cancel,
     discover_last,

@@ -596,4 +596,59 @@ describe("B2B Convert window", () => {
       await browser.deleteSession();
     }
   });
+
+  it("names sponsors: the default from Settings fills the panel, the demo tenant holds them, the admin is not left as one", async () => {
+    // The previous tests signed out: sign in again.
+    const browser = await launch("sign-in");
+    try {
+      await browser.$('[data-testid="sign-in-browser"]').click();
+      await browser.$('[data-testid="capabilities"]').waitForDisplayed({ timeout: 30_000 });
+      const starts = [...readFileSync(appLog, "utf8").matchAll(/demo tenant listening on (http:\/\/127\.0\.0\.1:\d+)/g)];
+      const demo = starts.at(-1)?.[1] ?? "";
+      expect(demo).toMatch(/^http:/);
+
+      await visit(browser, "settings", "70-settings-sponsors");
+      await retype(browser, '[data-testid="default-sponsors"]', "global@contoso.com");
+      await browser.$('[data-testid="default-sponsors-save"]').click();
+      await browser.waitUntil(async () => (await browser.$('[data-testid="settings-sponsors"]').getText()).includes("Saved."), {
+        timeout: 10_000,
+      });
+      expect(readFileSync(settingsFile, "utf8")).toContain("global@contoso.com");
+
+      await visit(browser, "users", "71-users");
+      const target = await firstReadyUser(demo);
+      await retype(browser, '[data-testid="user-search"]', target.displayName);
+      const open = `[data-testid="open-${target.userPrincipalName}"]`;
+      await browser.$(open).waitForDisplayed({ timeout: 20_000 });
+      await browser.$(open).click();
+      await browser.$('[data-testid="sponsors-none"]').waitForDisplayed({ timeout: 20_000 });
+      await browser.$('[data-testid="start-convert"]').click();
+      const sponsors = browser.$('[data-testid="sponsors-input"]');
+      await sponsors.waitForDisplayed({ timeout: 20_000 });
+      await browser.waitUntil(async () => (await sponsors.getValue()) === "global@contoso.com", { timeout: 10_000 });
+      const submit = browser.$('[data-testid="convert-submit"]');
+      await browser.waitUntil(async () => (await submit.getAttribute("aria-disabled")) !== "true", { timeout: 20_000 });
+      await shot(browser, "72-convert-with-sponsor");
+      await submit.click();
+      await browser.$('[data-testid="confirm"]').waitForDisplayed({ timeout: 10_000 });
+      expect(await browser.$('[data-testid="confirm-sponsors"]').getText()).toContain("global@contoso.com");
+      await browser.$('[data-testid="confirm-yes"]').click();
+      await browser.$('[data-testid="result"]').waitForDisplayed({ timeout: 20_000 });
+      expect(await browser.$('[data-testid="result-sponsors"]').getText()).toContain("Gil Global");
+      expect(await browser.$$('[data-testid="result-warning"]').length).toBe(0);
+      await shot(browser, "73-converted-with-sponsor");
+
+      // The demo tenant holds exactly the sponsor named: not the admin who converted.
+      const token = await adminToken(demo);
+      const held = (await (
+        await fetch(
+          `${demo}/v1.0/users/${encodeURIComponent(target.userPrincipalName)}/sponsors?$select=id,userPrincipalName`,
+          { headers: { authorization: `Bearer ${token}` } },
+        )
+      ).json()) as { value: { userPrincipalName: string }[] };
+      expect(held.value.map((v) => v.userPrincipalName)).toEqual(["global@contoso.com"]);
+    } finally {
+      await browser.deleteSession();
+    }
+  });
 });

@@ -29,6 +29,7 @@ import type { Command } from "./bindings/Command";
 import type { EventName } from "./bindings/EventName";
 import type { Progress } from "./bindings/Progress";
 import type { ThrottledEvent } from "./bindings/ThrottledEvent";
+import type { DefaultSponsorsView } from "./bindings/DefaultSponsorsView";
 import type { Discovery } from "./bindings/Discovery";
 import type { DiscoverProgress } from "./bindings/DiscoverProgress";
 import type { InvitePreflight } from "./bindings/InvitePreflight";
@@ -82,6 +83,8 @@ export const uiErrorCodes: Record<UiErrorCode, true> = {
   network_unreachable: true,
   tls_untrusted: true,
   policy_locked: true,
+  sponsor_not_found: true,
+  too_many_sponsors: true,
   scan_cancelled: true,
   ipc_unavailable: true,
 };
@@ -118,6 +121,8 @@ export const api = {
   /** `null` follows the OS again. */
   setLanguage: (language: Language | null) => call<LanguageView>("set_language", { language }),
   getPolicy: () => call<PolicyView>("get_policy"),
+  getDefaultSponsors: () => call<DefaultSponsorsView>("get_default_sponsors"),
+  setDefaultSponsors: (sponsors: string[]) => call<DefaultSponsorsView>("set_default_sponsors", { sponsors }),
   getSession: () => call<SessionView>("get_session"),
   useDemo: () => call<SessionView>("use_demo"),
   connectOrganisation: (clientId: string, tenant: string) =>

@@ -25,6 +25,8 @@ import type { InviteResult } from "../src/bindings/InviteResult";
 import type { Preflight } from "../src/bindings/Preflight";
 import type { UserDetail } from "../src/bindings/UserDetail";
 import type { UserRow } from "../src/bindings/UserRow";
+import type { Sponsor } from "../src/bindings/Sponsor";
+import type { DefaultSponsorsView } from "../src/bindings/DefaultSponsorsView";
 
 export const fakeAppInfo: AppInfo = {
   name: "B2B Convert",
@@ -88,8 +90,16 @@ function user(
     state: "internal",
     action: "convert",
     daysWaiting: null,
+    sponsors: [],
     ...extra,
   };
+}
+
+/** A sponsor as Graph would name it: a known UPN gets a name, a GUID is a group without one. */
+export function fakeSponsor(entry: string): Sponsor {
+  if (/^[0-9a-f-]{36}$/i.test(entry)) return { id: entry, kind: "group", displayName: null, userPrincipalName: null };
+  const names: Record<string, string> = { "admin@contoso.com": "Ada Admin", "global@contoso.com": "Gil Global" };
+  return { id: `id-${entry}`, kind: "user", displayName: names[entry] ?? null, userPrincipalName: entry };
 }
 
 /** A small directory: one user of each kind the pages show. */
@@ -102,6 +112,8 @@ export function fakeUsers(): UserDetail[] {
       state: "pending",
       action: "resend",
       daysWaiting: 61,
+      // The sponsors could not be read: unknown, not none.
+      sponsors: null,
     }),
     user("u-synced", "Henry Parker", "henry.parker@contoso.com", "henry.parker@adatum.example", {
       onPremisesSyncEnabled: true,
@@ -114,6 +126,7 @@ export function fakeUsers(): UserDetail[] {
       externalUserStateChangeDateTime: "2026-05-01T08:00:00Z",
       state: "accepted",
       action: "resend",
+      sponsors: [fakeSponsor("admin@contoso.com"), { id: "g-partners", kind: "group", displayName: "Partner desk", userPrincipalName: null }],
     }),
     user("u-nomail", "Olivia Morgan", "olivia.morgan@contoso.com", null),
   ];
@@ -361,6 +374,17 @@ export function installFakeBackend({
   };
   const invitePreflight = (email: string, member: boolean) =>
     invitePreflightOver(directory, email, member, (signedIn.find((a) => a.id === current)?.username ?? "").startsWith("admin"));
+  let ownSponsors: string[] = [];
+  const sponsorsView = (): DefaultSponsorsView => {
+    const e = policy.entries.find((p) => p.key === "DefaultSponsors");
+    const fromPolicy = typeof e?.value === "string" ? e.value.split("|").filter((s) => s !== "") : null;
+    const locked = e?.level === "locked";
+    return {
+      sponsors: locked ? (fromPolicy ?? []) : ownSponsors.length > 0 ? ownSponsors : (fromPolicy ?? []),
+      own: ownSponsors,
+      locked,
+    };
+  };
   let bulkLoaded: BulkLoaded | null = null;
   let bulkDone = false;
   const discovery: Discovery = {
@@ -401,6 +425,13 @@ export function installFakeBackend({
         return fakeAppInfo;
       case "get_language":
         return view();
+      case "get_default_sponsors":
+        return sponsorsView();
+      case "set_default_sponsors": {
+        if (sponsorsView().locked) throw policyLocked;
+        ownSponsors = (args as { sponsors: string[] }).sponsors;
+        return sponsorsView();
+      }
       case "get_policy":
         return policy;
       case "set_language": {
@@ -533,6 +564,10 @@ export function installFakeBackend({
         if (request.redirectUrl && !request.redirectUrl.startsWith("https://")) {
           throw { code: "invalid_redirect_url", message: request.redirectUrl } satisfies AppError;
         }
+        const sponsors = cmd === "convert_user" ? (request.sponsors ?? []) : [];
+        if (sponsors.length > 5) throw { code: "too_many_sponsors", message: `${sponsors.length} sponsors` } satisfies AppError;
+        const unknownSponsor = sponsors.find((s) => s.startsWith("nobody"));
+        if (unknownSponsor) throw { code: "sponsor_not_found", message: `sponsor ${unknownSponsor}` } satisfies AppError;
         if (unknownOutcome && cmd === "convert_user") {
           lostAnswers.set(id, "2026-11-22T10:00:00Z");
           throw { code: "outcome_unknown", message: "POST /invitations: 503 serviceNotAvailable" } satisfies AppError;
@@ -550,6 +585,9 @@ export function installFakeBackend({
           state: "pending",
           action: "resend",
           daysWaiting: 0,
+          // Named sponsors replace Microsoft's default, the admin who converts.
+          sponsors:
+            cmd === "convert_user" ? (sponsors.length > 0 ? sponsors.map(fakeSponsor) : [fakeSponsor("admin@contoso.com")]) : u.sponsors,
         });
         const result = {
           userId: id,
@@ -561,6 +599,7 @@ export function installFakeBackend({
           otherMailsSet: false,
           userTypeSetToGuest: request.setGuest,
           requestId: `req-${history.length + 1}`,
+          sponsorsSet: sponsors.map(fakeSponsor),
           warnings: [],
         };
         history.push({
@@ -581,6 +620,7 @@ export function installFakeBackend({
             cc: request.cc,
             redirectUrl: request.redirectUrl,
             setGuest: request.setGuest,
+            sponsors: request.sponsors ?? [],
           },
           outcome: "succeeded",
           status: "PendingAcceptance",

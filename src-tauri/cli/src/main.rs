@@ -129,6 +129,10 @@ enum Command {
         /// Also set userType to Guest (changes billing to MAU-based external identities).
         #[arg(long)]
         set_guest: bool,
+        /// A sponsor (UPN, or a user's or group's object id); repeat for up to five. Without it the
+        /// organisation's default sponsor is used, else Microsoft makes you the sponsor.
+        #[arg(long = "sponsor", value_name = "UPN")]
+        sponsors: Vec<String>,
         /// Do not ask for confirmation.
         #[arg(long)]
         yes: bool,
@@ -350,6 +354,8 @@ fn explain(code: ErrorCode) -> &'static str {
         ErrorCode::BulkAlreadyRun => "This file was run before. Add --resume to continue where it stopped; users already converted are not invited again.",
         ErrorCode::InvalidCcAddress => "The --cc address is not a valid e-mail address.",
         ErrorCode::NotConfirmed => "Not confirmed; nothing was changed.",
+        ErrorCode::SponsorNotFound => "A sponsor is not a user or group of this tenant (give a UPN or an object id); nothing was changed.",
+        ErrorCode::TooManySponsors => "Microsoft allows at most five sponsors per user; nothing was changed.",
         ErrorCode::BulkRowsFailed => "Some rows failed or did not run: see the report, fix them, then run again with --resume.",
         ErrorCode::ScanCancelled => "The scan was stopped before it finished; nothing was changed. Run b2b discover again.",
         ErrorCode::OutcomeUnknown => "The invitation was sent but no answer came back, and the user does not show it yet. Run b2b check, then try again.",
@@ -583,9 +589,10 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
             cc,
             redirect_url,
             set_guest,
+            sponsors,
             yes,
         } => {
-            let request = request(
+            let mut request = request(
                 svc.policy(),
                 Choices {
                     no_mail: *no_mail,
@@ -597,6 +604,7 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
                     set_guest: *set_guest,
                 },
             );
+            request.sponsors = sponsors_arg(&svc, sponsors);
             let no_mail = !request.send_mail;
             let pre = svc.preflight(user, email, CheckKind::Convert).await?;
             report_checks(out, &pre);
@@ -862,6 +870,8 @@ fn warning_text(code: FollowUpWarning) -> &'static str {
     match code {
         FollowUpWarning::UserTypeNotSet => "The user was converted, but userType could not be set to Guest (Microsoft refused that change). Set it in the Entra admin center if you need it.",
         FollowUpWarning::MailSetBeforeFailure => "The address was set as the user's mail before Microsoft refused the invitation; it stays there.",
+        FollowUpWarning::SponsorsNotAdded => "The user was converted, but Microsoft refused to add one or more sponsors. Adding sponsors needs the User.ReadWrite.All permission and the User Administrator or Directory Writers role (or a custom role with microsoft.directory/users/sponsors/update); a user has at most five sponsors. Check the user's sponsors in the Entra admin center.",
+        FollowUpWarning::InviterSponsorNotRemoved => "The user was converted, but Microsoft may have made you a sponsor too and that could not be undone. Check the user's sponsors in the Entra admin center.",
     }
 }
 
@@ -1020,6 +1030,16 @@ fn request(policy: &Policy, c: Choices) -> ConvertRequest {
             "--redirect-url",
         ),
         set_guest: c.set_guest,
+        sponsors: Vec::new(),
+    }
+}
+
+/// `--sponsor` as given, else the organisation's default sponsors (policy, then settings).
+fn sponsors_arg(svc: &Service, given: &[String]) -> Vec<String> {
+    if given.is_empty() {
+        svc.default_sponsors()
+    } else {
+        given.to_vec()
     }
 }
 
@@ -1038,6 +1058,10 @@ fn result_text(
             .as_deref()
             .unwrap_or("confirmed by re-reading the user")
     );
+    if !r.sponsors_set.is_empty() {
+        let names: Vec<&str> = r.sponsors_set.iter().map(|s| s.label()).collect();
+        text.push_str(&format!("\nSponsors: {}.", names.join(", ")));
+    }
     if no_mail {
         if let Some(url) = &r.redeem_url {
             text.push_str(&format!("\nNo e-mail was sent. Send the user this link: {url}"));

@@ -1194,6 +1194,131 @@ fn uuid_like() -> String {
     )
 }
 
+/// The sponsors tenant-sim holds for a user, as UPNs (a group by its id).
+fn sim_sponsors(sim: &SimServer, user_id: &str) -> Vec<String> {
+    let g = sim.state().lock();
+    let Some(u) = g.dir.user(user_id) else {
+        return Vec::new();
+    };
+    u.sim
+        .sponsors
+        .iter()
+        .map(|s| {
+            g.dir
+                .user(s)
+                .map_or_else(|| s.clone(), |x| x.user_principal_name.clone())
+        })
+        .collect()
+}
+
+/// Issue 14.3: `b2b convert --sponsor` (repeatable) names the sponsors instead of the admin; an
+/// unknown sponsor or a sixth changes nothing; the policy's DefaultSponsors apply without it.
+#[tokio::test(flavor = "multi_thread")]
+async fn convert_names_sponsors_and_follows_the_default() {
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    let token = admin_token(&sim).await;
+    let dir = sim.state().lock().dir.clone();
+    let ready = tenant_sim::seed::users_in_case(&dir, "ready-to-convert");
+    let group = dir.groups[0].id.clone();
+    let run = |args: &[&str], policy: Option<&PathBuf>| {
+        let mut c = b2b(&sim);
+        if let Some(p) = policy {
+            c.env("B2B_POLICY_FILE", p);
+        }
+        c.args(args)
+            .env("B2B_ACCESS_TOKEN", &token)
+            .output()
+            .expect("b2b")
+    };
+    let convert = |u: &tenant_sim::model::User, extra: &[&str], policy: Option<&PathBuf>| {
+        let mut args = vec![
+            "convert".to_owned(),
+            "--user".to_owned(),
+            u.user_principal_name.clone(),
+            "--email".to_owned(),
+            u.mail.clone().unwrap_or_default(),
+            "--yes".to_owned(),
+            "--json".to_owned(),
+        ];
+        args.extend(extra.iter().map(|s| (*s).to_owned()));
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&refs, policy)
+    };
+
+    let out = convert(ready[0], &["--sponsor", "nobody.here@contoso.com"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        lines(&out).last().map(|e| e["error"]["code"].clone()),
+        Some(json!("sponsor_not_found"))
+    );
+    let mut six = vec![
+        "convert",
+        "--user",
+        &ready[0].user_principal_name,
+        "--email",
+        ready[0].mail.as_deref().unwrap_or(""),
+        "--yes",
+    ];
+    for s in ["a", "b", "c", "d", "e", "f"] {
+        six.extend(["--sponsor", s]);
+    }
+    let names: Vec<String> = (0..6).map(|i| format!("s{i}@contoso.com")).collect();
+    for (i, n) in names.iter().enumerate() {
+        six[7 + 2 * i] = n;
+    }
+    let out = run(&six, None);
+    assert_eq!(out.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("at most five") && said.contains("(too_many_sponsors)"),
+        "{said}"
+    );
+    assert!(sim_sponsors(&sim, &ready[0].id).is_empty(), "nothing was sent");
+
+    let out = convert(
+        ready[0],
+        &["--sponsor", "global@contoso.com", "--sponsor", &group],
+        None,
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let l = lines(&out);
+    let converted = l.iter().find(|e| e["event"] == "converted").expect("converted");
+    assert_eq!(
+        converted["result"]["sponsorsSet"][0]["userPrincipalName"],
+        "global@contoso.com"
+    );
+    assert_eq!(converted["result"]["sponsorsSet"][1]["kind"], "group");
+    assert_eq!(
+        sim_sponsors(&sim, &ready[0].id),
+        ["global@contoso.com".to_owned(), group.clone()]
+    );
+
+    // In words, without --json.
+    let policy = policy_file(
+        "sponsors",
+        &json!({ "recommended": { "DefaultSponsors": "helpdesk@contoso.com" } }),
+    );
+    let mut args = vec![
+        "convert",
+        "--user",
+        &ready[1].user_principal_name,
+        "--email",
+        ready[1].mail.as_deref().unwrap_or(""),
+        "--yes",
+    ];
+    let out = run(&args, Some(&policy));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Sponsors: helpdesk@contoso.com."));
+    assert_eq!(sim_sponsors(&sim, &ready[1].id), ["helpdesk@contoso.com"]);
+
+    // Without --sponsor and without a default: Microsoft's default, the admin.
+    args[2] = &ready[2].user_principal_name;
+    args[4] = ready[2].mail.as_deref().unwrap_or("");
+    let out = run(&args, None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(sim_sponsors(&sim, &ready[2].id), ["admin@contoso.com"]);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn discover_lists_partner_accounts_by_domain_and_writes_a_bulk_file_the_preview_agrees_with() {
     let sim = SimServer::start(SimConfig::default()).await.expect("sim");

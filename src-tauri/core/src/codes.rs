@@ -108,6 +108,8 @@ codes! {
         DuplicateEmail = "duplicate_email",
         /// An invitation file: userType is neither Guest nor Member.
         InvalidUserType = "invalid_user_type",
+        /// The `sponsors` cell: more than five, or an entry that is no UPN or object id.
+        InvalidSponsors = "invalid_sponsors",
     }
 }
 
@@ -117,6 +119,11 @@ codes! {
         UserTypeNotSet = "user_type_not_set",
         /// On a failed bulk row: `mail` was set before Microsoft refused the invitation.
         MailSetBeforeFailure = "mail_set_before_failure",
+        /// Microsoft refused to add one or more of the named sponsors.
+        SponsorsNotAdded = "sponsors_not_added",
+        /// The sponsor Microsoft added on its own (the inviter) could not be removed, or it is
+        /// unknown whether it added one.
+        InviterSponsorNotRemoved = "inviter_sponsor_not_removed",
     }
 }
 

@@ -15,6 +15,7 @@ use crate::auth::Capabilities;
 use crate::convert::{self, Check, Holders, Target};
 use crate::error::{AppError, ErrorCode};
 use crate::graph::{quote, BatchAnswer, BatchItem, GraphClient, Idempotence};
+use crate::sponsors::{self, Sponsor};
 use crate::users::encode;
 
 pub const TARGET_SELECT: &str = "id,displayName,userPrincipalName,mail,otherMails,proxyAddresses,userType,\
@@ -28,6 +29,8 @@ pub struct Context {
     pub verified_domains: Vec<String>,
     pub holders: Holders,
     pub capabilities: Capabilities,
+    /// The user's sponsors before the conversion; `None` when Graph would not say.
+    pub sponsors: Option<Vec<Sponsor>>,
 }
 
 /// The pre-flight as the UI and `b2b check` show it.
@@ -46,6 +49,9 @@ pub struct Preflight {
     pub others_using: Vec<String>,
     /// False when groups or contacts could not be checked.
     pub holders_complete: bool,
+    /// The user's sponsors; absent when Graph would not say (unknown, not none).
+    #[ts(optional = nullable)]
+    pub sponsors: Option<Vec<Sponsor>>,
 }
 
 fn failed(what: &str, status: u16, body: &Value) -> AppError {
@@ -115,6 +121,23 @@ pub fn object_holders_read(id: &str, collection: &str, address: &str) -> BatchIt
 /// Whether the token may list `collection` at all (one item, its id).
 pub fn probe_read(id: &str, collection: &str) -> BatchItem {
     get(id, format!("/{collection}?$top=1&$select=id"))
+}
+
+/// The user's sponsors, to know after a conversion which one Microsoft added.
+pub fn sponsors_read(id: &str, user: &str) -> BatchItem {
+    get(id, sponsors::list_path(user))
+}
+
+/// The sponsors from a `sponsors_read` answer; `None` when Graph would not say.
+pub fn sponsors_from(a: &BatchAnswer) -> Option<Vec<Sponsor>> {
+    (a.status == 200).then(|| {
+        a.body["value"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Sponsor::from_graph)
+            .collect()
+    })
 }
 
 pub fn org_read(id: &str) -> BatchItem {
@@ -228,6 +251,7 @@ pub async fn load_context(
         object_holders_read("groups", "groups", address),
         object_holders_read("contacts", "contacts", address),
         roles_read("roles"),
+        sponsors_read("sponsors", user),
     ];
     let answers = g.batch(&items).await?;
     let get = |id: &str| answers.iter().find(|a| a.id == id);
@@ -242,7 +266,9 @@ pub async fn load_context(
         .ok_or_else(|| AppError::new(ErrorCode::GraphError, "the organization could not be read"))?;
     let holders = holders_of(get("holders"), get("groups"), get("contacts"), &target.id)?;
     let roles = roles_from(g, get("roles")).await?;
+    let sponsors = get("sponsors").and_then(sponsors_from);
     Ok(Context {
+        sponsors,
         verified_domains: verified_domains(&org.body),
         holders,
         target,
@@ -271,6 +297,7 @@ fn preflight_of(ctx: &Context, address: &str, checks: Vec<Check>) -> Preflight {
         mailbox: convert::mailbox(&ctx.target),
         others_using: ctx.holders.names.clone(),
         holders_complete: ctx.holders.complete,
+        sponsors: ctx.sponsors.clone(),
     }
 }
 
@@ -314,6 +341,8 @@ pub struct ConvertOptions {
     pub cc: Option<String>,
     pub redirect_url: String,
     pub set_guest: bool,
+    /// Sponsors to name (UPNs or object ids, five at most); empty: Microsoft's default.
+    pub sponsors: Vec<String>,
 }
 
 impl ConvertOptions {
@@ -326,6 +355,7 @@ impl ConvertOptions {
             cc: None,
             redirect_url: format!("https://myapps.microsoft.com/?tenantId={tenant_id}"),
             set_guest: false,
+            sponsors: Vec::new(),
         }
     }
 }
@@ -342,6 +372,8 @@ pub struct ConvertRequest {
     /// Empty or absent: My Apps in this tenant.
     pub redirect_url: Option<String>,
     pub set_guest: bool,
+    /// Sponsors (UPNs or object ids), at most five; empty: Microsoft makes the inviter sponsor.
+    pub sponsors: Vec<String>,
 }
 
 impl ConvertRequest {
@@ -354,6 +386,8 @@ impl ConvertRequest {
         o.language = some(self.language);
         o.cc = some(self.cc);
         o.set_guest = self.set_guest;
+        o.sponsors = sponsors::normalize(&self.sponsors);
+        sponsors::check_entries(&o.sponsors)?;
         if let Some(cc) = &o.cc {
             if !convert::address_is_valid(cc) {
                 return Err(AppError::new(ErrorCode::InvalidCcAddress, format!("cc {cc}")));
@@ -428,6 +462,8 @@ pub struct ConvertResult {
     pub user_type_set_to_guest: bool,
     /// Graph's request-id of the invitation, for support.
     pub request_id: Option<String>,
+    /// The sponsors named and now on the user.
+    pub sponsors_set: Vec<Sponsor>,
     /// Steps after the invitation that did not work, as codes (`user_type_not_set`). The
     /// conversion itself happened: these never turn it into a failure.
     pub warnings: Vec<FollowUpWarning>,
@@ -603,6 +639,8 @@ pub async fn convert(g: &GraphClient, pre: &Preflight, o: &ConvertOptions) -> Re
         return Err(AppError::new(ErrorCode::ConversionBlocked, "the pre-flight found a blocker").into());
     }
     let id = &pre.target.id;
+    // An unknown sponsor stops the conversion before anything is changed.
+    let named = sponsors::resolve(g, &o.sponsors).await?;
     let mut mail_set = false;
     if !convert::mail_is(&pre.target, &pre.address) {
         patch_user(g, id, &json!({ "mail": pre.address })).await?;
@@ -617,7 +655,8 @@ pub async fn convert(g: &GraphClient, pre: &Preflight, o: &ConvertOptions) -> Re
             other_mails_set: false,
         })?;
     let request_id = g.last_request_id();
-    let mut warnings = Vec::new();
+    let applied = sponsors::apply_after_conversion(g, id, pre.sponsors.as_deref(), &named).await;
+    let mut warnings = applied.warnings;
     let mut user_type_set_to_guest = false;
     if o.set_guest {
         match patch_user(g, id, &json!({ "userType": "Guest" })).await {
@@ -638,6 +677,7 @@ pub async fn convert(g: &GraphClient, pre: &Preflight, o: &ConvertOptions) -> Re
         other_mails_set: false,
         user_type_set_to_guest,
         request_id,
+        sponsors_set: applied.added,
         warnings,
     })
 }
@@ -695,6 +735,7 @@ pub async fn resend(
         other_mails_set,
         user_type_set_to_guest: false,
         request_id: g.last_request_id(),
+        sponsors_set: Vec::new(),
         warnings: Vec::new(),
     })
 }

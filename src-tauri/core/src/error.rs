@@ -96,6 +96,10 @@ pub enum ErrorCode {
     ScanCancelled,
     /// Anything not yet classified; the message says more.
     Internal,
+    /// A sponsor named is no user or group of the tenant (or not a UPN or an object id).
+    SponsorNotFound,
+    /// More sponsors than Microsoft allows (five).
+    TooManySponsors,
 }
 
 /// The error every command returns, serialised as `{ "code": "...", "message": "..." }`.

@@ -63,6 +63,8 @@ pub struct ActionOptions {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub display_name: Option<String>,
+    /// The sponsors named (UPNs or object ids); empty in entries from before sponsors.
+    pub sponsors: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -209,6 +211,7 @@ impl From<&ConvertOptions> for ActionOptions {
             set_guest: o.set_guest,
             user_type: None,
             display_name: None,
+            sponsors: o.sponsors.clone(),
         }
     }
 }
@@ -404,6 +407,7 @@ pub fn to_csv(entries: &[HistoryEntry]) -> Result<String, AppError> {
         "changes",
         "warnings",
         "settles",
+        "sponsors",
     ];
     csv_text(&header, |w| {
         for e in entries {
@@ -432,6 +436,7 @@ pub fn to_csv(entries: &[HistoryEntry]) -> Result<String, AppError> {
                 &crate::export::words(&e.changes),
                 &crate::export::words(&e.warnings),
                 e.settles.as_deref().unwrap_or(""),
+                &o.sponsors.join("|"),
             ])?;
         }
         Ok(())
@@ -508,14 +513,18 @@ mod tests {
 
     #[test]
     fn csv_quotes_what_needs_it() {
-        let csv = to_csv(&[entry("ann@contoso.com")]).expect("csv");
+        let mut e = entry("ann@contoso.com");
+        e.options.sponsors = vec!["bob@contoso.com".into(), "carl@contoso.com".into()];
+        let csv = to_csv(&[e]).expect("csv");
         let mut r = csv::Reader::from_reader(csv.as_bytes());
         let headers = r.headers().expect("headers").clone();
-        assert_eq!(headers.len(), 23);
+        assert_eq!(headers.len(), 24);
+        assert_eq!(&headers[23], "sponsors");
         let row = r.records().next().expect("a row").expect("parses");
         assert_eq!(&row[6], "ann@contoso.com");
         assert_eq!(&row[7], "convert");
         assert_eq!(&row[11], "Hello, \"partner\"\nsee you");
         assert_eq!(&row[15], "succeeded");
+        assert_eq!(&row[23], "bob@contoso.com|carl@contoso.com");
     }
 }

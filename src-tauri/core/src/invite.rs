@@ -104,6 +104,7 @@ impl InviteRequest {
             cc: self.cc,
             redirect_url: self.redirect_url,
             set_guest: false,
+            sponsors: Vec::new(),
         }
         .into_options(tenant_id)?;
         Ok(InviteOptions {

@@ -18,6 +18,7 @@ pub mod keychain;
 pub mod policy;
 pub mod settings;
 pub mod settings_file;
+pub mod sponsors;
 pub mod users;
 
 pub use error::{AppError, ErrorCode};

@@ -90,6 +90,9 @@ pub struct Settings {
     /// The account the app works as (an `Account::id`).
     #[serde(default)]
     pub current_account: Option<String>,
+    /// Sponsors named when the admin names none (UPNs or object ids, five at most).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub default_sponsors: Vec<String>,
 }
 
 impl Settings {
@@ -104,6 +107,7 @@ impl Default for Settings {
             ui_language: None,
             connection: None,
             current_account: None,
+            default_sponsors: Vec::new(),
         }
     }
 }

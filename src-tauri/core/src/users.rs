@@ -258,6 +258,9 @@ pub struct UserDetail {
     /// A conversion or resend of this user whose answer was lost, as this read settles it.
     #[ts(optional = nullable)]
     pub outcome_check: Option<OutcomeCheck>,
+    /// The user's sponsors; absent when Graph would not say (unknown, not none).
+    #[ts(optional = nullable)]
+    pub sponsors: Option<Vec<crate::sponsors::Sponsor>>,
 }
 
 /// A conversion or resend whose answer was lost, and what reading the user says of it.
@@ -294,6 +297,7 @@ pub async fn get_user(g: &GraphClient, user: &str) -> Result<UserDetail, AppErro
     let mut d: UserDetail = serde_json::from_value(v)
         .map_err(|e| AppError::new(ErrorCode::GraphError, format!("user {user}: {e}")))?;
     derive(&mut d);
+    d.sponsors = crate::sponsors::read(g, &d.id).await;
     Ok(d)
 }
 

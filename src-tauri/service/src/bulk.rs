@@ -121,6 +121,11 @@ impl Service {
         }
         let mut parsed = bulk::parse(&bytes)?;
         self.policy().apply_to_rows(&mut parsed.rows);
+        // An empty sponsors cell takes the default sponsors.
+        let default_sponsors = self.default_sponsors();
+        for row in parsed.rows.iter_mut().filter(|r| r.sponsors.is_empty()) {
+            row.sponsors.clone_from(&default_sponsors);
+        }
         let a = self.acting().await?;
         let preview = bulk::preview(&a.graph, &parsed, a.scopes.clone()).await?;
         let journal = self.journal_for(&bytes)?;

@@ -11,6 +11,7 @@ pub mod invite;
 pub mod session;
 pub mod settings;
 pub mod single;
+pub mod sponsors;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

@@ -684,6 +684,178 @@ async fn throttling_during_a_conversion_is_told_with_the_time_of_the_next_try() 
     assert_eq!(r.status, "PendingAcceptance");
 }
 
+/// The sponsors a user has in tenant-sim's directory, by UPN (or id for a group).
+fn sponsors_in_sim(sim: &SimServer, user_id: &str) -> Vec<String> {
+    let g = sim.state().lock();
+    let Some(u) = g.dir.user(user_id) else {
+        return Vec::new();
+    };
+    u.sim
+        .sponsors
+        .iter()
+        .map(|s| {
+            g.dir
+                .user(s)
+                .map(|x| x.user_principal_name.clone())
+                .unwrap_or(s.clone())
+        })
+        .collect()
+}
+
+/// Issue 14.3: the sponsors the admin names replace Microsoft's default (the inviter); an unknown
+/// sponsor or a sixth stops the conversion before anything changes; `get_user` shows them;
+/// without sponsors Microsoft's default stands.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_conversion_names_its_sponsors_instead_of_the_admin() {
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    let (dir, _, svc) = signed_in(&sim, "sponsors").await;
+    let state = sim.state().lock().dir.clone();
+    let users = tenant_sim::seed::users_in_case(&state, "ready-to-convert");
+    let (first, second) = (users[0].clone(), users[1].clone());
+    let group = state.groups[0].clone();
+
+    let unknown = ConvertRequest {
+        send_mail: true,
+        sponsors: vec!["nobody.here@contoso.com".into()],
+        ..ConvertRequest::default()
+    };
+    let e = svc
+        .convert_user(&first.id, first.mail.as_deref().unwrap_or(""), unknown)
+        .await
+        .expect_err("unknown sponsor");
+    assert_eq!(e.code, b2b_core::ErrorCode::SponsorNotFound);
+    assert!(
+        sim.state()
+            .lock()
+            .dir
+            .user(&first.id)
+            .and_then(|u| u.external_user_state.clone())
+            .is_none(),
+        "nothing was sent"
+    );
+    let six = ConvertRequest {
+        sponsors: (0..6).map(|i| format!("s{i}@contoso.com")).collect(),
+        ..ConvertRequest::default()
+    };
+    let e = svc
+        .convert_user(&first.id, first.mail.as_deref().unwrap_or(""), six)
+        .await
+        .expect_err("six");
+    assert_eq!(e.code, b2b_core::ErrorCode::TooManySponsors);
+
+    let request = ConvertRequest {
+        send_mail: true,
+        sponsors: vec![format!("global@contoso.com|{}", group.id)],
+        ..ConvertRequest::default()
+    };
+    let r = svc
+        .convert_user(&first.id, first.mail.as_deref().unwrap_or(""), request)
+        .await
+        .expect("converted");
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    let set: Vec<&str> = r.sponsors_set.iter().map(|s| s.label()).collect();
+    assert_eq!(set, ["global@contoso.com", group.id.as_str()]);
+    assert_eq!(
+        sponsors_in_sim(&sim, &first.id),
+        ["global@contoso.com".to_owned(), group.id.clone()],
+        "the admin who converted is not left as a sponsor"
+    );
+    let d = svc.get_user(&first.id).await.expect("read");
+    let shown = d.sponsors.expect("sponsors read");
+    assert_eq!(
+        shown[0].user_principal_name.as_deref(),
+        Some("global@contoso.com")
+    );
+    assert_eq!(shown[1].kind, b2b_core::sponsors::SponsorKind::Group);
+    let entries = history(&dir);
+    let failed: Vec<_> = entries
+        .iter()
+        .filter(|e| e.outcome == b2b_core::history::Outcome::Failed)
+        .map(|e| (e.error_code, e.changes.is_empty()))
+        .collect();
+    assert_eq!(
+        failed,
+        [(Some(b2b_core::ErrorCode::SponsorNotFound), true)],
+        "the unknown sponsor is in History, with nothing changed; the sixth was refused before"
+    );
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.outcome == b2b_core::history::Outcome::Succeeded
+                && e.options.sponsors == ["global@contoso.com".to_owned(), group.id.clone()]),
+        "History keeps the sponsors named"
+    );
+
+    // Without sponsors: Microsoft's default, the admin, as the user page then shows.
+    svc.convert_user(
+        &second.id,
+        second.mail.as_deref().unwrap_or(""),
+        ConvertRequest::default(),
+    )
+    .await
+    .expect("converted");
+    assert_eq!(sponsors_in_sim(&sim, &second.id), ["admin@contoso.com"]);
+}
+
+/// Issue 14.3: Microsoft refusing to add a sponsor after the 201 is a warning on a success; the
+/// default sponsors (settings, under the policy) fill a bulk file's empty `sponsors` cells.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_sponsor_is_a_warning_and_bulk_rows_take_the_default() {
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    let (_, _, svc) = signed_in(&sim, "sponsors-bulk").await;
+    let state = sim.state().lock().dir.clone();
+    let users = tenant_sim::seed::users_in_case(&state, "ready-to-convert");
+    let faults = format!("{}/_sim/faults", sim.base_url());
+    post(
+        &faults,
+        json!({ "routes": { "POST /v1.0/users/{id}/sponsors/$ref": { "failRate": 1.0 } } }),
+    )
+    .await;
+    let request = ConvertRequest {
+        send_mail: true,
+        sponsors: vec!["global@contoso.com".into()],
+        ..ConvertRequest::default()
+    };
+    let r = svc
+        .convert_user(&users[0].id, users[0].mail.as_deref().unwrap_or(""), request)
+        .await
+        .expect("a success, whatever the sponsors");
+    assert_eq!(r.status, "PendingAcceptance");
+    assert_eq!(r.warnings, [b2b_core::codes::FollowUpWarning::SponsorsNotAdded]);
+    assert!(r.sponsors_set.is_empty());
+    post(&faults, json!({})).await;
+
+    let e = svc
+        .set_default_sponsors(vec!["not a sponsor".into()])
+        .expect_err("checked");
+    assert_eq!(e.code, b2b_core::ErrorCode::SponsorNotFound);
+    let view = svc
+        .set_default_sponsors(vec!["helpdesk@contoso.com".into()])
+        .expect("saved");
+    assert_eq!(view.sponsors, ["helpdesk@contoso.com"]);
+    assert!(!view.locked);
+    let csv = format!(
+        "user;email;sponsors\n{};{};global@contoso.com\n{};{};\n",
+        users[1].user_principal_name,
+        users[1].mail.clone().unwrap_or_default(),
+        users[2].user_principal_name,
+        users[2].mail.clone().unwrap_or_default(),
+    );
+    let sink: ProgressSink = Arc::new(|_, _| {});
+    svc.bulk_load("sponsors.csv", csv.into_bytes())
+        .await
+        .expect("loaded");
+    let report = svc.bulk_run(2, false, sink).await.expect("ran");
+    assert_eq!(report.converted, 2, "{:?}", report.rows);
+    assert!(
+        report.rows.iter().all(|r| r.warnings.is_empty()),
+        "{:?}",
+        report.rows
+    );
+    assert_eq!(sponsors_in_sim(&sim, &users[1].id), ["global@contoso.com"]);
+    assert_eq!(sponsors_in_sim(&sim, &users[2].id), ["helpdesk@contoso.com"]);
+}
+
 /// The seeded users of a case, by id.
 fn case_ids(sim: &SimServer, case: &str) -> Vec<String> {
     let dir = sim.state().lock().dir.clone();

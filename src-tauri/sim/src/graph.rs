@@ -21,6 +21,7 @@ use crate::tokens::{self, AccessClaims, TokenError};
 mod conversion;
 pub(crate) mod holders;
 mod invitations;
+pub(crate) mod sponsors;
 
 type St = State<Arc<SimState>>;
 type Params = HashMap<String, String>;

@@ -105,6 +105,9 @@ pub struct SimExtras {
     /// The named seed case this user illustrates (see the crate README), e.g. "ready-to-convert".
     #[serde(default)]
     pub case: Option<String>,
+    /// The user's sponsors: ids of users or groups (`/users/{id}/sponsors`), at most five.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sponsors: Vec<String>,
 }
 
 /// The whole seeded state.

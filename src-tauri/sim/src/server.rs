@@ -28,6 +28,7 @@ pub fn router(state: Arc<SimState>) -> Router {
         .merge(crate::identity::routes())
         .merge(crate::graph::routes())
         .merge(crate::graph::holders::routes())
+        .merge(crate::graph::sponsors::routes())
         .merge(crate::hooks::routes())
         .with_state(state)
 }

@@ -11,4 +11,8 @@ userType?: string,
 /**
  * An invitation of a new user: the display name asked for.
  */
-displayName?: string, };
+displayName?: string, 
+/**
+ * The sponsors named (UPNs or object ids); empty in entries from before sponsors.
+ */
+sponsors: Array<string>, };

@@ -19,4 +19,8 @@ displayName: string | null,
 /**
  * An invitation file's new user: `userType` Member (Guest otherwise).
  */
-member: boolean, };
+member: boolean, 
+/**
+ * UPNs or object ids of sponsors (at most five); empty: the default.
+ */
+sponsors: Array<string>, };

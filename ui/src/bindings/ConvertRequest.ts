@@ -7,4 +7,8 @@ export type ConvertRequest = { sendMail: boolean, message: string | null, langua
 /**
  * Empty or absent: My Apps in this tenant.
  */
-redirectUrl: string | null, setGuest: boolean, };
+redirectUrl: string | null, setGuest: boolean, 
+/**
+ * Sponsors (UPNs or object ids), at most five; empty: Microsoft makes the inviter sponsor.
+ */
+sponsors: Array<string>, };

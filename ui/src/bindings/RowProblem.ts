@@ -3,4 +3,4 @@
 /**
  * Why a bulk row could not be checked.
  */
-export type RowProblem = "unreadable_row" | "too_many_fields" | "missing_user" | "missing_email" | "invalid_email" | "invalid_cc" | "invalid_redirect_url" | "invalid_yes_no" | "duplicate_user" | "user_not_found" | "accepted_since_listed" | "changed_since_listed" | "not_pending_anymore" | "duplicate_email" | "invalid_user_type";
+export type RowProblem = "unreadable_row" | "too_many_fields" | "missing_user" | "missing_email" | "invalid_email" | "invalid_cc" | "invalid_redirect_url" | "invalid_yes_no" | "duplicate_user" | "user_not_found" | "accepted_since_listed" | "changed_since_listed" | "not_pending_anymore" | "duplicate_email" | "invalid_user_type" | "invalid_sponsors";

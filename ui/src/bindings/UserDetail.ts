@@ -3,6 +3,7 @@ import type { B2bAction } from "./B2bAction";
 import type { B2bState } from "./B2bState";
 import type { Identity } from "./Identity";
 import type { OutcomeCheck } from "./OutcomeCheck";
+import type { Sponsor } from "./Sponsor";
 
 /**
  * The properties that matter for B2B collaboration.
@@ -15,4 +16,8 @@ daysWaiting: number | null,
 /**
  * A conversion or resend of this user whose answer was lost, as this read settles it.
  */
-outcomeCheck?: OutcomeCheck | null, };
+outcomeCheck?: OutcomeCheck | null, 
+/**
+ * The user's sponsors; absent when Graph would not say (unknown, not none).
+ */
+sponsors?: Array<Sponsor> | null, };

@@ -38,6 +38,7 @@ import { CheckList } from "./CheckList";
 import { CharName, forbiddenChar } from "./CheckText";
 import { DisabledReason } from "./DisabledReason";
 import { ErrorBar } from "./ErrorBar";
+import { MAX_SPONSORS, parseSponsors, sponsorsProblem, SponsorsProblemText } from "../sponsors";
 
 /** Invitation languages offered first: the app's own, then others Microsoft supports. */
 export const invitationLanguages = [
@@ -92,6 +93,10 @@ export function ConvertPanel(props: {
   const [cc, setCc] = useState("");
   const [redirect, setRedirect] = useState(policyText(policy, "InviteRedirectUrl") ?? "");
   const [setGuest, setSetGuest] = useState(false);
+  // Sponsors start from the organisation's default; empty leaves Microsoft's (the admin).
+  const [sponsorsText, setSponsorsText] = useState("");
+  const [sponsorsLocked, setSponsorsLocked] = useState(false);
+  const sponsorsTouched = useRef(false);
   const [slot, setSlot] = useState<AddressSlot>("mail");
   const [mailFirst, setMailFirst] = useState(false);
   const [confirming, setConfirming] = useState(false);
@@ -113,6 +118,22 @@ export function ConvertPanel(props: {
     const unlisten = graphEvents.throttled(setThrottled);
     return () => void unlisten.then((f) => f()).catch(() => undefined);
   }, []);
+
+  useEffect(() => {
+    if (kind !== "convert") return;
+    let live = true;
+    api.getDefaultSponsors().then(
+      (v) => {
+        if (!live) return;
+        setSponsorsLocked(v.locked);
+        if (!sponsorsTouched.current || v.locked) setSponsorsText(v.sponsors.join(" "));
+      },
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [kind]);
 
   // A language the organisation chose is offered even when it is not in the usual list.
   const languageChoices = useMemo(() => {
@@ -139,13 +160,16 @@ export function ConvertPanel(props: {
 
   const ccBad = sendMail && cc.trim() !== "" && !addressLooksValid(cc);
   const redirectBad = redirect.trim() !== "" && !redirectUrlOk(redirect.trim());
+  const sponsors = kind === "convert" ? parseSponsors(sponsorsText) : [];
+  const sponsorsBad = sponsorsProblem(sponsors);
   const addressNew =
     preflight !== null &&
     preflight.checks.some((c) => (c.code === "address_added_first" || c.code === "address_on_user") && c.severity === "warning");
   // Microsoft requires the address on the user: without a mailbox, mail is set first, if agreed.
   const needsMail =
     kind === "convert" && preflight !== null && preflight.checks.some((c) => c.code === "address_on_user" && c.severity === "warning");
-  const ready = preflight?.canConvert === true && !ccBad && !redirectBad && !working && (!needsMail || mailFirst);
+  const ready =
+    preflight?.canConvert === true && !ccBad && !redirectBad && sponsorsBad === null && !working && (!needsMail || mailFirst);
   // A disabled action says why, next to it.
   const why: MessageId | null = ready
     ? null
@@ -163,7 +187,9 @@ export function ConvertPanel(props: {
                 ? "convert.why.mailFirst"
                 : ccBad
                   ? "convert.why.cc"
-                  : "convert.why.redirect";
+                  : sponsorsBad
+                    ? "convert.why.sponsors"
+                    : "convert.why.redirect";
   const char = forbiddenChar(address);
   const defaultRedirect = `https://myapps.microsoft.com/?tenantId=${props.tenantId}`;
 
@@ -180,6 +206,7 @@ export function ConvertPanel(props: {
       cc: (sendMail && cc.trim()) || null,
       redirectUrl: redirect.trim() || null,
       setGuest: kind === "convert" && setGuest,
+      sponsors,
     };
     const done =
       kind === "convert"
@@ -346,6 +373,25 @@ export function ConvertPanel(props: {
           />
         </Field>
       )}
+      {kind === "convert" && (
+        <Field
+          label={intl.formatMessage({ id: "sponsors.field" })}
+          hint={sponsorsLocked ? setByOrganisation : intl.formatMessage({ id: "sponsors.hint" }, { max: MAX_SPONSORS })}
+          validationState={sponsorsBad ? "error" : "none"}
+          validationMessage={sponsorsBad ? <SponsorsProblemText problem={sponsorsBad} /> : undefined}
+        >
+          <Input
+            dir="ltr"
+            value={sponsorsText}
+            disabled={sponsorsLocked}
+            onChange={(_, d) => {
+              sponsorsTouched.current = true;
+              setSponsorsText(d.value);
+            }}
+            data-testid="sponsors-input"
+          />
+        </Field>
+      )}
       {current?.error && <ErrorBar code={current.error} />}
       {error && <ErrorBar code={error} />}
       {working && throttled && (
@@ -401,6 +447,21 @@ export function ConvertPanel(props: {
                   <FormattedMessage id="convert.confirmNoMail" />
                 )}
               </span>
+              {kind === "convert" && (
+                <>
+                  {" "}
+                  <span data-testid="confirm-sponsors">
+                    {sponsors.length > 0 ? (
+                      <FormattedMessage
+                        id="convert.confirmSponsors"
+                        values={{ names: <bdi dir="ltr">{sponsors.join(", ")}</bdi> }}
+                      />
+                    ) : (
+                      <FormattedMessage id="convert.confirmNoSponsors" />
+                    )}
+                  </span>
+                </>
+              )}
             </DialogContent>
             <DialogActions>
               <Button appearance="primary" onClick={run} data-testid="confirm-yes">

@@ -16,10 +16,11 @@ const converted: ConvertResult = {
   otherMailsSet: false,
   userTypeSetToGuest: false,
   requestId: "req-1",
+  sponsorsSet: [],
   warnings: ["user_type_not_set"],
 };
 
-const mailed: ConvertRequest = { sendMail: true, message: null, language: null, cc: null, redirectUrl: null, setGuest: true };
+const mailed: ConvertRequest = { sendMail: true, message: null, language: null, cc: null, redirectUrl: null, setGuest: true, sponsors: [] };
 
 afterEach(cleanup);
 

@@ -12,6 +12,7 @@ import {
   tokens,
 } from "@fluentui/react-components";
 import { createIntl, FormattedMessage, useIntl } from "react-intl";
+import { SponsorName } from "../sponsors";
 import type { CheckKind } from "../bindings/CheckKind";
 import type { ConvertRequest } from "../bindings/ConvertRequest";
 import type { ConvertResult } from "../bindings/ConvertResult";
@@ -157,6 +158,17 @@ export function ResultCard(props: {
       {result.otherMailsSet && (
         <Text>
           <FormattedMessage id="result.otherMailsSet" values={{ address: <bdi dir="ltr">{props.address}</bdi> }} />
+        </Text>
+      )}
+      {(result.sponsorsSet ?? []).length > 0 && (
+        <Text data-testid="result-sponsors">
+          <FormattedMessage id="sponsors.set" />{" "}
+          {result.sponsorsSet.map((s, i) => (
+            <span key={s.id}>
+              {i > 0 && ", "}
+              <SponsorName sponsor={s} />
+            </span>
+          ))}
         </Text>
       )}
       {result.warnings.map((w) => (

@@ -95,17 +95,22 @@ export const rowProblemMessages: Record<RowProblem, MessageId> = {
   not_pending_anymore: "bulk.problem.not_pending_anymore",
   duplicate_email: "bulk.problem.duplicate_email",
   invalid_user_type: "bulk.problem.invalid_user_type",
+  invalid_sponsors: "bulk.problem.invalid_sponsors",
 };
 
 export const warningMessages: Record<FollowUpWarning, MessageId> = {
   user_type_not_set: "result.warning.user_type_not_set",
   mail_set_before_failure: "bulk.warning.mail_set_before_failure",
+  sponsors_not_added: "result.warning.sponsors_not_added",
+  inviter_sponsor_not_removed: "result.warning.inviter_sponsor_not_removed",
 };
 
 /** History words a warning as something that happened, not as advice on the spot. */
 export const historyWarningMessages: Record<FollowUpWarning, MessageId> = {
   user_type_not_set: "history.warning.user_type_not_set",
   mail_set_before_failure: "bulk.warning.mail_set_before_failure",
+  sponsors_not_added: "history.warning.sponsors_not_added",
+  inviter_sponsor_not_removed: "history.warning.inviter_sponsor_not_removed",
 };
 
 export const changeMessages: Record<Change, MessageId> = {

@@ -7,6 +7,7 @@ import type { LanguageView } from "../bindings/LanguageView";
 import type { SessionView } from "../bindings/SessionView";
 import { ErrorBar } from "../components/ErrorBar";
 import { PolicySection } from "../components/PolicySection";
+import { DefaultSponsorsSection } from "../components/DefaultSponsorsSection";
 import { languageNames, languages } from "../i18n";
 import { api, errorCodeOf, type UiErrorCode } from "../ipc";
 
@@ -118,6 +119,10 @@ export function SettingsPage(props: {
           <FormattedMessage id="settings.connection.change" />
         </Button>
       </section>
+
+      <div className={styles.section}>
+        <DefaultSponsorsSection />
+      </div>
 
       <section className={styles.section} aria-labelledby="settings-theme">
         <Text as="h2" size={500} weight="semibold" id="settings-theme" block>

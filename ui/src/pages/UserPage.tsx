@@ -25,6 +25,7 @@ import { ResultCard } from "../components/ResultCard";
 import { StateBadge } from "../components/StateBadge";
 import type { MessageId } from "../i18n";
 import { api, errorCodeOf, type UiErrorCode } from "../ipc";
+import { SponsorList } from "../sponsors";
 
 const useStyles = makeStyles({
   head: { display: "flex", alignItems: "center", gap: tokens.spacingHorizontalM, flexWrap: "wrap" },
@@ -323,6 +324,9 @@ export function UserPage(props: {
               </div>
             ))
           )}
+        </Prop>
+        <Prop label="sponsors.title">
+          <SponsorList sponsors={user.sponsors} />
         </Prop>
         <Prop label="user.created">
           {user.createdDateTime ? <FormattedDate value={user.createdDateTime} dateStyle="medium" /> : <FormattedMessage id="user.notSet" />}

@@ -10,9 +10,12 @@ use crate::convert;
 use crate::convert_service::{redirect_url_ok, ConvertOptions};
 use crate::error::{AppError, ErrorCode};
 
-/// The template offered for download: the header and one example row.
-pub const TEMPLATE: &str = "user,email,sendMail,language,message,cc,redirectUrl,setGuest\r\n\
-sam.jones@contoso.com,sam.jones@partner.example,yes,en-US,,,,no\r\n";
+/// The template offered for download: the header and one example row. `sponsors` holds up to
+/// five UPNs or object ids (users or groups) separated by `|` (or spaces), which survive both
+/// comma and semicolon files; empty means the organisation's default sponsor, else Microsoft's
+/// (the admin who converts).
+pub const TEMPLATE: &str = "user,email,sendMail,language,message,cc,redirectUrl,setGuest,sponsors\r\n\
+sam.jones@contoso.com,sam.jones@partner.example,yes,en-US,,,,no,\r\n";
 
 /// The template of a bulk invitation of new external users. It has no user column: that is what
 /// tells the two kinds of file apart (a file with a user column converts existing users). Its
@@ -40,6 +43,8 @@ pub struct BulkRow {
     pub display_name: Option<String>,
     /// An invitation file's new user: `userType` Member (Guest otherwise).
     pub member: bool,
+    /// UPNs or object ids of sponsors (at most five); empty: the default.
+    pub sponsors: Vec<String>,
 }
 
 impl BulkRow {
@@ -53,6 +58,7 @@ impl BulkRow {
             o.redirect_url = u.clone();
         }
         o.set_guest = self.set_guest;
+        o.sponsors = self.sponsors.clone();
         o
     }
 }
@@ -96,6 +102,7 @@ enum Col {
     SetGuest,
     DisplayName,
     UserType,
+    Sponsors,
 }
 
 fn column(name: &str) -> Option<Col> {
@@ -121,6 +128,7 @@ fn column(name: &str) -> Option<Col> {
         "setguest" | "guest" | "usertypeguest" => Col::SetGuest,
         "displayname" | "name" | "inviteduserdisplayname" => Col::DisplayName,
         "usertype" | "invitedusertype" => Col::UserType,
+        "sponsors" | "sponsor" => Col::Sponsors,
         _ => return None,
     })
 }
@@ -270,6 +278,7 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCsv, AppError> {
             set_guest: false,
             display_name: None,
             member: false,
+            sponsors: Vec::new(),
         };
         let mut problem = None;
         for (i, value) in record.iter().enumerate() {
@@ -304,6 +313,12 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCsv, AppError> {
                         problem = problem.or(Some(err(RowProblem::InvalidRedirectUrl, Some(i), Some(value))));
                     }
                     row.redirect_url = some;
+                }
+                Col::Sponsors => {
+                    row.sponsors = crate::sponsors::parse_list(value);
+                    if crate::sponsors::check_entries(&row.sponsors).is_err() {
+                        problem = problem.or(Some(err(RowProblem::InvalidSponsors, Some(i), Some(value))));
+                    }
                 }
             }
         }
@@ -481,5 +496,25 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_sponsors_column() {
+        let text = "user;email;sponsors\n\
+                    a@contoso.com;a@x.example;ann@contoso.com|bob@contoso.com\n\
+                    b@contoso.com;b@x.example;\n\
+                    c@contoso.com;c@x.example;1@c.com|2@c.com|3@c.com|4@c.com|5@c.com|6@c.com\n\
+                    d@contoso.com;d@x.example;not-a-sponsor\n";
+        let p = ok(text);
+        assert_eq!(p.rows.len(), 2, "{p:?}");
+        assert_eq!(p.rows[0].sponsors, ["ann@contoso.com", "bob@contoso.com"]);
+        assert_eq!(
+            p.rows[0].options("t").sponsors,
+            ["ann@contoso.com", "bob@contoso.com"]
+        );
+        assert!(p.rows[1].sponsors.is_empty());
+        let codes: Vec<(u32, &str)> = p.errors.iter().map(|e| (e.line, e.code.as_str())).collect();
+        assert_eq!(codes, [(4, "invalid_sponsors"), (5, "invalid_sponsors")]);
+        assert_eq!(p.errors[0].column.as_deref(), Some("sponsors"));
     }
 }

@@ -156,6 +156,9 @@ pub async fn preview(
         for (i, r) in window.iter().enumerate() {
             items.push(svc::user_read(&format!("u{i}"), &r.user));
             items.push(svc::holders_read(&format!("h{i}"), &r.email));
+            if !r.sponsors.is_empty() {
+                items.push(svc::sponsors_read(&format!("s{i}"), &r.user));
+            }
             for (k, collection) in ["groups", "contacts"].iter().enumerate() {
                 if objects_readable[k] {
                     items.push(svc::object_holders_read(
@@ -179,13 +182,12 @@ pub async fn preview(
                 answers.remove(&format!("groups{i}")),
                 answers.remove(&format!("contacts{i}")),
             ];
-            rows.push(check_row(
-                r,
-                answers.remove(&format!("u{i}")),
-                holders,
-                &verified,
-                &caps,
-            )?);
+            let sponsors = answers.remove(&format!("s{i}"));
+            let mut row = check_row(r, answers.remove(&format!("u{i}")), holders, &verified, &caps)?;
+            if let Some(p) = row.preflight.as_mut() {
+                p.sponsors = sponsors.as_ref().and_then(svc::sponsors_from);
+            }
+            rows.push(row);
         }
     }
     Ok(finish(BulkAction::Convert, rows))
@@ -352,6 +354,7 @@ fn check_row(
         others_using: holders.names,
         holders_complete: holders.complete,
         target,
+        sponsors: None,
     });
     out.checks = checks;
     Ok(out)

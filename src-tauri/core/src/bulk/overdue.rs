@@ -84,6 +84,7 @@ pub fn preview_row(line: u32, listed: &PendingRow, checked: Result<Preflight, Ap
             set_guest: false,
             display_name: None,
             member: false,
+            sponsors: Vec::new(),
         }),
         preflight: None,
         invite: None,

@@ -24,6 +24,7 @@ pub fn problem_text(p: RowProblem) -> &'static str {
         NotPendingAnymore => "The user no longer waits for acceptance: nothing was sent.",
         DuplicateEmail => "This address is already in an earlier row: keep one row per person.",
         InvalidUserType => "Use Guest or Member (or leave it empty for Guest) in userType.",
+        InvalidSponsors => "Give at most five sponsors, each a UPN or an object ID, separated by |.",
     }
 }
 

@@ -64,6 +64,8 @@ pub enum PolicyKey {
     UiLanguage,
     /// false hides the demo tenant. Lock only: a recommended value is ignored.
     AllowDemoTenant,
+    /// Sponsors named when the admin names none: up to five UPNs or object ids, separated by `|`.
+    DefaultSponsors,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -75,10 +77,11 @@ enum Kind {
     InvitationLanguage,
     UiLanguage,
     Flag,
+    Sponsors,
 }
 
 impl PolicyKey {
-    pub const ALL: [PolicyKey; 10] = [
+    pub const ALL: [PolicyKey; 11] = [
         PolicyKey::ClientId,
         PolicyKey::TenantId,
         PolicyKey::AuthorityUrl,
@@ -89,6 +92,7 @@ impl PolicyKey {
         PolicyKey::SendInvitationMessage,
         PolicyKey::UiLanguage,
         PolicyKey::AllowDemoTenant,
+        PolicyKey::DefaultSponsors,
     ];
 
     /// The name in the registry, the profile and the JSON file.
@@ -104,6 +108,7 @@ impl PolicyKey {
             PolicyKey::SendInvitationMessage => "SendInvitationMessage",
             PolicyKey::UiLanguage => "UiLanguage",
             PolicyKey::AllowDemoTenant => "AllowDemoTenant",
+            PolicyKey::DefaultSponsors => "DefaultSponsors",
         }
     }
 
@@ -123,6 +128,7 @@ impl PolicyKey {
             PolicyKey::InvitationLanguage => Kind::InvitationLanguage,
             PolicyKey::UiLanguage => Kind::UiLanguage,
             PolicyKey::SendInvitationMessage | PolicyKey::AllowDemoTenant => Kind::Flag,
+            PolicyKey::DefaultSponsors => Kind::Sponsors,
         }
     }
 
@@ -420,6 +426,15 @@ impl Policy {
         user.filter(|u| **u != entry.value).map(|_| entry)
     }
 
+    /// The sponsors used when the admin names none: locked > the user's setting > recommended.
+    /// Locked empty means "none" (Microsoft's default, the inviter).
+    pub fn default_sponsors(&self, user: &[String]) -> Vec<String> {
+        let user = (!user.is_empty()).then(|| user.join("|"));
+        self.pick_text(PolicyKey::DefaultSponsors, user)
+            .map(|t| crate::sponsors::parse_list(&t))
+            .unwrap_or_default()
+    }
+
     /// Whether the demo tenant may be used (unless locked off, it may).
     pub fn demo_allowed(&self) -> bool {
         self.flag_at(PolicyKey::AllowDemoTenant, PolicyLevel::Locked)
@@ -576,6 +591,16 @@ fn check(key: PolicyKey, raw: &RawValue) -> Result<PolicyValue, (PolicyWarningCo
             PolicyWarningCode::UnknownLanguage,
             "is not a language tag such as fr-FR",
         ),
+        Kind::Sponsors => {
+            let list = crate::sponsors::parse_list(t);
+            match crate::sponsors::check_entries(&list) {
+                Ok(()) => Ok(PolicyValue::Text(list.join("|"))),
+                Err(_) => bad(
+                    PolicyWarningCode::InvalidValue,
+                    "is not up to five UPNs or object ids separated by |",
+                ),
+            }
+        }
         // A message may be empty: locked empty means "no personal message".
         Kind::Text | Kind::Flag => Ok(PolicyValue::Text(t.to_owned())),
     }

@@ -61,12 +61,19 @@ fn reads_locked_and_recommended_values_from_the_json_file() {
             "InviteRedirectUrl": "https://intranet.contoso.com/welcome",
             "InvitationMessage": "Welcome to Contoso",
             "InvitationLanguage": "sv-SE",
-            "SendInvitationMessage": 0
+            "SendInvitationMessage": 0,
+            "DefaultSponsors": "ann@contoso.com | 0b7a2f1c-1d2e-4f3a-8b9c-0d1e2f3a4b5c"
           }}
         }}"#
     ));
     assert!(p.warnings().is_empty(), "{:?}", p.warnings());
-    assert_eq!(p.entries().len(), 10);
+    assert_eq!(p.entries().len(), 11);
+    assert_eq!(
+        p.default_sponsors(&[]),
+        ["ann@contoso.com", "0b7a2f1c-1d2e-4f3a-8b9c-0d1e2f3a4b5c"],
+        "recommended fills in"
+    );
+    assert_eq!(p.default_sponsors(&["me@contoso.com".into()]), ["me@contoso.com"]);
     assert_eq!(p.locked_text(PolicyKey::ClientId), Some(GUID_A));
     assert_eq!(
         p.locked_text(PolicyKey::AuthorityUrl),
@@ -523,4 +530,23 @@ fn the_shipped_templates_match_the_keys() {
         );
     }
     assert!(admx.contains(r#"key="SOFTWARE\Policies\B2BConvert\Recommended""#));
+}
+
+#[test]
+fn default_sponsors_are_checked_and_a_lock_wins() {
+    let p = from_json(r#"{ "locked": { "DefaultSponsors": "ann@contoso.com|bob@contoso.com" } }"#);
+    assert_eq!(
+        p.default_sponsors(&["me@contoso.com".into()]),
+        ["ann@contoso.com", "bob@contoso.com"]
+    );
+    let bad = from_json(
+        r#"{ "recommended": { "DefaultSponsors": "a@x.com b@x.com c@x.com d@x.com e@x.com f@x.com" } }"#,
+    );
+    assert_eq!(bad.warnings().len(), 1, "six sponsors: {:?}", bad.warnings());
+    assert!(bad.default_sponsors(&[]).is_empty());
+    let none = from_json(r#"{ "locked": { "DefaultSponsors": "" } }"#);
+    assert!(
+        none.default_sponsors(&["me@contoso.com".into()]).is_empty(),
+        "locked empty: none"
+    );
 }

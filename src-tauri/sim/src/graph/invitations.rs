@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
 
-use super::{caller, context, conversion, holders, valid_address, Caller, St, WRITE_USERS};
+use super::{caller, context, conversion, holders, sponsors, valid_address, Caller, St, WRITE_USERS};
 use crate::errors::{self, bad_request, denied, not_found, rfc3339_now};
 use crate::model::{Directory, User};
 use crate::state::{Inner, OutboxMail, SimState};
@@ -126,6 +126,8 @@ struct InviteRequest {
     target_id: Option<String>,
     /// `invitedUser` carries more than its id.
     target_has_more: bool,
+    /// `invitedUserSponsors`: ids taken from each directoryObject's `id` or `@odata.id`.
+    sponsors: Vec<String>,
 }
 
 /// A trimmed, non-empty string property of the request body.
@@ -161,6 +163,7 @@ impl InviteRequest {
         let info = body.get("invitedUserMessageInfo").cloned().unwrap_or(Value::Null);
         let cc = cc_recipients(&info)?;
         let invited = body.get("invitedUser").and_then(Value::as_object);
+        let sponsors = invited_user_sponsors(body)?;
         Ok(InviteRequest {
             email,
             redirect,
@@ -177,6 +180,7 @@ impl InviteRequest {
                 .and_then(Value::as_str)
                 .map(str::to_owned),
             target_has_more: invited.is_some_and(|o| o.len() > 1),
+            sponsors,
         })
     }
 }
@@ -190,6 +194,47 @@ fn user_type(body: &Map<String, Value>) -> Result<String, Response> {
         Some(t) if t.eq_ignore_ascii_case("Member") => Ok("Member".into()),
         Some(_) => Err(invitation_error("The invitedUserType must be Guest or Member.")),
     }
+}
+
+/// `invitedUserSponsors` (invitation resource, v1.0): a directoryObject collection of users or
+/// groups, at most five (b2b-sponsors). Each item is read by `id` or by `@odata.id`.
+fn invited_user_sponsors(body: &Map<String, Value>) -> Result<Vec<String>, Response> {
+    let Some(v) = body.get("invitedUserSponsors") else {
+        return Ok(Vec::new());
+    };
+    let Some(items) = v.as_array() else {
+        return Err(invitation_error(
+            "invitedUserSponsors must be a collection of directory objects.",
+        ));
+    };
+    if items.len() > sponsors::MAX_SPONSORS {
+        return Err(invitation_error(sponsors::TOO_MANY));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for item in items {
+        let id = item["id"]
+            .as_str()
+            .or_else(|| item["@odata.id"].as_str().and_then(sponsors::ref_id));
+        match id {
+            Some(id) if !out.iter().any(|o| o == id) => out.push(id.to_owned()),
+            Some(_) => {}
+            None => return Err(invitation_error("Each invitedUserSponsors item needs an id.")),
+        }
+    }
+    Ok(out)
+}
+
+/// The sponsors a new guest gets: the ones named, each of which must exist, or else the inviter
+/// ("If you send an invitation to a guest user, you'll automatically become the sponsor of that
+/// guest user, unless you specify another user", entra/external-id/b2b-sponsors).
+fn sponsors_for(dir: &Directory, c: &Caller, req: &InviteRequest) -> Result<Vec<String>, Response> {
+    if req.sponsors.is_empty() {
+        return Ok(vec![c.user.id.clone()]);
+    }
+    req.sponsors
+        .iter()
+        .map(|s| sponsors::object_id(dir, s).ok_or_else(|| not_found(s)))
+        .collect()
 }
 
 /// The addresses in `ccRecipients`: one at most, and a valid one.
@@ -236,9 +281,17 @@ fn convert_user(g: &mut Inner, c: &Caller, req: &InviteRequest, id: &str) -> Res
     }
     check_convertible(&g.dir, &target, req)?;
     crate::replication::updating(g, &target);
+    let inviter = c.user.id.clone();
     if let Some(u) = g.dir.user_mut(id) {
         u.external_user_state = Some("PendingAcceptance".into());
         u.external_user_state_change_date_time = Some(rfc3339_now());
+        // [inf] Microsoft documents `invitedUserSponsors` and the inviter-as-sponsor default for
+        // inviting a guest, not for converting an internal user. The stricter reading: a
+        // conversion ignores `invitedUserSponsors` and, like an invitation, makes the inviter the
+        // sponsor of a user who has none; other sponsors go through `/sponsors/$ref`.
+        if !req.reset && u.sim.sponsors.is_empty() && u.id != inviter {
+            u.sim.sponsors.push(inviter);
+        }
     }
     Ok(target.id)
 }
@@ -305,7 +358,8 @@ fn add_guest(g: &mut Inner, c: &Caller, req: &InviteRequest) -> Result<String, R
     if holders::proxy_conflict(&g.dir, email, "") {
         return Err(invitation_error(holders::PROXY_CONFLICT));
     }
-    let user = new_guest(g.dir.initial_domain(), req);
+    let mut user = new_guest(g.dir.initial_domain(), req);
+    user.sim.sponsors = sponsors_for(&g.dir, c, req)?;
     let id = user.id.clone();
     g.dir.users.push(user);
     crate::replication::created(g, &id);
