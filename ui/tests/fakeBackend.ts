@@ -833,6 +833,7 @@ export function installFakeBackend({
             cc: request.cc,
             redirectUrl: request.redirectUrl,
             setGuest: false,
+            sponsors: [],
             userType,
             displayName: request.displayName ?? undefined,
           },
