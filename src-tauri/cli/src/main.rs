@@ -189,6 +189,10 @@ enum Command {
         /// Where the person lands after accepting (default: My Apps in this tenant).
         #[arg(long)]
         redirect_url: Option<String>,
+        /// A sponsor (UPN or object id of a user or group); repeat for up to five. Default: the
+        /// organisation's default sponsors, else you.
+        #[arg(long = "sponsor", value_name = "UPN")]
+        sponsors: Vec<String>,
         /// Do not ask for confirmation.
         #[arg(long)]
         yes: bool,
@@ -682,6 +686,7 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
             language,
             cc,
             redirect_url,
+            sponsors,
             yes,
         } => {
             let r = request(
@@ -706,6 +711,7 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
                     language: r.language,
                     cc: r.cc,
                     redirect_url: r.redirect_url,
+                    sponsors: Some(sponsors_arg(&svc, sponsors)),
                 },
                 yes: *yes,
             };
@@ -1194,7 +1200,9 @@ fn confirm_bulk(ready: u32, action: b2b_core::bulk::BulkAction) -> Result<bool, 
             print!("Convert the {ready} ready users to external users? This is one-way. [y/N] ")
         }
         b2b_core::bulk::BulkAction::Invite => print!("Invite the {ready} ready new external users? [y/N] "),
-        b2b_core::bulk::BulkAction::Resend => print!("Resend the invitation e-mail to the {ready} ready users? [y/N] "),
+        b2b_core::bulk::BulkAction::Resend => {
+            print!("Resend the invitation e-mail to the {ready} ready users? [y/N] ")
+        }
     }
     let _ = std::io::stdout().flush();
     let mut answer = String::new();

@@ -81,6 +81,10 @@ pub struct InviteRequest {
     pub cc: Option<String>,
     /// Empty or absent: My Apps in this tenant.
     pub redirect_url: Option<String>,
+    /// Sponsors (UPNs or object ids, at most five), sent as `invitedUserSponsors`; absent or
+    /// empty: the organisation's default, else Microsoft makes the inviter the sponsor.
+    #[ts(optional)]
+    pub sponsors: Option<Vec<String>>,
 }
 
 /// An invite request, checked and trimmed.
@@ -104,7 +108,7 @@ impl InviteRequest {
             cc: self.cc,
             redirect_url: self.redirect_url,
             set_guest: false,
-            sponsors: Vec::new(),
+            sponsors: self.sponsors.unwrap_or_default(),
         }
         .into_options(tenant_id)?;
         Ok(InviteOptions {
@@ -458,7 +462,13 @@ pub async fn invite(
             "the pre-flight found a blocker",
         ));
     }
-    let body = invitation_body(o);
+    let mut body = invitation_body(o);
+    // Named sponsors go in the invitation itself (`invitedUserSponsors`, invitation resource);
+    // one that does not resolve stops here, before anything is sent.
+    if !o.mail.sponsors.is_empty() {
+        let named = crate::sponsors::resolve(g, &o.mail.sponsors).await?;
+        body["invitedUserSponsors"] = crate::sponsors::invitation_field(&named);
+    }
     let user_type = if o.member { "Member" } else { "Guest" }.to_owned();
     match g
         .send(

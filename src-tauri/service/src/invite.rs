@@ -33,6 +33,9 @@ impl Service {
         let a = self.acting().await?;
         let mut o = request.into_options(&a.actor.tenant_id)?;
         self.policy().enforce(&mut o.mail);
+        if o.mail.sponsors.is_empty() {
+            o.mail.sponsors = self.default_sponsors();
+        }
         let pre = self.invite_checks(&a, &o.email, o.member).await?;
         let result = self.perform_invite(&a, &pre, &o).await;
         Ok((pre, result))

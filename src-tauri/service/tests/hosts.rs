@@ -1592,3 +1592,54 @@ async fn an_acceptance_never_seen_pending_is_still_recorded_once() {
     assert!(again.newly_accepted.is_empty(), "{:?}", again.newly_accepted);
     assert_eq!(accepted(&dir), 1);
 }
+
+/// Issue 14.3 on an invitation: the named sponsor goes in `invitedUserSponsors`, so the new guest
+/// is sponsored by that person and not by the admin who invited; an unknown sponsor stops the
+/// invitation before anything is sent.
+#[tokio::test]
+async fn an_invitation_names_its_sponsor_instead_of_the_inviter() {
+    let (sim, dir, svc) = on_a_fresh_tenant("app").await;
+    let sponsor = case_ids(&sim, "ready-to-convert")[0].clone();
+    let sponsor_upn = sim
+        .state()
+        .lock()
+        .dir
+        .user(&sponsor)
+        .expect("sponsor")
+        .user_principal_name
+        .clone();
+    let request = b2b_core::invite::InviteRequest {
+        email: "sponsored.guest@fabrikam.example".into(),
+        sponsors: Some(vec![sponsor_upn]),
+        ..Default::default()
+    };
+    let (_, result) = svc.invite_user(request).await.expect("ran");
+    let r = result.expect("invited");
+    let held = sim
+        .state()
+        .lock()
+        .dir
+        .user(&r.user_id)
+        .expect("created")
+        .sim
+        .sponsors
+        .clone();
+    assert_eq!(held, vec![sponsor]);
+    assert_eq!(history(&dir)[0].options.sponsors.len(), 1);
+
+    let outbox = sim.state().lock().outbox.len();
+    let unknown = b2b_core::invite::InviteRequest {
+        email: "nobody.sponsors@fabrikam.example".into(),
+        sponsors: Some(vec!["no.such.person@contoso.com".into()]),
+        ..Default::default()
+    };
+    let (_, result) = svc.invite_user(unknown).await.expect("ran");
+    assert!(result.is_err());
+    assert_eq!(sim.state().lock().outbox.len(), outbox, "nothing sent");
+    let g = sim.state().lock();
+    assert!(g
+        .dir
+        .users
+        .iter()
+        .all(|u| u.mail.as_deref() != Some("nobody.sponsors@fabrikam.example")));
+}

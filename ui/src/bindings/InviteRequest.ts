@@ -11,4 +11,9 @@ member: boolean, sendMail: boolean, message: string | null, language: string | n
 /**
  * Empty or absent: My Apps in this tenant.
  */
-redirectUrl: string | null, };
+redirectUrl: string | null, 
+/**
+ * Sponsors (UPNs or object ids, at most five), sent as `invitedUserSponsors`; absent or
+ * empty: the organisation's default, else Microsoft makes the inviter the sponsor.
+ */
+sponsors?: Array<string>, };
