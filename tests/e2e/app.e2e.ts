@@ -16,7 +16,7 @@ mkdirSync(artefacts, { recursive: true });
 const pages = ["users", "discover", "pending", "bulk", "history", "settings"] as const;
 type Browser = WebdriverIO.Browser;
 
-async function launch(ready: "first-run" | "sign-in" | "nav"): Promise<Browser> {
+async function launch(ready: "first-run" | "sign-in" | "nav" | null): Promise<Browser> {
   const browser = await remote({
     hostname: "127.0.0.1",
     port: DRIVER_PORT,
@@ -28,7 +28,29 @@ async function launch(ready: "first-run" | "sign-in" | "nav"): Promise<Browser> 
       "wdio:enforceWebDriverClassic": true,
     } as WebdriverIO.Capabilities,
   });
-  await browser.$(`[data-testid="${ready}"]`).waitForDisplayed({ timeout: 30_000 });
+  try {
+    if (ready !== null) await browser.$(`[data-testid="${ready}"]`).waitForDisplayed({ timeout: 30_000 });
+  } catch (e) {
+    // One window at a time: a window that did not show what was expected is closed first.
+    await browser.deleteSession();
+    throw e;
+  }
+  return browser;
+}
+
+/** The app on the demo tenant, signed in: through the browser when an earlier test signed out. */
+async function launchSignedIn(): Promise<Browser> {
+  const browser = await launch(null);
+  try {
+    const signIn = browser.$('[data-testid="sign-in-browser"]');
+    const capabilities = browser.$('[data-testid="capabilities"]');
+    await browser.waitUntil(async () => (await signIn.isDisplayed()) || (await capabilities.isDisplayed()), { timeout: 30_000 });
+    if (await signIn.isDisplayed()) await signIn.click();
+    await capabilities.waitForDisplayed({ timeout: 30_000 });
+  } catch (e) {
+    await browser.deleteSession();
+    throw e;
+  }
   return browser;
 }
 
@@ -481,10 +503,8 @@ describe("B2B Convert window", () => {
     }
   });
   it("invites a new external user after the directory check, then finds the address already there", async () => {
-    const browser = await launch("sign-in");
+    const browser = await launchSignedIn();
     try {
-      await browser.$('[data-testid="sign-in-browser"]').click();
-      await browser.$('[data-testid="capabilities"]').waitForDisplayed({ timeout: 30_000 });
       await browser.$('[data-testid="nav-invite"]').click();
       await browser.$('[data-testid="page-invite"]').waitForDisplayed({ timeout: 10_000 });
       const address = "e2e.invitee@fabrikam.example";
@@ -520,10 +540,8 @@ describe("B2B Convert window", () => {
     }
   });
   it("pending: marks overdue invitations, resends to all overdue as a bulk run, shows who accepted since", async () => {
-    const browser = await launch("sign-in");
+    const browser = await launchSignedIn();
     try {
-      await browser.$('[data-testid="sign-in-browser"]').click();
-      await browser.$('[data-testid="capabilities"]').waitForDisplayed({ timeout: 30_000 });
       const starts = [...readFileSync(appLog, "utf8").matchAll(/demo tenant listening on (http:\/\/127\.0\.0\.1:\d+)/g)];
       const demo = starts.at(-1)?.[1] ?? "";
       // The tenant's pending invitations and their ages, as Graph gives them (every one: no paging
@@ -543,7 +561,7 @@ describe("B2B Convert window", () => {
       expect(overdue.length).toBeLessThan(pending.length);
       const mailsBefore = ((await (await fetch(`${demo}/_sim/outbox`)).json()) as { value: { userId: string }[] }).value.length;
 
-      await visit(browser, "pending", "50-pending-overdue");
+      await visit(browser, "pending", "60-pending-overdue");
       await browser.$('[data-testid="pending-row"]').waitForDisplayed({ timeout: 20_000 });
       expect(await browser.$('[data-testid="overdue-days"]').getValue()).toBe("14");
       await retype(browser, '[data-testid="overdue-days"]', "100");
@@ -552,19 +570,19 @@ describe("B2B Convert window", () => {
         timeout: 10_000,
       });
       expect(await browser.$('[data-testid="overdue-count"]').getText()).toContain(`${overdue.length}`);
-      await shot(browser, "50-pending-overdue");
+      await shot(browser, "60-pending-overdue");
 
       // Resend to all overdue: the Bulk page previews the list, then runs it as a resend.
       await browser.$('[data-testid="resend-overdue"]').click();
       await browser.$('[data-testid="bulk-ready"]').waitForDisplayed({ timeout: 30_000 });
       expect(await browser.$('[data-testid="bulk-ready"]').getText()).toBe(`${overdue.length} ready`);
-      await shot(browser, "51-overdue-preview");
+      await shot(browser, "61-overdue-preview");
       await browser.$('[data-testid="bulk-run"]').click();
       await browser.$('[data-testid="bulk-confirm-yes"]').click();
       const summary = browser.$('[data-testid="bulk-report-summary"]');
       await summary.waitForDisplayed({ timeout: 60_000 });
       expect(await summary.getText()).toContain(`${overdue.length} resent`);
-      await shot(browser, "52-overdue-report");
+      await shot(browser, "62-overdue-report");
       const sent = ((await (await fetch(`${demo}/_sim/outbox`)).json()) as { value: { userId: string }[] }).value.slice(mailsBefore);
       expect(sent.map((m) => m.userId).sort()).toEqual(overdue.map((u) => u.id).sort());
 
@@ -580,13 +598,13 @@ describe("B2B Convert window", () => {
       // The demo tenant lags a second behind its writes (replication).
       await browser.pause(1500);
       await visit(browser, "users", "53-users");
-      await visit(browser, "pending", "54-newly-accepted");
+      await visit(browser, "pending", "64-newly-accepted");
       await browser.$('[data-testid="newly-row"]').waitForDisplayed({ timeout: 20_000 });
       const newly = await browser.$$('[data-testid="newly-row"]').map((r) => r.getText());
       expect(newly).toHaveLength(1);
       expect(newly[0]).toContain(accepting.displayName);
       expect(newly[0]).toContain("Recorded in History");
-      await shot(browser, "54-newly-accepted");
+      await shot(browser, "64-newly-accepted");
       await visit(browser, "history", "55-history-accepted");
       await browser.$('[data-testid="history-row"]').waitForDisplayed({ timeout: 10_000 });
       const history = await browser.$$('[data-testid="history-row"]').map((r) => r.getText());
@@ -598,11 +616,8 @@ describe("B2B Convert window", () => {
   });
 
   it("names sponsors: the default from Settings fills the panel, the demo tenant holds them, the admin is not left as one", async () => {
-    // The previous tests signed out: sign in again.
-    const browser = await launch("sign-in");
+    const browser = await launchSignedIn();
     try {
-      await browser.$('[data-testid="sign-in-browser"]').click();
-      await browser.$('[data-testid="capabilities"]').waitForDisplayed({ timeout: 30_000 });
       const starts = [...readFileSync(appLog, "utf8").matchAll(/demo tenant listening on (http:\/\/127\.0\.0\.1:\d+)/g)];
       const demo = starts.at(-1)?.[1] ?? "";
       expect(demo).toMatch(/^http:/);

@@ -1,8 +1,11 @@
 // Sponsors as the admin types them and as the directory names them. The same rules as the Rust
 // side (b2b_core::sponsors): up to five UPNs or object ids, separated by |, commas, semicolons or
 // spaces; the backend checks them again and says which one Microsoft does not know.
-import { FormattedMessage } from "react-intl";
+import { useEffect, useRef, useState } from "react";
+import { Field, Input } from "@fluentui/react-components";
+import { FormattedMessage, useIntl } from "react-intl";
 import type { Sponsor } from "./bindings/Sponsor";
+import { api } from "./ipc";
 
 /** Microsoft's maximum of sponsors per user (learn.microsoft.com entra/external-id/b2b-sponsors). */
 export const MAX_SPONSORS = 5;
@@ -84,5 +87,63 @@ export function SponsorList({ sponsors }: { sponsors: Sponsor[] | null | undefin
         </li>
       ))}
     </ul>
+  );
+}
+
+export interface SponsorsState {
+  text: string;
+  locked: boolean;
+  /** The entries to send (none when the field is not in use). */
+  list: string[];
+  problem: SponsorsProblem;
+  edit: (text: string) => void;
+}
+
+/** The sponsors field's state: it starts from the organisation's default sponsors (and keeps them
+ * when the organisation locks them); empty leaves Microsoft's default, the admin. */
+export function useSponsors(inUse: boolean): SponsorsState {
+  const [text, setText] = useState("");
+  const [locked, setLocked] = useState(false);
+  const touched = useRef(false);
+  useEffect(() => {
+    if (!inUse) return;
+    let live = true;
+    api.getDefaultSponsors().then(
+      (v) => {
+        if (!live) return;
+        setLocked(v.locked);
+        if (!touched.current || v.locked) setText(v.sponsors.join(" "));
+      },
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [inUse]);
+  const list = inUse ? parseSponsors(text) : [];
+  return {
+    text,
+    locked,
+    list,
+    problem: sponsorsProblem(list),
+    edit: (t: string) => {
+      touched.current = true;
+      setText(t);
+    },
+  };
+}
+
+/** Up to five sponsors, in the convert panel and on the Invite page. */
+export function SponsorsField({ state, setByOrganisation }: { state: SponsorsState; setByOrganisation: string }) {
+  const intl = useIntl();
+  return (
+    <Field
+      label={intl.formatMessage({ id: "sponsors.field" })}
+      hint={state.locked ? setByOrganisation : intl.formatMessage({ id: "sponsors.hint" }, { max: MAX_SPONSORS })}
+      validationState={state.problem ? "error" : "none"}
+      validationMessage={state.problem ? <SponsorsProblemText problem={state.problem} /> : undefined}
+    >
+      <Input dir="ltr" value={state.text} disabled={state.locked} onChange={(_, d) => state.edit(d.value)} data-testid="sponsors-input" />
+    </Field>
   );
 }

@@ -38,7 +38,7 @@ import { CheckList } from "./CheckList";
 import { CharName, forbiddenChar } from "./CheckText";
 import { DisabledReason } from "./DisabledReason";
 import { ErrorBar } from "./ErrorBar";
-import { MAX_SPONSORS, parseSponsors, sponsorsProblem, SponsorsProblemText } from "../sponsors";
+import { SponsorsField, useSponsors } from "../sponsors";
 
 /** Invitation languages offered first: the app's own, then others Microsoft supports. */
 export const invitationLanguages = [
@@ -93,10 +93,7 @@ export function ConvertPanel(props: {
   const [cc, setCc] = useState("");
   const [redirect, setRedirect] = useState(policyText(policy, "InviteRedirectUrl") ?? "");
   const [setGuest, setSetGuest] = useState(false);
-  // Sponsors start from the organisation's default; empty leaves Microsoft's (the admin).
-  const [sponsorsText, setSponsorsText] = useState("");
-  const [sponsorsLocked, setSponsorsLocked] = useState(false);
-  const sponsorsTouched = useRef(false);
+  const sponsorsField = useSponsors(kind === "convert");
   const [slot, setSlot] = useState<AddressSlot>("mail");
   const [mailFirst, setMailFirst] = useState(false);
   const [confirming, setConfirming] = useState(false);
@@ -118,22 +115,6 @@ export function ConvertPanel(props: {
     const unlisten = graphEvents.throttled(setThrottled);
     return () => void unlisten.then((f) => f()).catch(() => undefined);
   }, []);
-
-  useEffect(() => {
-    if (kind !== "convert") return;
-    let live = true;
-    api.getDefaultSponsors().then(
-      (v) => {
-        if (!live) return;
-        setSponsorsLocked(v.locked);
-        if (!sponsorsTouched.current || v.locked) setSponsorsText(v.sponsors.join(" "));
-      },
-      () => undefined,
-    );
-    return () => {
-      live = false;
-    };
-  }, [kind]);
 
   // A language the organisation chose is offered even when it is not in the usual list.
   const languageChoices = useMemo(() => {
@@ -160,8 +141,8 @@ export function ConvertPanel(props: {
 
   const ccBad = sendMail && cc.trim() !== "" && !addressLooksValid(cc);
   const redirectBad = redirect.trim() !== "" && !redirectUrlOk(redirect.trim());
-  const sponsors = kind === "convert" ? parseSponsors(sponsorsText) : [];
-  const sponsorsBad = sponsorsProblem(sponsors);
+  const sponsors = sponsorsField.list;
+  const sponsorsBad = sponsorsField.problem;
   const addressNew =
     preflight !== null &&
     preflight.checks.some((c) => (c.code === "address_added_first" || c.code === "address_on_user") && c.severity === "warning");
@@ -373,25 +354,7 @@ export function ConvertPanel(props: {
           />
         </Field>
       )}
-      {kind === "convert" && (
-        <Field
-          label={intl.formatMessage({ id: "sponsors.field" })}
-          hint={sponsorsLocked ? setByOrganisation : intl.formatMessage({ id: "sponsors.hint" }, { max: MAX_SPONSORS })}
-          validationState={sponsorsBad ? "error" : "none"}
-          validationMessage={sponsorsBad ? <SponsorsProblemText problem={sponsorsBad} /> : undefined}
-        >
-          <Input
-            dir="ltr"
-            value={sponsorsText}
-            disabled={sponsorsLocked}
-            onChange={(_, d) => {
-              sponsorsTouched.current = true;
-              setSponsorsText(d.value);
-            }}
-            data-testid="sponsors-input"
-          />
-        </Field>
-      )}
+      {kind === "convert" && <SponsorsField state={sponsorsField} setByOrganisation={setByOrganisation} />}
       {current?.error && <ErrorBar code={current.error} />}
       {error && <ErrorBar code={error} />}
       {working && throttled && (

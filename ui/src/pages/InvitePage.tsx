@@ -34,6 +34,7 @@ import { CharName, CheckText, forbiddenChar } from "../components/CheckText";
 import { DisabledReason } from "../components/DisabledReason";
 import { ErrorBar } from "../components/ErrorBar";
 import type { MessageId } from "../i18n";
+import { SponsorsField, useSponsors } from "../sponsors";
 import { api, errorCodeOf, type UiErrorCode } from "../ipc";
 import { useLatestAnswer } from "../latest";
 import { isLocked, policyFlag, policyText, usePolicy } from "../policy";
@@ -171,7 +172,8 @@ export function InvitePage({ tenantId, onOpen }: { tenantId: string; onOpen: (id
   const checking = valid && current === null;
   const ccBad = sendMail && cc.trim() !== "" && !addressLooksValid(cc);
   const redirectBad = redirect.trim() !== "" && !redirectUrlOk(redirect.trim());
-  const ready = preflight?.canInvite === true && !ccBad && !redirectBad && !working;
+  const sponsors = useSponsors(true);
+  const ready = preflight?.canInvite === true && !ccBad && !redirectBad && sponsors.problem === null && !working;
   const why: MessageId | null = ready
     ? null
     : working
@@ -186,7 +188,9 @@ export function InvitePage({ tenantId, onOpen }: { tenantId: string; onOpen: (id
               ? "convert.why.blocked"
               : ccBad
                 ? "convert.why.cc"
-                : "convert.why.redirect";
+                : sponsors.problem
+                  ? "convert.why.sponsors"
+                  : "convert.why.redirect";
   const char = forbiddenChar(email);
   const defaultRedirect = `https://myapps.microsoft.com/?tenantId=${tenantId}`;
 
@@ -203,6 +207,7 @@ export function InvitePage({ tenantId, onOpen }: { tenantId: string; onOpen: (id
       language: language || null,
       cc: (sendMail && cc.trim()) || null,
       redirectUrl: redirect.trim() || null,
+      sponsors: sponsors.list,
     };
     api.inviteUser(request).then(
       (r) => {
@@ -294,6 +299,7 @@ export function InvitePage({ tenantId, onOpen }: { tenantId: string; onOpen: (id
               data-testid="invite-member"
             />
           </Field>
+          <SponsorsField state={sponsors} setByOrganisation={setByOrganisation} />
           <Switch
             checked={sendMail}
             onChange={(_, d) => setSendMail(d.checked)}
