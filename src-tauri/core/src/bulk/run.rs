@@ -430,16 +430,7 @@ async fn one(s: &RunSetup, r: &PreviewRow, sent: &mut bool) -> RowResult {
             out.link_lost = !row.send_mail && out.redeem_url.is_none();
             // The link first: a kill between the two leaves a "started" row, settled next time
             // by reading the user, and its link still kept.
-            if let Some(url) = &out.redeem_url {
-                let link = Link {
-                    user_id: user_id.clone(),
-                    invitation_id: out.invitation_id.clone(),
-                    redeem_url: url.clone(),
-                };
-                if let Err(e) = s.journal.keep_link(&link) {
-                    tracing::error!("the redeem link of line {} was not kept: {:?}", r.line, e.code);
-                }
-            }
+            keep_link(s, user_id, &out, r.line);
             if let Err(e) = s.journal.write(&done) {
                 out.error_code = Some(e.code);
             }
@@ -478,6 +469,21 @@ fn invite_key(email: &str) -> String {
 
 /// An invitation file's row: the journal first, then the invitation between a "started" and a
 /// "done" line. A row left "started" by a stopped run is settled by looking the address up.
+/// Keeps a row's redeem link beside the journal, before its "done" line; a failure is logged (the
+/// report still shows the link).
+fn keep_link(s: &RunSetup, key: &str, out: &RowResult, line: u32) {
+    if let Some(url) = &out.redeem_url {
+        let link = Link {
+            user_id: key.to_owned(),
+            invitation_id: out.invitation_id.clone(),
+            redeem_url: url.clone(),
+        };
+        if let Err(e) = s.journal.keep_link(&link) {
+            tracing::error!("the redeem link of line {line} was not kept: {:?}", e.code);
+        }
+    }
+}
+
 async fn one_invite(s: &RunSetup, r: &PreviewRow, sent: &mut bool) -> RowResult {
     let mut out = skipped(r);
     out.reason = None;
@@ -561,16 +567,7 @@ async fn one_invite(s: &RunSetup, r: &PreviewRow, sent: &mut bool) -> RowResult 
             out.redeem_url = c.redeem_url.filter(|_| !row.send_mail);
             out.confirmed_by_reread = c.confirmed_by_reread;
             out.link_lost = !row.send_mail && out.redeem_url.is_none();
-            if let Some(url) = &out.redeem_url {
-                let link = Link {
-                    user_id: key.clone(),
-                    invitation_id: out.invitation_id.clone(),
-                    redeem_url: url.clone(),
-                };
-                if let Err(e) = s.journal.keep_link(&link) {
-                    tracing::error!("the redeem link of line {} was not kept: {:?}", r.line, e.code);
-                }
-            }
+            keep_link(s, &key, &out, r.line);
             if let Err(e) = s.journal.write(&done) {
                 out.error_code = Some(e.code);
             }
