@@ -16,7 +16,7 @@ mkdirSync(artefacts, { recursive: true });
 const pages = ["users", "discover", "pending", "bulk", "history", "settings"] as const;
 type Browser = WebdriverIO.Browser;
 
-async function launch(ready: "first-run" | "sign-in" | "nav" | null): Promise<Browser> {
+async function launch(ready: "first-run" | "sign-in" | "nav"): Promise<Browser> {
   const browser = await remote({
     hostname: "127.0.0.1",
     port: DRIVER_PORT,
@@ -29,25 +29,9 @@ async function launch(ready: "first-run" | "sign-in" | "nav" | null): Promise<Br
     } as WebdriverIO.Capabilities,
   });
   try {
-    if (ready !== null) await browser.$(`[data-testid="${ready}"]`).waitForDisplayed({ timeout: 30_000 });
+    await browser.$(`[data-testid="${ready}"]`).waitForDisplayed({ timeout: 30_000 });
   } catch (e) {
     // One window at a time: a window that did not show what was expected is closed first.
-    await browser.deleteSession();
-    throw e;
-  }
-  return browser;
-}
-
-/** The app on the demo tenant, signed in: through the browser when an earlier test signed out. */
-async function launchSignedIn(): Promise<Browser> {
-  const browser = await launch(null);
-  try {
-    const signIn = browser.$('[data-testid="sign-in-browser"]');
-    const capabilities = browser.$('[data-testid="capabilities"]');
-    await browser.waitUntil(async () => (await signIn.isDisplayed()) || (await capabilities.isDisplayed()), { timeout: 30_000 });
-    if (await signIn.isDisplayed()) await signIn.click();
-    await capabilities.waitForDisplayed({ timeout: 30_000 });
-  } catch (e) {
     await browser.deleteSession();
     throw e;
   }
@@ -503,8 +487,11 @@ describe("B2B Convert window", () => {
     }
   });
   it("invites a new external user after the directory check, then finds the address already there", async () => {
-    const browser = await launchSignedIn();
+    // The sign-out test left the app signed out: sign in again (the tests after this one stay signed in).
+    const browser = await launch("sign-in");
     try {
+      await browser.$('[data-testid="sign-in-browser"]').click();
+      await browser.$('[data-testid="capabilities"]').waitForDisplayed({ timeout: 30_000 });
       await browser.$('[data-testid="nav-invite"]').click();
       await browser.$('[data-testid="page-invite"]').waitForDisplayed({ timeout: 10_000 });
       const address = "e2e.invitee@fabrikam.example";
@@ -540,8 +527,9 @@ describe("B2B Convert window", () => {
     }
   });
   it("pending: marks overdue invitations, resends to all overdue as a bulk run, shows who accepted since", async () => {
-    const browser = await launchSignedIn();
+    const browser = await launch("nav");
     try {
+      await browser.$('[data-testid="capabilities"]').waitForDisplayed({ timeout: 30_000 });
       const starts = [...readFileSync(appLog, "utf8").matchAll(/demo tenant listening on (http:\/\/127\.0\.0\.1:\d+)/g)];
       const demo = starts.at(-1)?.[1] ?? "";
       // The tenant's pending invitations and their ages, as Graph gives them (every one: no paging
@@ -616,8 +604,9 @@ describe("B2B Convert window", () => {
   });
 
   it("names sponsors: the default from Settings fills the panel, the demo tenant holds them, the admin is not left as one", async () => {
-    const browser = await launchSignedIn();
+    const browser = await launch("nav");
     try {
+      await browser.$('[data-testid="capabilities"]').waitForDisplayed({ timeout: 30_000 });
       const starts = [...readFileSync(appLog, "utf8").matchAll(/demo tenant listening on (http:\/\/127\.0\.0\.1:\d+)/g)];
       const demo = starts.at(-1)?.[1] ?? "";
       expect(demo).toMatch(/^http:/);
