@@ -67,6 +67,9 @@ export function DefaultSponsorsSection() {
           />
         </Text>
       )}
+      {/* Shown once the sponsors are read, so that the Save button never changes from disabled to
+          enabled (or its colours with it) as the page settles. */}
+      {view !== null && (
       <form
         className={styles.row}
         onSubmit={(e) => {
@@ -90,7 +93,7 @@ export function DefaultSponsorsSection() {
           <Input
             dir="ltr"
             value={text}
-            disabled={locked || view === null}
+            disabled={locked}
             onChange={(_, d) => {
               setSaved(false);
               setText(d.value);
@@ -99,11 +102,12 @@ export function DefaultSponsorsSection() {
           />
         </Field>
         {!locked && (
-          <Button type="submit" disabledFocusable={problem !== null || saving || view === null} data-testid="default-sponsors-save">
+          <Button type="submit" disabledFocusable={problem !== null || saving} data-testid="default-sponsors-save">
             <FormattedMessage id="settings.sponsors.save" />
           </Button>
         )}
       </form>
+      )}
       {error && <ErrorBar code={error} />}
     </section>
   );

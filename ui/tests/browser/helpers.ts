@@ -33,6 +33,16 @@ export async function open(
  * page behind a modal with aria-hidden while its focus trap keeps focus inside, which axe's
  * aria-hidden-focus reports on #root; the dialog itself is what a user can reach then. */
 export async function axe(page: Page, within?: string) {
+  // Colours are judged at rest: a button caught mid-transition (enabled once its data arrived)
+  // shows neither state's colours. Finite animations only; a spinner's never ends.
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((a) => a.effect?.getComputedTiming().endTime !== Infinity)
+        .map((a) => a.finished.catch(() => undefined)),
+    ),
+  );
   let builder = new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]);
   if (within) builder = builder.include(within);
   const results = await builder.analyze();
@@ -45,7 +55,10 @@ export async function axe(page: Page, within?: string) {
     )
     .filter((v) => v.nodes.length > 0);
   const summary = violations.map(
-    (v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.map((n) => n.target.join(" ")).join("\n  ")}`,
+    (v) =>
+      `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes
+        .map((n) => `${n.target.join(" ")} ${n.html.slice(0, 160)} ${n.any.map((c) => c.message).join("; ")}`)
+        .join("\n  ")}`,
   );
   expect(summary, summary.join("\n")).toEqual([]);
 }
