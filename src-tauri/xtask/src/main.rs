@@ -6,7 +6,7 @@
 //!   setup     install system packages (Debian/Ubuntu), npm packages and tauri-driver
 //!   bindings  regenerate the TypeScript view models from the Rust types
 //!   dev       the app against the Vite dev server (hot reload)
-//!   bundle    the release app and its Linux packages (.deb, and the AppImage with --appimage)
+//!   bundle    the release app and its Linux packages (.deb and AppImage)
 
 use std::env;
 use std::ffi::OsStr;
@@ -27,6 +27,8 @@ const APT_BUILD: &[&str] = &[
     "libgtk-3-dev",
     "librsvg2-dev",
     "libayatana-appindicator3-dev",
+    // mksquashfs, for the AppImage.
+    "squashfs-tools",
 ];
 /// And for the tests: a display, the WebDriver for WebKitGTK, a keychain, a browser, fonts
 /// that cover Hebrew and Swedish.
@@ -74,7 +76,7 @@ fn main() -> ExitCode {
         Some("window-figures") => window_figures(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [--release] | test [--skip-e2e] [--os-keychain] | setup | bindings | dev | bundle [--appimage] | package-test | bench-app>"
+                "usage: cargo xtask <run [--release] | test [--skip-e2e] [--os-keychain] | setup | bindings | dev | bundle | package-test | bench-app>"
             );
             return ExitCode::from(2);
         }
@@ -289,21 +291,22 @@ fn tauri_cli() -> Command {
 /// Builds the app and `b2b` in release (the Tauri CLI's cargo build takes the workspace's default
 /// members, `b2b` among them, so that they share one feature set), then the platform's packages under
 /// `target/release/bundle/`: on Linux the `.deb` (the app in /usr/bin with its .desktop entry and
-/// icons, and `b2b` beside it), and the AppImage with `--appimage` (its tools are downloaded from
-/// GitHub by the Tauri bundler, which needs that network). Returns the .deb on Linux.
-fn cmd_bundle(args: &[String]) -> Result<Option<PathBuf>> {
-    setup(false)?;
-    let mut bundles = vec!["deb"];
-    if args.iter().any(|a| a == "--appimage") {
-        bundles.push("appimage");
+/// icons, and `b2b` beside it) and the AppImage (see `appimage`). Returns both on Linux.
+fn cmd_bundle(args: &[String]) -> Result<Option<(PathBuf, PathBuf)>> {
+    if let Some(a) = args.first() {
+        return Err(format!(
+            "bundle takes no arguments (got {a}): it builds every package of this system"
+        ));
     }
+    setup(false)?;
     // The UI is built here: the Tauri CLI runs `beforeBuildCommand` from the folder it takes for the
     // front end, which with several package.json files in the tree is not always `ui/`'s parent.
     npm_run("ui", "build")?;
     let mut cmd = tauri_cli();
     cmd.args(["build", "--config", r#"{"build":{"beforeBuildCommand":""}}"#]);
     if cfg!(target_os = "linux") {
-        cmd.args(["--bundles", &bundles.join(",")]);
+        // Not Tauri's AppImage: its tools (linuxdeploy, the AppImage runtime) come from GitHub.
+        cmd.args(["--bundles", "deb"]);
     }
     run(&mut cmd)?;
     if !cfg!(target_os = "linux") {
@@ -317,13 +320,101 @@ fn cmd_bundle(args: &[String]) -> Result<Option<PathBuf>> {
         .max_by_key(|p| fs::metadata(p).and_then(|m| m.modified()).ok())
         .ok_or_else(|| format!("no .deb in {}", dir.display()))?;
     eprintln!("xtask: {}", deb.display());
-    Ok(Some(deb))
+    let appimage = appimage(&deb)?;
+    eprintln!("xtask: {}", appimage.display());
+    Ok(Some((deb, appimage)))
 }
 
-/// The .deb as a user gets it: unpacked (dpkg-deb -x, no root needed), its `b2b` run, and its app
-/// started under Xvfb through tauri-driver until the first-run window shows.
+/// The AppImage, from the .deb's files: an AppDir (the .deb's `usr/`, `AppRun`, the .desktop entry
+/// and icon at its root) made into a SquashFS image by mksquashfs, behind our own runtime
+/// (src-tauri/appimage-runtime) with the type 2 magic `AI\x02` at byte 8. Like the .deb it uses the
+/// system's WebKitGTK 4.1: bundling WebKitGTK needs linuxdeploy's GTK plugin, from GitHub.
+fn appimage(deb: &Path) -> Result<PathBuf> {
+    // The runtime is a default member: the Tauri CLI's build made it, with the same feature set, so
+    // this only checks that it is there (a build of it alone would recompile shared dependencies).
+    run(Command::new(cargo()).args(["build", "--release"]))?;
+    let out = root().join("target/release/bundle/appimage");
+    let appdir = out.join("AppDir");
+    let _ = fs::remove_dir_all(&appdir);
+    fs::create_dir_all(&appdir).map_err(|e| format!("{}: {e}", appdir.display()))?;
+    run(Command::new("dpkg-deb").arg("-x").arg(deb).arg(&appdir))?;
+    let apps = appdir.join("usr/share/applications");
+    let entry = fs::read_dir(&apps)
+        .map_err(io(&apps))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "desktop"))
+        .ok_or_else(|| format!("no .desktop entry in {}", apps.display()))?;
+    let text = fs::read_to_string(&entry).map_err(io(&entry))?;
+    let icon = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Icon="))
+        .ok_or_else(|| format!("{}: no Icon=", entry.display()))?
+        .trim()
+        .to_string();
+    let png = appdir.join(format!("usr/share/icons/hicolor/128x128/apps/{icon}.png"));
+    fs::copy(&entry, appdir.join(format!("{icon}.desktop"))).map_err(io(&entry))?;
+    fs::copy(&png, appdir.join(format!("{icon}.png"))).map_err(io(&png))?;
+    let apprun = appdir.join("AppRun");
+    fs::write(&apprun, APPRUN).map_err(io(&apprun))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{symlink, PermissionsExt};
+        fs::set_permissions(&apprun, fs::Permissions::from_mode(0o755)).map_err(io(&apprun))?;
+        let dir_icon = appdir.join(".DirIcon");
+        symlink(format!("{icon}.png"), &dir_icon).map_err(io(&dir_icon))?;
+    }
+    let squashfs = out.join("AppDir.squashfs");
+    let _ = fs::remove_file(&squashfs);
+    run(Command::new("mksquashfs").arg(&appdir).arg(&squashfs).args([
+        "-comp",
+        "gzip",
+        "-all-root",
+        "-noappend",
+        "-quiet",
+    ]))?;
+    let runtime_path = root().join("target/release/appimage-runtime");
+    let mut image = fs::read(&runtime_path).map_err(io(&runtime_path))?;
+    if image.len() < 11 {
+        return Err(format!("{}: not a program", runtime_path.display()));
+    }
+    image[8..11].copy_from_slice(b"AI\x02");
+    image.extend(fs::read(&squashfs).map_err(io(&squashfs))?);
+    let stem = deb.file_stem().ok_or("a .deb without a name")?;
+    let path = out.join(format!("{}.AppImage", stem.to_string_lossy()));
+    fs::write(&path, image).map_err(io(&path))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).map_err(io(&path))?;
+    }
+    fs::remove_file(&squashfs).map_err(io(&squashfs))?;
+    Ok(path)
+}
+
+/// A file error naming the file.
+fn io(p: &Path) -> impl Fn(std::io::Error) -> String + '_ {
+    move |e| format!("{}: {e}", p.display())
+}
+
+/// The AppImage's entry point: the app, or `b2b` when the AppImage is called through a link named
+/// `b2b` or with `b2b` as its first argument.
+const APPRUN: &str = r#"#!/bin/sh
+here="$(dirname "$(readlink -f "$0")")"
+case "$(basename "${ARGV0:-$0}")" in
+  b2b) exec "$here/usr/bin/b2b" "$@" ;;
+esac
+if [ "$1" = "b2b" ]; then
+  shift
+  exec "$here/usr/bin/b2b" "$@"
+fi
+exec "$here/usr/bin/b2b-convert" "$@"
+"#;
+
+/// The packages as a user gets them: the .deb unpacked (dpkg-deb -x, no root needed), its `b2b`
+/// run, and its app started under Xvfb through tauri-driver until the first-run window shows; then
+/// the AppImage run as a file, the same way (tests/e2e/*.package.ts).
 fn package_test() -> Result {
-    let Some(deb) = cmd_bundle(&[])? else {
+    let Some((deb, appimage)) = cmd_bundle(&[])? else {
         return Ok(());
     };
     let unpacked = root().join("target/package-test");
@@ -334,7 +425,10 @@ fn package_test() -> Result {
     app_harness_with(
         "package",
         &unpacked.join("usr/bin/b2b-convert"),
-        &[("B2B_PACKAGE_ROOT", unpacked.to_string_lossy().as_ref())],
+        &[
+            ("B2B_PACKAGE_ROOT", unpacked.to_string_lossy().as_ref()),
+            ("B2B_APPIMAGE", appimage.to_string_lossy().as_ref()),
+        ],
     )
 }
 
@@ -656,7 +750,7 @@ fn one_window(binary: &Path, title: &str) -> Result<(f64, f64)> {
             let _ = child.kill();
             return Err(format!("no window \"{title}\" mapped within 60 s"));
         }
-        std::thread::sleep(std::time::Duration::from_millis(5));
+        std::thread::sleep(std::time::Duration::from_millis(25));
     };
     std::thread::sleep(IDLE);
     let tree = process_tree(child.id());
