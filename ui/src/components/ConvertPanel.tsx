@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import {
   Button,
   Card,
@@ -16,11 +16,8 @@ import {
   MessageBarBody,
   Radio,
   RadioGroup,
-  Select,
   Spinner,
-  Switch,
   Text,
-  Textarea,
   tokens,
 } from "@fluentui/react-components";
 import { FormattedMessage, FormattedTime, useIntl } from "react-intl";
@@ -32,31 +29,15 @@ import type { ConvertResult } from "../bindings/ConvertResult";
 import type { UserDetail } from "../bindings/UserDetail";
 import { api, errorCodeOf, graphEvents, type UiErrorCode } from "../ipc";
 import { useLatestAnswer } from "../latest";
-import { isLocked, policyFlag, policyText, usePolicy } from "../policy";
 import type { MessageId } from "../i18n";
 import { CheckList } from "./CheckList";
 import { CharName, forbiddenChar } from "./CheckText";
 import { DisabledReason } from "./DisabledReason";
 import { ErrorBar } from "./ErrorBar";
 import { SponsorsField, useSponsors } from "../sponsors";
-
-/** Invitation languages offered first: the app's own, then others Microsoft supports. */
-export const invitationLanguages = [
-  "en-US", "fr-FR", "sv-SE", "he-IL", "de-DE", "es-ES", "it-IT", "nl-NL", "pt-BR", "da-DK", "nb-NO", "fi-FI",
-  "pl-PL", "ja-JP", "zh-CN",
-];
+import { addressLooksValid, InvitationOptionsFields, useInvitationOptions } from "./InvitationOptions";
 
 const CHECK_DEBOUNCE_MS = 400;
-
-/** https, or http://localhost for testing; the backend checks the same rule. */
-export function redirectUrlOk(url: string): boolean {
-  if (url.startsWith("http://localhost")) return /^http:\/\/localhost([:/?].*)?$/.test(url);
-  return /^https:\/\/[^\s/?#]+(\S*)$/.test(url);
-}
-
-export function addressLooksValid(address: string): boolean {
-  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(address.trim());
-}
 
 const useStyles = makeStyles({
   card: { maxWidth: "760px", padding: tokens.spacingHorizontalL, display: "grid", gap: tokens.spacingVerticalM },
@@ -77,21 +58,10 @@ export function ConvertPanel(props: {
   const styles = useStyles();
   const intl = useIntl();
   const { user, kind } = props;
-  // The organisation's values start each option; locked ones can't be changed (the backend holds them too).
-  const policy = usePolicy();
-  const locked = {
-    sendMail: isLocked(policy, "SendInvitationMessage"),
-    language: isLocked(policy, "InvitationLanguage"),
-    message: isLocked(policy, "InvitationMessage"),
-    redirect: isLocked(policy, "InviteRedirectUrl"),
-  };
   const setByOrganisation = intl.formatMessage({ id: "policy.setByOrganisation" });
   const [address, setAddress] = useState(user.mail ?? user.otherMails[0] ?? "");
-  const [sendMail, setSendMail] = useState(policyFlag(policy, "SendInvitationMessage") ?? true);
-  const [language, setLanguage] = useState(policyText(policy, "InvitationLanguage") ?? "");
-  const [message, setMessage] = useState(policyText(policy, "InvitationMessage") ?? "");
-  const [cc, setCc] = useState("");
-  const [redirect, setRedirect] = useState(policyText(policy, "InviteRedirectUrl") ?? "");
+  const options = useInvitationOptions();
+  const { sendMail, cc, ccBad, redirectBad } = options;
   const [setGuest, setSetGuest] = useState(false);
   const sponsorsField = useSponsors(kind === "convert");
   const [slot, setSlot] = useState<AddressSlot>("mail");
@@ -116,20 +86,6 @@ export function ConvertPanel(props: {
     return () => void unlisten.then((f) => f()).catch(() => undefined);
   }, []);
 
-  // A language the organisation chose is offered even when it is not in the usual list.
-  const languageChoices = useMemo(() => {
-    const fromPolicy = policyText(policy, "InvitationLanguage");
-    return fromPolicy && !invitationLanguages.includes(fromPolicy) ? [fromPolicy, ...invitationLanguages] : invitationLanguages;
-  }, [policy]);
-
-  const displayNames = useMemo(() => {
-    try {
-      return new Intl.DisplayNames([intl.locale], { type: "language" });
-    } catch {
-      return null;
-    }
-  }, [intl.locale]);
-
   const key = address.trim();
   const valid = addressLooksValid(key);
   // The checks for the address as it stands: an answer for an earlier address is never shown.
@@ -139,8 +95,6 @@ export function ConvertPanel(props: {
   const preflight = current?.value ?? null;
   const checking = valid && current === null;
 
-  const ccBad = sendMail && cc.trim() !== "" && !addressLooksValid(cc);
-  const redirectBad = redirect.trim() !== "" && !redirectUrlOk(redirect.trim());
   const sponsors = sponsorsField.list;
   const sponsorsBad = sponsorsField.problem;
   const addressNew =
@@ -172,7 +126,6 @@ export function ConvertPanel(props: {
                     ? "convert.why.sponsors"
                     : "convert.why.redirect";
   const char = forbiddenChar(address);
-  const defaultRedirect = `https://myapps.microsoft.com/?tenantId=${props.tenantId}`;
 
   const run = () => {
     setConfirming(false);
@@ -180,12 +133,7 @@ export function ConvertPanel(props: {
     setError(null);
     setThrottled(null);
     const request: ConvertRequest = {
-      sendMail,
-      message: message.trim() || null,
-      language: language || null,
-      // Without the e-mail there is nobody to copy.
-      cc: (sendMail && cc.trim()) || null,
-      redirectUrl: redirect.trim() || null,
+      ...options.request,
       setGuest: kind === "convert" && setGuest,
       sponsors,
     };
@@ -269,81 +217,7 @@ export function ConvertPanel(props: {
           )}
         </Field>
       )}
-      <Switch
-        checked={sendMail}
-        onChange={(_, d) => setSendMail(d.checked)}
-        disabled={locked.sendMail}
-        label={intl.formatMessage({ id: "convert.sendMail" })}
-        aria-describedby={locked.sendMail ? "send-mail-policy" : undefined}
-        data-testid="send-mail"
-      />
-      {locked.sendMail && (
-        <Text size={200} id="send-mail-policy" data-testid="send-mail-policy">
-          {setByOrganisation}
-        </Text>
-      )}
-      {!sendMail && (
-        <Text size={200}>
-          <FormattedMessage id="convert.noMailHint" />
-        </Text>
-      )}
-      <Field
-        label={intl.formatMessage({ id: sendMail ? "convert.language" : "convert.languageNoMail" })}
-        hint={locked.language ? setByOrganisation : sendMail ? undefined : intl.formatMessage({ id: "convert.languageNoMailHint" })}
-      >
-        <Select value={language} onChange={(_, d) => setLanguage(d.value)} disabled={locked.language} data-testid="language">
-          <option value="">{intl.formatMessage({ id: "convert.languageDefault" })}</option>
-          {languageChoices.map((l) => (
-            <option key={l} value={l}>
-              {`${displayNames?.of(l) ?? l} (${l})`}
-            </option>
-          ))}
-        </Select>
-      </Field>
-      <Field
-        label={intl.formatMessage({ id: "convert.message" })}
-        hint={
-          locked.message
-            ? setByOrganisation
-            : intl.formatMessage({ id: sendMail ? "convert.messageHint" : "convert.messageHintNoMail" })
-        }
-      >
-        <Textarea
-          value={message}
-          onChange={(_, d) => setMessage(d.value)}
-          disabled={locked.message}
-          resize="vertical"
-          data-testid="message"
-        />
-      </Field>
-      {sendMail ? (
-        <Field
-          label={intl.formatMessage({ id: "convert.cc" })}
-          validationState={ccBad ? "error" : "none"}
-          validationMessage={ccBad ? intl.formatMessage({ id: "error.invalid_cc_address" }) : undefined}
-        >
-          <Input type="email" dir="ltr" value={cc} onChange={(_, d) => setCc(d.value)} data-testid="cc" />
-        </Field>
-      ) : (
-        <Text size={200} data-testid="cc-not-used">
-          <FormattedMessage id="convert.ccNoMail" />
-        </Text>
-      )}
-      <Field
-        label={intl.formatMessage({ id: "convert.redirect" })}
-        hint={locked.redirect ? setByOrganisation : intl.formatMessage({ id: "convert.redirectHint" }, { url: defaultRedirect })}
-        validationState={redirectBad ? "error" : "none"}
-        validationMessage={redirectBad ? intl.formatMessage({ id: "error.invalid_redirect_url" }) : undefined}
-      >
-        <Input
-          dir="ltr"
-          value={redirect}
-          placeholder={defaultRedirect}
-          onChange={(_, d) => setRedirect(d.value)}
-          disabled={locked.redirect}
-          data-testid="redirect"
-        />
-      </Field>
+      <InvitationOptionsFields options={options} tenantId={props.tenantId} />
       {kind === "convert" && (
         <Field hint={intl.formatMessage({ id: "convert.setGuestHint" })}>
           <Checkbox

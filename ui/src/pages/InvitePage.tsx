@@ -1,4 +1,4 @@
-import { useMemo, useState } from "react";
+import { useState } from "react";
 import {
   Button,
   Card,
@@ -16,11 +16,8 @@ import {
   MessageBar,
   MessageBarBody,
   MessageBarTitle,
-  Select,
   Spinner,
-  Switch,
   Text,
-  Textarea,
   tokens,
 } from "@fluentui/react-components";
 import { CheckmarkCircle20Filled, DismissCircle20Filled, Warning20Filled } from "@fluentui/react-icons";
@@ -29,7 +26,7 @@ import type { ExistingObject } from "../bindings/ExistingObject";
 import type { InvitePreflight } from "../bindings/InvitePreflight";
 import type { InviteRequest } from "../bindings/InviteRequest";
 import type { InviteResult } from "../bindings/InviteResult";
-import { addressLooksValid, invitationLanguages, redirectUrlOk } from "../components/ConvertPanel";
+import { addressLooksValid, InvitationOptionsFields, useInvitationOptions } from "../components/InvitationOptions";
 import { CharName, CheckText, forbiddenChar } from "../components/CheckText";
 import { DisabledReason } from "../components/DisabledReason";
 import { ErrorBar } from "../components/ErrorBar";
@@ -37,7 +34,6 @@ import type { MessageId } from "../i18n";
 import { SponsorsField, useSponsors } from "../sponsors";
 import { api, errorCodeOf, type UiErrorCode } from "../ipc";
 import { useLatestAnswer } from "../latest";
-import { isLocked, policyFlag, policyText, usePolicy } from "../policy";
 
 const CHECK_DEBOUNCE_MS = 400;
 
@@ -129,38 +125,16 @@ function ExistingList({ objects, onOpen }: { objects: ExistingObject[]; onOpen: 
 export function InvitePage({ tenantId, onOpen }: { tenantId: string; onOpen: (id: string) => void }) {
   const styles = useStyles();
   const intl = useIntl();
-  const policy = usePolicy();
-  const locked = {
-    sendMail: isLocked(policy, "SendInvitationMessage"),
-    language: isLocked(policy, "InvitationLanguage"),
-    message: isLocked(policy, "InvitationMessage"),
-    redirect: isLocked(policy, "InviteRedirectUrl"),
-  };
   const setByOrganisation = intl.formatMessage({ id: "policy.setByOrganisation" });
   const [email, setEmail] = useState("");
   const [displayName, setDisplayName] = useState("");
   const [member, setMember] = useState(false);
-  const [sendMail, setSendMail] = useState(policyFlag(policy, "SendInvitationMessage") ?? true);
-  const [language, setLanguage] = useState(policyText(policy, "InvitationLanguage") ?? "");
-  const [message, setMessage] = useState(policyText(policy, "InvitationMessage") ?? "");
-  const [cc, setCc] = useState("");
-  const [redirect, setRedirect] = useState(policyText(policy, "InviteRedirectUrl") ?? "");
+  const options = useInvitationOptions();
+  const { sendMail, ccBad, redirectBad } = options;
   const [confirming, setConfirming] = useState(false);
   const [working, setWorking] = useState(false);
   const [error, setError] = useState<UiErrorCode | null>(null);
   const [result, setResult] = useState<{ result: InviteResult; email: string; sendMail: boolean } | null>(null);
-
-  const languageChoices = useMemo(() => {
-    const fromPolicy = policyText(policy, "InvitationLanguage");
-    return fromPolicy && !invitationLanguages.includes(fromPolicy) ? [fromPolicy, ...invitationLanguages] : invitationLanguages;
-  }, [policy]);
-  const displayNames = useMemo(() => {
-    try {
-      return new Intl.DisplayNames([intl.locale], { type: "language" });
-    } catch {
-      return null;
-    }
-  }, [intl.locale]);
 
   const key = email.trim();
   const valid = addressLooksValid(key);
@@ -170,8 +144,6 @@ export function InvitePage({ tenantId, onOpen }: { tenantId: string; onOpen: (id
   const current = answer?.key === asked ? answer : null;
   const preflight = current?.value ?? null;
   const checking = valid && current === null;
-  const ccBad = sendMail && cc.trim() !== "" && !addressLooksValid(cc);
-  const redirectBad = redirect.trim() !== "" && !redirectUrlOk(redirect.trim());
   const sponsors = useSponsors(true);
   const ready = preflight?.canInvite === true && !ccBad && !redirectBad && sponsors.problem === null && !working;
   const why: MessageId | null = ready
@@ -192,7 +164,6 @@ export function InvitePage({ tenantId, onOpen }: { tenantId: string; onOpen: (id
                   ? "convert.why.sponsors"
                   : "convert.why.redirect";
   const char = forbiddenChar(email);
-  const defaultRedirect = `https://myapps.microsoft.com/?tenantId=${tenantId}`;
 
   const run = () => {
     setConfirming(false);
@@ -202,11 +173,7 @@ export function InvitePage({ tenantId, onOpen }: { tenantId: string; onOpen: (id
       email: key,
       displayName: displayName.trim() || null,
       member,
-      sendMail,
-      message: message.trim() || null,
-      language: language || null,
-      cc: (sendMail && cc.trim()) || null,
-      redirectUrl: redirect.trim() || null,
+      ...options.request,
       sponsors: sponsors.list,
     };
     api.inviteUser(request).then(
@@ -300,59 +267,7 @@ export function InvitePage({ tenantId, onOpen }: { tenantId: string; onOpen: (id
             />
           </Field>
           <SponsorsField state={sponsors} setByOrganisation={setByOrganisation} />
-          <Switch
-            checked={sendMail}
-            onChange={(_, d) => setSendMail(d.checked)}
-            disabled={locked.sendMail}
-            label={intl.formatMessage({ id: "convert.sendMail" })}
-            data-testid="send-mail"
-          />
-          {locked.sendMail && <Text size={200}>{setByOrganisation}</Text>}
-          {!sendMail && (
-            <Text size={200}>
-              <FormattedMessage id="invite.noMailHint" />
-            </Text>
-          )}
-          <Field label={intl.formatMessage({ id: sendMail ? "convert.language" : "convert.languageNoMail" })} hint={locked.language ? setByOrganisation : undefined}>
-            <Select value={language} onChange={(_, d) => setLanguage(d.value)} disabled={locked.language} data-testid="language">
-              <option value="">{intl.formatMessage({ id: "convert.languageDefault" })}</option>
-              {languageChoices.map((l) => (
-                <option key={l} value={l}>
-                  {`${displayNames?.of(l) ?? l} (${l})`}
-                </option>
-              ))}
-            </Select>
-          </Field>
-          <Field
-            label={intl.formatMessage({ id: "convert.message" })}
-            hint={locked.message ? setByOrganisation : intl.formatMessage({ id: sendMail ? "convert.messageHint" : "convert.messageHintNoMail" })}
-          >
-            <Textarea value={message} onChange={(_, d) => setMessage(d.value)} disabled={locked.message} resize="vertical" data-testid="message" />
-          </Field>
-          {sendMail && (
-            <Field
-              label={intl.formatMessage({ id: "convert.cc" })}
-              validationState={ccBad ? "error" : "none"}
-              validationMessage={ccBad ? intl.formatMessage({ id: "error.invalid_cc_address" }) : undefined}
-            >
-              <Input type="email" dir="ltr" value={cc} onChange={(_, d) => setCc(d.value)} data-testid="cc" />
-            </Field>
-          )}
-          <Field
-            label={intl.formatMessage({ id: "convert.redirect" })}
-            hint={locked.redirect ? setByOrganisation : intl.formatMessage({ id: "convert.redirectHint" }, { url: defaultRedirect })}
-            validationState={redirectBad ? "error" : "none"}
-            validationMessage={redirectBad ? intl.formatMessage({ id: "error.invalid_redirect_url" }) : undefined}
-          >
-            <Input
-              dir="ltr"
-              value={redirect}
-              placeholder={defaultRedirect}
-              onChange={(_, d) => setRedirect(d.value)}
-              disabled={locked.redirect}
-              data-testid="redirect"
-            />
-          </Field>
+          <InvitationOptionsFields options={options} tenantId={tenantId} />
           {current?.error && <ErrorBar code={current.error} />}
           {error && <ErrorBar code={error} />}
           <div className={styles.actions}>
