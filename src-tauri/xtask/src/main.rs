@@ -727,17 +727,41 @@ const WINDOW_RUNS: usize = 5;
 /// How long a window sits idle before its memory is read.
 const IDLE: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// One start of `binary`: milliseconds from exec to its window `title` mapped (viewable), and
-/// the resident memory of it and every process it started (WebKit's web and network processes),
-/// in MB, after `IDLE`. Runs inside the display and D-Bus session `cmd_bench_app` made.
-fn one_window(binary: &Path, title: &str) -> Result<(f64, f64)> {
+/// One start of a window, measured after `IDLE`: memory in MB.
+struct Sample {
+    /// Milliseconds from exec to the window mapped (viewable).
+    mapped_ms: f64,
+    /// Proportional set size (a page shared by n processes counts 1/n in each), summed over the
+    /// window's process and every process it started: the memory all of them hold together.
+    pss: f64,
+    /// The same split by process: the window's own, WebKit's web process, WebKit's network process.
+    parts: [f64; 3],
+    /// Resident set size summed the same way: a shared library counts once per process using it.
+    rss: f64,
+}
+
+/// One start of `binary` until its window `title` is mapped, then its memory after `IDLE`. Runs
+/// inside the display and D-Bus session `cmd_bench_app` made.
+fn one_window(binary: &Path, title: &str) -> Result<Sample> {
+    let log_path = root().join("target/window-figures.log");
+    let log = fs::File::create(&log_path).map_err(io(&log_path))?;
     let started = Instant::now();
     let mut child = Command::new(binary)
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stderr(log)
         .spawn()
         .map_err(|e| format!("{}: {e}", binary.display()))?;
     let mapped = loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            let text = fs::read_to_string(&log_path).unwrap_or_default();
+            let tail: Vec<&str> = text.lines().rev().take(40).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            return Err(format!(
+                "{} ended ({status}) before its window showed; the end of its output:\n{}",
+                binary.display(),
+                tail.join("\n")
+            ));
+        }
         let out = Command::new("xwininfo")
             .args(["-name", title])
             .stderr(std::process::Stdio::null())
@@ -750,17 +774,38 @@ fn one_window(binary: &Path, title: &str) -> Result<(f64, f64)> {
             let _ = child.kill();
             return Err(format!("no window \"{title}\" mapped within 60 s"));
         }
+        // Not faster: a new X client every few milliseconds kept the window from mapping at all.
         std::thread::sleep(std::time::Duration::from_millis(25));
     };
     std::thread::sleep(IDLE);
     let tree = process_tree(child.id());
-    let rss_kb: u64 = tree.iter().map(|pid| rss_kb(*pid)).sum();
+    let mut sample = Sample {
+        mapped_ms: mapped.as_secs_f64() * 1000.0,
+        pss: 0.0,
+        parts: [0.0; 3],
+        rss: 0.0,
+    };
+    for pid in &tree {
+        let (pss, rss) = memory_kb(*pid);
+        let comm = fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        let part = match comm.trim() {
+            c if c.starts_with("WebKitWebProc") => 1,
+            c if c.starts_with("WebKitNetwork") => 2,
+            _ => 0,
+        };
+        sample.parts[part] += pss as f64 / 1024.0;
+        sample.pss += pss as f64 / 1024.0;
+        sample.rss += rss as f64 / 1024.0;
+    }
     let _ = Command::new("kill")
         .arg("-9")
         .args(tree.iter().map(u32::to_string))
         .status();
     let _ = child.wait();
-    Ok((mapped.as_secs_f64() * 1000.0, rss_kb as f64 / 1024.0))
+    // The next start waits until this window's processes are gone and the X server has dropped
+    // their connections: started at once, a window sometimes could not open the display.
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    Ok(sample)
 }
 
 /// `root` and its descendants, from /proc.
@@ -787,15 +832,16 @@ fn process_tree(root: u32) -> Vec<u32> {
     tree
 }
 
-fn rss_kb(pid: u32) -> u64 {
-    fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        })
-        .unwrap_or(0)
+/// A process's proportional and resident set sizes in kB, from /proc/<pid>/smaps_rollup.
+fn memory_kb(pid: u32) -> (u64, u64) {
+    let text = fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+    let field = |name: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("Pss:"), field("Rss:"))
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -822,25 +868,23 @@ fn window_figures() -> Result {
             .map(|m| m.len() as f64 / 1_048_576.0)
             .unwrap_or(f64::NAN)
     };
+    let med = |runs: &[Sample], f: &dyn Fn(&Sample) -> f64| median(runs.iter().map(f).collect());
+    let both = |f: &dyn Fn(&Sample) -> f64| (med(&app_runs, f), med(&bare_runs, f));
     let rows = [
-        (
-            "exec to window mapped (ms)",
-            median(app_runs.iter().map(|r| r.0).collect()),
-            median(bare_runs.iter().map(|r| r.0).collect()),
-        ),
-        (
-            "idle memory, all processes (MB RSS)",
-            median(app_runs.iter().map(|r| r.1).collect()),
-            median(bare_runs.iter().map(|r| r.1).collect()),
-        ),
-        ("release binary (MB)", size(&app), size(&bare)),
+        ("exec to window mapped (ms)", both(&|s| s.mapped_ms)),
+        ("idle memory, all processes (MB PSS)", both(&|s| s.pss)),
+        ("  its own process", both(&|s| s.parts[0])),
+        ("  WebKit web process", both(&|s| s.parts[1])),
+        ("  WebKit network process", both(&|s| s.parts[2])),
+        ("idle memory, RSS summed (MB)", both(&|s| s.rss)),
+        ("release binary (MB)", (size(&app), size(&bare))),
     ];
     println!("\nB2B Convert against a bare Tauri window, medians of {WINDOW_RUNS} starts each:");
     println!(
         "{:<38} {:>12} {:>12} {:>7}",
         "figure", "B2B Convert", "bare window", "ratio"
     );
-    for (name, a, b) in rows {
+    for (name, (a, b)) in rows {
         println!("{name:<38} {a:>12.1} {b:>12.1} {:>6.2}x", a / b);
     }
     Ok(())
