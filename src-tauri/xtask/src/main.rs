@@ -104,6 +104,15 @@ fn root() -> PathBuf {
         .unwrap_or_else(|_| ".".into())
 }
 
+/// Cargo's target folder: `CARGO_TARGET_DIR` when set (relative to the repository, as cargo takes
+/// it from here), else `target/`.
+fn target() -> PathBuf {
+    match env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => root().join(dir),
+        _ => root().join("target"),
+    }
+}
+
 fn cargo() -> String {
     env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
 }
@@ -312,7 +321,7 @@ fn cmd_bundle(args: &[String]) -> Result<Option<(PathBuf, PathBuf)>> {
     if !cfg!(target_os = "linux") {
         return Ok(None);
     }
-    let dir = root().join("target/release/bundle/deb");
+    let dir = target().join("release/bundle/deb");
     let deb = fs::read_dir(&dir)
         .map_err(|e| format!("{}: {e}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -333,7 +342,7 @@ fn appimage(deb: &Path) -> Result<PathBuf> {
     // The runtime is a default member: the Tauri CLI's build made it, with the same feature set, so
     // this only checks that it is there (a build of it alone would recompile shared dependencies).
     run(Command::new(cargo()).args(["build", "--release"]))?;
-    let out = root().join("target/release/bundle/appimage");
+    let out = target().join("release/bundle/appimage");
     let appdir = out.join("AppDir");
     let _ = fs::remove_dir_all(&appdir);
     fs::create_dir_all(&appdir).map_err(|e| format!("{}: {e}", appdir.display()))?;
@@ -372,7 +381,7 @@ fn appimage(deb: &Path) -> Result<PathBuf> {
         "-noappend",
         "-quiet",
     ]))?;
-    let runtime_path = root().join("target/release/appimage-runtime");
+    let runtime_path = target().join("release/appimage-runtime");
     let mut image = fs::read(&runtime_path).map_err(io(&runtime_path))?;
     if image.len() < 11 {
         return Err(format!("{}: not a program", runtime_path.display()));
@@ -417,7 +426,7 @@ fn package_test() -> Result {
     let Some((deb, appimage)) = cmd_bundle(&[])? else {
         return Ok(());
     };
-    let unpacked = root().join("target/package-test");
+    let unpacked = target().join("package-test");
     let _ = fs::remove_dir_all(&unpacked);
     fs::create_dir_all(&unpacked).map_err(|e| format!("{}: {e}", unpacked.display()))?;
     run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&unpacked))?;
@@ -459,7 +468,7 @@ fn bindings(out: &Path) -> Result {
 
 /// Fails when the committed bindings differ from what the Rust types generate.
 fn check_bindings() -> Result {
-    let fresh = root().join("target/bindings-check");
+    let fresh = target().join("bindings-check");
     let _ = fs::remove_dir_all(&fresh);
     bindings(&fresh)?;
     let committed = root().join("ui/src/bindings");
@@ -610,7 +619,7 @@ fn install_actionlint() -> Result {
 /// Private XDG directories under target/, so that tests never touch the user's own keyring,
 /// settings or caches.
 fn sandbox_dirs(name: &str) -> Result<Vec<(&'static str, PathBuf)>> {
-    let base = root().join("target/sandbox").join(name);
+    let base = target().join("sandbox").join(name);
     let _ = fs::remove_dir_all(&base);
     let mut dirs = Vec::new();
     for (var, sub) in [
@@ -743,7 +752,7 @@ struct Sample {
 /// One start of `binary` until its window `title` is mapped, then its memory after `IDLE`. Runs
 /// inside the display and D-Bus session `cmd_bench_app` made.
 fn one_window(binary: &Path, title: &str) -> Result<Sample> {
-    let log_path = root().join("target/window-figures.log");
+    let log_path = target().join("window-figures.log");
     let log = fs::File::create(&log_path).map_err(io(&log_path))?;
     let started = Instant::now();
     let mut child = Command::new(binary)
@@ -855,7 +864,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 /// The table `cargo xtask bench-app` prints: medians of `WINDOW_RUNS` starts of each.
 fn window_figures() -> Result {
-    let release = root().join("target/release");
+    let release = target().join("release");
     let app = release.join("b2b-convert");
     let bare = release.join("bench-window");
     let (mut app_runs, mut bare_runs) = (Vec::new(), Vec::new());
@@ -898,7 +907,7 @@ fn app_harness(name: &str, extra_env: &[(&str, &str)]) -> Result {
     // The whole workspace, with the features `cargo test --workspace` unified: it reuses those
     // artefacts instead of recompiling dependencies for a narrower feature set.
     run(Command::new(cargo()).args(["build", "--workspace"]))?;
-    app_harness_with(name, &root().join("target/debug/b2b-convert"), extra_env)
+    app_harness_with(name, &target().join("debug/b2b-convert"), extra_env)
 }
 
 /// Runs the WebDriver tests in tests/e2e against `binary` (`B2B_PACKAGE_ROOT` selects the package
@@ -923,7 +932,7 @@ fn app_harness_with(name: &str, binary: &Path, extra_env: &[(&str, &str)]) -> Re
     .current_dir(root().join("tests/e2e"))
     .env("B2B_APP_BINARY", binary)
     // From the crate tenant-sim-bin, which `cargo build --workspace` builds.
-    .env("B2B_BROWSER", root().join("target/debug/sim-browser"))
+    .env("B2B_BROWSER", target().join("debug/sim-browser"))
     .env("B2B_ARTEFACTS", &artefacts)
     .env("B2B_LOG", "debug")
     .env("B2B_DRIVER_PORT", driver_port.to_string())
