@@ -27,6 +27,7 @@ import {
 } from "@fluentui/react-components";
 import { ArrowDownload20Regular, DocumentArrowUp20Regular } from "@fluentui/react-icons";
 import { FormattedMessage, useIntl } from "react-intl";
+import type { BulkAction } from "../bindings/BulkAction";
 import type { BulkReport } from "../bindings/BulkReport";
 import type { ExportView } from "../bindings/ExportView";
 import type { PreviewRow } from "../bindings/PreviewRow";
@@ -364,7 +365,7 @@ export function BulkPage({ accountId, accountName }: { accountId: string; accoun
           )}
           {running && !progress && <Spinner size="tiny" label={intl.formatMessage({ id: "bulk.starting" })} />}
           {report ? (
-            <Report report={report} resend={resend} onExport={() => exportWith("report", api.bulkExportReport)} onRelinked={(r) => dispatch({ type: "report", report: r })} onError={setError} />
+            <Report report={report} action={loaded?.action ?? "convert"} onExport={() => exportWith("report", api.bulkExportReport)} onRelinked={(r) => dispatch({ type: "report", report: r })} onError={setError} />
           ) : (
             <PreviewTable rows={preview.rows} />
           )}
@@ -507,16 +508,22 @@ function PreviewTable({ rows }: { rows: PreviewRow[] }) {
   );
 }
 
+const reportSummary: Record<BulkAction, MessageId> = {
+  convert: "bulk.reportSummary",
+  resend: "overdue.reportSummary",
+  invite: "bulk.reportSummaryInvite",
+};
+
 function Report({
   report,
-  resend = false,
+  action,
   onExport,
   onRelinked,
   onError,
 }: {
   report: BulkReport;
-  /** A run of the overdue list: its done rows were resent. */
-  resend?: boolean;
+  /** What the done rows were: converted, resent (the overdue list) or invited (an invitation file). */
+  action: BulkAction;
   onExport: () => void;
   onRelinked: (r: BulkReport) => void;
   onError: (e: UiErrorCode) => void;
@@ -560,7 +567,7 @@ function Report({
       <MessageBar intent={report.failed > 0 || report.notRun > 0 ? "warning" : "success"} layout="multiline" data-testid="bulk-report-summary">
         <MessageBarBody>
           <FormattedMessage
-            id={resend ? "overdue.reportSummary" : "bulk.reportSummary"}
+            id={reportSummary[action]}
             values={{
               converted: report.converted,
               before: report.alreadyDone,
@@ -601,7 +608,7 @@ function Report({
               <LtrCell value={r.user} />
               <TableCell>
                 <Badge appearance="tint" color={outcomeColor[r.outcome]}>
-                  <FormattedMessage id={resend && r.outcome === "converted" ? "overdue.outcome.resent" : `bulk.outcome.${r.outcome}`} />
+                  <FormattedMessage id={action === "resend" && r.outcome === "converted" ? "overdue.outcome.resent" : `bulk.outcome.${r.outcome}`} />
                 </Badge>
               </TableCell>
               <TableCell data-testid="bulk-report-details" className={cells.text}>

@@ -183,4 +183,18 @@ describe("Bulk", () => {
     expect((await screen.findByTestId("bulk-report-summary")).textContent).toContain("1 converted");
     expect(screen.getByTestId("bulk-ready").textContent).toBe("1 ready");
   });
+
+  it("reports an invitation file's run as invitations, not conversions", async () => {
+    fakeBackend({ os: "en" });
+    render(<App />);
+    fireEvent.click(await screen.findByTestId("nav-bulk"));
+    const file = new File(["email,displayName\nnew.partner@fabrikam.example,New Partner\n"], "invites.csv", { type: "text/csv" });
+    fireEvent.change(await screen.findByTestId("bulk-file"), { target: { files: [file] } });
+    await screen.findByTestId("bulk-invite-file");
+    fireEvent.click(screen.getByTestId("bulk-run"));
+    fireEvent.click(within(await screen.findByTestId("bulk-confirm")).getByTestId("bulk-confirm-yes"));
+    const summary = (await screen.findByTestId("bulk-report-summary")).textContent ?? "";
+    expect(summary).toContain("1 invited");
+    expect(summary).not.toContain("converted");
+  });
 });
