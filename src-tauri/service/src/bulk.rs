@@ -345,8 +345,8 @@ impl Service {
         Ok(self.progress_now(Some(&c)))
     }
 
-    /// New redeem links, without an e-mail, for the report's rows converted without one whose
-    /// link is lost: each user still waiting to redeem gets `resetRedemption` (History records a
+    /// New redeem links, without an e-mail, for the report's rows converted or invited without one
+    /// whose link is lost: each user still waiting to redeem gets `resetRedemption` (History records a
     /// resend); a user who has already redeemed is left alone. Links are kept beside the journal,
     /// so later reports of the file hold them too. Returns the updated report.
     pub async fn bulk_relink(&self) -> Result<BulkReport, AppError> {
@@ -363,9 +363,27 @@ impl Service {
             let Some(p) = loaded.preview.rows.iter().find(|p| p.line == row.line) else {
                 continue;
             };
-            let (Some(user_id), Some(csv_row)) = (&p.user_id, &p.row) else {
+            let Some(csv_row) = &p.row else {
                 continue;
             };
+            // A converted row's user is the preview's; an invited row's is found by its address,
+            // which also keys its link in the journal.
+            let (user_id, link_key) = match (&p.user_id, &p.invite) {
+                (Some(id), _) => (id.clone(), id.clone()),
+                (None, Some(invite)) => match b2b_core::invite::settle(&a.graph, &invite.email).await {
+                    Ok(Some(u)) => match u["id"].as_str() {
+                        Some(id) => (id.to_owned(), run::invite_key(&invite.email)),
+                        None => continue,
+                    },
+                    Ok(None) => continue,
+                    Err(e) => {
+                        row.message = Some(e.message);
+                        continue;
+                    }
+                },
+                (None, None) => continue,
+            };
+            let user_id = &user_id;
             let pre = match self.checks(&a, user_id, &row.email, CheckKind::Resend).await {
                 Ok(pre) => pre,
                 Err(e) => {
@@ -389,7 +407,7 @@ impl Service {
                 Ok(r) => {
                     if let Some(url) = r.redeem_url {
                         let link = bulk::journal::Link {
-                            user_id: user_id.clone(),
+                            user_id: link_key.clone(),
                             invitation_id: r.invitation_id.clone(),
                             redeem_url: url.clone(),
                         };

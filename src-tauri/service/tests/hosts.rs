@@ -1271,6 +1271,52 @@ async fn member_invitations_follow_the_admins_roles() {
     assert_eq!(guest.user_type, "Guest");
 }
 
+/// An invitation file run without e-mails whose links file is gone (a crash between the answer and
+/// the write): the resumed report says the links are lost, and relinking makes new ones for the
+/// invited users (a reset, no e-mail), which later reports of the file hold too.
+#[tokio::test(flavor = "multi_thread")]
+async fn invited_rows_whose_links_are_lost_get_new_ones() {
+    let (sim, dir, svc) = on_a_fresh_tenant("relink-invite").await;
+    let csv = "email,displayName,sendMail\n\
+               relink.one@fabrikam.example,One,no\n\
+               relink.two@fabrikam.example,Two,no\n";
+    let sink: ProgressSink = Arc::new(|_, _| {});
+    svc.bulk_load("invites.csv", csv.as_bytes().to_vec())
+        .await
+        .expect("loaded");
+    let report = svc.bulk_run(2, false, sink.clone()).await.expect("ran");
+    assert_eq!((report.converted, report.links_lost), (2, 0), "{report:?}");
+    let first: Vec<Option<String>> = report.rows.iter().map(|r| r.redeem_url.clone()).collect();
+    assert!(first.iter().all(Option::is_some));
+    let links: Vec<PathBuf> = std::fs::read_dir(dir.join("bulk"))
+        .expect("bulk dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".links.jsonl"))
+        .collect();
+    assert_eq!(links.len(), 1);
+    std::fs::remove_file(&links[0]).expect("remove links");
+
+    svc.bulk_load("invites.csv", csv.as_bytes().to_vec())
+        .await
+        .expect("loaded again");
+    let report = svc.bulk_run(2, true, sink.clone()).await.expect("resumed");
+    assert_eq!((report.already_done, report.links_lost), (2, 2), "{report:?}");
+    let relinked = svc.bulk_relink().await.expect("relinked");
+    assert_eq!(relinked.links_lost, 0, "{relinked:?}");
+    let second: Vec<Option<String>> = relinked.rows.iter().map(|r| r.redeem_url.clone()).collect();
+    assert!(second.iter().all(Option::is_some));
+    assert_ne!(first, second, "new links, made by a reset");
+    assert_eq!(sim.state().lock().outbox.len(), 0, "no e-mail went out");
+
+    svc.bulk_load("invites.csv", csv.as_bytes().to_vec())
+        .await
+        .expect("loaded a third time");
+    let later = svc.bulk_run(2, true, sink).await.expect("resumed again");
+    assert_eq!(later.links_lost, 0, "the new links were kept: {later:?}");
+    let kept: Vec<Option<String>> = later.rows.iter().map(|r| r.redeem_url.clone()).collect();
+    assert_eq!(kept, second);
+}
+
 /// Issue 14.2, bulk: a file without a user column invites new external users with the same
 /// preview, journal, report and History as a conversion file. The preview blocks an address in
 /// the directory or in a verified domain and flags a duplicate row; a resume invites nobody twice.

@@ -463,7 +463,7 @@ fn done_ok(r: &Record) -> bool {
 
 /// The journal key of an invitation file's row: there is no user id before Microsoft makes one,
 /// and the address is unique in the file.
-fn invite_key(email: &str) -> String {
+pub fn invite_key(email: &str) -> String {
     format!("invite:{}", email.trim().to_lowercase())
 }
 
