@@ -163,6 +163,14 @@ export function HistoryPage() {
                         <FormattedMessage id={changeMessages[c]} />
                       </div>
                     ))}
+                  {e.options.sponsors.length > 0 && (
+                    <div data-testid="history-sponsors">
+                      <FormattedMessage
+                        id="convert.confirmSponsors"
+                        values={{ names: <bdi dir="ltr">{e.options.sponsors.join(", ")}</bdi> }}
+                      />
+                    </div>
+                  )}
                 </TableCell>
                 <TableCell title={e.requestId ?? ""}>
                   <span dir="ltr" className={mergeClasses(cells.ltr, styles.mono)}>

@@ -57,6 +57,10 @@ for (const lang of ["en", "he"] as Language[]) {
     await expect(page.getByTestId("result-sponsors")).toContainText("Gil Global");
     await expect(page.getByTestId("user-page").getByTestId("sponsors").getByTestId("sponsor")).toHaveCount(2);
     await axe(page);
+    // History keeps who was named.
+    await page.getByTestId("nav-history").click();
+    await expect(page.getByTestId("history-sponsors")).toContainText("global@contoso.com, 0b7a2f1c-1d2e-4f3a-8b9c-0d1e2f3a4b5c");
+    await axe(page);
   });
 }
 
