@@ -25,6 +25,23 @@ fn b2b(sim: &SimServer) -> Command {
     c
 }
 
+/// `b2b` acting with `token`, its data (History, journals) in `data`, and no terminal: what most
+/// tests run.
+fn b2b_with_token(
+    sim: &SimServer,
+    token: &str,
+    data: &std::path::Path,
+    args: &[&str],
+) -> std::process::Output {
+    b2b(sim)
+        .args(args)
+        .env("B2B_ACCESS_TOKEN", token)
+        .env("XDG_DATA_HOME", data)
+        .stdin(Stdio::null())
+        .output()
+        .expect("b2b")
+}
+
 /// An admin's access token from the simulator's test hook.
 async fn admin_token(sim: &SimServer) -> String {
     let token: Value = reqwest::Client::new()
@@ -367,14 +384,7 @@ async fn resend_pending_and_history() {
     let data = std::env::temp_dir().join(format!("b2b-cli-history-{}-{port}", std::process::id()));
     let dir = sim.state().lock().dir.clone();
     let pending = tenant_sim::seed::users_in_case(&dir, "pending-acceptance")[0].clone();
-    let run = |args: &[&str]| {
-        b2b(&sim)
-            .args(args)
-            .env("B2B_ACCESS_TOKEN", &token)
-            .env("XDG_DATA_HOME", &data)
-            .output()
-            .expect("b2b")
-    };
+    let run = |args: &[&str]| b2b_with_token(&sim, &token, &data, args);
 
     let out = run(&["pending", "--json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -605,14 +615,7 @@ async fn a_refused_follow_up_step_still_exits_0() {
         .send()
         .await
         .expect("faults");
-    let run = |args: &[&str]| {
-        b2b(&sim)
-            .args(args)
-            .env("B2B_ACCESS_TOKEN", &token)
-            .env("XDG_DATA_HOME", &data)
-            .output()
-            .expect("b2b")
-    };
+    let run = |args: &[&str]| b2b_with_token(&sim, &token, &data, args);
     let out = run(&[
         "convert",
         "--user",
@@ -1327,14 +1330,7 @@ async fn discover_lists_partner_accounts_by_domain_and_writes_a_bulk_file_the_pr
     let data = std::env::temp_dir().join(format!("b2b-cli-discover-{}-{port}", std::process::id()));
     let csv = data.join("discovered.csv");
     std::fs::create_dir_all(&data).expect("dir");
-    let run = |args: &[&str]| {
-        b2b(&sim)
-            .args(args)
-            .env("B2B_ACCESS_TOKEN", &token)
-            .env("XDG_DATA_HOME", &data)
-            .output()
-            .expect("b2b")
-    };
+    let run = |args: &[&str]| b2b_with_token(&sim, &token, &data, args);
     let out = run(&["discover", "--json", "--csv", &csv.display().to_string()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let events = lines(&out);
@@ -1386,15 +1382,7 @@ async fn invite_a_new_guest_and_a_member_with_an_access_token() {
     let sim = SimServer::start(SimConfig::default()).await.expect("sim");
     let token = admin_token(&sim).await;
     let data = std::env::temp_dir().join(format!("b2b-cli-invite-{}", uuid_like()));
-    let run = |args: &[&str]| {
-        b2b(&sim)
-            .args(args)
-            .env("B2B_ACCESS_TOKEN", &token)
-            .env("XDG_DATA_HOME", &data)
-            .stdin(Stdio::null())
-            .output()
-            .expect("b2b")
-    };
+    let run = |args: &[&str]| b2b_with_token(&sim, &token, &data, args);
     let email = "new.partner@fabrikam.example";
 
     // Without --yes and without a terminal nothing is sent.
@@ -1498,15 +1486,7 @@ async fn bulk_run_accepts_an_invite_csv() {
     let token = admin_token(&sim).await;
     let work = std::env::temp_dir().join(format!("b2b-cli-bulk-invite-{}", uuid_like()));
     std::fs::create_dir_all(&work).expect("dir");
-    let run = |args: &[&str]| {
-        b2b(&sim)
-            .args(args)
-            .env("B2B_ACCESS_TOKEN", &token)
-            .env("XDG_DATA_HOME", &work)
-            .stdin(Stdio::null())
-            .output()
-            .expect("b2b")
-    };
+    let run = |args: &[&str]| b2b_with_token(&sim, &token, &work, args);
     let template = run(&["bulk", "template", "--invite"]);
     let template = String::from_utf8_lossy(&template.stdout).into_owned();
     assert!(template.starts_with("email,displayName,userType,"), "{template}");
@@ -1578,15 +1558,7 @@ async fn pending_older_than_resends_to_the_overdue_once() {
             .collect()
     };
     assert!(!overdue.is_empty());
-    let run = |args: &[&str]| {
-        b2b(&sim)
-            .args(args)
-            .env("B2B_ACCESS_TOKEN", &token)
-            .env("XDG_DATA_HOME", &data)
-            .stdin(Stdio::null())
-            .output()
-            .expect("b2b")
-    };
+    let run = |args: &[&str]| b2b_with_token(&sim, &token, &data, args);
     let d = days.to_string();
 
     let out = run(&["pending", "--older-than", &d, "--json"]);
