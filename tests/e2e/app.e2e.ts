@@ -98,17 +98,22 @@ async function adminToken(demo: string): Promise<string> {
   return ((await answer.json()) as { access_token: string }).access_token;
 }
 
+/** A Graph GET on the demo tenant as its admin, the way an admin's script reads the directory. */
+async function graphGet<T>(demo: string, path: string): Promise<T> {
+  const token = await adminToken(demo);
+  return (await (await fetch(`${demo}${path}`, { headers: { authorization: `Bearer ${token}` } })).json()) as T;
+}
+
+/** The e-mails the demo tenant sent, oldest first. */
+async function outbox<T = Record<string, unknown>>(demo: string): Promise<T[]> {
+  return ((await (await fetch(`${demo}/_sim/outbox`)).json()) as { value: T[] }).value;
+}
+
 /** A user of the demo tenant that converts without a warning: its mail is its own external
  * address, held by nobody else, not synced, never invited. Skips Adele Adams (the click flow). */
 async function firstReadyUser(demo: string): Promise<{ displayName: string; userPrincipalName: string }> {
-  const token = await adminToken(demo);
   const users = (
-    (await (
-      await fetch(
-        `${demo}/v1.0/users?$top=999&$select=displayName,userPrincipalName,mail,externalUserState,onPremisesUserPrincipalName,proxyAddresses,otherMails`,
-        { headers: { authorization: `Bearer ${token}` } },
-      )
-    ).json()) as {
+    await graphGet<{
       value: {
         displayName: string;
         userPrincipalName: string;
@@ -117,7 +122,10 @@ async function firstReadyUser(demo: string): Promise<{ displayName: string; user
         onPremisesUserPrincipalName: string | null;
         proxyAddresses: string[];
       }[];
-    }
+    }>(
+      demo,
+      "/v1.0/users?$top=999&$select=displayName,userPrincipalName,mail,externalUserState,onPremisesUserPrincipalName,proxyAddresses,otherMails",
+    )
   ).value;
   const names = new Map<string, number>();
   for (const u of users) names.set(u.displayName, (names.get(u.displayName) ?? 0) + 1);
@@ -138,6 +146,14 @@ const dataDir = join(process.env.XDG_DATA_HOME ?? "", "com.b2bconvert.app");
 const settingsFile = join(dataDir, "settings.json");
 /** Tauri's app log dir on Linux: the local data dir (XDG data home here) + identifier + logs. */
 const appLog = join(dataDir, "logs", "b2b-convert.log");
+
+/** The demo tenant of the app's latest launch: the address in the log's last "listening" line. */
+function currentDemo(): string {
+  const starts = [...readFileSync(appLog, "utf8").matchAll(/demo tenant listening on (http:\/\/127\.0\.0\.1:\d+)/g)];
+  const demo = starts.at(-1)?.[1] ?? "";
+  expect(demo).toMatch(/^http:/);
+  return demo;
+}
 /** Every token the demo tenant issues is a JWT: "eyJ" is the start of any of them. */
 const TOKEN = /eyJ[A-Za-z0-9_-]{10,}/;
 
@@ -205,12 +221,8 @@ describe("B2B Convert window", () => {
     const browser = await launch("nav");
     try {
       await browser.$('[data-testid="capabilities"]').waitForDisplayed({ timeout: 30_000 });
-      // The demo tenant of this launch: the log's last "listening" line.
-      const starts = [...readFileSync(appLog, "utf8").matchAll(/demo tenant listening on (http:\/\/127\.0\.0\.1:\d+)/g)];
-      const demo = starts.at(-1)?.[1] ?? "";
-      expect(demo).toMatch(/^http:/);
-      const outbox = async () =>
-        ((await (await fetch(`${demo}/_sim/outbox`)).json()) as { value: Record<string, unknown>[] }).value;
+      const demo = currentDemo();
+      const sentMails = () => outbox(demo);
 
       // Three clicks from the signed-in Users page to a converted user, plus typing the name.
       // Every click is counted; typing goes to the search box, which has focus on arrival.
@@ -250,7 +262,7 @@ describe("B2B Convert window", () => {
       expect(await browser.$('[data-testid="redeem-url"]').isExisting()).toBe(false);
       await browser.$('[data-testid="start-resend"]').waitForDisplayed({ timeout: 10_000 });
       await shot(browser, "33-converted");
-      const sent = await outbox();
+      const sent = await sentMails();
       expect(sent).toHaveLength(1);
       expect(sent[0]).toMatchObject({ to: "adele.adams@wingtiptoys.example" });
 
@@ -292,7 +304,7 @@ describe("B2B Convert window", () => {
       await browser.waitUntil(async () => (await text.getValue()).includes("Welcome to Contoso"), { timeout: 10_000 });
       expect(await text.getValue()).toContain(keyboardUser.displayName);
       await shot(browser, "33b-converted-by-keyboard");
-      expect(await outbox()).toHaveLength(1);
+      expect(await sentMails()).toHaveLength(1);
 
       // Blocked cases are explained on screen, and nothing can be sent.
       await browser.$('[data-testid="back"]').click();
@@ -331,7 +343,7 @@ describe("B2B Convert window", () => {
       await browser.$('[data-testid="confirm-yes"]').click();
       await browser.$('[data-testid="result"]').waitForDisplayed({ timeout: 20_000 });
       await shot(browser, "37-resent");
-      const after = await outbox();
+      const after = await sentMails();
       expect(after).toHaveLength(2);
       expect(after[1]?.to).toMatch(/^adele\.campbell@/);
       expect(await browser.$('[data-testid="result"]').getText()).not.toContain("is now an external user");
@@ -360,16 +372,13 @@ describe("B2B Convert window", () => {
     const browser = await launch("nav");
     try {
       await browser.$('[data-testid="capabilities"]').waitForDisplayed({ timeout: 30_000 });
-      const starts = [...readFileSync(appLog, "utf8").matchAll(/demo tenant listening on (http:\/\/127\.0\.0\.1:\d+)/g)];
-      const demo = starts.at(-1)?.[1] ?? "";
+      const demo = currentDemo();
       // Pick ready users from the demo tenant itself, as an admin exporting a list would.
-      const token = await adminToken(demo);
       const users = (
-        (await (
-          await fetch(`${demo}/v1.0/users?$top=999&$select=userPrincipalName,mail,externalUserState,onPremisesUserPrincipalName,proxyAddresses`, {
-            headers: { authorization: `Bearer ${token}` },
-          })
-        ).json()) as { value: { userPrincipalName: string; mail: string | null; externalUserState: string | null; onPremisesUserPrincipalName: string | null; proxyAddresses: string[] }[] }
+        await graphGet<{ value: { userPrincipalName: string; mail: string | null; externalUserState: string | null; onPremisesUserPrincipalName: string | null; proxyAddresses: string[] }[] }>(
+          demo,
+          "/v1.0/users?$top=999&$select=userPrincipalName,mail,externalUserState,onPremisesUserPrincipalName,proxyAddresses",
+        )
       ).value;
       const ready = users
         .filter((u) => u.mail?.endsWith(".example") && !u.externalUserState && !u.onPremisesUserPrincipalName)
@@ -398,7 +407,7 @@ describe("B2B Convert window", () => {
       await summary.waitForDisplayed({ timeout: 60_000 });
       expect(await summary.getText()).toContain("8 converted");
       await shot(browser, "42-bulk-report");
-      const sent = ((await (await fetch(`${demo}/_sim/outbox`)).json()) as { value: { to: string }[] }).value;
+      const sent = await outbox<{ to: string }>(demo);
       expect(sent.map((m) => m.to).sort()).toEqual(ready.map((u) => u.mail).sort());
       await browser.$('[data-testid="bulk-export-report"]').click();
       const path = browser.$('[data-testid="exported-report-path"]');
@@ -530,24 +539,20 @@ describe("B2B Convert window", () => {
     const browser = await launch("nav");
     try {
       await browser.$('[data-testid="capabilities"]').waitForDisplayed({ timeout: 30_000 });
-      const starts = [...readFileSync(appLog, "utf8").matchAll(/demo tenant listening on (http:\/\/127\.0\.0\.1:\d+)/g)];
-      const demo = starts.at(-1)?.[1] ?? "";
+      const demo = currentDemo();
       // The tenant's pending invitations and their ages, as Graph gives them (every one: no paging
       // at $top=999 in the demo tenant), cut at 100 days as the page will be.
-      const token = await adminToken(demo);
       const pending = (
-        (await (
-          await fetch(
-            `${demo}/v1.0/users?$top=999&$filter=externalUserState%20eq%20'PendingAcceptance'&$select=id,displayName,userPrincipalName,mail,externalUserStateChangeDateTime`,
-            { headers: { authorization: `Bearer ${token}` } },
-          )
-        ).json()) as { value: { id: string; displayName: string; userPrincipalName: string; mail: string; externalUserStateChangeDateTime: string }[] }
+        await graphGet<{ value: { id: string; displayName: string; userPrincipalName: string; mail: string; externalUserStateChangeDateTime: string }[] }>(
+          demo,
+          "/v1.0/users?$top=999&$filter=externalUserState%20eq%20'PendingAcceptance'&$select=id,displayName,userPrincipalName,mail,externalUserStateChangeDateTime",
+        )
       ).value;
       const day = 24 * 3600 * 1000;
       const overdue = pending.filter((u) => Math.floor((Date.now() - Date.parse(u.externalUserStateChangeDateTime)) / day) >= 100);
       expect(overdue.length).toBeGreaterThan(0);
       expect(overdue.length).toBeLessThan(pending.length);
-      const mailsBefore = ((await (await fetch(`${demo}/_sim/outbox`)).json()) as { value: { userId: string }[] }).value.length;
+      const mailsBefore = (await outbox(demo)).length;
 
       await visit(browser, "pending", "60-pending-overdue");
       await browser.$('[data-testid="pending-row"]').waitForDisplayed({ timeout: 20_000 });
@@ -571,7 +576,7 @@ describe("B2B Convert window", () => {
       await summary.waitForDisplayed({ timeout: 60_000 });
       expect(await summary.getText()).toContain(`${overdue.length} resent`);
       await shot(browser, "62-overdue-report");
-      const sent = ((await (await fetch(`${demo}/_sim/outbox`)).json()) as { value: { userId: string }[] }).value.slice(mailsBefore);
+      const sent = (await outbox<{ userId: string }>(demo)).slice(mailsBefore);
       expect(sent.map((m) => m.userId).sort()).toEqual(overdue.map((u) => u.id).sort());
 
       // One of them accepts; back on the Pending page they are newly accepted, and History says so.
@@ -607,9 +612,7 @@ describe("B2B Convert window", () => {
     const browser = await launch("nav");
     try {
       await browser.$('[data-testid="capabilities"]').waitForDisplayed({ timeout: 30_000 });
-      const starts = [...readFileSync(appLog, "utf8").matchAll(/demo tenant listening on (http:\/\/127\.0\.0\.1:\d+)/g)];
-      const demo = starts.at(-1)?.[1] ?? "";
-      expect(demo).toMatch(/^http:/);
+      const demo = currentDemo();
 
       await visit(browser, "settings", "70-settings-sponsors");
       await retype(browser, '[data-testid="default-sponsors"]', "global@contoso.com");
@@ -643,13 +646,10 @@ describe("B2B Convert window", () => {
       await shot(browser, "73-converted-with-sponsor");
 
       // The demo tenant holds exactly the sponsor named: not the admin who converted.
-      const token = await adminToken(demo);
-      const held = (await (
-        await fetch(
-          `${demo}/v1.0/users/${encodeURIComponent(target.userPrincipalName)}/sponsors?$select=id,userPrincipalName`,
-          { headers: { authorization: `Bearer ${token}` } },
-        )
-      ).json()) as { value: { userPrincipalName: string }[] };
+      const held = await graphGet<{ value: { userPrincipalName: string }[] }>(
+        demo,
+        `/v1.0/users/${encodeURIComponent(target.userPrincipalName)}/sponsors?$select=id,userPrincipalName`,
+      );
       expect(held.value.map((v) => v.userPrincipalName)).toEqual(["global@contoso.com"]);
     } finally {
       await browser.deleteSession();
