@@ -6,8 +6,7 @@ import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { remote } from "webdriverio";
-import { DRIVER_PORT } from "./driver";
+import { DRIVER_PORT, openWindow } from "./driver";
 
 const binary = process.env.B2B_APP_BINARY ?? "";
 const artefacts = process.env.B2B_ARTEFACTS ?? join(process.cwd(), "artefacts");
@@ -17,17 +16,7 @@ const pages = ["users", "discover", "pending", "bulk", "history", "settings"] as
 type Browser = WebdriverIO.Browser;
 
 async function launch(ready: "first-run" | "sign-in" | "nav"): Promise<Browser> {
-  const browser = await remote({
-    hostname: "127.0.0.1",
-    port: DRIVER_PORT,
-    logLevel: "warn",
-    capabilities: {
-      browserName: "wry",
-      "tauri:options": { application: binary },
-      // WebKitWebDriver speaks classic WebDriver only.
-      "wdio:enforceWebDriverClassic": true,
-    } as WebdriverIO.Capabilities,
-  });
+  const browser = await openWindow(binary);
   try {
     await browser.$(`[data-testid="${ready}"]`).waitForDisplayed({ timeout: 30_000 });
   } catch (e) {

@@ -5,8 +5,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, openSync, readSync, closeSync, readlinkSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { remote } from "webdriverio";
-import { DRIVER_PORT } from "./driver";
+import { openWindow } from "./driver";
 
 const appimage = process.env.B2B_APPIMAGE ?? "";
 const artefacts = process.env.B2B_ARTEFACTS ?? join(process.cwd(), "artefacts");
@@ -63,16 +62,7 @@ describe("the AppImage", () => {
   });
 
   it("starts the app to its first-run window", async () => {
-    const browser = await remote({
-      hostname: "127.0.0.1",
-      port: DRIVER_PORT,
-      logLevel: "warn",
-      capabilities: {
-        browserName: "wry",
-        "tauri:options": { application: appimage },
-        "wdio:enforceWebDriverClassic": true,
-      } as WebdriverIO.Capabilities,
-    });
+    const browser = await openWindow(appimage);
     try {
       await browser.$('[data-testid="first-run"]').waitForDisplayed({ timeout: 30_000 });
       expect(await browser.getTitle()).toBe("B2B Convert");

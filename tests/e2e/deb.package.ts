@@ -4,8 +4,7 @@ import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { remote } from "webdriverio";
-import { DRIVER_PORT } from "./driver";
+import { openWindow } from "./driver";
 
 const root = process.env.B2B_PACKAGE_ROOT ?? "";
 const binary = process.env.B2B_APP_BINARY ?? "";
@@ -26,16 +25,7 @@ describe("the .deb package", () => {
   });
 
   it("starts the packaged app to its first-run window", async () => {
-    const browser = await remote({
-      hostname: "127.0.0.1",
-      port: DRIVER_PORT,
-      logLevel: "warn",
-      capabilities: {
-        browserName: "wry",
-        "tauri:options": { application: binary },
-        "wdio:enforceWebDriverClassic": true,
-      } as WebdriverIO.Capabilities,
-    });
+    const browser = await openWindow(binary);
     try {
       await browser.$('[data-testid="first-run"]').waitForDisplayed({ timeout: 30_000 });
       expect(await browser.getTitle()).toBe("B2B Convert");

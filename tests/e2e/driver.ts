@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
+import { remote } from "webdriverio";
 
 /** Everything tauri-driver, WebKitWebDriver and the app print: checked for secrets by the tests. */
 export const LOG_PATH = join(process.env.B2B_ARTEFACTS ?? join(process.cwd(), "artefacts"), "app.log");
@@ -10,6 +11,21 @@ export const LOG_PATH = join(process.env.B2B_ARTEFACTS ?? join(process.cwd(), "a
 // `cargo xtask test` passes free ports, so that a stray driver never breaks a run.
 export const DRIVER_PORT = Number(process.env.B2B_DRIVER_PORT ?? 4444);
 const NATIVE_PORT = Number(process.env.B2B_NATIVE_PORT ?? 4445);
+
+/** A WebDriver session on a new window of `application`: the app, or a package's copy of it. */
+export function openWindow(application: string): Promise<WebdriverIO.Browser> {
+  return remote({
+    hostname: "127.0.0.1",
+    port: DRIVER_PORT,
+    logLevel: "warn",
+    capabilities: {
+      browserName: "wry",
+      "tauri:options": { application },
+      // WebKitWebDriver speaks classic WebDriver only.
+      "wdio:enforceWebDriverClassic": true,
+    } as WebdriverIO.Capabilities,
+  });
+}
 
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {

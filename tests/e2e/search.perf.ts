@@ -5,8 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { remote } from "webdriverio";
-import { DRIVER_PORT } from "./driver";
+import { openWindow } from "./driver";
 
 const binary = process.env.B2B_APP_BINARY ?? "";
 const artefacts = process.env.B2B_ARTEFACTS ?? join(process.cwd(), "artefacts");
@@ -20,16 +19,7 @@ function quantile(sorted: number[], q: number): number {
 
 describe("search latency", () => {
   it("keystroke to rendered results, 100 ms per Graph request", async () => {
-    const browser = await remote({
-      hostname: "127.0.0.1",
-      port: DRIVER_PORT,
-      logLevel: "warn",
-      capabilities: {
-        browserName: "wry",
-        "tauri:options": { application: binary },
-        "wdio:enforceWebDriverClassic": true,
-      } as WebdriverIO.Capabilities,
-    });
+    const browser = await openWindow(binary);
     try {
       await browser.$('[data-testid="use-demo"]').waitForDisplayed({ timeout: 30_000 });
       await browser.$('[data-testid="use-demo"]').click();
