@@ -14,7 +14,7 @@ use b2b_core::history::{ExportView, HistoryView};
 use b2b_core::invite::{InvitePreflight, InviteRequest, InviteResult};
 use b2b_core::policy::PolicyView;
 use b2b_core::settings::{Language, LanguageView};
-use b2b_core::users::{B2bState, PendingRow, UserDetail, UsersPage};
+use b2b_core::users::{B2bState, UserDetail, UsersPage};
 use b2b_core::AppError;
 use b2b_service::bulk::{BulkProgressEvent, EventName};
 use b2b_service::overdue::PendingOverview;
@@ -171,11 +171,6 @@ pub async fn resend_invitation(
     request: ConvertRequest,
 ) -> Res<ConvertResult> {
     svc.resend_invitation(&user, &address, slot, request).await
-}
-
-#[tauri::command]
-pub async fn list_pending(svc: Svc<'_>) -> Res<Vec<PendingRow>> {
-    svc.list_pending().await
 }
 
 /// The pending list with its overdue count and the users accepted since the last look.
@@ -347,7 +342,6 @@ app_commands![
     preflight,
     convert_user,
     resend_invitation,
-    list_pending,
     list_history,
     export_history,
     show_export,

@@ -16,7 +16,6 @@ import type { ConvertRequest } from "./bindings/ConvertRequest";
 import type { ConvertResult } from "./bindings/ConvertResult";
 import type { ExportView } from "./bindings/ExportView";
 import type { HistoryView } from "./bindings/HistoryView";
-import type { PendingRow } from "./bindings/PendingRow";
 import type { PendingOverview } from "./bindings/PendingOverview";
 import type { Preflight } from "./bindings/Preflight";
 import type { UserDetail } from "./bindings/UserDetail";
@@ -142,7 +141,6 @@ export const api = {
     call<ConvertResult>("convert_user", { user, address, request }),
   resendInvitation: (user: string, address: string, slot: AddressSlot, request: ConvertRequest) =>
     call<ConvertResult>("resend_invitation", { user, address, slot, request }),
-  listPending: () => call<PendingRow[]>("list_pending"),
   listHistory: (query: string) => call<HistoryView>("list_history", { query }),
   exportHistory: (query: string) => call<ExportView>("export_history", { query }),
   showExport: () => call<null>("show_export"),

@@ -633,10 +633,6 @@ export function installFakeBackend({
         });
         return result;
       }
-      case "list_pending":
-        return directory
-          .filter((u) => u.state === "pending")
-          .map((u) => ({ user: row(u), daysWaiting: u.daysWaiting }));
       case "pending_overview": {
         const days = (args as { olderThanDays: number | null }).olderThanDays ?? 14;
         const rows = directory

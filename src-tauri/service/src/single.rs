@@ -10,7 +10,7 @@ use b2b_core::convert_service::{
     self as svc, AddressSlot, CheckKind as Kind, ConvertRequest, ConvertResult, Failed, Preflight,
 };
 use b2b_core::history::{self, HistoryAction, HistoryEntry, Outcome};
-use b2b_core::users::{self, B2bState, OutcomeCheck, PendingRow, UserDetail, UsersPage};
+use b2b_core::users::{self, B2bState, OutcomeCheck, UserDetail, UsersPage};
 use b2b_core::{AppError, ErrorCode};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -308,10 +308,5 @@ impl Service {
     ) -> Result<ConvertResult, AppError> {
         let (_, result) = self.act(user, address, request, Kind::Resend, slot).await?;
         result.map_err(AppError::from)
-    }
-
-    pub async fn list_pending(&self) -> Result<Vec<PendingRow>, AppError> {
-        let a = self.acting().await?;
-        users::pending(&a.graph).await
     }
 }
