@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 import type { Language } from "../../src/bindings/Language";
 import type { PolicyView } from "../../src/bindings/PolicyView";
-import { axe, open } from "./helpers";
+import { axe, open, dialogGone } from "./helpers";
 
 const languages: Language[] = ["en", "fr", "sv", "he"];
 const pages = ["users", "discover", "pending", "bulk", "history", "settings"] as const;
@@ -74,6 +74,7 @@ for (const lang of languages) {
       await expect(page.getByTestId("confirm")).toBeVisible();
       await axe(page, '[role="dialog"]');
       await page.getByTestId("confirm-yes").click();
+      await dialogGone(page);
       await expect(page.getByTestId("redeem-url")).toContainText("/redeem?rd=");
       // The page is reachable again once the dialog has gone.
       await expect(page.getByTestId("confirm")).toHaveCount(0);
@@ -104,6 +105,7 @@ for (const lang of languages) {
       await expect(page.getByTestId("bulk-confirm")).toBeVisible();
       await axe(page, '[role="dialog"]');
       await page.getByTestId("bulk-confirm-yes").click();
+      await dialogGone(page);
       await expect(page.getByTestId("bulk-report-row")).toHaveCount(3);
       await expect(page.getByTestId("bulk-confirm")).toHaveCount(0);
       await page.getByTestId("bulk-export-report").click();

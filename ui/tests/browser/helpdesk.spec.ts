@@ -5,7 +5,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import type { Language } from "../../src/bindings/Language";
-import { axe, open } from "./helpers";
+import { axe, open, dialogGone } from "./helpers";
 
 const languages: Language[] = ["en", "fr", "sv", "he"];
 const small = { width: 800, height: 600 };
@@ -70,6 +70,7 @@ test.describe("three clicks to a converted user", () => {
       await expect(page.getByTestId("confirm")).toBeVisible();
       await expectFocusVisible(page);
       await click(page.getByTestId("confirm-yes"));
+      await dialogGone(page);
       await expect(page.getByTestId("result")).toBeVisible();
       await expect(page.getByTestId("result")).toBeFocused();
       await expectFocusVisible(page);
@@ -225,6 +226,7 @@ for (const lang of languages) {
       await axe(page, '[role="dialog"]');
       if (lang === "en" || lang === "he") await page.screenshot({ path: join(shots, `06-confirm-${lang}.png`) });
       await page.getByTestId("confirm-yes").click();
+      await dialogGone(page);
       await expect(page.getByTestId("ready-text")).not.toHaveValue("");
       await checkSmall(page, lang, "07-converted");
 
@@ -242,6 +244,7 @@ for (const lang of languages) {
       await checkSmall(page, lang, "09-bulk-preview");
       await page.getByTestId("bulk-run").click();
       await page.getByTestId("bulk-confirm-yes").click();
+      await dialogGone(page);
       await expect(page.getByTestId("bulk-report-row")).toHaveCount(3);
       await checkSmall(page, lang, "10-bulk-report");
 

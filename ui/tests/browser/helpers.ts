@@ -29,6 +29,14 @@ export async function open(
   await expect(page.getByTestId(ready)).toBeVisible();
 }
 
+/** After a confirmation's button: waits until its dialog is gone. Until then Fluent keeps the page
+ * behind it aria-hidden (the exit animation may not have started when `axe` waits for animations),
+ * and a whole-page check would report that. */
+export async function dialogGone(page: Page) {
+  await expect(page.locator('[role="dialog"], [role="alertdialog"]')).toHaveCount(0);
+  await expect(page.locator("#root")).not.toHaveAttribute("aria-hidden", "true");
+}
+
 /** `within`: only that part of the page, e.g. an open modal dialog. Fluent hides the rest of the
  * page behind a modal with aria-hidden while its focus trap keeps focus inside, which axe's
  * aria-hidden-focus reports on #root; the dialog itself is what a user can reach then. */

@@ -3,7 +3,7 @@
 // invited, the redeem link shown when no e-mail is sent. Axe-checked in all four languages.
 import { expect, test } from "@playwright/test";
 import type { Language } from "../../src/bindings/Language";
-import { axe, open } from "./helpers";
+import { axe, open, dialogGone } from "./helpers";
 
 const languages: Language[] = ["en", "fr", "sv", "he"];
 
@@ -34,6 +34,7 @@ for (const lang of languages) {
     await expect(page.getByTestId("confirm")).toBeVisible();
     await axe(page, "[data-testid=confirm]");
     await page.getByTestId("confirm-yes").click();
+    await dialogGone(page);
     // The dialog is gone (and with it the aria-hidden it puts on the rest of the page).
     await expect(page.getByTestId("confirm")).toHaveCount(0);
     await expect(page.locator("#root")).not.toHaveAttribute("aria-hidden", "true");

@@ -4,7 +4,7 @@
 // resend; every step axe-clean in all four languages.
 import { expect, test } from "@playwright/test";
 import type { Language } from "../../src/bindings/Language";
-import { axe, open } from "./helpers";
+import { axe, open, dialogGone } from "./helpers";
 
 const languages: Language[] = ["en", "fr", "sv", "he"];
 
@@ -41,6 +41,7 @@ for (const lang of languages) {
     await expect(page.getByTestId("bulk-confirm")).toBeVisible();
     await axe(page, '[role="dialog"]');
     await page.getByTestId("bulk-confirm-yes").click();
+    await dialogGone(page);
     await expect(page.getByTestId("bulk-report-row")).toHaveCount(1);
     await expect(page.getByTestId("bulk-report-row")).toHaveAttribute("data-outcome", "converted");
     if (lang === "en") {

@@ -4,7 +4,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import type { Language } from "../../src/bindings/Language";
 import type { PolicyView } from "../../src/bindings/PolicyView";
-import { axe, open } from "./helpers";
+import { axe, open, dialogGone } from "./helpers";
 
 async function openUser(page: Page, name: string, upn: string) {
   await page.getByTestId("user-search").fill(name);
@@ -54,6 +54,7 @@ for (const lang of ["en", "he"] as Language[]) {
     await expect(page.getByTestId("confirm-sponsors")).toContainText("global@contoso.com, 0b7a2f1c-1d2e-4f3a-8b9c-0d1e2f3a4b5c");
     await axe(page, '[data-testid="confirm"]');
     await page.getByTestId("confirm-yes").click();
+    await dialogGone(page);
     await expect(page.getByTestId("result-sponsors")).toContainText("Gil Global");
     await expect(page.getByTestId("user-page").getByTestId("sponsors").getByTestId("sponsor")).toHaveCount(2);
     await axe(page);
@@ -73,6 +74,7 @@ test("an unknown sponsor is said plainly, and nothing is converted", async ({ pa
   await expect(panel.getByTestId("convert-submit")).toBeEnabled();
   await panel.getByTestId("convert-submit").click();
   await page.getByTestId("confirm-yes").click();
+  await dialogGone(page);
   await expect(panel.getByText("Un parrain n'est ni un utilisateur ni un groupe de ce locataire")).toBeVisible();
   await expect(panel.getByText("sponsor_not_found")).toBeVisible();
   await expect(page.getByTestId("result")).toHaveCount(0);
