@@ -339,9 +339,12 @@ fn cmd_bundle(args: &[String]) -> Result<Option<(PathBuf, PathBuf)>> {
 /// (src-tauri/appimage-runtime) with the type 2 magic `AI\x02` at byte 8. Like the .deb it uses the
 /// system's WebKitGTK 4.1: bundling WebKitGTK needs linuxdeploy's GTK plugin, from GitHub.
 fn appimage(deb: &Path) -> Result<PathBuf> {
-    // The runtime is a default member: the Tauri CLI's build made it, with the same feature set, so
-    // this only checks that it is there (a build of it alone would recompile shared dependencies).
-    run(Command::new(cargo()).args(["build", "--release"]))?;
+    // The runtime is a default member, so the Tauri CLI's build made it. A `cargo build` here would
+    // relink the app (the CLI builds with its own environment) and take minutes.
+    let runtime_path = target().join("release/appimage-runtime");
+    if !runtime_path.exists() {
+        run(Command::new(cargo()).args(["build", "--release", "-p", "appimage-runtime"]))?;
+    }
     let out = target().join("release/bundle/appimage");
     let appdir = out.join("AppDir");
     let _ = fs::remove_dir_all(&appdir);
@@ -381,7 +384,6 @@ fn appimage(deb: &Path) -> Result<PathBuf> {
         "-noappend",
         "-quiet",
     ]))?;
-    let runtime_path = target().join("release/appimage-runtime");
     let mut image = fs::read(&runtime_path).map_err(io(&runtime_path))?;
     if image.len() < 11 {
         return Err(format!("{}: not a program", runtime_path.display()));
