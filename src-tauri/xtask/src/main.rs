@@ -528,7 +528,10 @@ fn cmd_test(args: &[String]) -> Result {
     } else {
         step("end to end: the app through tauri-driver", e2e)?;
         if cfg!(target_os = "linux") {
-            step("package: the .deb built, unpacked and started", package_test)?;
+            step(
+                "package: the .deb and the AppImage built and started",
+                package_test,
+            )?;
         }
     }
     Ok(())
