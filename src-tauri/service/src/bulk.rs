@@ -411,13 +411,7 @@ impl Service {
                             invitation_id: r.invitation_id.clone(),
                             redeem_url: url.clone(),
                         };
-                        if let Err(e) = journal.keep_link(&link) {
-                            tracing::error!(
-                                "the new redeem link of line {} was not kept: {:?}",
-                                row.line,
-                                e.code
-                            );
-                        }
+                        run::keep_link(&journal, &link, row.line);
                         row.redeem_url = Some(url);
                         row.invitation_id = r.invitation_id;
                         row.link_lost = false;
