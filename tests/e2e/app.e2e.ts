@@ -211,7 +211,6 @@ describe("B2B Convert window", () => {
     try {
       await browser.$('[data-testid="capabilities"]').waitForDisplayed({ timeout: 30_000 });
       const demo = currentDemo();
-      const sentMails = () => outbox(demo);
 
       // Three clicks from the signed-in Users page to a converted user, plus typing the name.
       // Every click is counted; typing goes to the search box, which has focus on arrival.
@@ -251,7 +250,7 @@ describe("B2B Convert window", () => {
       expect(await browser.$('[data-testid="redeem-url"]').isExisting()).toBe(false);
       await browser.$('[data-testid="start-resend"]').waitForDisplayed({ timeout: 10_000 });
       await shot(browser, "33-converted");
-      const sent = await sentMails();
+      const sent = await outbox(demo);
       expect(sent).toHaveLength(1);
       expect(sent[0]).toMatchObject({ to: "adele.adams@wingtiptoys.example" });
 
@@ -293,7 +292,7 @@ describe("B2B Convert window", () => {
       await browser.waitUntil(async () => (await text.getValue()).includes("Welcome to Contoso"), { timeout: 10_000 });
       expect(await text.getValue()).toContain(keyboardUser.displayName);
       await shot(browser, "33b-converted-by-keyboard");
-      expect(await sentMails()).toHaveLength(1);
+      expect(await outbox(demo)).toHaveLength(1);
 
       // Blocked cases are explained on screen, and nothing can be sent.
       await browser.$('[data-testid="back"]').click();
@@ -332,7 +331,7 @@ describe("B2B Convert window", () => {
       await browser.$('[data-testid="confirm-yes"]').click();
       await browser.$('[data-testid="result"]').waitForDisplayed({ timeout: 20_000 });
       await shot(browser, "37-resent");
-      const after = await sentMails();
+      const after = await outbox(demo);
       expect(after).toHaveLength(2);
       expect(after[1]?.to).toMatch(/^adele\.campbell@/);
       expect(await browser.$('[data-testid="result"]').getText()).not.toContain("is now an external user");

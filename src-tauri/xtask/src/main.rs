@@ -323,7 +323,7 @@ fn cmd_bundle(args: &[String]) -> Result<Option<(PathBuf, PathBuf)>> {
     }
     let dir = target().join("release/bundle/deb");
     let deb = fs::read_dir(&dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .map_err(io(&dir))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "deb"))
         .max_by_key(|p| fs::metadata(p).and_then(|m| m.modified()).ok())
@@ -348,7 +348,7 @@ fn appimage(deb: &Path) -> Result<PathBuf> {
     let out = target().join("release/bundle/appimage");
     let appdir = out.join("AppDir");
     let _ = fs::remove_dir_all(&appdir);
-    fs::create_dir_all(&appdir).map_err(|e| format!("{}: {e}", appdir.display()))?;
+    fs::create_dir_all(&appdir).map_err(io(&appdir))?;
     run(Command::new("dpkg-deb").arg("-x").arg(deb).arg(&appdir))?;
     let apps = appdir.join("usr/share/applications");
     let entry = fs::read_dir(&apps)
@@ -430,7 +430,7 @@ fn package_test() -> Result {
     };
     let unpacked = target().join("package-test");
     let _ = fs::remove_dir_all(&unpacked);
-    fs::create_dir_all(&unpacked).map_err(|e| format!("{}: {e}", unpacked.display()))?;
+    fs::create_dir_all(&unpacked).map_err(io(&unpacked))?;
     run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&unpacked))?;
     run(Command::new(unpacked.join("usr/bin/b2b")).arg("--help"))?;
     app_harness_with(
@@ -541,7 +541,7 @@ fn cmd_test(args: &[String]) -> Result {
 fn actionlint() -> Result {
     let dir = Path::new(".github/workflows");
     let mut files: Vec<PathBuf> = fs::read_dir(root().join(dir))
-        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .map_err(io(dir))?
         .filter_map(|e| e.ok())
         .map(|e| dir.join(e.file_name()))
         .filter(|p| p.extension().is_some_and(|x| x == "yml"))
@@ -634,7 +634,7 @@ fn sandbox_dirs(name: &str) -> Result<Vec<(&'static str, PathBuf)>> {
         ("XDG_RUNTIME_DIR", "runtime"),
     ] {
         let p = base.join(sub);
-        fs::create_dir_all(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+        fs::create_dir_all(&p).map_err(io(&p))?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -764,7 +764,7 @@ fn one_window(binary: &Path, title: &str) -> Result<Sample> {
         .stdout(std::process::Stdio::null())
         .stderr(log)
         .spawn()
-        .map_err(|e| format!("{}: {e}", binary.display()))?;
+        .map_err(io(binary))?;
     let mapped = loop {
         if let Ok(Some(status)) = child.try_wait() {
             let text = fs::read_to_string(&log_path).unwrap_or_default();
@@ -919,7 +919,7 @@ fn app_harness(name: &str, extra_env: &[(&str, &str)]) -> Result {
 /// test instead of the end-to-end one).
 fn app_harness_with(name: &str, binary: &Path, extra_env: &[(&str, &str)]) -> Result {
     let artefacts = root().join("artefacts").join(name);
-    fs::create_dir_all(&artefacts).map_err(|e| format!("{}: {e}", artefacts.display()))?;
+    fs::create_dir_all(&artefacts).map_err(io(&artefacts))?;
     let (driver_port, native_port) = (free_port()?, free_port()?);
     if driver_port == native_port {
         return Err("could not find two free ports on 127.0.0.1".into());
