@@ -5,10 +5,9 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, openSync, readSync, closeSync, readlinkSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openWindow } from "./driver";
+import { startsToFirstRun } from "./firstRun";
 
 const appimage = process.env.B2B_APPIMAGE ?? "";
-const artefacts = process.env.B2B_ARTEFACTS ?? join(process.cwd(), "artefacts");
 
 function bytesAt(offset: number, length: number): Buffer {
   const fd = openSync(appimage, "r");
@@ -62,13 +61,6 @@ describe("the AppImage", () => {
   });
 
   it("starts the app to its first-run window", async () => {
-    const browser = await openWindow(appimage);
-    try {
-      await browser.$('[data-testid="first-run"]').waitForDisplayed({ timeout: 30_000 });
-      expect(await browser.getTitle()).toBe("B2B Convert");
-      await browser.saveScreenshot(join(artefacts, "appimage-first-run.png"));
-    } finally {
-      await browser.deleteSession();
-    }
+    await startsToFirstRun(appimage, "appimage-first-run.png");
   });
 });

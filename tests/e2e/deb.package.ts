@@ -4,11 +4,10 @@ import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { openWindow } from "./driver";
+import { startsToFirstRun } from "./firstRun";
 
 const root = process.env.B2B_PACKAGE_ROOT ?? "";
 const binary = process.env.B2B_APP_BINARY ?? "";
-const artefacts = process.env.B2B_ARTEFACTS ?? join(process.cwd(), "artefacts");
 
 describe("the .deb package", () => {
   it("holds the app, b2b, a .desktop entry and icons", () => {
@@ -25,13 +24,6 @@ describe("the .deb package", () => {
   });
 
   it("starts the packaged app to its first-run window", async () => {
-    const browser = await openWindow(binary);
-    try {
-      await browser.$('[data-testid="first-run"]').waitForDisplayed({ timeout: 30_000 });
-      expect(await browser.getTitle()).toBe("B2B Convert");
-      await browser.saveScreenshot(join(artefacts, "package-first-run.png"));
-    } finally {
-      await browser.deleteSession();
-    }
+    await startsToFirstRun(binary, "package-first-run.png");
   });
 });
