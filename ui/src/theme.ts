@@ -1,5 +1,4 @@
 import { useSyncExternalStore } from "react";
-import { webDarkTheme, webLightTheme, type Theme } from "@fluentui/react-components";
 
 /** Whether a media query matches, following its changes while the app runs. */
 export function useMediaQuery(query: string): boolean {
@@ -16,8 +15,3 @@ export function useMediaQuery(query: string): boolean {
 
 /** Below this width the navigation folds behind a menu button and tables drop minor columns. */
 export const NARROW = "(max-width: 1023px)";
-
-/** Light or dark, following the OS and its changes while the app runs. */
-export function useOsTheme(): Theme {
-  return useMediaQuery("(prefers-color-scheme: dark)") ? webDarkTheme : webLightTheme;
-}

@@ -2,9 +2,6 @@ import {
   Avatar,
   Button,
   makeStyles,
-  MessageBar,
-  MessageBarActions,
-  MessageBarBody,
   Menu,
   MenuDivider,
   MenuItem,
@@ -14,54 +11,17 @@ import {
   Text,
   tokens,
 } from "@fluentui/react-components";
-import { DismissRegular, PersonAddRegular, SignOutRegular } from "@fluentui/react-icons";
+import { PersonAddRegular, SignOutRegular } from "@fluentui/react-icons";
 import { FormattedMessage, useIntl } from "react-intl";
-import type { Account } from "../bindings/Account";
 import type { SessionView } from "../bindings/SessionView";
 import { api, errorCodeOf, type UiErrorCode } from "../ipc";
+import { tenantOf, type AccountNotice } from "./AccountNotice";
 
 const useStyles = makeStyles({
   trigger: { color: tokens.colorNeutralForegroundOnBrand, maxWidth: "420px" },
   who: { display: "flex", flexDirection: "column", alignItems: "flex-start", textAlign: "start", minWidth: 0 },
   line: { whiteSpace: "nowrap", overflow: "hidden", textOverflow: "ellipsis", maxWidth: "320px" },
 });
-
-const tenantOf = (a: Account) => a.tenantName ?? a.tenantId;
-
-/** Who stopped acting and who acts now, after a sign-out or a switch. */
-export interface AccountNotice {
-  kind: "signedOut" | "switched";
-  from: Account;
-  to: Account | null;
-}
-
-/** Says who was signed out (or switched from) and who is acting now. */
-export function AccountNoticeBar({ notice, onDismiss }: { notice: AccountNotice; onDismiss: () => void }) {
-  const intl = useIntl();
-  const who = (a: Account) => ({ name: a.displayName, username: <bdi dir="ltr">{a.username}</bdi>, tenant: <bdi>{tenantOf(a)}</bdi> });
-  return (
-    <MessageBar intent="info" layout="multiline" data-testid="account-notice" data-kind={notice.kind}>
-      <MessageBarBody>
-        {notice.kind === "signedOut" && (
-          <>
-            <FormattedMessage id="account.signedOut" values={who(notice.from)} />{" "}
-          </>
-        )}
-        {notice.to && <FormattedMessage id="account.nowActing" values={who(notice.to)} />}
-      </MessageBarBody>
-      <MessageBarActions
-        containerAction={
-          <Button
-            appearance="transparent"
-            icon={<DismissRegular />}
-            aria-label={intl.formatMessage({ id: "account.dismiss" })}
-            onClick={onDismiss}
-          />
-        }
-      />
-    </MessageBar>
-  );
-}
 
 /** The header's account switcher: who is signed in, where, and the other accounts. */
 export function AccountMenu(props: {

@@ -1,15 +1,4 @@
-import { useState } from "react";
-import {
-  Button,
-  Card,
-  CardHeader,
-  Field,
-  Input,
-  makeStyles,
-  Text,
-  tokens,
-} from "@fluentui/react-components";
-import { BeakerRegular, BuildingRegular } from "@fluentui/react-icons";
+import { useId, useState } from "react";
 import { FormattedMessage, useIntl } from "react-intl";
 import type { SessionView } from "../bindings/SessionView";
 import { api, errorCodeOf, type UiErrorCode } from "../ipc";
@@ -19,17 +8,43 @@ import { ErrorBar } from "./ErrorBar";
 /** Microsoft Graph Command Line Tools: the quick alternative to an own registration. */
 export const GRAPH_CLI_CLIENT_ID = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
 
-const useStyles = makeStyles({
-  page: { maxWidth: "960px", marginInline: "auto", padding: tokens.spacingHorizontalXXL },
-  intro: { display: "block", marginBlock: tokens.spacingVerticalM, maxWidth: "70ch" },
-  cards: { display: "grid", gridTemplateColumns: "repeat(auto-fit, minmax(320px, 1fr))", gap: tokens.spacingHorizontalXL },
-  card: { padding: tokens.spacingHorizontalL },
-  field: { marginBlockEnd: tokens.spacingVerticalM },
-  guide: { marginBlockStart: tokens.spacingVerticalXL, maxWidth: "80ch" },
-});
+/** A labelled text box with its hint, in plain elements (plain.css). */
+function TextField(props: {
+  label: string;
+  hint: string;
+  value: string;
+  onChange?: (value: string) => void;
+  disabled?: boolean;
+  testId: string;
+}) {
+  const id = useId();
+  return (
+    <div className="b2b-field">
+      <label htmlFor={id}>{props.label}</label>
+      <input
+        id={id}
+        className="b2b-input"
+        value={props.value}
+        onChange={(e) => props.onChange?.(e.target.value)}
+        readOnly={!props.onChange}
+        disabled={props.disabled}
+        aria-describedby={`${id}-hint`}
+        dir="ltr"
+        spellCheck={false}
+        data-testid={props.testId}
+      />
+      <span id={`${id}-hint`} className="b2b-hint">
+        {props.hint}
+      </span>
+    </div>
+  );
+}
 
+/**
+ * The first screen: the demo tenant or an organisation's app registration. Plain elements, no
+ * Fluent: this is the window's first paint, and Fluent loads only once somebody is signed in.
+ */
 export function FirstRun({ onSession }: { onSession: (s: SessionView) => void }) {
-  const styles = useStyles();
   const intl = useIntl();
   const policy = usePolicy();
   const [clientId, setClientId] = useState(policyText(policy, "ClientId") ?? GRAPH_CLI_CLIENT_ID);
@@ -56,107 +71,95 @@ export function FirstRun({ onSession }: { onSession: (s: SessionView) => void })
   };
 
   return (
-    <main id="main" className={styles.page} data-testid="first-run">
-      <Text as="h1" size={800} weight="semibold" block>
-        <FormattedMessage id="firstRun.title" />
-      </Text>
-      <Text as="p" className={styles.intro}>
-        <FormattedMessage id="firstRun.intro" />
-      </Text>
-      {error && <ErrorBar code={error} />}
-      <div className={styles.cards}>
-        {demoAllowed(policy) && (
-          <Card className={styles.card} data-testid="demo-card">
-            <CardHeader
-              image={<BeakerRegular fontSize={28} />}
-              header={
-                <Text as="h2" size={500} weight="semibold">
-                  <FormattedMessage id="firstRun.demo.title" />
-                </Text>
-              }
-            />
-            <Text as="p">
-              <FormattedMessage id="firstRun.demo.body" />
-            </Text>
-            <Button appearance="primary" disabled={busy} data-testid="use-demo" onClick={() => void run(api.useDemo)}>
-              <FormattedMessage id="firstRun.demo.action" />
-            </Button>
-          </Card>
-        )}
-        <Card className={styles.card}>
-          <CardHeader
-            image={<BuildingRegular fontSize={28} />}
-            header={
-              <Text as="h2" size={500} weight="semibold">
-                <FormattedMessage id="firstRun.org.title" />
-              </Text>
-            }
-          />
-          <Text as="p">
-            <FormattedMessage id="firstRun.org.body" />
-          </Text>
-          <form
-            onSubmit={(e) => {
-              e.preventDefault();
-              void run(() => api.connectOrganisation(clientId, tenant));
-            }}
-          >
-            <Field
-              className={styles.field}
-              label={intl.formatMessage({ id: "firstRun.org.clientId" })}
-              hint={
-                isLocked(policy, "ClientId") ? setByOrganisation : intl.formatMessage({ id: "firstRun.org.clientIdHint" })
-              }
-            >
-              <Input
-                value={clientId}
-                onChange={(_, d) => setClientId(d.value)}
-                disabled={isLocked(policy, "ClientId")}
-                dir="ltr"
-                data-testid="client-id"
-              />
-            </Field>
-            <Field
-              className={styles.field}
-              label={intl.formatMessage({ id: "firstRun.org.tenant" })}
-              hint={isLocked(policy, "TenantId") ? setByOrganisation : intl.formatMessage({ id: "firstRun.org.tenantHint" })}
-            >
-              <Input
-                value={tenant}
-                onChange={(_, d) => setTenant(d.value)}
-                disabled={isLocked(policy, "TenantId")}
-                dir="ltr"
-                data-testid="tenant"
-              />
-            </Field>
-            {endpoints.map(({ key, value }) => (
-              <Field
-                key={key}
-                className={styles.field}
-                label={intl.formatMessage({ id: key === "AuthorityUrl" ? "firstRun.org.authority" : "firstRun.org.graph" })}
-                hint={setByOrganisation}
+    <main id="main" className="b2b-start" data-testid="first-run">
+      <div className="b2b-page">
+        <h1 className="b2b-title">
+          <FormattedMessage id="firstRun.title" />
+        </h1>
+        <p className="b2b-intro">
+          <FormattedMessage id="firstRun.intro" />
+        </p>
+        {error && <ErrorBar code={error} />}
+        <div className="b2b-cards">
+          {demoAllowed(policy) && (
+            <section className="b2b-card" data-testid="demo-card" aria-labelledby="demo-title">
+              <h2 className="b2b-subtitle" id="demo-title">
+                <FormattedMessage id="firstRun.demo.title" />
+              </h2>
+              <p>
+                <FormattedMessage id="firstRun.demo.body" />
+              </p>
+              <button
+                type="button"
+                className="b2b-button b2b-primary"
+                disabled={busy}
+                data-testid="use-demo"
+                onClick={() => void run(api.useDemo)}
               >
-                <Input value={value} disabled dir="ltr" data-testid={`endpoint-${key}`} />
-              </Field>
+                <FormattedMessage id="firstRun.demo.action" />
+              </button>
+            </section>
+          )}
+          <section className="b2b-card" aria-labelledby="org-title">
+            <h2 className="b2b-subtitle" id="org-title">
+              <FormattedMessage id="firstRun.org.title" />
+            </h2>
+            <p>
+              <FormattedMessage id="firstRun.org.body" />
+            </p>
+            <form
+              onSubmit={(e) => {
+                e.preventDefault();
+                void run(() => api.connectOrganisation(clientId, tenant));
+              }}
+            >
+              <TextField
+                label={intl.formatMessage({ id: "firstRun.org.clientId" })}
+                hint={
+                  isLocked(policy, "ClientId") ? setByOrganisation : intl.formatMessage({ id: "firstRun.org.clientIdHint" })
+                }
+                value={clientId}
+                onChange={setClientId}
+                disabled={isLocked(policy, "ClientId")}
+                testId="client-id"
+              />
+              <TextField
+                label={intl.formatMessage({ id: "firstRun.org.tenant" })}
+                hint={isLocked(policy, "TenantId") ? setByOrganisation : intl.formatMessage({ id: "firstRun.org.tenantHint" })}
+                value={tenant}
+                onChange={setTenant}
+                disabled={isLocked(policy, "TenantId")}
+                testId="tenant"
+              />
+              {endpoints.map(({ key, value }) => (
+                <TextField
+                  key={key}
+                  label={intl.formatMessage({ id: key === "AuthorityUrl" ? "firstRun.org.authority" : "firstRun.org.graph" })}
+                  hint={setByOrganisation}
+                  value={value}
+                  disabled
+                  testId={`endpoint-${key}`}
+                />
+              ))}
+              <button type="submit" className="b2b-button" disabled={busy} data-testid="connect-org">
+                <FormattedMessage id="firstRun.org.action" />
+              </button>
+            </form>
+          </section>
+        </div>
+        <section className="b2b-guide" aria-labelledby="guide-title">
+          <h2 className="b2b-subtitle" id="guide-title">
+            <FormattedMessage id="firstRun.guide.title" />
+          </h2>
+          <ol>
+            {(["1", "2", "3", "4"] as const).map((n) => (
+              <li key={n}>
+                <FormattedMessage id={`firstRun.guide.step${n}`} />
+              </li>
             ))}
-            <Button type="submit" disabled={busy} data-testid="connect-org">
-              <FormattedMessage id="firstRun.org.action" />
-            </Button>
-          </form>
-        </Card>
+          </ol>
+        </section>
       </div>
-      <section className={styles.guide} aria-labelledby="guide-title">
-        <Text as="h2" size={500} weight="semibold" id="guide-title" block>
-          <FormattedMessage id="firstRun.guide.title" />
-        </Text>
-        <ol>
-          {(["1", "2", "3", "4"] as const).map((n) => (
-            <li key={n}>
-              <FormattedMessage id={`firstRun.guide.step${n}`} />
-            </li>
-          ))}
-        </ol>
-      </section>
     </main>
   );
 }
