@@ -134,6 +134,42 @@ for (const lang of languages) {
   });
 }
 
+test("first run and sign-in load no Fluent UI; its chunk comes once somebody is signed in", async ({ page }) => {
+  const scripts: string[] = [];
+  page.on("request", (r) => {
+    if (r.resourceType() === "script") scripts.push(new URL(r.url()).pathname);
+  });
+  const shell = (s: string) => /\/Shell-[^/]*\.js$/.test(s);
+  await open(page, "en", "firstRun");
+  // Fluent marks every component it renders with an fui- class; the plain screens have none.
+  await expect(page.locator('[class*="fui-"]')).toHaveCount(0);
+  await page.getByTestId("use-demo").click();
+  await expect(page.getByTestId("sign-in")).toBeVisible();
+  await expect(page.locator('[class*="fui-"]')).toHaveCount(0);
+  expect(scripts.filter(shell)).toEqual([]);
+  await page.getByTestId("sign-in-browser").click();
+  await expect(page.getByTestId("account-area")).toBeVisible();
+  expect(scripts.filter(shell)).toHaveLength(1);
+  await expect(page.locator(".fui-FluentProvider").first()).toBeVisible();
+});
+
+test("dark mode: the plain first-run and sign-in screens follow the OS and pass axe", async ({ page }) => {
+  await page.emulateMedia({ colorScheme: "dark" });
+  await open(page, "en", "firstRun");
+  const dark = async () => {
+    const background = await page.locator("body").evaluate((el) => getComputedStyle(el).backgroundColor);
+    const channels = (background.match(/\d+/g) ?? []).slice(0, 3).map(Number);
+    expect(channels.length).toBe(3);
+    expect(Math.max(...channels)).toBeLessThan(80);
+  };
+  await dark();
+  await axe(page);
+  await page.getByTestId("use-demo").click();
+  await expect(page.getByTestId("sign-in")).toBeVisible();
+  await dark();
+  await axe(page);
+});
+
 test("dark mode follows the OS and passes axe", async ({ page }) => {
   await page.emulateMedia({ colorScheme: "dark" });
   await open(page, "en");
