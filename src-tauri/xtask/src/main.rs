@@ -901,6 +901,19 @@ fn window_figures() -> Result {
     for (name, (a, b)) in rows {
         println!("{name:<38} {a:>12.1} {b:>12.1} {:>6.2}x", a / b);
     }
+    // The bare window's web process moves by about 10 MB from start to start: the spread says
+    // how far one run's ratio can be trusted.
+    let spread = |runs: &[Sample]| {
+        let pss = runs.iter().map(|s| s.pss);
+        let (lo, hi) = pss.fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        format!("{lo:.1}-{hi:.1}")
+    };
+    println!(
+        "{:<38} {:>12} {:>12}",
+        "idle memory PSS, lowest-highest start",
+        spread(&app_runs),
+        spread(&bare_runs)
+    );
     Ok(())
 }
 
