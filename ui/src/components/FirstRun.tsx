@@ -1,6 +1,7 @@
-import { useId, useState } from "react";
+import { useId, useState, type ReactNode } from "react";
 import { FormattedMessage, useIntl } from "react-intl";
 import type { SessionView } from "../bindings/SessionView";
+import type { MessageId } from "../i18n";
 import { api, errorCodeOf, type UiErrorCode } from "../ipc";
 import { demoAllowed, isLocked, policyText, usePolicy } from "../policy";
 import { ErrorBar } from "./ErrorBar";
@@ -40,6 +41,21 @@ function TextField(props: {
   );
 }
 
+/** One of the two ways to start: its title, what it is, and its action. */
+function Choice(props: { id: "demo" | "org"; testId?: string; children: ReactNode }) {
+  return (
+    <section className="b2b-card" data-testid={props.testId} aria-labelledby={`${props.id}-title`}>
+      <h2 className="b2b-subtitle" id={`${props.id}-title`}>
+        <FormattedMessage id={`firstRun.${props.id}.title`} />
+      </h2>
+      <p>
+        <FormattedMessage id={`firstRun.${props.id}.body`} />
+      </p>
+      {props.children}
+    </section>
+  );
+}
+
 /**
  * The first screen: the demo tenant or an organisation's app registration. Plain elements, no
  * Fluent: this is the window's first paint, and Fluent loads only once somebody is signed in.
@@ -54,6 +70,11 @@ export function FirstRun({ onSession }: { onSession: (s: SessionView) => void })
   const endpoints = (["AuthorityUrl", "GraphUrl"] as const).flatMap((key) => {
     const value = policyText(policy, key);
     return value ? [{ key, value }] : [];
+  });
+  // A field the policy may lock: then it says so instead of its hint.
+  const lockable = (key: "ClientId" | "TenantId", hint: MessageId) => ({
+    hint: isLocked(policy, key) ? setByOrganisation : intl.formatMessage({ id: hint }),
+    disabled: isLocked(policy, key),
   });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<UiErrorCode | null>(null);
@@ -82,13 +103,7 @@ export function FirstRun({ onSession }: { onSession: (s: SessionView) => void })
         {error && <ErrorBar code={error} />}
         <div className="b2b-cards">
           {demoAllowed(policy) && (
-            <section className="b2b-card" data-testid="demo-card" aria-labelledby="demo-title">
-              <h2 className="b2b-subtitle" id="demo-title">
-                <FormattedMessage id="firstRun.demo.title" />
-              </h2>
-              <p>
-                <FormattedMessage id="firstRun.demo.body" />
-              </p>
+            <Choice id="demo" testId="demo-card">
               <button
                 type="button"
                 className="b2b-button b2b-primary"
@@ -98,15 +113,9 @@ export function FirstRun({ onSession }: { onSession: (s: SessionView) => void })
               >
                 <FormattedMessage id="firstRun.demo.action" />
               </button>
-            </section>
+            </Choice>
           )}
-          <section className="b2b-card" aria-labelledby="org-title">
-            <h2 className="b2b-subtitle" id="org-title">
-              <FormattedMessage id="firstRun.org.title" />
-            </h2>
-            <p>
-              <FormattedMessage id="firstRun.org.body" />
-            </p>
+          <Choice id="org">
             <form
               onSubmit={(e) => {
                 e.preventDefault();
@@ -115,21 +124,17 @@ export function FirstRun({ onSession }: { onSession: (s: SessionView) => void })
             >
               <TextField
                 label={intl.formatMessage({ id: "firstRun.org.clientId" })}
-                hint={
-                  isLocked(policy, "ClientId") ? setByOrganisation : intl.formatMessage({ id: "firstRun.org.clientIdHint" })
-                }
                 value={clientId}
                 onChange={setClientId}
-                disabled={isLocked(policy, "ClientId")}
                 testId="client-id"
+                {...lockable("ClientId", "firstRun.org.clientIdHint")}
               />
               <TextField
                 label={intl.formatMessage({ id: "firstRun.org.tenant" })}
-                hint={isLocked(policy, "TenantId") ? setByOrganisation : intl.formatMessage({ id: "firstRun.org.tenantHint" })}
                 value={tenant}
                 onChange={setTenant}
-                disabled={isLocked(policy, "TenantId")}
                 testId="tenant"
+                {...lockable("TenantId", "firstRun.org.tenantHint")}
               />
               {endpoints.map(({ key, value }) => (
                 <TextField
@@ -145,7 +150,7 @@ export function FirstRun({ onSession }: { onSession: (s: SessionView) => void })
                 <FormattedMessage id="firstRun.org.action" />
               </button>
             </form>
-          </section>
+          </Choice>
         </div>
         <section className="b2b-guide" aria-labelledby="guide-title">
           <h2 className="b2b-subtitle" id="guide-title">

@@ -1,7 +1,8 @@
-import { useState } from "react";
+import { useState, type ReactNode } from "react";
 import { FormattedMessage, useIntl } from "react-intl";
 import type { DeviceCodeView } from "../bindings/DeviceCodeView";
 import type { SessionView } from "../bindings/SessionView";
+import type { MessageId } from "../i18n";
 import { api, errorCodeOf, type UiErrorCode } from "../ipc";
 import { AccountNoticeBar, type AccountNotice } from "./AccountNotice";
 import { ErrorBar } from "./ErrorBar";
@@ -110,28 +111,26 @@ export function SignIn(props: {
               <p>
                 <FormattedMessage id="signIn.codeIntro" />
               </p>
-              <div className="b2b-row">
-                <strong>
-                  <FormattedMessage id="signIn.code" />
-                </strong>
+              <CopyRow
+                label="signIn.code"
+                action="signIn.copyCode"
+                copied={copied === "code"}
+                onCopy={() => copy("code", waiting.code.userCode)}
+              >
                 <span className="b2b-code" data-testid="user-code">
                   {waiting.code.userCode}
                 </span>
-                <button type="button" className="b2b-button b2b-compact" onClick={() => copy("code", waiting.code.userCode)}>
-                  <FormattedMessage id={copied === "code" ? "signIn.copied" : "signIn.copyCode"} />
-                </button>
-              </div>
-              <div className="b2b-row">
-                <strong>
-                  <FormattedMessage id="signIn.link" />
-                </strong>
+              </CopyRow>
+              <CopyRow
+                label="signIn.link"
+                action="signIn.copyLink"
+                copied={copied === "link"}
+                onCopy={() => copy("link", waiting.code.verificationUri)}
+              >
                 <a className="b2b-link" href={waiting.code.verificationUri} target="_blank" rel="noreferrer" dir="ltr">
                   {waiting.code.verificationUri}
                 </a>
-                <button type="button" className="b2b-button b2b-compact" onClick={() => copy("link", waiting.code.verificationUri)}>
-                  <FormattedMessage id={copied === "link" ? "signIn.copied" : "signIn.copyLink"} />
-                </button>
-              </div>
+              </CopyRow>
               <PlainSpinner label={intl.formatMessage({ id: "signIn.waitingCode" })} />
             </section>
           )}
@@ -159,6 +158,27 @@ export function SignIn(props: {
         </div>
       </div>
     </main>
+  );
+}
+
+/** A labelled value of the device-code sign-in with its copy button. */
+function CopyRow(props: {
+  label: MessageId;
+  action: MessageId;
+  copied: boolean;
+  onCopy: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <div className="b2b-row">
+      <strong>
+        <FormattedMessage id={props.label} />
+      </strong>
+      {props.children}
+      <button type="button" className="b2b-button b2b-compact" onClick={props.onCopy}>
+        <FormattedMessage id={props.copied ? "signIn.copied" : props.action} />
+      </button>
+    </div>
   );
 }
 
