@@ -305,17 +305,19 @@ mod tests {
         path
     }
 
-    fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("appimage-runtime-{name}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).expect("scratch");
-        dir
+    /// A throw-away folder; `close()` removes it and says whether that worked.
+    fn scratch(name: &str) -> tempfile::TempDir {
+        tempfile::Builder::new()
+            .prefix(&format!("appimage-runtime-{name}-"))
+            .tempdir()
+            .expect("scratch")
     }
 
     #[test]
     fn the_image_is_found_after_the_elf_and_extracted_whole() {
-        let dir = scratch("extract");
-        let img = image(&dir);
+        let tmp = scratch("extract");
+        let dir = tmp.path();
+        let img = image(dir);
         assert_eq!(squashfs_offset(&img), Ok(64));
         let out = dir.join("root");
         extract(&img, 64, &out).expect("extract");
@@ -331,14 +333,15 @@ mod tests {
             fs::metadata(out.join("usr/bin")).expect("meta").mode() & 0o777,
             0o755
         );
-        fs::remove_dir_all(&dir).expect("cleanup");
+        tmp.close().expect("cleanup");
     }
 
     #[test]
     fn a_second_start_reuses_the_private_folder_and_a_changed_image_gets_a_new_one() {
-        let dir = scratch("reuse");
-        let img = image(&dir);
-        std::env::set_var("XDG_RUNTIME_DIR", &dir);
+        let tmp = scratch("reuse");
+        let dir = tmp.path();
+        let img = image(dir);
+        std::env::set_var("XDG_RUNTIME_DIR", dir);
         let first = extracted(&img, 64).expect("first");
         assert_eq!(fs::metadata(&first).expect("meta").mode() & 0o077, 0);
         fs::write(first.join("marker"), "kept").expect("marker");
@@ -349,12 +352,13 @@ mod tests {
         f.write_all(b"more").expect("append");
         let third = extracted(&img, 64).expect("third");
         assert_ne!(first, third);
-        fs::remove_dir_all(&dir).expect("cleanup");
+        tmp.close().expect("cleanup");
     }
 
     #[test]
     fn a_file_without_an_image_says_so() {
-        let dir = scratch("none");
+        let tmp = scratch("none");
+        let dir = tmp.path();
         let path = dir.join("plain");
         let mut head = [0u8; 64];
         head[..4].copy_from_slice(b"\x7fELF");
@@ -366,7 +370,7 @@ mod tests {
         assert!(e.contains("no SquashFS image"), "{e}");
         fs::write(&path, b"#!/bin/sh\n").expect("write");
         assert!(squashfs_offset(&path).is_err());
-        fs::remove_dir_all(&dir).expect("cleanup");
+        tmp.close().expect("cleanup");
     }
 
     #[test]

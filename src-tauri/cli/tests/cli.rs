@@ -3,25 +3,32 @@
 //! authorize URL back to the test, which submits the sign-in form over HTTP.
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use serde_json::{json, Value};
 use tenant_sim::{SimConfig, SimServer, DEMO_CLIENT_ID};
 
-fn b2b(sim: &SimServer) -> Command {
+/// A throw-away folder for one test, removed when the test drops it. Keep it bound for as long as
+/// anything uses it, `b2b` children included (`let _ = temp(..)` would remove it at once).
+fn temp(prefix: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .expect("temp dir")
+}
+
+/// `b2b` against `sim`, its data (History, journals) in `data`: a test's throw-away folder, never
+/// the developer's own.
+fn b2b(sim: &SimServer, data: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_b2b"));
     c.env("B2B_AUTHORITY_URL", sim.base_url())
         .env("B2B_GRAPH_URL", sim.base_url())
         .env("B2B_CLIENT_ID", DEMO_CLIENT_ID)
         .env_remove("B2B_BROWSER")
         .env_remove("B2B_POLICY_FILE")
-        // History goes to a throw-away data folder, never the developer's own.
-        .env(
-            "XDG_DATA_HOME",
-            std::env::temp_dir().join(format!("b2b-cli-tests-{}", std::process::id())),
-        );
+        .env("XDG_DATA_HOME", data);
     c
 }
 
@@ -33,10 +40,9 @@ fn b2b_with_token(
     data: &std::path::Path,
     args: &[&str],
 ) -> std::process::Output {
-    b2b(sim)
+    b2b(sim, data)
         .args(args)
         .env("B2B_ACCESS_TOKEN", token)
-        .env("XDG_DATA_HOME", data)
         .stdin(Stdio::null())
         .output()
         .expect("b2b")
@@ -85,13 +91,12 @@ async fn play_browser(url: &str, username: &str) {
     http.get(&location).send().await.expect("loopback");
 }
 
-/// A "browser" that writes the URL it was given to a file.
-fn recording_browser() -> (PathBuf, PathBuf) {
-    let dir = std::env::temp_dir().join(format!("b2b-cli-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let script = dir.join("browser.sh");
-    let url_file = dir.join("url.txt");
-    let _ = std::fs::remove_file(&url_file);
+/// A "browser" that writes the URL it was given to a file, both in the returned folder (keep it
+/// until the `b2b` that calls the browser has ended).
+fn recording_browser() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = temp("b2b-cli-test-");
+    let script = dir.path().join("browser.sh");
+    let url_file = dir.path().join("url.txt");
     std::fs::write(
         &script,
         format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", url_file.display()),
@@ -102,7 +107,7 @@ fn recording_browser() -> (PathBuf, PathBuf) {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     }
-    (script, url_file)
+    (dir, script, url_file)
 }
 
 /// The sign-in URL the recording browser was given, once it has been.
@@ -125,9 +130,10 @@ static KEYCHAIN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 async fn login_whoami_logout_with_the_browser_and_the_device_code() {
     let _keychain = KEYCHAIN.lock().await;
     let sim = SimServer::start(SimConfig::default()).await.expect("sim");
-    let (script, url_file) = recording_browser();
+    let data = temp("b2b-cli-login-");
+    let (_browser, script, url_file) = recording_browser();
 
-    let child = b2b(&sim)
+    let child = b2b(&sim, data.path())
         .args(["login", "--json", "--timeout-s", "30"])
         .env("B2B_BROWSER", &script)
         .stdout(Stdio::piped())
@@ -166,7 +172,7 @@ async fn login_whoami_logout_with_the_browser_and_the_device_code() {
         .await
         .expect("faults");
     assert_eq!(r.status(), 200);
-    let mut child = b2b(&sim)
+    let mut child = b2b(&sim, data.path())
         .args(["login", "--device-code"])
         .stdout(Stdio::piped())
         .spawn()
@@ -209,7 +215,10 @@ async fn login_whoami_logout_with_the_browser_and_the_device_code() {
         "{last:?}"
     );
 
-    let out = b2b(&sim).args(["whoami", "--json"]).output().expect("whoami");
+    let out = b2b(&sim, data.path())
+        .args(["whoami", "--json"])
+        .output()
+        .expect("whoami");
     assert!(out.status.success());
     let who = lines(&out);
     assert!(
@@ -219,12 +228,15 @@ async fn login_whoami_logout_with_the_browser_and_the_device_code() {
         "{who:?}"
     );
 
-    let out = b2b(&sim)
+    let out = b2b(&sim, data.path())
         .args(["logout", "--all", "--json"])
         .output()
         .expect("logout");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
-    let out = b2b(&sim).args(["whoami", "--json"]).output().expect("whoami");
+    let out = b2b(&sim, data.path())
+        .args(["whoami", "--json"])
+        .output()
+        .expect("whoami");
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(lines(&out)[0]["error"]["code"], "not_signed_in");
 }
@@ -233,7 +245,8 @@ async fn login_whoami_logout_with_the_browser_and_the_device_code() {
 #[tokio::test(flavor = "multi_thread")]
 async fn no_keychain_is_a_clear_error_not_a_file() {
     let sim = SimServer::start(SimConfig::default()).await.expect("sim");
-    let out = b2b(&sim)
+    let data = temp("b2b-cli-no-keychain-");
+    let out = b2b(&sim, data.path())
         .args(["whoami", "--json"])
         .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/b2b-test-bus")
         .output()
@@ -244,7 +257,7 @@ async fn no_keychain_is_a_clear_error_not_a_file() {
         e["code"] == "keychain_unavailable" || e["code"] == "keychain_locked",
         "{e}"
     );
-    let human = b2b(&sim)
+    let human = b2b(&sim, data.path())
         .args(["whoami"])
         .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/b2b-test-bus")
         .output()
@@ -263,8 +276,9 @@ async fn check_and_convert_with_an_access_token() {
     let ready = tenant_sim::seed::users_in_case(&dir, "ready-to-convert")[0].clone();
     let synced = tenant_sim::seed::users_in_case(&dir, "synced-onprem-upn")[0].clone();
     let mail = ready.mail.clone().expect("mail");
+    let data = temp("b2b-cli-convert-");
     let run = |args: &[&str]| {
-        b2b(&sim)
+        b2b(&sim, data.path())
             .args(args)
             .env("B2B_ACCESS_TOKEN", &token)
             .output()
@@ -379,12 +393,11 @@ async fn check_and_convert_with_an_access_token() {
 async fn resend_pending_and_history() {
     let sim = SimServer::start(SimConfig::default()).await.expect("sim");
     let token = admin_token(&sim).await;
-    // Unique per test run: the simulator's port.
-    let port = sim.base_url().rsplit(':').next().unwrap_or("0").to_owned();
-    let data = std::env::temp_dir().join(format!("b2b-cli-history-{}-{port}", std::process::id()));
+    let tmp = temp("b2b-cli-history-");
+    let data = tmp.path();
     let dir = sim.state().lock().dir.clone();
     let pending = tenant_sim::seed::users_in_case(&dir, "pending-acceptance")[0].clone();
-    let run = |args: &[&str]| b2b_with_token(&sim, &token, &data, args);
+    let run = |args: &[&str]| b2b_with_token(&sim, &token, data, args);
 
     let out = run(&["pending", "--json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -446,7 +459,6 @@ async fn resend_pending_and_history() {
         !file.contains(&token) && !file.contains("redeem"),
         "no secret in History"
     );
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 /// `kill -9` in the middle of a bulk run without e-mails, then `--resume`: every user is invited
@@ -461,9 +473,9 @@ async fn bulk_run_killed_then_resumed_invites_each_user_once() {
         .await
         .expect("faults");
     let token = admin_token(&sim).await;
-    let port = sim.base_url().rsplit(':').next().unwrap_or("0").to_owned();
-    let work = std::env::temp_dir().join(format!("b2b-cli-bulk-{}-{port}", std::process::id()));
-    std::fs::create_dir_all(&work).expect("dir");
+    // Outlives every `b2b` the test starts, the killed one included (it is waited for).
+    let tmp = temp("b2b-cli-bulk-");
+    let work = tmp.path();
     let dir = sim.state().lock().dir.clone();
     let ready: Vec<_> = tenant_sim::seed::users_in_case(&dir, "ready-to-convert")
         .into_iter()
@@ -481,13 +493,12 @@ async fn bulk_run_killed_then_resumed_invites_each_user_once() {
     let file = work.join("partners.csv");
     std::fs::write(&file, text).expect("csv");
     let b2b_run = |args: &[&str]| {
-        let mut c = b2b(&sim);
+        let mut c = b2b(&sim, &work.join("data"));
         c.arg("bulk")
             .arg("run")
             .arg(&file)
             .args(args)
-            .env("B2B_ACCESS_TOKEN", &token)
-            .env("XDG_DATA_HOME", work.join("data"));
+            .env("B2B_ACCESS_TOKEN", &token);
         c
     };
     let invited = || async {
@@ -595,7 +606,6 @@ async fn bulk_run_killed_then_resumed_invites_each_user_once() {
     }
     let history = std::fs::read_to_string(app_dir.join("history.jsonl")).expect("History");
     assert!(!history.contains("redeem"), "no link in History");
-    let _ = std::fs::remove_dir_all(&work);
 }
 
 /// A success is never reported as a failure: Microsoft accepted the invitation, the userType PATCH
@@ -604,8 +614,8 @@ async fn bulk_run_killed_then_resumed_invites_each_user_once() {
 async fn a_refused_follow_up_step_still_exits_0() {
     let sim = SimServer::start(SimConfig::default()).await.expect("sim");
     let token = admin_token(&sim).await;
-    let port = sim.base_url().rsplit(':').next().unwrap_or("0").to_owned();
-    let data = std::env::temp_dir().join(format!("b2b-cli-warning-{}-{port}", std::process::id()));
+    let tmp = temp("b2b-cli-warning-");
+    let data = tmp.path();
     let dir = sim.state().lock().dir.clone();
     let ready = tenant_sim::seed::users_in_case(&dir, "ready-to-convert")[0].clone();
     let mail = ready.mail.clone().expect("mail");
@@ -615,7 +625,7 @@ async fn a_refused_follow_up_step_still_exits_0() {
         .send()
         .await
         .expect("faults");
-    let run = |args: &[&str]| b2b_with_token(&sim, &token, &data, args);
+    let run = |args: &[&str]| b2b_with_token(&sim, &token, data, args);
     let out = run(&[
         "convert",
         "--user",
@@ -699,10 +709,12 @@ async fn https_is_trusted_through_the_os_store_and_refused_without_it() {
     let dir = sim.state().lock().dir.clone();
     let ready = tenant_sim::seed::users_in_case(&dir, "ready-to-convert")[0].clone();
     let mail = ready.mail.clone().expect("mail");
-    let ca_file = std::env::temp_dir().join(format!("b2b-test-ca-{}.pem", std::process::id()));
+    let tmp = temp("b2b-test-ca-");
+    let ca_file = tmp.path().join("ca.pem");
     std::fs::write(&ca_file, &ca_pem).expect("write CA");
+    let data = tmp.path().join("data");
     let check = |trust: bool| {
-        let mut c = b2b(&sim);
+        let mut c = b2b(&sim, &data);
         c.args([
             "check",
             "--user",
@@ -735,19 +747,19 @@ async fn https_is_trusted_through_the_os_store_and_refused_without_it() {
         Some(json!("tls_untrusted")),
         "{l:?}"
     );
-    let _ = std::fs::remove_file(ca_file);
 }
 
-/// A policy file for `B2B_POLICY_FILE`, in the JSON shape of /etc/b2b-convert/policy.json.
-fn policy_file(name: &str, policy: &Value) -> PathBuf {
-    let path = std::env::temp_dir().join(format!("b2b-policy-{}-{name}.json", std::process::id()));
+/// A policy file for `B2B_POLICY_FILE` in the test's folder `dir`, in the JSON shape of
+/// /etc/b2b-convert/policy.json.
+fn policy_file(dir: &Path, name: &str, policy: &Value) -> PathBuf {
+    let path = dir.join(format!("policy-{name}.json"));
     std::fs::write(&path, policy.to_string()).expect("policy file");
     path
 }
 
 /// tenant-sim over https (policy URLs must be https), a client that trusts it, and the CA file
-/// that makes `b2b` trust it.
-async fn https_sim(name: &str, faults: tenant_sim::Faults) -> (SimServer, reqwest::Client, PathBuf) {
+/// that makes `b2b` trust it, written in the test's folder `dir`.
+async fn https_sim(dir: &Path, faults: tenant_sim::Faults) -> (SimServer, reqwest::Client, PathBuf) {
     let (ca_pem, tls) = test_ca();
     let sim = SimServer::start(SimConfig {
         tls: Some(tls),
@@ -760,13 +772,14 @@ async fn https_sim(name: &str, faults: tenant_sim::Faults) -> (SimServer, reqwes
         .add_root_certificate(reqwest::Certificate::from_pem(ca_pem.as_bytes()).expect("ca"))
         .build()
         .expect("client");
-    let ca_file = std::env::temp_dir().join(format!("b2b-policy-ca-{}-{name}.pem", std::process::id()));
+    let ca_file = dir.join("ca.pem");
     std::fs::write(&ca_file, &ca_pem).expect("write CA");
     (sim, http, ca_file)
 }
 
-/// `b2b` for the policy tests: no endpoint flags or variables unless a test sets them.
-fn b2b_with_policy(policy: &PathBuf, ca_file: &PathBuf) -> Command {
+/// `b2b` for the policy tests: no endpoint flags or variables unless a test sets them; its data in
+/// `data`, a test's throw-away folder.
+fn b2b_with_policy(policy: &PathBuf, ca_file: &PathBuf, data: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_b2b"));
     c.env("B2B_POLICY_FILE", policy)
         .env("SSL_CERT_FILE", ca_file)
@@ -776,10 +789,7 @@ fn b2b_with_policy(policy: &PathBuf, ca_file: &PathBuf) -> Command {
         .env_remove("B2B_CLIENT_ID")
         .env_remove("B2B_ACCESS_TOKEN")
         .env_remove("B2B_BROWSER")
-        .env(
-            "XDG_DATA_HOME",
-            std::env::temp_dir().join(format!("b2b-cli-tests-{}", std::process::id())),
-        );
+        .env("XDG_DATA_HOME", data);
     c
 }
 
@@ -787,7 +797,9 @@ fn b2b_with_policy(policy: &PathBuf, ca_file: &PathBuf) -> Command {
 /// given, bad values are ignored with their code; `b2b policy` shows it all.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_policy_locks_and_recommends_graph_and_invitation_options() {
-    let (sim, http, ca_file) = https_sim("options", tenant_sim::Faults::default()).await;
+    let tmp = temp("b2b-cli-policy-");
+    let data = tmp.path().join("data");
+    let (sim, http, ca_file) = https_sim(tmp.path(), tenant_sim::Faults::default()).await;
     let token: Value = http
         .post(format!("{}/_sim/token", sim.base_url()))
         .json(&json!({ "username": "admin@contoso.com", "scope": "User.Read User.ReadWrite.All User.Invite.All" }))
@@ -818,13 +830,14 @@ async fn the_policy_locks_and_recommends_graph_and_invitation_options() {
     };
 
     let locked = policy_file(
+        tmp.path(),
         "locked",
         &json!({
             "locked": { "GraphUrl": sim.base_url(), "SendInvitationMessage": false, "ClientId": "not-a-guid" },
             "recommended": { "InvitationLanguage": "fr-FR" }
         }),
     );
-    let out = b2b_with_policy(&locked, &ca_file)
+    let out = b2b_with_policy(&locked, &ca_file, &data)
         .args(["policy", "--json"])
         .output()
         .expect("b2b policy");
@@ -838,7 +851,7 @@ async fn the_policy_locks_and_recommends_graph_and_invitation_options() {
 
     // A dead Graph URL in the environment and --send-mail on the command line: the locks win.
     let u = &ready[0];
-    let out = b2b_with_policy(&locked, &ca_file)
+    let out = b2b_with_policy(&locked, &ca_file, &data)
         .args([
             "convert",
             "--user",
@@ -886,6 +899,7 @@ async fn the_policy_locks_and_recommends_graph_and_invitation_options() {
 
     // Recommended values: used when no flag says otherwise; a flag wins without a note.
     let recommended = policy_file(
+        tmp.path(),
         "recommended",
         &json!({
             "locked": { "GraphUrl": sim.base_url() },
@@ -893,7 +907,7 @@ async fn the_policy_locks_and_recommends_graph_and_invitation_options() {
         }),
     );
     let u = &ready[1];
-    let out = b2b_with_policy(&recommended, &ca_file)
+    let out = b2b_with_policy(&recommended, &ca_file, &data)
         .args([
             "convert",
             "--user",
@@ -918,10 +932,6 @@ async fn the_policy_locks_and_recommends_graph_and_invitation_options() {
     assert_eq!(mails[0]["to"], json!(u.mail));
     assert_eq!(mails[0]["language"], "fr-FR");
     assert_eq!(mails[0]["message"], "Welcome from IT");
-
-    for f in [locked, recommended, ca_file] {
-        let _ = std::fs::remove_file(f);
-    }
 }
 
 /// `b2b login --device-code --json [extra]` against the simulator: approves the code it prints.
@@ -983,8 +993,10 @@ async fn device_login(
 #[ignore = "needs an unlocked OS keychain: run through `cargo xtask test`"]
 async fn login_follows_the_policy() {
     let _keychain = KEYCHAIN.lock().await;
+    let tmp = temp("b2b-cli-policy-login-");
+    let data = tmp.path().join("data");
     let (sim, http, ca_file) = https_sim(
-        "login",
+        tmp.path(),
         tenant_sim::Faults {
             device_interval_s: 1,
             ..tenant_sim::Faults::default()
@@ -995,11 +1007,11 @@ async fn login_follows_the_policy() {
     let endpoints = |level: &str| json!({ level: { "ClientId": DEMO_CLIENT_ID, "TenantId": "contoso.com", "AuthorityUrl": base, "GraphUrl": base } });
 
     // No flags, no variables: the recommended values.
-    let rec = policy_file("login-recommended", &endpoints("recommended"));
+    let rec = policy_file(tmp.path(), "login-recommended", &endpoints("recommended"));
     let out = device_login(
         &sim,
         &http,
-        b2b_with_policy(&rec, &ca_file),
+        b2b_with_policy(&rec, &ca_file, &data),
         &[],
         "admin@contoso.com",
     )
@@ -1020,8 +1032,8 @@ async fn login_follows_the_policy() {
 
     // Locked: an unknown client id and a dead authority in the environment, a tenant that does
     // not exist on the command line; the policy's values are used, and b2b says so.
-    let locked = policy_file("login-locked", &endpoints("locked"));
-    let mut cmd = b2b_with_policy(&locked, &ca_file);
+    let locked = policy_file(tmp.path(), "login-locked", &endpoints("locked"));
+    let mut cmd = b2b_with_policy(&locked, &ca_file, &data);
     cmd.env("B2B_CLIENT_ID", "00000000-0000-0000-0000-000000000000")
         .env("B2B_AUTHORITY_URL", "http://127.0.0.1:9");
     let out = device_login(
@@ -1044,10 +1056,11 @@ async fn login_follows_the_policy() {
 
     // Recommended, with flags: the flags win. An unknown recommended client id fails without them.
     let other = policy_file(
+        tmp.path(),
         "login-other",
         &json!({ "recommended": { "ClientId": "00000000-0000-0000-0000-000000000000", "AuthorityUrl": base, "GraphUrl": base } }),
     );
-    let out = b2b_with_policy(&other, &ca_file)
+    let out = b2b_with_policy(&other, &ca_file, &data)
         .args(["login", "--device-code", "--json"])
         .output()
         .expect("login");
@@ -1059,7 +1072,7 @@ async fn login_follows_the_policy() {
     let out = device_login(
         &sim,
         &http,
-        b2b_with_policy(&other, &ca_file),
+        b2b_with_policy(&other, &ca_file, &data),
         &["--client-id", DEMO_CLIENT_ID],
         "admin@contoso.com",
     )
@@ -1067,14 +1080,11 @@ async fn login_follows_the_policy() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("locks"));
 
-    let out = b2b_with_policy(&rec, &ca_file)
+    let out = b2b_with_policy(&rec, &ca_file, &data)
         .args(["logout", "--all"])
         .output()
         .expect("logout");
     assert!(out.status.success());
-    for f in [rec, locked, other, ca_file] {
-        let _ = std::fs::remove_file(f);
-    }
 }
 
 /// `b2b` with no flag follows the app: the connection chosen in the app's settings file, and the
@@ -1084,7 +1094,8 @@ async fn login_follows_the_policy() {
 async fn follows_the_apps_connection_and_current_account() {
     let _keychain = KEYCHAIN.lock().await;
     let sim = SimServer::start(SimConfig::default()).await.expect("sim");
-    let data = std::env::temp_dir().join(format!("b2b-cli-follow-{}", uuid_like()));
+    let tmp = temp("b2b-cli-follow-");
+    let data = tmp.path();
     let settings_path = data.join("com.b2bconvert.app").join("settings.json");
     std::fs::create_dir_all(settings_path.parent().expect("dir")).expect("dir");
     // What the app writes after "Connect your organisation" (tauri-plugin-store's format).
@@ -1097,9 +1108,9 @@ async fn follows_the_apps_connection_and_current_account() {
         }})
     };
     std::fs::write(&settings_path, settings(None).to_string()).expect("settings");
-    let plain = || plain_b2b(&data);
-    let admin = login_following_the_app(&data, &sim.base_url(), "admin@contoso.com").await;
-    let helpdesk = login_following_the_app(&data, &sim.base_url(), "helpdesk@contoso.com").await;
+    let plain = || plain_b2b(data);
+    let admin = login_following_the_app(data, &sim.base_url(), "admin@contoso.com").await;
+    let helpdesk = login_following_the_app(data, &sim.base_url(), "helpdesk@contoso.com").await;
     let current = |path: &PathBuf| -> Value {
         let v: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("settings")).expect("json");
         v["settings"]["currentAccount"].clone()
@@ -1140,7 +1151,6 @@ async fn follows_the_apps_connection_and_current_account() {
 
     let out = plain().args(["logout", "--all"]).output().expect("logout");
     assert!(out.status.success());
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 /// `b2b` with no flag or variable of its own: only the data folder the app uses.
@@ -1158,7 +1168,7 @@ fn plain_b2b(data: &std::path::Path) -> Command {
 
 /// `b2b login` with no flag, through the recording browser; the new account's id.
 async fn login_following_the_app(data: &std::path::Path, base: &str, username: &str) -> String {
-    let (script, url_file) = recording_browser();
+    let (_browser, script, url_file) = recording_browser();
     let child = plain_b2b(data)
         .args(["login", "--json", "--timeout-s", "30"])
         .env("B2B_BROWSER", &script)
@@ -1184,17 +1194,6 @@ async fn login_following_the_app(data: &std::path::Path, base: &str, username: &
         .find(|e| e["event"] == "signed_in")
         .expect("signed_in");
     e["account"]["id"].as_str().expect("id").to_owned()
-}
-
-fn uuid_like() -> String {
-    format!(
-        "{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0)
-    )
 }
 
 /// The sponsors tenant-sim holds for a user, as UPNs (a group by its id).
@@ -1223,8 +1222,10 @@ async fn convert_names_sponsors_and_follows_the_default() {
     let dir = sim.state().lock().dir.clone();
     let ready = tenant_sim::seed::users_in_case(&dir, "ready-to-convert");
     let group = dir.groups[0].id.clone();
+    let tmp = temp("b2b-cli-sponsors-");
+    let data = tmp.path().join("data");
     let run = |args: &[&str], policy: Option<&PathBuf>| {
-        let mut c = b2b(&sim);
+        let mut c = b2b(&sim, &data);
         if let Some(p) = policy {
             c.env("B2B_POLICY_FILE", p);
         }
@@ -1298,6 +1299,7 @@ async fn convert_names_sponsors_and_follows_the_default() {
 
     // In words, without --json.
     let policy = policy_file(
+        tmp.path(),
         "sponsors",
         &json!({ "recommended": { "DefaultSponsors": "helpdesk@contoso.com" } }),
     );
@@ -1326,11 +1328,10 @@ async fn convert_names_sponsors_and_follows_the_default() {
 async fn discover_lists_partner_accounts_by_domain_and_writes_a_bulk_file_the_preview_agrees_with() {
     let sim = SimServer::start(SimConfig::default()).await.expect("sim");
     let token = admin_token(&sim).await;
-    let port = sim.base_url().rsplit(':').next().unwrap_or("0").to_owned();
-    let data = std::env::temp_dir().join(format!("b2b-cli-discover-{}-{port}", std::process::id()));
+    let tmp = temp("b2b-cli-discover-");
+    let data = tmp.path();
     let csv = data.join("discovered.csv");
-    std::fs::create_dir_all(&data).expect("dir");
-    let run = |args: &[&str]| b2b_with_token(&sim, &token, &data, args);
+    let run = |args: &[&str]| b2b_with_token(&sim, &token, data, args);
     let out = run(&["discover", "--json", "--csv", &csv.display().to_string()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let events = lines(&out);
@@ -1381,8 +1382,9 @@ async fn discover_lists_partner_accounts_by_domain_and_writes_a_bulk_file_the_pr
 async fn invite_a_new_guest_and_a_member_with_an_access_token() {
     let sim = SimServer::start(SimConfig::default()).await.expect("sim");
     let token = admin_token(&sim).await;
-    let data = std::env::temp_dir().join(format!("b2b-cli-invite-{}", uuid_like()));
-    let run = |args: &[&str]| b2b_with_token(&sim, &token, &data, args);
+    let tmp = temp("b2b-cli-invite-");
+    let data = tmp.path();
+    let run = |args: &[&str]| b2b_with_token(&sim, &token, data, args);
     let email = "new.partner@fabrikam.example";
 
     // Without --yes and without a terminal nothing is sent.
@@ -1484,9 +1486,9 @@ async fn invite_a_new_guest_and_a_member_with_an_access_token() {
 async fn bulk_run_accepts_an_invite_csv() {
     let sim = SimServer::start(SimConfig::default()).await.expect("sim");
     let token = admin_token(&sim).await;
-    let work = std::env::temp_dir().join(format!("b2b-cli-bulk-invite-{}", uuid_like()));
-    std::fs::create_dir_all(&work).expect("dir");
-    let run = |args: &[&str]| b2b_with_token(&sim, &token, &work, args);
+    let tmp = temp("b2b-cli-bulk-invite-");
+    let work = tmp.path();
+    let run = |args: &[&str]| b2b_with_token(&sim, &token, work, args);
     let template = run(&["bulk", "template", "--invite"]);
     let template = String::from_utf8_lossy(&template.stdout).into_owned();
     assert!(template.starts_with("email,displayName,userType,"), "{template}");
@@ -1536,10 +1538,9 @@ async fn bulk_run_accepts_an_invite_csv() {
 async fn pending_older_than_resends_to_the_overdue_once() {
     let sim = SimServer::start(SimConfig::default()).await.expect("sim");
     let token = admin_token(&sim).await;
-    let port = sim.base_url().rsplit(':').next().unwrap_or("0").to_owned();
-    let data = std::env::temp_dir().join(format!("b2b-cli-overdue-{}-{port}", std::process::id()));
+    let tmp = temp("b2b-cli-overdue-");
+    let data = tmp.path();
     let report = data.join("resend.csv");
-    std::fs::create_dir_all(&data).expect("dir");
     let days: i64 = 100;
     let overdue: Vec<String> = {
         let state = sim.state().lock();
@@ -1558,7 +1559,7 @@ async fn pending_older_than_resends_to_the_overdue_once() {
             .collect()
     };
     assert!(!overdue.is_empty());
-    let run = |args: &[&str]| b2b_with_token(&sim, &token, &data, args);
+    let run = |args: &[&str]| b2b_with_token(&sim, &token, data, args);
     let d = days.to_string();
 
     let out = run(&["pending", "--older-than", &d, "--json"]);
@@ -1650,5 +1651,4 @@ async fn pending_older_than_resends_to_the_overdue_once() {
         .filter(|e| e["entry"]["action"] == "accepted")
         .count();
     assert_eq!(accepted, 1);
-    let _ = std::fs::remove_dir_all(&data);
 }

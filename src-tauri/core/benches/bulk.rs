@@ -105,9 +105,13 @@ async fn one_run(rows: usize) -> (Duration, Duration, u64) {
     .unwrap_or_else(|e| panic!("preview: {e}"));
     let preview_time = t.elapsed();
     assert_eq!(preview.ready as usize, rows, "every generated row is ready");
-    let dir = std::env::temp_dir().join(format!("b2b-bench-{}", uuid::Uuid::new_v4()));
+    let dir = tempfile::Builder::new()
+        .prefix("b2b-bench-")
+        .tempdir()
+        .unwrap_or_else(|e| panic!("temp dir: {e}"));
     let journal = Arc::new(
-        Journal::open(&Journal::path_for(&dir, csv.as_bytes())).unwrap_or_else(|e| panic!("journal: {e}")),
+        Journal::open(&Journal::path_for(&dir.path().join("bulk"), csv.as_bytes()))
+            .unwrap_or_else(|e| panic!("journal: {e}")),
     );
     let setup = Arc::new(run::RunSetup {
         action: b2b_core::bulk::BulkAction::Convert,
@@ -128,7 +132,6 @@ async fn one_run(rows: usize) -> (Duration, Duration, u64) {
         .filter(|r| r.outcome == run::RowOutcome::Converted)
         .count();
     assert_eq!(converted, rows, "every row converted");
-    let _ = std::fs::remove_dir_all(dir);
     (preview_time, run_time, g.throttle_events())
 }
 
@@ -194,9 +197,9 @@ async fn memory(cli: &str, rows: usize) -> Option<u64> {
         .json()
         .await
         .ok()?;
-    let dir = std::env::temp_dir().join(format!("b2b-bench-mem-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).ok()?;
-    let file = dir.join("big.csv");
+    // Removed when this returns, after the child has ended (or on any early return).
+    let dir = tempfile::Builder::new().prefix("b2b-bench-mem-").tempdir().ok()?;
+    let file = dir.path().join("big.csv");
     std::fs::write(&file, csv).ok()?;
     let mut child = tokio::process::Command::new(cli)
         .args(["bulk", "run"])
@@ -207,7 +210,7 @@ async fn memory(cli: &str, rows: usize) -> Option<u64> {
             "B2B_ACCESS_TOKEN",
             body["access_token"].as_str().unwrap_or_default(),
         )
-        .env("XDG_DATA_HOME", dir.join("data"))
+        .env("XDG_DATA_HOME", dir.path().join("data"))
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -228,7 +231,6 @@ async fn memory(cli: &str, rows: usize) -> Option<u64> {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let _ = std::fs::remove_dir_all(dir);
     Some(peak * 1024)
 }
 

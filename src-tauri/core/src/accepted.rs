@@ -187,8 +187,11 @@ mod tests {
 
     #[test]
     fn the_seen_list_round_trips_and_tells_who_left() {
-        let dir = std::env::temp_dir().join(format!("b2b-seen-{}", uuid::Uuid::new_v4()));
-        let path = path_in(&dir);
+        let tmp = tempfile::Builder::new()
+            .prefix("b2b-seen-")
+            .tempdir()
+            .expect("temp dir");
+        let path = path_in(&tmp.path().join("data"));
         assert_eq!(load(&path), None);
         let seen = seen_now("t1", "2026-11-01T00:00:00Z", &[pending("a"), pending("b")]);
         save(&path, &seen).expect("saved");
@@ -201,6 +204,5 @@ mod tests {
         assert_eq!(left, ["a"]);
         assert!(gone(Some(&back), "other tenant", &[]).is_empty());
         assert!(gone(None, "t1", &[]).is_empty());
-        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -470,8 +470,11 @@ mod tests {
 
     #[test]
     fn appends_reads_newest_first_and_searches() {
-        let dir = std::env::temp_dir().join(format!("b2b-history-{}", uuid::Uuid::new_v4()));
-        let h = History::new(dir.join("history.jsonl"));
+        let tmp = tempfile::Builder::new()
+            .prefix("b2b-history-")
+            .tempdir()
+            .expect("temp dir");
+        let h = History::new(tmp.path().join("data").join("history.jsonl"));
         assert_eq!(h.read("").expect("empty").total, 0, "no file yet");
         h.append(&entry("ann@contoso.com")).expect("append");
         // A torn line (a crash in the middle of a write) is skipped, and the next line still counts.
@@ -485,13 +488,15 @@ mod tests {
         assert_eq!(found.entries.len(), 1);
         assert_eq!(h.read("r-42").expect("by request id").entries.len(), 2);
         assert!(h.read("failed").expect("none").entries.is_empty());
-        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]
     fn an_unknown_entry_stays_open_until_one_settles_it() {
-        let dir = std::env::temp_dir().join(format!("b2b-history-{}", uuid::Uuid::new_v4()));
-        let h = History::new(dir.join("history.jsonl"));
+        let tmp = tempfile::Builder::new()
+            .prefix("b2b-history-")
+            .tempdir()
+            .expect("temp dir");
+        let h = History::new(tmp.path().join("data").join("history.jsonl"));
         let mut unknown = entry("ann@contoso.com");
         unknown.outcome = Outcome::Unknown;
         unknown.error_code = Some(ErrorCode::OutcomeUnknown);
@@ -508,7 +513,6 @@ mod tests {
             unknown.settled(Outcome::Failed, None).error_code,
             Some(ErrorCode::NothingChanged)
         );
-        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]

@@ -102,10 +102,11 @@ mod tests {
     use super::*;
     use crate::settings::Language;
 
-    fn dir() -> PathBuf {
-        let d = std::env::temp_dir().join(format!("b2b-settings-{}", uuid::Uuid::new_v4()));
-        fs::create_dir_all(&d).expect("dir");
-        d
+    fn dir() -> tempfile::TempDir {
+        tempfile::Builder::new()
+            .prefix("b2b-settings-")
+            .tempdir()
+            .expect("temp dir")
     }
 
     fn write(path: &Path, settings: &Settings) {
@@ -116,7 +117,7 @@ mod tests {
     #[test]
     fn zero_byte_file_is_restored_from_the_last_good_copy() {
         let d = dir();
-        let path = d.join(FILE_NAME);
+        let path = d.path().join(FILE_NAME);
         assert_eq!(
             prepare(&path).expect("prepare"),
             Prepared::Ready,
@@ -141,7 +142,7 @@ mod tests {
     #[test]
     fn damaged_file_without_a_copy_resets_but_keeps_the_file() {
         let d = dir();
-        let path = d.join(FILE_NAME);
+        let path = d.path().join(FILE_NAME);
         fs::write(&path, b"{\"settings\": {\"version\": ").expect("torn write");
         let Prepared::Reset(aside) = prepare(&path).expect("prepare") else {
             panic!("expected a reset")
@@ -154,7 +155,7 @@ mod tests {
     #[test]
     fn readers_fall_back_to_the_copy_and_backup_refuses_bad_files() {
         let d = dir();
-        let path = d.join(FILE_NAME);
+        let path = d.path().join(FILE_NAME);
         let good = Settings {
             ui_language: Some(Language::Sv),
             ..Settings::default()

@@ -105,9 +105,14 @@ fn setup_run(
     })
 }
 
-fn temp_journal(csv: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("b2b-bulk-{}", uuid::Uuid::new_v4()));
-    Journal::path_for(&dir, csv.as_bytes())
+/// A journal's path in a throw-away folder; the folder goes when the test drops the `TempDir`.
+fn temp_journal(csv: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::Builder::new()
+        .prefix("b2b-bulk-")
+        .tempdir()
+        .expect("temp dir");
+    let path = Journal::path_for(&tmp.path().join("bulk"), csv.as_bytes());
+    (tmp, path)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -163,7 +168,8 @@ async fn a_run_under_throttling_503s_and_drops_invites_each_user_once() {
         json!({ "throttle": { "writes": 10, "windowS": 1.0 }, "routes": { "POST /v1.0/invitations": { "failRate": 0.1, "dropRate": 0.1 } } }),
     )
     .await;
-    let journal = Arc::new(Journal::open(&temp_journal(&text)).expect("journal"));
+    let (_tmp, path) = temp_journal(&text);
+    let journal = Arc::new(Journal::open(&path).expect("journal"));
     let attempts = Arc::new(Mutex::new(0));
     let report = run::run(
         setup_run(&g, journal.clone(), Arc::new(run::Control::default()), attempts),
@@ -235,7 +241,7 @@ async fn cancel_then_resume() {
     let text = csv(&sim, 30);
     let parsed = bulk::parse(text.as_bytes()).expect("parse");
     let preview = bulk::preview(&g, &parsed, scopes()).await.expect("preview");
-    let path = temp_journal(&text);
+    let (_tmp, path) = temp_journal(&text);
     let journal = Arc::new(Journal::open(&path).expect("journal"));
     let control = Arc::new(run::Control::default());
     let setup_ = setup_run(&g, journal, control.clone(), Arc::new(Mutex::new(0)));
@@ -307,7 +313,8 @@ async fn pause_holds_every_worker_and_resume_finishes() {
     let text = csv(&sim, 30);
     let parsed = bulk::parse(text.as_bytes()).expect("parse");
     let preview = bulk::preview(&g, &parsed, scopes()).await.expect("preview");
-    let journal = Arc::new(Journal::open(&temp_journal(&text)).expect("journal"));
+    let (_tmp, path) = temp_journal(&text);
+    let journal = Arc::new(Journal::open(&path).expect("journal"));
     let control = Arc::new(run::Control::default());
     let handle = tokio::spawn(run::run(
         setup_run(&g, journal, control.clone(), Arc::new(Mutex::new(0))),
@@ -394,7 +401,8 @@ async fn a_run_that_outlives_the_access_token_renews_it() {
     // The access token expires between the preview and the run, and again during the run.
     faults(&sim, json!({ "latencyMs": 300 })).await;
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
-    let journal = Arc::new(Journal::open(&temp_journal(&text)).expect("journal"));
+    let (_tmp, path) = temp_journal(&text);
+    let journal = Arc::new(Journal::open(&path).expect("journal"));
     let report = run::run(
         setup_run(
             &g,

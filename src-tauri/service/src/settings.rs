@@ -159,8 +159,11 @@ mod tests {
 
     #[test]
     fn the_file_keeps_the_store_format_and_survives_a_reload() {
-        let dir = std::env::temp_dir().join(format!("b2b-svc-settings-{}", uuid::Uuid::new_v4()));
-        let path = dir.join(settings_file::FILE_NAME);
+        let tmp = tempfile::Builder::new()
+            .prefix("b2b-svc-settings-")
+            .tempdir()
+            .expect("temp dir");
+        let path = tmp.path().join("data").join(settings_file::FILE_NAME);
         let store = SettingsStore::new(Box::new(SettingsFile::new(path.clone())), Policy::default());
         store
             .update(|s| {
@@ -175,6 +178,5 @@ mod tests {
         assert_eq!(settings_file::read(&path).current_account.as_deref(), Some("a.b"));
         let again = SettingsStore::new(Box::new(SettingsFile::new(path)), Policy::default());
         assert_eq!(again.get().connection, Some(Connection::Demo));
-        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -47,10 +47,13 @@ impl Host for TestHost {
     }
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("b2b-service-{name}-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&d).expect("dir");
-    d
+/// A throw-away data folder, removed when the test drops it (keep it bound until the service is
+/// done with it: `let _ = temp_dir(..)` would remove it at once).
+fn temp_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("b2b-service-{name}-"))
+        .tempdir()
+        .expect("temp dir")
 }
 
 fn organisation(sim: &SimServer) -> Connection {
@@ -86,12 +89,12 @@ fn service_on(host: Arc<TestHost>, dir: &Path, overrides: Overrides) -> Arc<Serv
 }
 
 /// A fresh simulated tenant, and a service on it acting with an admin's token.
-async fn on_a_fresh_tenant(source: &'static str) -> (SimServer, PathBuf, Arc<Service>) {
+async fn on_a_fresh_tenant(source: &'static str) -> (SimServer, tempfile::TempDir, Arc<Service>) {
     let sim = SimServer::start(SimConfig::default()).await.expect("sim");
     let dir = temp_dir(source);
     let svc = service(
         source,
-        &dir,
+        dir.path(),
         Overrides {
             connection: Some(organisation(&sim)),
             access_token: Some(admin_token(&sim).await),
@@ -169,7 +172,8 @@ fn as_source(mut entries: Vec<HistoryEntry>, source: &str) -> Vec<HistoryEntry> 
 async fn app_and_cli_hosts_write_the_same_history_for_the_same_conversion() {
     let mut seen = Vec::new();
     for source in ["app", "cli"] {
-        let (sim, dir, svc) = on_a_fresh_tenant(source).await;
+        let (sim, tmp, svc) = on_a_fresh_tenant(source).await;
+        let dir = tmp.path();
         let dir_state = sim.state().lock().dir.clone();
         let user = tenant_sim::seed::users_in_case(&dir_state, "ready-to-convert")[0].clone();
         let mail = user.mail.clone().expect("mail");
@@ -192,7 +196,7 @@ async fn app_and_cli_hosts_write_the_same_history_for_the_same_conversion() {
             .await
             .expect("converted");
         assert!(r.redeem_url.is_some());
-        let entries = history(&dir);
+        let entries = history(dir);
         assert_eq!(entries.len(), 1);
         assert_eq!(entries[0].source, source);
         // The service trims what either host hands it.
@@ -206,7 +210,8 @@ async fn app_and_cli_hosts_write_the_same_history_for_the_same_conversion() {
 async fn app_and_cli_hosts_write_the_same_history_for_the_same_bulk_run() {
     let mut seen = Vec::new();
     for source in ["app", "cli"] {
-        let (sim, dir, svc) = on_a_fresh_tenant(source).await;
+        let (sim, tmp, svc) = on_a_fresh_tenant(source).await;
+        let dir = tmp.path();
         let dir_state = sim.state().lock().dir.clone();
         let mut csv = String::from("user,email,sendMail\n");
         for u in tenant_sim::seed::users_in_case(&dir_state, "ready-to-convert")
@@ -229,7 +234,7 @@ async fn app_and_cli_hosts_write_the_same_history_for_the_same_bulk_run() {
         let sink: ProgressSink = Arc::new(|_, _| {});
         let report = svc.bulk_run(3, false, sink.clone()).await.expect("ran");
         assert_eq!(report.converted, 5);
-        let entries = history(&dir);
+        let entries = history(dir);
         assert_eq!(entries.len(), 5);
         assert!(entries.iter().all(|e| e.source == source));
 
@@ -248,7 +253,8 @@ async fn app_and_cli_hosts_write_the_same_history_for_the_same_bulk_run() {
 
 #[tokio::test]
 async fn a_file_run_before_runs_only_as_a_resume_and_never_twice() {
-    let (sim, dir, svc) = on_a_fresh_tenant("app").await;
+    let (sim, tmp, svc) = on_a_fresh_tenant("app").await;
+    let dir = tmp.path();
     let state = sim.state().lock().dir.clone();
     let mut csv = String::from("user,email\n");
     for u in tenant_sim::seed::users_in_case(&state, "ready-to-convert")
@@ -284,7 +290,7 @@ async fn a_file_run_before_runs_only_as_a_resume_and_never_twice() {
     let report = svc.bulk_run(2, true, sink).await.expect("resumed");
     assert_eq!((report.converted, report.already_done), (0, 3));
     assert_eq!(
-        history(&dir).len(),
+        history(dir).len(),
         3,
         "nothing sent twice, nothing recorded twice"
     );
@@ -292,8 +298,9 @@ async fn a_file_run_before_runs_only_as_a_resume_and_never_twice() {
 
 #[tokio::test]
 async fn a_file_over_20_mb_is_refused_before_anything_is_read() {
-    let dir = temp_dir("large");
-    let svc = service("app", &dir, Overrides::default());
+    let tmp = temp_dir("large");
+    let dir = tmp.path();
+    let svc = service("app", dir, Overrides::default());
     let e = svc
         .bulk_load("big.csv", vec![b'a'; b2b_service::bulk::MAX_FILE_BYTES + 1])
         .await
@@ -311,11 +318,12 @@ async fn a_sign_in_becomes_the_current_account_that_a_second_program_follows() {
         json!({ "deviceIntervalS": 1 }),
     )
     .await;
-    let dir = temp_dir("session");
+    let tmp = temp_dir("session");
+    let dir = tmp.path();
     let keychain = SharedStore::default();
     let with_keychain = |source| {
         Arc::new(Service::new(
-            test_host(source, &dir),
+            test_host(source, dir),
             Box::new(SettingsFile::new(dir.join("settings.json"))),
             Box::new(keychain.clone()),
             Policy::default(),
@@ -358,12 +366,12 @@ async fn a_sign_in_becomes_the_current_account_that_a_second_program_follows() {
     assert!(cli.search_users("Adele", None).await.is_ok());
 }
 
-async fn signed_in(sim: &SimServer, name: &str) -> (PathBuf, Arc<TestHost>, Arc<Service>) {
+async fn signed_in(sim: &SimServer, name: &str) -> (tempfile::TempDir, Arc<TestHost>, Arc<Service>) {
     let dir = temp_dir(name);
-    let host = test_host("app", &dir);
+    let host = test_host("app", dir.path());
     let svc = service_on(
         host.clone(),
-        &dir,
+        dir.path(),
         Overrides {
             connection: Some(organisation(sim)),
             access_token: Some(admin_token(sim).await),
@@ -402,7 +410,8 @@ async fn a_cancelled_run_without_mail_keeps_every_link_through_a_resume() {
         json!({ "latencyMs": 30 }),
     )
     .await;
-    let (dir, _, svc) = signed_in(&sim, "links").await;
+    let (tmp, _, svc) = signed_in(&sim, "links").await;
+    let dir = tmp.path();
     let csv = ready_csv(&sim, 12, "no");
     svc.bulk_load("links.csv", csv.clone().into_bytes())
         .await
@@ -496,7 +505,7 @@ async fn a_cancelled_run_without_mail_keeps_every_link_through_a_resume() {
         0,
         "no e-mail went out, neither in the run nor for the new links"
     );
-    let history = history(&dir);
+    let history = history(dir);
     assert_eq!(
         history
             .iter()
@@ -516,7 +525,7 @@ async fn a_paused_run_says_so_and_promises_no_time() {
         json!({ "latencyMs": 30 }),
     )
     .await;
-    let (_, _, svc) = signed_in(&sim, "pause").await;
+    let (_tmp, _, svc) = signed_in(&sim, "pause").await;
     svc.bulk_load("p.csv", ready_csv(&sim, 8, "yes").into_bytes())
         .await
         .expect("loaded");
@@ -563,7 +572,8 @@ async fn a_paused_run_says_so_and_promises_no_time() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lost_answer_is_settled_by_reading_the_user() {
     let sim = SimServer::start(SimConfig::default()).await.expect("sim");
-    let (dir, _, svc) = signed_in(&sim, "unknown").await;
+    let (tmp, _, svc) = signed_in(&sim, "unknown").await;
+    let dir = tmp.path();
     let state = sim.state().lock().dir.clone();
     let user = tenant_sim::seed::users_in_case(&state, "ready-to-convert")[0].clone();
     let mail = user.mail.clone().expect("mail");
@@ -584,7 +594,7 @@ async fn a_lost_answer_is_settled_by_reading_the_user() {
         .await
         .expect_err("no answer");
     assert_eq!(e.code, b2b_core::ErrorCode::OutcomeUnknown);
-    let entries = history(&dir);
+    let entries = history(dir);
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].outcome, b2b_core::history::Outcome::Unknown);
 
@@ -592,7 +602,7 @@ async fn a_lost_answer_is_settled_by_reading_the_user() {
     let d = svc.get_user(&user.id).await.expect("read");
     let check = d.outcome_check.expect("a check");
     assert_eq!(check.outcome, b2b_core::history::Outcome::Unknown);
-    assert_eq!(history(&dir).len(), 1);
+    assert_eq!(history(dir).len(), 1);
 
     // Once Graph shows it: settled as done, the badge follows, History says so.
     tokio::time::sleep(Duration::from_millis(9500)).await;
@@ -619,7 +629,8 @@ async fn a_lost_answer_is_settled_by_reading_the_user() {
         .is_none());
 
     // A program started later takes unsettled entries from History.
-    let other = temp_dir("unknown-later");
+    let other_tmp = temp_dir("unknown-later");
+    let other = other_tmp.path();
     std::fs::copy(
         dir.join(b2b_core::history::FILE_NAME),
         other.join(b2b_core::history::FILE_NAME),
@@ -627,7 +638,7 @@ async fn a_lost_answer_is_settled_by_reading_the_user() {
     .expect("copy");
     let later = service(
         "app",
-        &other,
+        other,
         Overrides {
             connection: Some(organisation(&sim)),
             access_token: Some(admin_token(&sim).await),
@@ -647,7 +658,7 @@ async fn a_lost_answer_is_settled_by_reading_the_user() {
 #[tokio::test(flavor = "multi_thread")]
 async fn throttling_during_a_conversion_is_told_with_the_time_of_the_next_try() {
     let sim = SimServer::start(SimConfig::default()).await.expect("sim");
-    let (_, host, svc) = signed_in(&sim, "throttle").await;
+    let (_tmp, host, svc) = signed_in(&sim, "throttle").await;
     let state = sim.state().lock().dir.clone();
     let user = tenant_sim::seed::users_in_case(&state, "ready-to-convert")[0].clone();
     let mail = user.mail.clone().expect("mail");
@@ -708,7 +719,8 @@ fn sponsors_in_sim(sim: &SimServer, user_id: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_conversion_names_its_sponsors_instead_of_the_admin() {
     let sim = SimServer::start(SimConfig::default()).await.expect("sim");
-    let (dir, _, svc) = signed_in(&sim, "sponsors").await;
+    let (tmp, _, svc) = signed_in(&sim, "sponsors").await;
+    let dir = tmp.path();
     let state = sim.state().lock().dir.clone();
     let users = tenant_sim::seed::users_in_case(&state, "ready-to-convert");
     let (first, second) = (users[0].clone(), users[1].clone());
@@ -767,7 +779,7 @@ async fn a_conversion_names_its_sponsors_instead_of_the_admin() {
         Some("global@contoso.com")
     );
     assert_eq!(shown[1].kind, b2b_core::sponsors::SponsorKind::Group);
-    let entries = history(&dir);
+    let entries = history(dir);
     let failed: Vec<_> = entries
         .iter()
         .filter(|e| e.outcome == b2b_core::history::Outcome::Failed)
@@ -802,7 +814,7 @@ async fn a_conversion_names_its_sponsors_instead_of_the_admin() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_refused_sponsor_is_a_warning_and_bulk_rows_take_the_default() {
     let sim = SimServer::start(SimConfig::default()).await.expect("sim");
-    let (_, _, svc) = signed_in(&sim, "sponsors-bulk").await;
+    let (_tmp, _, svc) = signed_in(&sim, "sponsors-bulk").await;
     let state = sim.state().lock().dir.clone();
     let users = tenant_sim::seed::users_in_case(&state, "ready-to-convert");
     let faults = format!("{}/_sim/faults", sim.base_url());
@@ -1058,7 +1070,8 @@ fn acting_as(sim: &SimServer, dir: &Path, token: Secret) -> Arc<Service> {
 /// directory and blocked before anything is sent; a verified-domain address is blocked.
 #[tokio::test]
 async fn a_new_guest_is_invited_once_and_recorded() {
-    let (sim, dir, svc) = on_a_fresh_tenant("app").await;
+    let (sim, tmp, svc) = on_a_fresh_tenant("app").await;
+    let dir = tmp.path();
     let email = "ann.new@fabrikam.example";
     let pre = svc.invite_preflight(email, false).await.expect("pre-flight");
     assert!(pre.can_invite, "{pre:?}");
@@ -1095,7 +1108,7 @@ async fn a_new_guest_is_invited_once_and_recorded() {
         assert_eq!(mail.cc, ["boss@fabrikam.example"]);
         assert_eq!(mail.message.as_deref(), Some("Welcome"));
     }
-    let entries = history(&dir);
+    let entries = history(dir);
     assert_eq!(entries.len(), 1);
     let e = &entries[0];
     assert_eq!(e.action, b2b_core::history::HistoryAction::Invite);
@@ -1119,7 +1132,7 @@ async fn a_new_guest_is_invited_once_and_recorded() {
         second.expect_err("blocked").code,
         b2b_core::ErrorCode::ConversionBlocked
     );
-    let entries = history(&dir);
+    let entries = history(dir);
     assert_eq!(entries.len(), 2);
     assert!(entries
         .iter()
@@ -1148,10 +1161,11 @@ async fn holders_are_found_and_an_unreadable_kind_is_a_warning_microsoft_decides
     let other = tenant_sim::seed::users_in_case(&state, "ready-other-mail")[0].clone();
     let other_mail = other.other_mails[0].clone();
 
-    let dir = temp_dir("invite-holders");
+    let tmp = temp_dir("invite-holders");
+    let dir = tmp.path();
     let reader = acting_as(
         &sim,
-        &dir,
+        dir,
         token_for(
             &sim,
             "admin@contoso.com",
@@ -1176,10 +1190,11 @@ async fn holders_are_found_and_an_unreadable_kind_is_a_warning_microsoft_decides
         .iter()
         .any(|o| o.kind == b2b_core::invite::ExistingKind::Contact));
 
-    let dir = temp_dir("invite-blind");
+    let tmp = temp_dir("invite-blind");
+    let dir = tmp.path();
     let blind = acting_as(
         &sim,
-        &dir,
+        dir,
         token_for(
             &sim,
             "admin@contoso.com",
@@ -1199,7 +1214,7 @@ async fn holders_are_found_and_an_unreadable_kind_is_a_warning_microsoft_decides
         .await
         .expect("ran");
     assert!(result.is_err(), "Microsoft refuses an address a contact holds");
-    let entries = history(&dir);
+    let entries = history(dir);
     assert_eq!(entries[0].outcome, b2b_core::history::Outcome::Failed);
 }
 
@@ -1215,9 +1230,10 @@ async fn member_invitations_follow_the_admins_roles() {
         member: true,
         ..Default::default()
     };
+    let admin_dir = temp_dir("inv-admin");
     let admin = acting_as(
         &sim,
-        &temp_dir("inv-admin"),
+        admin_dir.path(),
         token_for(&sim, "admin@contoso.com", scope).await,
     );
     let (pre, r) = admin
@@ -1240,9 +1256,10 @@ async fn member_invitations_follow_the_admins_roles() {
         Some("Member".into())
     );
 
+    let inviter_dir = temp_dir("inv-gi");
     let inviter = acting_as(
         &sim,
-        &temp_dir("inv-gi"),
+        inviter_dir.path(),
         token_for(&sim, "helpdesk@contoso.com", scope).await,
     );
     let (pre, r) = inviter
@@ -1276,7 +1293,8 @@ async fn member_invitations_follow_the_admins_roles() {
 /// invited users (a reset, no e-mail), which later reports of the file hold too.
 #[tokio::test(flavor = "multi_thread")]
 async fn invited_rows_whose_links_are_lost_get_new_ones() {
-    let (sim, dir, svc) = on_a_fresh_tenant("relink-invite").await;
+    let (sim, tmp, svc) = on_a_fresh_tenant("relink-invite").await;
+    let dir = tmp.path();
     let csv = "email,displayName,sendMail\n\
                relink.one@fabrikam.example,One,no\n\
                relink.two@fabrikam.example,Two,no\n";
@@ -1322,7 +1340,8 @@ async fn invited_rows_whose_links_are_lost_get_new_ones() {
 /// the directory or in a verified domain and flags a duplicate row; a resume invites nobody twice.
 #[tokio::test]
 async fn an_invite_csv_invites_new_users_once_with_preview_report_and_history() {
-    let (sim, dir, svc) = on_a_fresh_tenant("app").await;
+    let (sim, tmp, svc) = on_a_fresh_tenant("app").await;
+    let dir = tmp.path();
     let held = {
         let state = sim.state().lock().dir.clone();
         tenant_sim::seed::users_in_case(&state, "ready-to-convert")[0]
@@ -1382,7 +1401,7 @@ async fn an_invite_csv_invites_new_users_once_with_preview_report_and_history() 
     }
     let csv_report = b2b_core::bulk::run::report_csv(&report.rows).expect("csv");
     assert!(csv_report.contains(",invited,"), "{csv_report}");
-    let entries = history(&dir);
+    let entries = history(dir);
     assert_eq!(entries.len(), 2);
     assert!(entries
         .iter()
@@ -1398,7 +1417,7 @@ async fn an_invite_csv_invites_new_users_once_with_preview_report_and_history() 
     assert_eq!(again.done_before, 2);
     let report = svc.bulk_run(2, true, sink).await.expect("resumed");
     assert_eq!(report.already_done, 2, "{:?}", report.rows);
-    assert_eq!(history(&dir).len(), 2, "nobody invited twice");
+    assert_eq!(history(dir).len(), 2, "nobody invited twice");
     let invitations = sim.state().lock().stats.invitations.values().sum::<u64>();
     assert_eq!(invitations, 2);
 }
@@ -1441,7 +1460,8 @@ async fn overdue_invitations_are_resent_once_and_acceptances_recorded() {
         json!({ "latencyMs": 20 }),
     )
     .await;
-    let (dir, _, svc) = signed_in(&sim, "overdue").await;
+    let (tmp, _, svc) = signed_in(&sim, "overdue").await;
+    let dir = tmp.path();
     // The seed's dates are fixed, the clock is not: a cut that splits them, taken from the seed.
     let all = seeded_overdue(&sim, 0);
     assert!(all.len() >= 6, "the seed has pending users: {}", all.len());
@@ -1494,7 +1514,7 @@ async fn overdue_invitations_are_resent_once_and_acceptances_recorded() {
             .filter(|e| e.action == b2b_core::history::HistoryAction::Accepted)
             .collect::<Vec<_>>()
     };
-    let recorded = accepted_entries(&dir);
+    let recorded = accepted_entries(dir);
     assert_eq!(recorded.len(), 1);
     assert_eq!(recorded[0].user_id, ready.id);
     let raw = svc.list_history("").expect("History");
@@ -1515,7 +1535,7 @@ async fn overdue_invitations_are_resent_once_and_acceptances_recorded() {
     // Looking again records nothing twice; this program still shows them.
     let third = svc.pending_overview(None).await.expect("overview");
     assert_eq!(third.newly_accepted.len(), 2);
-    assert_eq!(accepted_entries(&dir).len(), 1);
+    assert_eq!(accepted_entries(dir).len(), 1);
 
     // Resend to all overdue: the list is the input; one accepts after the list was made.
     let loaded = svc.overdue_load(Some(days as u32)).await.expect("loaded");
@@ -1576,7 +1596,7 @@ async fn overdue_invitations_are_resent_once_and_acceptances_recorded() {
         csv.contains(",resent,") && csv.contains("accepted_since_listed"),
         "{csv}"
     );
-    let resends = history(&dir)
+    let resends = history(dir)
         .into_iter()
         .filter(|e| e.action == b2b_core::history::HistoryAction::Resend)
         .count();
@@ -1597,7 +1617,8 @@ async fn overdue_invitations_are_resent_once_and_acceptances_recorded() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_acceptance_never_seen_pending_is_still_recorded_once() {
     let sim = SimServer::start(SimConfig::default()).await.expect("sim");
-    let (dir, _, svc) = signed_in(&sim, "unseen").await;
+    let (tmp, _, svc) = signed_in(&sim, "unseen").await;
+    let dir = tmp.path();
     let state = sim.state().lock().dir.clone();
     let ready = tenant_sim::seed::users_in_case(&state, "ready-to-convert")[1].clone();
     svc.convert_user(
@@ -1619,24 +1640,24 @@ async fn an_acceptance_never_seen_pending_is_still_recorded_once() {
             .filter(|e| e.action == b2b_core::history::HistoryAction::Accepted)
             .count()
     };
-    assert_eq!(accepted(&dir), 1);
+    assert_eq!(accepted(dir), 1);
     // Another program on the same computer (as `b2b` beside the app): nothing new to show or record.
     let (_, _, other) = {
-        let host = test_host("cli", &dir);
+        let host = test_host("cli", dir);
         let s = service_on(
             host.clone(),
-            &dir,
+            dir,
             Overrides {
                 connection: Some(organisation(&sim)),
                 access_token: Some(admin_token(&sim).await),
                 ..Overrides::default()
             },
         );
-        (dir.clone(), host, s)
+        (dir.to_path_buf(), host, s)
     };
     let again = other.pending_overview(None).await.expect("overview");
     assert!(again.newly_accepted.is_empty(), "{:?}", again.newly_accepted);
-    assert_eq!(accepted(&dir), 1);
+    assert_eq!(accepted(dir), 1);
 }
 
 /// Issue 14.3 on an invitation: the named sponsor goes in `invitedUserSponsors`, so the new guest
@@ -1644,7 +1665,8 @@ async fn an_acceptance_never_seen_pending_is_still_recorded_once() {
 /// invitation before anything is sent.
 #[tokio::test]
 async fn an_invitation_names_its_sponsor_instead_of_the_inviter() {
-    let (sim, dir, svc) = on_a_fresh_tenant("app").await;
+    let (sim, tmp, svc) = on_a_fresh_tenant("app").await;
+    let dir = tmp.path();
     let sponsor = case_ids(&sim, "ready-to-convert")[0].clone();
     let sponsor_upn = sim
         .state()
@@ -1671,7 +1693,7 @@ async fn an_invitation_names_its_sponsor_instead_of_the_inviter() {
         .sponsors
         .clone();
     assert_eq!(held, vec![sponsor]);
-    assert_eq!(history(&dir)[0].options.sponsors.len(), 1);
+    assert_eq!(history(dir)[0].options.sponsors.len(), 1);
 
     let outbox = sim.state().lock().outbox.len();
     let unknown = b2b_core::invite::InviteRequest {

@@ -1204,7 +1204,6 @@ mod tests {
     use super::*;
     use crate::model::ROLE_TEMPLATES;
     use std::collections::HashMap;
-    use std::sync::atomic::{AtomicUsize, Ordering};
 
     fn dir() -> Directory {
         default_directory()
@@ -1247,10 +1246,14 @@ mod tests {
             && u.proxy_addresses.contains(&format!("SMTP:{mail}"))
     }
 
-    fn temp_path(name: &str) -> PathBuf {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        std::env::temp_dir().join(format!("tenant-sim-seed-{}-{name}-{n}.json", std::process::id()))
+    /// A path for a seed file in a throw-away folder, removed when the caller drops the `TempDir`.
+    fn temp_path(name: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::Builder::new()
+            .prefix("tenant-sim-seed-")
+            .tempdir()
+            .expect("temp dir");
+        let path = dir.path().join(format!("{name}.json"));
+        (dir, path)
     }
 
     #[test]
@@ -1633,18 +1636,16 @@ mod tests {
     #[test]
     fn load_round_trip() {
         let d = dir();
-        let path = temp_path("roundtrip");
+        let (_dir, path) = temp_path("roundtrip");
         std::fs::write(&path, serde_json::to_string(&d).unwrap()).unwrap();
         let loaded = load(&path);
-        std::fs::remove_file(&path).unwrap();
         assert_eq!(loaded.unwrap(), d);
     }
 
     fn load_error(name: &str, contents: &str) -> String {
-        let path = temp_path(name);
+        let (_dir, path) = temp_path(name);
         std::fs::write(&path, contents).unwrap();
         let result = load(&path);
-        std::fs::remove_file(&path).unwrap();
         let message = result.unwrap_err().to_string();
         assert!(message.contains(&path.display().to_string()), "{message}");
         message
@@ -1674,7 +1675,7 @@ mod tests {
 
     #[test]
     fn load_reports_missing_and_malformed_files() {
-        let path = temp_path("missing");
+        let (_dir, path) = temp_path("missing");
         let err = load(&path).unwrap_err();
         assert!(matches!(err, SeedError::Read { .. }));
         assert!(err.to_string().contains(&path.display().to_string()));
@@ -1879,10 +1880,9 @@ mod tests {
         let o = v.as_object_mut().unwrap();
         o.remove("applications");
         o.remove("groups");
-        let path = temp_path("old-shape");
+        let (_dir, path) = temp_path("old-shape");
         std::fs::write(&path, v.to_string()).unwrap();
         let loaded = load(&path);
-        std::fs::remove_file(&path).unwrap();
         let loaded = loaded.unwrap();
         assert!(loaded.groups.is_empty());
         assert_eq!(loaded.applications, crate::model::Application::builtin());

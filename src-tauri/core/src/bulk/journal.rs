@@ -268,8 +268,11 @@ mod tests {
 
     #[test]
     fn survives_a_torn_line_and_reopens() {
-        let dir = std::env::temp_dir().join(format!("b2b-journal-{}", uuid::Uuid::new_v4()));
-        let path = Journal::path_for(&dir, b"user,email\n");
+        let tmp = tempfile::Builder::new()
+            .prefix("b2b-journal-")
+            .tempdir()
+            .expect("temp dir");
+        let path = Journal::path_for(&tmp.path().join("bulk"), b"user,email\n");
         let j = Journal::open(&path).expect("open");
         assert!(j.is_empty());
         let started = |id: &str| Record {
@@ -297,13 +300,15 @@ mod tests {
         assert!(matches!(j.known("a"), Some(Known::Done(r)) if r.outcome.as_deref() == Some("converted")));
         assert_eq!(j.known("b"), Some(Known::Started));
         assert_eq!(j.known("c"), None);
-        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]
     fn links_live_beside_the_journal_for_the_owner_only() {
-        let dir = std::env::temp_dir().join(format!("b2b-links-{}", uuid::Uuid::new_v4()));
-        let path = Journal::path_for(&dir, b"user,email,sendMail\n");
+        let tmp = tempfile::Builder::new()
+            .prefix("b2b-links-")
+            .tempdir()
+            .expect("temp dir");
+        let path = Journal::path_for(&tmp.path().join("bulk"), b"user,email,sendMail\n");
         let j = Journal::open(&path).expect("open");
         assert!(!j.links_path().exists(), "no links file until a link");
         let link = |url: &str| Link {
@@ -333,6 +338,5 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -1,21 +1,22 @@
-use std::path::PathBuf;
-
 use super::*;
 use crate::settings::{LanguageView, MICROSOFT_AUTHORITY, MICROSOFT_GRAPH};
 
 const GUID_A: &str = "11111111-2222-3333-4444-555555555555";
 const GUID_B: &str = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
 
-fn policy_file(json: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("b2b-policy-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let path = dir.join("policy.json");
-    std::fs::write(&path, json).expect("write");
-    path
+/// A throw-away folder, removed when the test drops it.
+fn temp_dir(prefix: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .expect("temp dir")
 }
 
 fn from_json(json: &str) -> Policy {
-    let source = FileSource::new(policy_file(json));
+    let dir = temp_dir("b2b-policy-");
+    let path = dir.path().join("policy.json");
+    std::fs::write(&path, json).expect("write");
+    let source = FileSource::new(path);
     Policy::resolve(&[&source])
 }
 
@@ -101,8 +102,8 @@ fn reads_locked_and_recommended_values_from_the_json_file() {
 
 #[test]
 fn no_file_is_no_policy_and_a_damaged_one_is_a_warning() {
-    let missing =
-        FileSource::new(std::env::temp_dir().join(format!("no-such-{}.json", uuid::Uuid::new_v4())));
+    let empty = temp_dir("b2b-policy-none-");
+    let missing = FileSource::new(empty.path().join("no-such.json"));
     let p = Policy::resolve(&[&missing]);
     assert!(p.is_empty());
     assert_eq!(p, Policy::default());
@@ -113,9 +114,8 @@ fn no_file_is_no_policy_and_a_damaged_one_is_a_warning() {
         assert_eq!(codes(&p), vec![(PolicyWarningCode::Unreadable, None)], "{bad:?}");
     }
     // A directory where the file should be: unreadable, not a crash.
-    let dir = std::env::temp_dir().join(format!("b2b-policy-dir-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let p = Policy::resolve(&[&FileSource::new(&dir)]);
+    let dir = temp_dir("b2b-policy-dir-");
+    let p = Policy::resolve(&[&FileSource::new(dir.path())]);
     assert_eq!(codes(&p), vec![(PolicyWarningCode::Unreadable, None)]);
 }
 
