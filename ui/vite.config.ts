@@ -3,19 +3,25 @@ import react from "@vitejs/plugin-react";
 import type { Plugin } from "vite";
 
 /**
- * Fails the build when the entry chunk holds Fluent UI: the first-run and sign-in screens are the
- * window's first paint and stay plain; Fluent comes with the signed-in frame (src/Shell.tsx).
+ * Fails the build when the first paint would load Fluent UI: the entry chunk and every chunk it
+ * imports statically. The first-run and sign-in screens stay plain; Fluent comes with the
+ * signed-in frame (src/Shell.tsx), a dynamic import.
  */
 function plainEntry(): Plugin {
   return {
     name: "b2b-plain-entry",
     apply: "build",
     generateBundle(_, bundle) {
-      for (const chunk of Object.values(bundle)) {
-        if (chunk.type !== "chunk" || !chunk.isEntry) continue;
-        const fluent = chunk.moduleIds.filter((id) => /[\\/]@fluentui[\\/]|[\\/]@griffel[\\/]/.test(id));
+      const chunks = new Map(
+        Object.values(bundle).flatMap((c) => (c.type === "chunk" ? [[c.fileName, c] as const] : [])),
+      );
+      const loaded = [...chunks.values()].filter((c) => c.isEntry).map((c) => c.fileName);
+      // The loop also visits what it appends: the static imports, transitively.
+      for (const file of loaded) {
+        for (const next of chunks.get(file)?.imports ?? []) if (!loaded.includes(next)) loaded.push(next);
+        const fluent = (chunks.get(file)?.moduleIds ?? []).filter((id) => /[\\/]@fluentui[\\/]|[\\/]@griffel[\\/]/.test(id));
         if (fluent.length > 0) {
-          this.error(`the entry chunk ${chunk.fileName} holds Fluent UI (${fluent.length} modules, first ${fluent[0]}): import it from src/Shell.tsx or a lazy page`);
+          this.error(`${file}, loaded at start, holds Fluent UI (${fluent.length} modules, first ${fluent[0]}): import it from src/Shell.tsx or a lazy page`);
         }
       }
     },
