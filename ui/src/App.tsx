@@ -5,6 +5,7 @@ import type { PolicyView } from "./bindings/PolicyView";
 import type { SessionView } from "./bindings/SessionView";
 import type { AccountNotice } from "./components/AccountNotice";
 import { ErrorBar } from "./components/ErrorBar";
+import { WindowBoundary } from "./components/WindowBoundary";
 import { FirstRun } from "./components/FirstRun";
 import { PlainSpinner, SignIn } from "./components/SignIn";
 import type { Language } from "./bindings/Language";
@@ -104,7 +105,9 @@ export function App() {
 
   return (
     <IntlProvider locale={shown} messages={messages?.catalog} defaultLocale="en">
-      <PolicyContext.Provider value={policy ?? noPolicy}>{content}</PolicyContext.Provider>
+      <PolicyContext.Provider value={policy ?? noPolicy}>
+        <WindowBoundary>{content}</WindowBoundary>
+      </PolicyContext.Provider>
     </IntlProvider>
   );
 }

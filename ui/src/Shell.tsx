@@ -45,6 +45,7 @@ import { AccountMenu } from "./components/AccountMenu";
 import { AccountNoticeBar, type AccountNotice } from "./components/AccountNotice";
 import { CapabilitiesCard } from "./components/CapabilitiesCard";
 import { ErrorBar } from "./components/ErrorBar";
+import { WindowBoundary } from "./components/WindowBoundary";
 import { directionOf, type MessageId } from "./i18n";
 import { api, errorCodeOf, type UiErrorCode } from "./ipc";
 import { UsersPage } from "./pages/UsersPage";
@@ -325,23 +326,26 @@ function Frame(props: Omit<ShellProps, "shown">) {
               </MessageBarActions>
             </MessageBar>
           )}
-          <Suspense key={accountId} fallback={<PageLoading />}>
-            {/* The list stays mounted under an open user, so that its search, pages and focus
-                are there on return. */}
-            <div hidden={openUser !== null}>{listPage}</div>
-            {openUser && (
-              <UserPage
-                key={openUser.id}
-                id={openUser.id}
-                intent={openUser.intent}
-                capabilities={props.session.capabilities}
-                tenantId={props.session.current?.tenantId ?? ""}
-                tenantName={props.session.current?.tenantName ?? null}
-                onBack={back}
-                onChanged={setChanged}
-              />
-            )}
-          </Suspense>
+          {/* A page that fails to load or draw leaves the frame and navigation in place. */}
+          <WindowBoundary resetKey={`${accountId} ${page} ${openUser?.id ?? ""}`}>
+            <Suspense key={accountId} fallback={<PageLoading />}>
+              {/* The list stays mounted under an open user, so that its search, pages and focus
+                  are there on return. */}
+              <div hidden={openUser !== null}>{listPage}</div>
+              {openUser && (
+                <UserPage
+                  key={openUser.id}
+                  id={openUser.id}
+                  intent={openUser.intent}
+                  capabilities={props.session.capabilities}
+                  tenantId={props.session.current?.tenantId ?? ""}
+                  tenantName={props.session.current?.tenantName ?? null}
+                  onBack={back}
+                  onChanged={setChanged}
+                />
+              )}
+            </Suspense>
+          </WindowBoundary>
         </main>
       </div>
     </>

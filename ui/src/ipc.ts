@@ -36,7 +36,8 @@ import type { InviteRequest } from "./bindings/InviteRequest";
 import type { InviteResult } from "./bindings/InviteResult";
 
 /** Codes from Rust, plus the one the UI raises itself when there is no Rust side to talk to. */
-export type UiErrorCode = ErrorCode | "ipc_unavailable";
+/** Rust's codes, and the two the window raises itself: no IPC, and a part of it that failed to load or draw. */
+export type UiErrorCode = ErrorCode | "ipc_unavailable" | "ui_failed";
 
 /** Every code the UI must translate; `Record` makes a missing one a type error. */
 export const uiErrorCodes: Record<UiErrorCode, true> = {
@@ -86,6 +87,7 @@ export const uiErrorCodes: Record<UiErrorCode, true> = {
   too_many_sponsors: true,
   scan_cancelled: true,
   ipc_unavailable: true,
+  ui_failed: true,
 };
 
 export class CommandError extends Error {

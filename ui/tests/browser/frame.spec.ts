@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 import type { Language } from "../../src/bindings/Language";
 import type { PolicyView } from "../../src/bindings/PolicyView";
-import { axe, open, dialogGone } from "./helpers";
+import { axe, open, dialogGone, load } from "./helpers";
 
 const languages: Language[] = ["en", "fr", "sv", "he"];
 const pages = ["users", "discover", "pending", "bulk", "history", "settings"] as const;
@@ -232,4 +232,31 @@ test("loads only the active language's catalog and each page's code when it is o
   await expect(page.locator("html")).toHaveAttribute("dir", "ltr");
   expect(catalogs()).toEqual(["he", "fr"]);
   expect(pageChunks()).toEqual(["BulkPage", "SettingsPage"]);
+});
+
+test("a page whose code fails to load says so and offers a reload; the frame and other pages stay", async ({ page }) => {
+  await page.route(/\/HistoryPage-[^/]*\.js$/, (route) => route.abort());
+  await open(page, "fr");
+  await page.getByTestId("nav-history").click();
+  const failed = page.getByTestId("window-failed");
+  await expect(failed).toContainText("Une partie de la fenêtre n’a pas pu s’afficher");
+  await expect(failed).toContainText("ui_failed");
+  await expect(page.getByTestId("nav")).toBeVisible();
+  await axe(page);
+  // Another page opens as usual, and the error is gone.
+  await page.getByTestId("nav-bulk").click();
+  await expect(page.getByTestId("bulk-file")).toBeAttached();
+  await expect(failed).toHaveCount(0);
+});
+
+test("the signed-in frame failing to load leaves a reload button that brings the window back", async ({ page }) => {
+  const shell = /\/Shell-[^/]*\.js$/;
+  await page.route(shell, (route) => route.abort());
+  await load(page, "en");
+  const failed = page.getByTestId("window-failed");
+  await expect(failed).toContainText("Part of the window could not be shown");
+  await page.unroute(shell);
+  await failed.getByRole("button", { name: "Reload the window" }).click();
+  await expect(page.getByTestId("account-area")).toBeVisible();
+  await expect(failed).toHaveCount(0);
 });

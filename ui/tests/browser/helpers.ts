@@ -4,12 +4,17 @@ import type { Language } from "../../src/bindings/Language";
 import type { PolicyView } from "../../src/bindings/PolicyView";
 import { mockBundle } from "./global-setup";
 
-export async function open(
-  page: Page,
-  os: Language,
-  start: "signedIn" | "firstRun" | "signIn" = "signedIn",
-  policy?: PolicyView,
-) {
+type Start = "signedIn" | "firstRun" | "signIn";
+
+/** Opens the app on the fake backend and waits for its first screen. */
+export async function open(page: Page, os: Language, start: Start = "signedIn", policy?: PolicyView) {
+  await load(page, os, start, policy);
+  const ready = { signedIn: "account-area", firstRun: "first-run", signIn: "sign-in" }[start];
+  await expect(page.getByTestId(ready)).toBeVisible();
+}
+
+/** Opens the app on the fake backend, without waiting for any screen. */
+export async function load(page: Page, os: Language, start: Start = "signedIn", policy?: PolicyView) {
   await page.addInitScript(
     ({ lang, begin, rules }) => {
       const w = window as Window & {
@@ -25,8 +30,6 @@ export async function open(
   );
   await page.addInitScript({ path: mockBundle });
   await page.goto("/");
-  const ready = { signedIn: "account-area", firstRun: "first-run", signIn: "sign-in" }[start];
-  await expect(page.getByTestId(ready)).toBeVisible();
 }
 
 /** After a confirmation's button: waits until its dialog is gone. Until then Fluent keeps the page
