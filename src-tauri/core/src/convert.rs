@@ -174,14 +174,17 @@ fn admin_check(code: CheckCode, possible: bool, confirmed: bool) -> Check {
     )
 }
 
-/// When the address must be written to the user first: a blocker only when the admin's roles are
-/// known and none may update users (the PATCH would be refused, CONTRACT.md 9.4); not shown when
-/// the roles are unknown (`admin_can_*` already says so).
+/// When the address must be written to the user first: ok when one of the admin's roles may update
+/// users (CONTRACT.md 9.4); a warning, never a blocker, when none of the roles read may. memberOf
+/// shows built-in directory roles only: a custom role, or a role scoped to an administrative unit
+/// (a scopedRoleMembership, read elsewhere with RoleManagement.Read.Directory), may still allow
+/// the write, so Microsoft's answer to the PATCH decides (unknown is not no, CONTRACT.md 9.2). Not
+/// shown when the roles are unknown (`admin_can_*` already says so).
 fn update_check(caps: &Capabilities) -> Option<Check> {
     caps.can_update_users.map(|can| {
         check(
             CheckCode::AdminCanUpdateUser,
-            if can { Severity::Ok } else { Severity::Blocker },
+            if can { Severity::Ok } else { Severity::Warning },
         )
     })
 }
@@ -554,7 +557,11 @@ mod tests {
             &nobody(),
             &helpdesk,
         );
-        assert_eq!(severity(&c, "admin_can_update_user"), Severity::Blocker);
+        assert_eq!(severity(&c, "admin_can_update_user"), Severity::Warning);
+        assert!(
+            can_convert(&c),
+            "a custom or unit-scoped role may allow the write: Microsoft decides"
+        );
         // Nothing to write: the check is not there.
         let c = preflight(
             &ready(),
@@ -575,7 +582,7 @@ mod tests {
             &nobody(),
             &helpdesk,
         );
-        assert_eq!(severity(&c, "admin_can_update_user"), Severity::Blocker);
+        assert_eq!(severity(&c, "admin_can_update_user"), Severity::Warning);
         let c = resend_checks(
             &pending,
             "sam@northwind.example",

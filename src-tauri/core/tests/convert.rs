@@ -210,6 +210,52 @@ async fn a_lost_answer_is_settled_by_reading_the_user() {
     );
 }
 
+/// Microsoft converted the user and answered 201, but the connection closed halfway through the
+/// answer: a success, confirmed by reading the user, never a failure; the invitation is not sent again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_success_whose_answer_is_cut_off_is_a_success() {
+    let (sim, g, scopes) = setup("admin@contoso.com").await;
+    let (upn, mail) = first(&sim, "ready-to-convert");
+    let mail = mail.expect("mail");
+    let pre = svc::preflight(
+        &svc::load_context(&g, &upn, &mail, scopes).await.expect("context"),
+        &mail,
+    );
+    faults(
+        &sim,
+        json!({ "routes": { "POST /v1.0/invitations": { "cutBody": true } } }),
+    )
+    .await;
+    let r = svc::convert(&g, &pre, &ConvertOptions::new("t"))
+        .await
+        .expect("converted, although the answer was cut off");
+    assert!(r.confirmed_by_reread, "{r:?}");
+    assert_eq!(r.status, "PendingAcceptance");
+    assert_eq!(r.redeem_url, None, "the link was in the lost part of the answer");
+    let s = stats(&sim).await;
+    assert_eq!(s["routes"]["POST /v1.0/invitations"], 1, "sent once");
+    assert_eq!(s["invitations"][pre.target.id.as_str()], 1);
+}
+
+/// A read whose answer is cut off is asked again, then fails as a network error.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_read_whose_answer_is_cut_off_is_asked_again() {
+    let (sim, g, _) = setup("admin@contoso.com").await;
+    let (upn, _) = first(&sim, "ready-to-convert");
+    faults(
+        &sim,
+        json!({ "routes": { "GET /v1.0/users/{id}": { "cutBody": true } } }),
+    )
+    .await;
+    let err = g
+        .get(&format!("/users/{upn}?$select=id"))
+        .await
+        .expect_err("never a whole answer");
+    assert_eq!(err.code, ErrorCode::NetworkUnreachable, "{err:?}");
+    let asked = stats(&sim).await["routes"]["GET /v1.0/users/{id}"].as_u64();
+    assert!(asked.is_some_and(|n| n > 1), "asked again: {asked:?}");
+}
+
 /// Unknown is not no (CONTRACT.md 9.2, 9.5): a Guest Inviter, whose role is not documented for
 /// converting, is warned, not blocked; Microsoft's answer (the invitation service's 401
 /// `Unauthorized`) decides, and it is a permission refusal, not an expired session.
@@ -229,6 +275,41 @@ async fn a_guest_inviter_is_warned_and_microsoft_decides() {
     assert_eq!(err.error.code, ErrorCode::PermissionDenied, "{err:?}");
     assert!(err.error.message.contains("Unauthorized"), "{err:?}");
     assert!(!err.mail_set);
+}
+
+/// None of the roles memberOf shows may write `mail`, but a custom or unit-scoped role (not in
+/// memberOf) might: a warning, and Microsoft's answer to the PATCH decides. Here it refuses; nothing
+/// is invited and the refusal is the user's message.
+#[tokio::test(flavor = "multi_thread")]
+async fn no_listed_role_to_write_mail_is_a_warning_and_microsoft_decides() {
+    let (sim, g, scopes) = setup("helpdesk@contoso.com").await;
+    let (upn, _) = first(&sim, "no-mail");
+    let address = "new.address@adatum.example";
+    let ctx = svc::load_context(&g, &upn, address, scopes)
+        .await
+        .expect("context");
+    assert!(ctx.capabilities.roles_known);
+    let pre = svc::preflight(&ctx, address);
+    assert_eq!(severity(&pre, "admin_can_update_user"), Severity::Warning);
+    assert!(pre.can_convert, "not blocked on what is not known to be wrong");
+    let err = svc::convert(&g, &pre, &ConvertOptions::new("t"))
+        .await
+        .expect_err("Microsoft refuses the PATCH");
+    assert_eq!(err.error.code, ErrorCode::PermissionDenied, "{err:?}");
+    assert!(!err.mail_set);
+    let s = stats(&sim).await;
+    assert!(
+        s["invitations"][pre.target.id.as_str()].is_null(),
+        "nothing invited: {s}"
+    );
+    let after = g
+        .get(&format!("/users/{upn}?$select=mail,externalUserState"))
+        .await
+        .expect("user");
+    assert!(
+        after["mail"].is_null() && after["externalUserState"].is_null(),
+        "{after}"
+    );
 }
 
 /// With Microsoft Graph Command Line Tools (no RoleManagement.Read.Directory), Graph shows the

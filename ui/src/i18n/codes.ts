@@ -29,7 +29,10 @@ export const checkMessages: Record<CheckCode, Partial<Record<Severity, MessageId
     warning: "check.address_on_user.warning",
     blocker: "check.address_on_user.blocker",
   },
-  admin_can_update_user: { ok: "check.admin_can_update_user.ok", blocker: "check.admin_can_update_user.blocker" },
+  admin_can_update_user: {
+    ok: "check.admin_can_update_user.ok",
+    warning: "check.admin_can_update_user.warning",
+  },
   mailbox: { ok: "check.mailbox.ok", warning: "check.mailbox.warning" },
   mailbox_unknown: { warning: "check.mailbox_unknown.warning" },
   account_enabled: { ok: "check.account_enabled.ok", warning: "check.account_enabled.warning" },
