@@ -352,10 +352,29 @@ impl GraphClient {
                     .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(id.clone());
             }
             if status.is_success() {
-                let bytes = response
-                    .bytes()
-                    .await
-                    .map_err(|e| AppError::new(ErrorCode::NetworkUnreachable, e.to_string()))?;
+                let bytes = match response.bytes().await {
+                    Ok(b) => b,
+                    // Microsoft did it, but its answer was cut off: for a change, what it made
+                    // (an invitation's redeem link, say) is unknown and the caller re-reads; never
+                    // a failure. A read is simply asked again.
+                    Err(e) if idempotence == Idempotence::Unsafe => {
+                        return Err(AppError::new(
+                            ErrorCode::OutcomeUnknown,
+                            format!("{method} {path}: answered {status}, then the answer was cut off ({e}); re-read before trying again"),
+                        ));
+                    }
+                    Err(e) if !last => {
+                        tracing::debug!("{method} {path}: answer cut off ({e}), asking again");
+                        tokio::time::sleep(backoff(attempt)).await;
+                        continue;
+                    }
+                    Err(e) => {
+                        return Err(AppError::new(
+                            ErrorCode::NetworkUnreachable,
+                            format!("{method} {path}: {e}"),
+                        ))
+                    }
+                };
                 if bytes.is_empty() {
                     return Ok(Value::Null);
                 }

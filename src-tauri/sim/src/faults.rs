@@ -50,6 +50,9 @@ pub struct RouteFaults {
     /// The 503 or dropped connection comes after the request was carried out: the change is made
     /// and its answer lost, as when a gateway times out behind Graph.
     pub after_handler: Option<bool>,
+    /// The request is carried out and the answer's status and headers are sent, then the
+    /// connection closes halfway through its body: a success whose answer is cut off.
+    pub cut_body: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -82,7 +82,7 @@ async fn handle(app: Router, state: Arc<SimState>, req: Request<Body>) -> Result
     let write = is_write(&method, &path);
 
     // Decide everything under one short lock; sleep outside it.
-    let (latency, verdict, after) = {
+    let (latency, verdict, after, cut) = {
         let mut g = state.lock();
         *g.stats.routes.entry(key.clone()).or_default() += 1;
         let route = g.faults.routes.get(&key).cloned().unwrap_or_default();
@@ -105,6 +105,7 @@ async fn handle(app: Router, state: Arc<SimState>, req: Request<Body>) -> Result
             Duration::from_millis(latency),
             verdict,
             route.after_handler == Some(true),
+            route.cut_body == Some(true),
         )
     };
     if !latency.is_zero() {
@@ -134,7 +135,7 @@ async fn handle(app: Router, state: Arc<SimState>, req: Request<Body>) -> Result
             None => dispatch(app, req).await,
         },
     };
-    let mut response = response;
+    let mut response = if cut { cut_body(response).await } else { response };
     // Graph sends a request-id with every answer, not only errors (CONTRACT.md section 3).
     if path.starts_with("/v1.0/") && !response.headers().contains_key("request-id") {
         if let Ok(v) = axum::http::HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
@@ -148,6 +149,29 @@ async fn handle(app: Router, state: Arc<SimState>, req: Request<Body>) -> Result
         .entry(response.status().as_u16())
         .or_default() += 1;
     Ok(response)
+}
+
+/// The same answer with a Content-Length for its whole body, of which half is sent before the
+/// connection is closed (hyper ends a connection whose body stream fails).
+async fn cut_body(response: Response<Body>) -> Response<Body> {
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    parts
+        .headers
+        .insert(axum::http::header::CONTENT_LENGTH, bytes.len().into());
+    let half = bytes.slice(..bytes.len() / 2);
+    let chunks: [Result<axum::body::Bytes, Dropped>; 2] = [Ok(half), Err(Dropped)];
+    // A pause before the failure, so the status, headers and first half reach the client: an
+    // immediate failure would close the connection before anything was written.
+    let stream = futures_util::StreamExt::then(futures_util::stream::iter(chunks), |chunk| async move {
+        if chunk.is_err() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        chunk
+    });
+    Response::from_parts(parts, Body::from_stream(stream))
 }
 
 enum Verdict {
