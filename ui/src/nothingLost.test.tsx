@@ -141,6 +141,22 @@ describe("2: an unknown outcome is settled by reading the user", () => {
   });
 });
 
+describe("2: a change whose answer is lost is not offered again until it settles", () => {
+  it("while reads do not show it, the page says so and Convert is disabled", async () => {
+    const calls = fakeBackend({ os: "en", unknownOutcome: "unsettled" });
+    await convertAdele();
+    const check = await screen.findByTestId("outcome-check");
+    expect(check.getAttribute("data-outcome")).toBe("unknown");
+    expect(check.textContent).toContain("do not try again before it says");
+    const start = await screen.findByTestId("start-convert");
+    expect(start.getAttribute("aria-disabled")).toBe("true");
+    expect(start.getAttribute("aria-describedby")).toBe("outcome-check");
+    fireEvent.click(start);
+    expect(screen.queryByTestId("convert-panel")).toBeNull();
+    expect(calls.filter((c) => c.cmd === "convert_user")).toHaveLength(1);
+  });
+});
+
 describe("11: throttling during a conversion is said, with when the app tries again", () => {
   it("says Microsoft asked to slow down and the time of the next try, then the result", async () => {
     fakeBackend({ os: "en", throttleMs: 1500 });

@@ -236,8 +236,9 @@ export interface FakeBackendOptions {
   slowBulk?: boolean;
   /** The report of a resumed run from before links were kept: one converted row without its link. */
   linksLost?: boolean;
-  /** Conversions lose their answer (outcome_unknown); the next read of the user settles it as done. */
-  unknownOutcome?: boolean;
+  /** Conversions lose their answer (outcome_unknown); the next read of the user settles it as done,
+   * or with "unsettled" reads do not show it yet (the check stays unknown). */
+  unknownOutcome?: boolean | "unsettled";
   /** Microsoft asks to slow down during conversions: a graph-throttled event, then the answer. */
   throttleMs?: number;
 }
@@ -519,6 +520,9 @@ export function installFakeBackend({
         const found = directory.find((u) => u.id === (args as { id: string }).id);
         if (!found) throw { code: "user_not_found", message: "404" } satisfies AppError;
         const lost = lostAnswers.get(found.id);
+        if (lost !== undefined && unknownOutcome === "unsettled") {
+          return { ...found, outcomeCheck: { action: "convert", askedAt: lost, outcome: "unknown", status: null } };
+        }
         if (lost !== undefined) {
           // The read settles the lost answer: the invitation was made.
           lostAnswers.delete(found.id);

@@ -99,9 +99,8 @@ impl Service {
         Ok(d)
     }
 
-    /// Settles a lost answer for this user from the read just made: History gets a second entry
-    /// that names the `unknown` one, and a conversion seen done shows as done from now on.
-    fn check_unknown(&self, d: &mut UserDetail) -> Option<OutcomeCheck> {
+    /// Once per run: the lost answers History holds from earlier runs.
+    fn load_unsettled(&self) {
         if !self.single.unknown_loaded.swap(true, Ordering::SeqCst) {
             match self.history().and_then(|h| h.unsettled()) {
                 Ok(open) => {
@@ -114,6 +113,12 @@ impl Service {
                 Err(e) => tracing::warn!("History: {}", e.message),
             }
         }
+    }
+
+    /// Settles a lost answer for this user from the read just made: History gets a second entry
+    /// that names the `unknown` one, and a conversion seen done shows as done from now on.
+    fn check_unknown(&self, d: &mut UserDetail) -> Option<OutcomeCheck> {
+        self.load_unsettled();
         let u = lock(&self.single.unknown).get(&d.id).cloned()?;
         let outcome = settle_from(&u, d, OffsetDateTime::now_utc());
         let status = d
@@ -222,8 +227,35 @@ impl Service {
         let mut o = request.into_options(&a.actor.tenant_id)?;
         self.policy().enforce(&mut o);
         let pre = self.current_checks(&a, user, address, kind).await?;
+        self.refuse_while_unsettled(&pre)?;
         let result = self.perform(&a, &pre, &o, kind, slot).await;
         Ok((pre, result))
+    }
+
+    /// The last change sent to this user lost its answer and no read has shown it yet: a second
+    /// one could convert (or mail) twice, so nothing is sent until the first settles, as a read
+    /// shows the change or the replication grace passes (CONTRACT.md 9.8).
+    fn refuse_while_unsettled(&self, pre: &Preflight) -> Result<(), AppError> {
+        self.load_unsettled();
+        let map = lock(&self.single.unknown);
+        let Some(u) = map.get(&pre.target.id) else {
+            return Ok(());
+        };
+        let seen = UserDetail {
+            external_user_state: pre.target.external_user_state.clone(),
+            external_user_state_change_date_time: pre.target.external_user_state_change_date_time.clone(),
+            ..UserDetail::default()
+        };
+        match settle_from(u, &seen, OffsetDateTime::now_utc()) {
+            Outcome::Unknown => Err(AppError::new(
+                ErrorCode::OutcomeUnknown,
+                format!(
+                    "the {:?} sent at {} has no known outcome yet: nothing is sent again until a read shows it",
+                    u.entry.action, u.entry.at
+                ),
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// The conversion or resend itself, told to the host when Microsoft asks to slow down,

@@ -604,6 +604,25 @@ async fn a_lost_answer_is_settled_by_reading_the_user() {
     assert_eq!(check.outcome, b2b_core::history::Outcome::Unknown);
     assert_eq!(history(dir).len(), 1);
 
+    // Until it settles, a second conversion is refused before anything is sent again.
+    let again = svc
+        .convert_user(&user.id, &mail, ConvertRequest::default())
+        .await
+        .expect_err("refused while unsettled");
+    assert_eq!(again.code, b2b_core::ErrorCode::OutcomeUnknown, "{again:?}");
+    let stats: serde_json::Value = reqwest::get(format!("{}/_sim/stats", sim.base_url()))
+        .await
+        .expect("stats")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(stats["routes"]["POST /v1.0/invitations"], 1, "sent once: {stats}");
+    assert_eq!(
+        history(dir).len(),
+        1,
+        "a refusal before sending is not an attempt"
+    );
+
     // Once Graph shows it: settled as done, the badge follows, History says so.
     tokio::time::sleep(Duration::from_millis(9500)).await;
     let d = svc.get_user(&user.id).await.expect("read");

@@ -78,7 +78,7 @@ export function OutcomeCheckBar({ check }: { check: OutcomeCheck }) {
   const id = check.outcome === "succeeded" ? "outcome.succeeded" : check.outcome === "failed" ? "outcome.failed" : "outcome.unknown";
   const intent = check.outcome === "succeeded" ? "success" : check.outcome === "failed" ? "info" : "warning";
   return (
-    <MessageBar intent={intent} layout="multiline" data-testid="outcome-check" data-outcome={check.outcome}>
+    <MessageBar intent={intent} layout="multiline" id="outcome-check" data-testid="outcome-check" data-outcome={check.outcome}>
       <MessageBarBody>
         <FormattedMessage
           id={id}
@@ -227,6 +227,9 @@ export function UserPage(props: {
                   <Button
                     ref={start}
                     appearance="primary"
+                    // A change whose answer was lost is not sent again until a read settles it.
+                    disabledFocusable={user.outcomeCheck?.outcome === "unknown"}
+                    aria-describedby={user.outcomeCheck?.outcome === "unknown" ? "outcome-check" : undefined}
                     onClick={() => {
                       setDone(null);
                       setPanel(action === "convert" ? "convert" : "resend");
