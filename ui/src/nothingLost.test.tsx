@@ -141,6 +141,21 @@ describe("2: an unknown outcome is settled by reading the user", () => {
   });
 });
 
+describe("2: a bulk row whose answer was lost is reported unknown, never failed", () => {
+  it("the report says it was sent, is not sent again and how it settles; its badge says unknown", async () => {
+    fakeBackend({ os: "en", bulkUnknown: true });
+    await runBulk();
+    const unknown = await screen.findByTestId("bulk-unknown");
+    expect(unknown.textContent).toContain("1 row was sent, but Microsoft's answer was lost");
+    expect(unknown.textContent).toContain("They are not sent again");
+    expect(screen.getByTestId("bulk-report-summary").textContent).toContain("0 failed");
+    expect(screen.getByText("Outcome unknown")).toBeTruthy();
+    expect(screen.queryByText("Failed")).toBeNull();
+    const details = screen.getAllByTestId("bulk-report-details")[0];
+    expect(details?.textContent).toContain("The change was sent but no clear answer came back");
+  });
+});
+
 describe("2: a change whose answer is lost is not offered again until it settles", () => {
   it("while reads do not show it, the page says so and Convert is disabled", async () => {
     const calls = fakeBackend({ os: "en", unknownOutcome: "unsettled" });

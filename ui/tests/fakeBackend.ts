@@ -236,6 +236,8 @@ export interface FakeBackendOptions {
   slowBulk?: boolean;
   /** The report of a resumed run from before links were kept: one converted row without its link. */
   linksLost?: boolean;
+  /** The bulk run's first row was sent but its answer lost: the report says its outcome is unknown. */
+  bulkUnknown?: boolean;
   /** Conversions lose their answer (outcome_unknown); the next read of the user settles it as done,
    * or with "unsettled" reads do not show it yet (the check stays unknown). */
   unknownOutcome?: boolean | "unsettled";
@@ -258,6 +260,7 @@ export function installFakeBackend({
   slowBulk = false,
   linksLost = false,
   unknownOutcome = false,
+  bulkUnknown = false,
   throttleMs = 0,
 }: FakeBackendOptions): Call[] {
   const lostAnswers = new Map<string, string>();
@@ -350,14 +353,15 @@ export function installFakeBackend({
     ],
   };
   let bulkReport: BulkReport = {
-    converted: linksLost ? 0 : 1,
+    converted: linksLost || bulkUnknown ? 0 : 1,
     alreadyDone: linksLost ? 1 : 0,
     failed: 0,
+    unknown: bulkUnknown ? 1 : 0,
     skipped: 2,
     notRun: 0,
     linksLost: linksLost ? 1 : 0,
     rows: [
-      { line: 2, user: "adele.adams@contoso.com", email: "adele.adams@northwind.example", outcome: linksLost ? "alreadyDone" : "converted", status: "PendingAcceptance", invitationId: "inv-b1", redeemUrl: null, errorCode: null, message: null, reason: null, confirmedByReread: false, warnings: [], linkLost: linksLost },
+      { line: 2, user: "adele.adams@contoso.com", email: "adele.adams@northwind.example", outcome: bulkUnknown ? "unknown" : linksLost ? "alreadyDone" : "converted", status: bulkUnknown ? null : "PendingAcceptance", invitationId: bulkUnknown ? null : "inv-b1", redeemUrl: null, errorCode: bulkUnknown ? "outcome_unknown" : null, message: null, reason: null, confirmedByReread: false, warnings: [], linkLost: linksLost },
       { line: 3, user: "x@contoso.com", email: "not-an-address", outcome: "skipped", status: null, invitationId: null, redeemUrl: null, errorCode: null, message: null, reason: "invalid_email", confirmedByReread: false, warnings: [], linkLost: false },
       { line: 4, user: "henry.parker@contoso.com", email: "henry.parker@adatum.example", outcome: "skipped", status: null, invitationId: null, redeemUrl: null, errorCode: null, message: null, reason: "not_synced_from_on_premises", confirmedByReread: false, warnings: [], linkLost: false },
     ],
@@ -678,6 +682,7 @@ export function installFakeBackend({
           converted: rows.length,
           alreadyDone: 0,
           failed: 0,
+          unknown: 0,
           skipped: 0,
           notRun: 0,
           linksLost: 0,

@@ -189,20 +189,22 @@ pub async fn run_loaded(
     };
     out.event(
         json!({ "event": "report", "action": loaded.action, "converted": report.converted, "alreadyDone": report.already_done,
-                "failed": report.failed, "skipped": report.skipped, "notRun": report.not_run, "report": report_path }),
+                "failed": report.failed, "unknown": report.unknown, "skipped": report.skipped, "notRun": report.not_run, "report": report_path }),
         &format!(
-            "{} {done}, {} done before, {} failed, {} skipped, {} not run.\nReport: {}",
+            "{} {done}, {} done before, {} failed, {} with no known outcome yet, {} skipped, {} not run.\nReport: {}",
             report.converted,
             report.already_done,
             report.failed,
+            report.unknown,
             report.skipped,
             report.not_run,
             report_path.display()
         ),
     );
-    if report.failed > 0 || report.not_run > 0 {
+    if report.failed > 0 || report.unknown > 0 || report.not_run > 0 {
         return Err(ServiceError::RowsFailed {
             failed: report.failed,
+            unknown: report.unknown,
             not_run: report.not_run,
         }
         .into());

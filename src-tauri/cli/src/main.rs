@@ -360,7 +360,7 @@ fn explain(code: ErrorCode) -> &'static str {
         ErrorCode::NotConfirmed => "Not confirmed; nothing was changed.",
         ErrorCode::SponsorNotFound => "A sponsor is not a user or group of this tenant (give a UPN or an object id); nothing was changed.",
         ErrorCode::TooManySponsors => "Microsoft allows at most five sponsors per user; nothing was changed.",
-        ErrorCode::BulkRowsFailed => "Some rows failed or did not run: see the report, fix them, then run again with --resume.",
+        ErrorCode::BulkRowsFailed => "Some rows failed, have no known outcome yet, or did not run: see the report, fix them, then run again with --resume (rows with no known outcome are read again, never sent twice).",
         ErrorCode::ScanCancelled => "The scan was stopped before it finished; nothing was changed. Run b2b discover again.",
         ErrorCode::OutcomeUnknown => "The invitation was sent but no answer came back, and the user does not show it yet. Run b2b check, then try again.",
         _ => "The command failed.",

@@ -123,6 +123,7 @@ async fn one_run(rows: usize) -> (Duration, Duration, u64) {
         on_attempt: Arc::new(|_, _, _| {}),
         on_progress: Arc::new(|_, _| {}),
         on_invite: None,
+        resend_grace: b2b_core::users::REPLICATION_GRACE,
     });
     let t = Instant::now();
     let report = run::run(setup, preview.rows).await;

@@ -2,6 +2,7 @@
 //! 503s and dropped connections, and a cancelled run resumed: exactly one invitation per user.
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use b2b_core::auth::Secret;
 use b2b_core::bulk::{self, journal::Journal, run, RowStatus};
@@ -90,6 +91,17 @@ fn setup_run(
     control: Arc<run::Control>,
     attempts: Arc<Mutex<u32>>,
 ) -> Arc<run::RunSetup> {
+    setup_run_with_grace(g, journal, control, attempts, b2b_core::users::REPLICATION_GRACE)
+}
+
+/// `setup_run` with the wait before a row left "started" may be sent again.
+fn setup_run_with_grace(
+    g: &Arc<GraphClient>,
+    journal: Arc<Journal>,
+    control: Arc<run::Control>,
+    attempts: Arc<Mutex<u32>>,
+    resend_grace: Duration,
+) -> Arc<run::RunSetup> {
     Arc::new(run::RunSetup {
         action: b2b_core::bulk::BulkAction::Convert,
         graph: g.clone(),
@@ -102,6 +114,7 @@ fn setup_run(
         }),
         on_progress: Arc::new(|_, _| {}),
         on_invite: None,
+        resend_grace,
     })
 }
 
@@ -182,30 +195,61 @@ async fn a_run_under_throttling_503s_and_drops_invites_each_user_once() {
         .iter()
         .filter(|r| r.outcome == run::RowOutcome::Converted)
         .count();
-    let failed: Vec<_> = report
+    let unknown: Vec<_> = report
         .iter()
-        .filter(|r| r.outcome == run::RowOutcome::Failed)
+        .filter(|r| r.outcome == run::RowOutcome::Unknown)
         .collect();
-    // A 503 or a dropped POST leaves the outcome unknown: reported, never resent blindly.
+    // A 503 or a dropped POST leaves the outcome unknown: reported as such, never as failed, and
+    // never resent blindly.
+    assert!(!unknown.is_empty(), "some answers were lost: {s}");
     assert!(
-        failed
+        unknown
             .iter()
             .all(|r| r.error_code == Some(b2b_core::ErrorCode::OutcomeUnknown)),
-        "{failed:?}"
+        "{unknown:?}"
     );
-    assert_eq!(converted + failed.len(), 40);
+    assert_eq!(converted + unknown.len(), 40, "{report:?}");
+    assert_eq!(
+        bulk::BulkReport::new(report.clone()).unknown as usize,
+        unknown.len()
+    );
     for (id, n) in s["invitations"].as_object().expect("per user") {
         assert_eq!(n, 1, "user {id} invited {n} times");
     }
-    // Resuming settles the unknown ones by reading the users, and invites each remaining user once.
     faults(&sim, json!({})).await;
+    let posts = |s: &Value| s["routes"]["POST /v1.0/invitations"].as_u64().unwrap_or(0);
+    let sent_before = posts(&stats(&sim).await);
+    // Resuming at once: reads do not show the lost ones, which may still be replicating
+    // (CONTRACT.md 9.8), so they stay unknown and nothing is sent again.
+    let again = bulk::preview(&g, &parsed, scopes()).await.expect("preview");
+    let at_once = run::run(
+        setup_run(
+            &g,
+            journal.clone(),
+            Arc::new(run::Control::default()),
+            Arc::new(Mutex::new(0)),
+        ),
+        again.rows,
+    )
+    .await;
+    assert_eq!(posts(&stats(&sim).await), sent_before, "nothing sent again");
+    assert_eq!(
+        at_once
+            .iter()
+            .filter(|r| r.outcome == run::RowOutcome::Unknown)
+            .count(),
+        unknown.len()
+    );
+    // After the replication grace (shortened here), the ones still unchanged were never made:
+    // each is invited once.
     let again = bulk::preview(&g, &parsed, scopes()).await.expect("preview");
     let report = run::run(
-        setup_run(
+        setup_run_with_grace(
             &g,
             journal,
             Arc::new(run::Control::default()),
             Arc::new(Mutex::new(0)),
+            Duration::ZERO,
         ),
         again.rows,
     )
@@ -232,6 +276,58 @@ async fn a_run_under_throttling_503s_and_drops_invites_each_user_once() {
     );
     let csv = run::report_csv(&report).expect("report");
     assert_eq!(csv.lines().count(), 1 + report.len());
+}
+
+/// Microsoft made the invitations but their answers were lost, and reads lag behind the writes
+/// for longer than the run reads them (CONTRACT.md 9.8): the rows are unknown, and a run resumed
+/// at once sends nothing again (tenant-sim, like Microsoft, would invite them a second time).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_resume_inside_the_replication_lag_sends_nothing_twice() {
+    let (sim, g) = setup().await;
+    let text = csv(&sim, 3);
+    let parsed = bulk::parse(text.as_bytes()).expect("parse");
+    let preview = bulk::preview(&g, &parsed, scopes()).await.expect("preview");
+    faults(
+        &sim,
+        json!({ "replicationLagMs": 30000, "routes": { "POST /v1.0/invitations": { "failRate": 1.0, "afterHandler": true } } }),
+    )
+    .await;
+    let (_tmp, path) = temp_journal(&text);
+    let journal = Arc::new(Journal::open(&path).expect("journal"));
+    let control = || Arc::new(run::Control::default());
+    let first = run::run(
+        setup_run(&g, journal.clone(), control(), Arc::new(Mutex::new(0))),
+        preview.rows.clone(),
+    )
+    .await;
+    let sent: Vec<_> = first
+        .iter()
+        .filter(|r| r.outcome != run::RowOutcome::Skipped)
+        .collect();
+    assert!(
+        sent.len() == 3 && sent.iter().all(|r| r.outcome == run::RowOutcome::Unknown),
+        "{first:?}"
+    );
+    faults(&sim, json!({ "replicationLagMs": 30000 })).await;
+    let again = bulk::preview(&g, &parsed, scopes()).await.expect("preview");
+    let resumed = run::run(
+        setup_run(&g, journal, control(), Arc::new(Mutex::new(0))),
+        again.rows,
+    )
+    .await;
+    let sent: Vec<_> = resumed
+        .iter()
+        .filter(|r| r.outcome != run::RowOutcome::Skipped)
+        .collect();
+    assert!(
+        sent.len() == 3 && sent.iter().all(|r| r.outcome == run::RowOutcome::Unknown),
+        "{resumed:?}"
+    );
+    let s = stats(&sim).await;
+    assert_eq!(s["routes"]["POST /v1.0/invitations"], 3, "{s}");
+    let invited = s["invitations"].as_object().expect("per user");
+    assert_eq!(invited.len(), 3);
+    assert!(invited.values().all(|n| n == 1), "{s}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -242,6 +242,7 @@ impl Service {
                     }
                 }
             })),
+            resend_grace: b2b_core::users::REPLICATION_GRACE,
         });
         Ok((setup, preview.rows))
     }
@@ -261,9 +262,10 @@ impl Service {
             }
         }
         tracing::info!(
-            "bulk run: {} converted, {} failed, {} not run",
+            "bulk run: {} converted, {} failed, {} unknown, {} not run",
             report.converted,
             report.failed,
+            report.unknown,
             report.not_run
         );
         *lock(&self.bulk.report) = Some(report.clone());

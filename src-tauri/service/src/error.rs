@@ -40,8 +40,8 @@ pub enum ServiceError {
     NothingReady,
     #[error("not confirmed; nothing was changed")]
     NotConfirmed,
-    #[error("{failed} row(s) failed and {not_run} did not run: see the report, then resume")]
-    RowsFailed { failed: u32, not_run: u32 },
+    #[error("{failed} row(s) failed, {unknown} have no known outcome yet and {not_run} did not run: see the report, then resume")]
+    RowsFailed { failed: u32, unknown: u32, not_run: u32 },
     #[error("nothing was exported yet")]
     NothingExported,
     #[error("could not write {path}")]
@@ -124,9 +124,10 @@ mod tests {
         assert_eq!(
             wire(ServiceError::RowsFailed {
                 failed: 2,
+                unknown: 1,
                 not_run: 1
             }),
-            serde_json::json!({ "code": "bulk_rows_failed", "message": "2 row(s) failed and 1 did not run: see the report, then resume" })
+            serde_json::json!({ "code": "bulk_rows_failed", "message": "2 row(s) failed, 1 have no known outcome yet and 1 did not run: see the report, then resume" })
         );
         assert_eq!(
             wire(ServiceError::FileTooLarge { bytes: 30_000_000 }),

@@ -4,7 +4,11 @@ import type { RowResult } from "./RowResult";
 /**
  * The end of a run, for the app.
  */
-export type BulkReport = { rows: Array<RowResult>, converted: number, alreadyDone: number, failed: number, skipped: number, notRun: number, 
+export type BulkReport = { rows: Array<RowResult>, converted: number, alreadyDone: number, failed: number, 
+/**
+ * Sent, with no known outcome yet: not sent again; a later run of the same file settles them.
+ */
+unknown: number, skipped: number, notRun: number, 
 /**
  * Rows converted without an e-mail whose redeem link is lost: a reset can make new ones.
  */

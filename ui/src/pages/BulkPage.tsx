@@ -79,7 +79,7 @@ const useStyles = makeStyles({
 });
 
 const statusColor = { ready: "success", needsFix: "warning", blocked: "danger" } as const;
-const outcomeColor = { converted: "success", invited: "success", alreadyDone: "informative", failed: "danger", skipped: "subtle", notRun: "warning" } as const;
+const outcomeColor = { converted: "success", invited: "success", alreadyDone: "informative", failed: "danger", unknown: "severe", skipped: "subtle", notRun: "warning" } as const;
 
 function Reasons({ row }: { row: PreviewRow }) {
   const texts = [
@@ -564,7 +564,18 @@ function Report({
           </MessageBarActions>
         </MessageBar>
       )}
-      <MessageBar intent={report.failed > 0 || report.notRun > 0 ? "warning" : "success"} layout="multiline" data-testid="bulk-report-summary">
+      {report.unknown > 0 && (
+        <MessageBar intent="warning" layout="multiline" data-testid="bulk-unknown">
+          <MessageBarBody>
+            <FormattedMessage id="bulk.unknownRows" values={{ count: report.unknown }} />
+          </MessageBarBody>
+        </MessageBar>
+      )}
+      <MessageBar
+        intent={report.failed > 0 || report.unknown > 0 || report.notRun > 0 ? "warning" : "success"}
+        layout="multiline"
+        data-testid="bulk-report-summary"
+      >
         <MessageBarBody>
           <FormattedMessage
             id={reportSummary[action]}

@@ -43,6 +43,10 @@ pub struct Record {
     /// Steps after a conversion that did not work; the row is still converted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<FollowUpWarning>,
+    /// For `started`: when the invitation went out (RFC 3339). A row left started whose user
+    /// shows no change is not sent again before the replication grace has passed since.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
 }
 
 /// What a conversion without an e-mail produced. Anyone holding the link can start the
@@ -69,9 +73,29 @@ impl std::fmt::Debug for Link {
 /// What the journal knows of a user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Known {
-    /// An invitation may have been sent: settle by reading the user.
-    Started,
+    /// An invitation may have been sent (at this time, when the journal says): settle by reading
+    /// the user.
+    Started(Option<String>),
     Done(Record),
+}
+
+/// The latest line about a user wins, except that nothing undoes a success: a "started" after a
+/// failure is a new attempt, to be settled like any other.
+fn note(known: &mut HashMap<String, Known>, r: &Record) {
+    match r.phase {
+        Phase::Started => {
+            let done_ok = matches!(
+                known.get(&r.user_id),
+                Some(Known::Done(d)) if matches!(d.outcome.as_deref(), Some("converted" | "invited"))
+            );
+            if !done_ok {
+                known.insert(r.user_id.clone(), Known::Started(r.at.clone()));
+            }
+        }
+        Phase::Done => {
+            known.insert(r.user_id.clone(), Known::Done(r.clone()));
+        }
+    }
 }
 
 pub struct Journal {
@@ -124,14 +148,7 @@ impl Journal {
                     let Ok(r) = serde_json::from_str::<Record>(line) else {
                         continue;
                     };
-                    match r.phase {
-                        Phase::Started => {
-                            known.entry(r.user_id.clone()).or_insert(Known::Started);
-                        }
-                        Phase::Done => {
-                            known.insert(r.user_id.clone(), Known::Done(r));
-                        }
-                    }
+                    note(&mut known, &r);
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -249,15 +266,7 @@ impl Journal {
                 .and_then(|()| f.sync_data())
                 .map_err(|e| io(&self.path, e))?;
         }
-        let mut known = self.known.lock().unwrap_or_else(PoisonError::into_inner);
-        match r.phase {
-            Phase::Started => {
-                known.entry(r.user_id.clone()).or_insert(Known::Started);
-            }
-            Phase::Done => {
-                known.insert(r.user_id.clone(), Known::Done(r.clone()));
-            }
-        }
+        note(&mut self.known.lock().unwrap_or_else(PoisonError::into_inner), r);
         Ok(())
     }
 }
@@ -284,6 +293,7 @@ mod tests {
             invitation_id: None,
             error_code: None,
             warnings: Vec::new(),
+            at: Some("2026-12-01T10:00:00Z".into()),
         };
         j.write(&started("a")).expect("write");
         j.write(&Record {
@@ -293,13 +303,35 @@ mod tests {
         })
         .expect("write");
         j.write(&started("b")).expect("write");
+        // A failure, then a new attempt that stopped mid-way: settled, not taken as failed.
+        j.write(&started("d")).expect("write");
+        j.write(&Record {
+            phase: Phase::Done,
+            outcome: Some("failed".into()),
+            ..started("d")
+        })
+        .expect("write");
+        j.write(&Record {
+            at: Some("2026-12-01T11:00:00Z".into()),
+            ..started("d")
+        })
+        .expect("write");
+        // Nothing undoes a success.
+        j.write(&started("a")).expect("write");
         drop(j);
         let mut f = OpenOptions::new().append(true).open(&path).expect("open");
         f.write_all(b"{\"userId\":\"c\",\"li").expect("torn");
         let j = Journal::open(&path).expect("reopen");
         assert!(matches!(j.known("a"), Some(Known::Done(r)) if r.outcome.as_deref() == Some("converted")));
-        assert_eq!(j.known("b"), Some(Known::Started));
+        assert_eq!(
+            j.known("b"),
+            Some(Known::Started(Some("2026-12-01T10:00:00Z".into())))
+        );
         assert_eq!(j.known("c"), None);
+        assert_eq!(
+            j.known("d"),
+            Some(Known::Started(Some("2026-12-01T11:00:00Z".into())))
+        );
     }
 
     #[test]

@@ -434,6 +434,8 @@ pub struct BulkReport {
     pub converted: u32,
     pub already_done: u32,
     pub failed: u32,
+    /// Sent, with no known outcome yet: not sent again; a later run of the same file settles them.
+    pub unknown: u32,
     pub skipped: u32,
     pub not_run: u32,
     /// Rows converted without an e-mail whose redeem link is lost: a reset can make new ones.
@@ -458,6 +460,7 @@ impl BulkReport {
             converted: count(run::RowOutcome::Converted) + count(run::RowOutcome::Invited),
             already_done: count(run::RowOutcome::AlreadyDone),
             failed: count(run::RowOutcome::Failed),
+            unknown: count(run::RowOutcome::Unknown),
             skipped: count(run::RowOutcome::Skipped),
             not_run: count(run::RowOutcome::NotRun),
             links_lost: u32::try_from(rows.iter().filter(|r| r.link_lost).count()).unwrap_or(u32::MAX),

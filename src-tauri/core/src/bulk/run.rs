@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 
 use crate::codes::SkipReason;
 use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
 use ts_rs::TS;
 
 use super::journal::{Journal, Known, Link, Phase, Record};
@@ -30,6 +32,9 @@ pub enum RowOutcome {
     /// Done in an earlier run of the same file (from the journal).
     AlreadyDone,
     Failed,
+    /// Sent, but the answer was lost and reading the user does not show the change yet: not sent
+    /// again; a later run of the same file settles it (CONTRACT.md 9.8).
+    Unknown,
     /// Not ready in the preview: not attempted.
     Skipped,
     /// Cancelled before its turn.
@@ -261,6 +266,9 @@ pub struct RunSetup {
     pub on_progress: Arc<OnProgress>,
     /// History for an invitation file's rows (`None`: not recorded).
     pub on_invite: Option<Arc<OnInvite>>,
+    /// How long after a row went out a later run waits for its user to show the change before
+    /// sending it again: `users::REPLICATION_GRACE` (tests shorten it).
+    pub resend_grace: Duration,
 }
 
 fn skipped(r: &PreviewRow) -> RowResult {
@@ -322,6 +330,7 @@ async fn one(s: &RunSetup, r: &PreviewRow, sent: &mut bool) -> RowResult {
         invitation_id: None,
         error_code: None,
         warnings: Vec::new(),
+        at: None,
     };
     match s.journal.known(user_id) {
         Some(Known::Done(done)) => {
@@ -343,7 +352,7 @@ async fn one(s: &RunSetup, r: &PreviewRow, sent: &mut bool) -> RowResult {
                 return out;
             }
         }
-        Some(Known::Started) => {
+        Some(Known::Started(at)) => {
             // The last run stopped mid-invitation: the user's state says whether it went through
             // (read a few times: a read right after the write can be stale).
             // A resend shows as a new externalUserStateChangeDateTime.
@@ -358,10 +367,10 @@ async fn one(s: &RunSetup, r: &PreviewRow, sent: &mut bool) -> RowResult {
                     let status = Some(state);
                     let mut done = record(Phase::Done, Some("converted"));
                     done.status = status.clone();
+                    // Converted whatever the journal says: a failed write only means the next
+                    // run reads the user again.
                     if let Err(e) = s.journal.write(&done) {
-                        out.outcome = RowOutcome::Failed;
                         out.error_code = Some(e.code);
-                        return out;
                     }
                     out.outcome = RowOutcome::Converted;
                     out.status = status;
@@ -370,13 +379,11 @@ async fn one(s: &RunSetup, r: &PreviewRow, sent: &mut bool) -> RowResult {
                     with_link(&mut out, &s.journal, user_id, row.send_mail);
                     return out;
                 }
-                Ok(None) => {}
-                Err(e) => {
-                    out.outcome = RowOutcome::Failed;
-                    out.error_code = Some(e.code);
-                    out.message = Some(e.message);
-                    return out;
+                Ok(None) if within_grace(at.as_deref(), s.resend_grace) => {
+                    return unsettled(out, at.as_deref())
                 }
+                Ok(None) => {}
+                Err(e) => return unread(out, e),
             }
         }
         None if r.status != RowStatus::Ready => return skipped(r),
@@ -403,7 +410,7 @@ async fn one(s: &RunSetup, r: &PreviewRow, sent: &mut bool) -> RowResult {
             }
         }
     }
-    if let Err(e) = s.journal.write(&record(Phase::Started, None)) {
+    if let Err(e) = s.journal.write(&started(record(Phase::Started, None))) {
         out.outcome = RowOutcome::Failed;
         out.error_code = Some(e.code);
         return out;
@@ -438,7 +445,11 @@ async fn one(s: &RunSetup, r: &PreviewRow, sent: &mut bool) -> RowResult {
         Err(Failed {
             error: e, mail_set, ..
         }) => {
-            out.outcome = RowOutcome::Failed;
+            out.outcome = if e.code == ErrorCode::OutcomeUnknown {
+                RowOutcome::Unknown
+            } else {
+                RowOutcome::Failed
+            };
             out.error_code = Some(e.code);
             out.message = Some(e.message.clone());
             if mail_set {
@@ -505,6 +516,7 @@ async fn one_invite(s: &RunSetup, r: &PreviewRow, sent: &mut bool) -> RowResult 
         invitation_id: None,
         error_code: None,
         warnings: Vec::new(),
+        at: None,
     };
     match s.journal.known(&key) {
         Some(Known::Done(done)) if done_ok(&done) => {
@@ -514,15 +526,13 @@ async fn one_invite(s: &RunSetup, r: &PreviewRow, sent: &mut bool) -> RowResult 
             with_link(&mut out, &s.journal, &key, row.send_mail);
             return out;
         }
-        Some(Known::Started) => match crate::invite::settle(&s.graph, &pre.email).await {
+        Some(Known::Started(at)) => match crate::invite::settle(&s.graph, &pre.email).await {
             Ok(Some(u)) => {
                 let status = u["externalUserState"].as_str().map(str::to_owned);
                 let mut done = record(Phase::Done, Some("invited"));
                 done.status = status.clone();
                 if let Err(e) = s.journal.write(&done) {
-                    out.outcome = RowOutcome::Failed;
                     out.error_code = Some(e.code);
-                    return out;
                 }
                 out.outcome = RowOutcome::Invited;
                 out.user = u["userPrincipalName"].as_str().unwrap_or_default().to_owned();
@@ -531,20 +541,16 @@ async fn one_invite(s: &RunSetup, r: &PreviewRow, sent: &mut bool) -> RowResult 
                 with_link(&mut out, &s.journal, &key, row.send_mail);
                 return out;
             }
+            Ok(None) if within_grace(at.as_deref(), s.resend_grace) => return unsettled(out, at.as_deref()),
             Ok(None) => {}
-            Err(e) => {
-                out.outcome = RowOutcome::Failed;
-                out.error_code = Some(e.code);
-                out.message = Some(e.message);
-                return out;
-            }
+            Err(e) => return unread(out, e),
         },
         _ => {}
     }
     if r.status != RowStatus::Ready {
         return skipped(r);
     }
-    if let Err(e) = s.journal.write(&record(Phase::Started, None)) {
+    if let Err(e) = s.journal.write(&started(record(Phase::Started, None))) {
         out.outcome = RowOutcome::Failed;
         out.error_code = Some(e.code);
         return out;
@@ -578,7 +584,11 @@ async fn one_invite(s: &RunSetup, r: &PreviewRow, sent: &mut bool) -> RowResult 
             }
         }
         Err(e) => {
-            out.outcome = RowOutcome::Failed;
+            out.outcome = if e.code == ErrorCode::OutcomeUnknown {
+                RowOutcome::Unknown
+            } else {
+                RowOutcome::Failed
+            };
             out.error_code = Some(e.code);
             out.message = Some(e.message.clone());
             if e.code != ErrorCode::OutcomeUnknown {
@@ -588,6 +598,44 @@ async fn one_invite(s: &RunSetup, r: &PreviewRow, sent: &mut bool) -> RowResult 
             }
         }
     }
+    out
+}
+
+/// A "started" line stamped with the time the invitation goes out.
+fn started(r: Record) -> Record {
+    Record {
+        at: OffsetDateTime::now_utc().format(&Rfc3339).ok(),
+        ..r
+    }
+}
+
+/// Whether a row left started may still show its change: within the replication grace of when it
+/// was sent. A journal line without a time (written before times were kept) is taken as recent:
+/// sending twice is the worse mistake (CONTRACT.md 9.8).
+fn within_grace(at: Option<&str>, grace: Duration) -> bool {
+    at.and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
+        .is_none_or(|t| OffsetDateTime::now_utc() - t < grace)
+}
+
+/// A row sent earlier whose user does not show the change yet: not sent again.
+fn unsettled(mut out: RowResult, at: Option<&str>) -> RowResult {
+    out.outcome = RowOutcome::Unknown;
+    out.error_code = Some(ErrorCode::OutcomeUnknown);
+    out.message = Some(format!(
+        "sent {}; reading the user does not show the change yet, so it is not sent again",
+        at.map_or_else(|| "in an earlier run".to_owned(), |t| format!("at {t}"))
+    ));
+    out
+}
+
+/// A row sent earlier whose user could not be read: its outcome stays unknown, not failed.
+fn unread(mut out: RowResult, e: AppError) -> RowResult {
+    out.outcome = RowOutcome::Unknown;
+    out.error_code = Some(e.code);
+    out.message = Some(format!(
+        "sent in an earlier run; reading the user failed: {}",
+        e.message
+    ));
     out
 }
 
