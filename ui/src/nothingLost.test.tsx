@@ -172,6 +172,29 @@ describe("2: a change whose answer is lost is not offered again until it settles
   });
 });
 
+describe("1: a redeem link made without an e-mail is shown again after the page is left", () => {
+  it("back on the list and into the user again, the link and its copy button are there", async () => {
+    fakeBackend({ os: "en" });
+    render(<App />);
+    fireEvent.click(await screen.findByTestId("convert-adele.adams@contoso.com"));
+    const panel = await screen.findByTestId("convert-panel");
+    await within(panel).findByTestId("checks");
+    fireEvent.click(within(panel).getByTestId("send-mail"));
+    await waitFor(() => expect(within(panel).getByTestId("convert-submit").getAttribute("aria-disabled")).not.toBe("true"));
+    fireEvent.click(within(panel).getByTestId("convert-submit"));
+    fireEvent.click(within(await screen.findByTestId("confirm")).getByTestId("confirm-yes"));
+    const url = (await screen.findByTestId("redeem-url")).textContent ?? "";
+    expect(url).toContain("/redeem?rd=");
+    expect(screen.queryByTestId("kept-link")).toBeNull();
+    fireEvent.click(screen.getByTestId("back"));
+    fireEvent.click(await screen.findByTestId("open-adele.adams@contoso.com"));
+    const kept = await screen.findByTestId("kept-link");
+    expect(within(kept).getByTestId("kept-link-url").textContent).toBe(url);
+    expect(kept.textContent).toContain("Invitation link, made without an e-mail on");
+    expect(within(kept).getByTestId("copy-kept-link-url")).toBeTruthy();
+  });
+});
+
 describe("11: throttling during a conversion is said, with when the app tries again", () => {
   it("says Microsoft asked to slow down and the time of the next try, then the result", async () => {
     fakeBackend({ os: "en", throttleMs: 1500 });

@@ -3,6 +3,7 @@
 // The real backend is tested by the Rust tests and the end-to-end test of the app window.
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
+import type { Link } from "../src/bindings/Link";
 import type { BulkReport } from "../src/bindings/BulkReport";
 import type { Preview } from "../src/bindings/Preview";
 import type { BulkLoaded } from "../src/bindings/BulkLoaded";
@@ -264,6 +265,8 @@ export function installFakeBackend({
   throttleMs = 0,
 }: FakeBackendOptions): Call[] {
   const lostAnswers = new Map<string, string>();
+  // Links of invitations made without an e-mail, as the backend keeps them on disk.
+  const keptLinks = new Map<string, Link>();
   const directory = fakeUsers();
   const history: HistoryEntry[] = [];
   let chosen: Language | null = null;
@@ -533,7 +536,8 @@ export function installFakeBackend({
           Object.assign(found, { externalUserState: "PendingAcceptance", state: "pending", action: "resend", daysWaiting: 0 });
           return { ...found, outcomeCheck: { action: "convert", askedAt: lost, outcome: "succeeded", status: "PendingAcceptance" } };
         }
-        return found;
+        const kept = keptLinks.get(found.id);
+        return kept && found.externalUserState === "PendingAcceptance" ? { ...found, keptLink: kept } : found;
       }
       case "preflight": {
         const { user: id, address, kind } = args as { user: string; address: string; kind: string };
@@ -610,6 +614,9 @@ export function installFakeBackend({
           sponsorsSet: sponsors.map(fakeSponsor),
           warnings: [],
         };
+        if (!request.sendMail) {
+          keptLinks.set(id, { userId: id, invitationId: result.invitationId, redeemUrl: result.redeemUrl, at: "2026-11-22T10:00:00Z" });
+        }
         history.push({
           id: `h${history.length + 1}`,
           at: "2026-11-22T10:00:00Z",

@@ -878,6 +878,7 @@ fn warning_text(code: FollowUpWarning) -> &'static str {
         FollowUpWarning::MailSetBeforeFailure => "The address was set as the user's mail before Microsoft refused the invitation; it stays there.",
         FollowUpWarning::SponsorsNotAdded => "The user was converted, but Microsoft refused to add one or more sponsors. Adding sponsors needs the User.ReadWrite.All permission and the User Administrator or Directory Writers role (or a custom role with microsoft.directory/users/sponsors/update); a user has at most five sponsors. Check the user's sponsors in the Entra admin center.",
         FollowUpWarning::InviterSponsorNotRemoved => "The user was converted, but Microsoft may have made you a sponsor too and that could not be undone. Check the user's sponsors in the Entra admin center.",
+        FollowUpWarning::LinkNotKept => "The redeem link could not be saved on this computer: copy it now, it is not shown again.",
     }
 }
 

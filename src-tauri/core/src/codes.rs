@@ -124,6 +124,9 @@ codes! {
         /// The sponsor Microsoft added on its own (the inviter) could not be removed, or it is
         /// unknown whether it added one.
         InviterSponsorNotRemoved = "inviter_sponsor_not_removed",
+        /// The redeem link of an invitation sent without an e-mail could not be kept on disk:
+        /// shown once, it must be copied now.
+        LinkNotKept = "link_not_kept",
     }
 }
 

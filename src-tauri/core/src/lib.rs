@@ -15,6 +15,7 @@ pub mod graph;
 pub mod history;
 pub mod invite;
 pub mod keychain;
+pub mod links;
 pub mod policy;
 pub mod settings;
 pub mod settings_file;

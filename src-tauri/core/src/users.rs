@@ -261,6 +261,10 @@ pub struct UserDetail {
     /// The user's sponsors; absent when Graph would not say (unknown, not none).
     #[ts(optional = nullable)]
     pub sponsors: Option<Vec<crate::sponsors::Sponsor>>,
+    /// The redeem link of this user's last invitation sent without an e-mail, while it waits to
+    /// be accepted: kept on disk when it was made, so a closed page or a crash loses it not.
+    #[ts(optional = nullable)]
+    pub kept_link: Option<crate::links::Link>,
 }
 
 /// A conversion or resend whose answer was lost, and what reading the user says of it.

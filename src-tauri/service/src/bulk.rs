@@ -408,12 +408,9 @@ impl Service {
             {
                 Ok(r) => {
                     if let Some(url) = r.redeem_url {
-                        let link = bulk::journal::Link {
-                            user_id: link_key.clone(),
-                            invitation_id: r.invitation_id.clone(),
-                            redeem_url: url.clone(),
-                        };
-                        run::keep_link(&journal, &link, row.line);
+                        let link =
+                            bulk::journal::Link::new(link_key.clone(), r.invitation_id.clone(), url.clone());
+                        row.warnings.extend(run::keep_link(&journal, &link, row.line));
                         row.redeem_url = Some(url);
                         row.invitation_id = r.invitation_id;
                         row.link_lost = false;

@@ -72,6 +72,11 @@ impl Service {
         Ok(History::new(self.host.data_dir()?.join(history::FILE_NAME)))
     }
 
+    /// The redeem links of single conversions and resends sent without an e-mail.
+    pub fn links(&self) -> Result<b2b_core::links::LinkStore, AppError> {
+        b2b_core::links::LinkStore::open(&self.host.data_dir()?.join(b2b_core::links::FILE_NAME))
+    }
+
     /// Acts as the current account (or `b2b`'s override).
     pub async fn acting(&self) -> Result<Acting, AppError> {
         self.session.acting(self.host.as_ref(), &self.settings).await

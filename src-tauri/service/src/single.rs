@@ -6,10 +6,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use b2b_core::codes::FollowUpWarning;
 use b2b_core::convert_service::{
     self as svc, AddressSlot, CheckKind as Kind, ConvertRequest, ConvertResult, Failed, Preflight,
 };
 use b2b_core::history::{self, HistoryAction, HistoryEntry, Outcome};
+use b2b_core::links::Link;
 use b2b_core::users::{self, B2bState, OutcomeCheck, UserDetail, UsersPage};
 use b2b_core::{AppError, ErrorCode};
 use time::format_description::well_known::Rfc3339;
@@ -96,6 +98,12 @@ impl Service {
         }
         drop(invited);
         d.outcome_check = self.check_unknown(&mut d);
+        if d.external_user_state.as_deref() == Some("PendingAcceptance") {
+            match self.links() {
+                Ok(l) => d.kept_link = l.get(&d.id),
+                Err(e) => tracing::warn!("links: {}", e.message),
+            }
+        }
         Ok(d)
     }
 
@@ -274,6 +282,18 @@ impl Service {
             Kind::Resend => (svc::resend(&a.graph, pre, o, slot).await, HistoryAction::Resend),
         };
         forward.abort();
+        let mut result = result;
+        // Without an e-mail the link is the user's only way in, and Microsoft gives it once: it
+        // is on disk before anyone sees it, or the result says it is not.
+        if let Ok(r) = &mut result {
+            if let (false, Some(url)) = (o.send_mail, &r.redeem_url) {
+                let link = Link::new(r.user_id.clone(), r.invitation_id.clone(), url.clone());
+                if let Err(e) = self.links().and_then(|l| l.keep(&link)) {
+                    tracing::error!("the redeem link of {} was not kept: {:?}", r.user_id, e.code);
+                    r.warnings.push(FollowUpWarning::LinkNotKept);
+                }
+            }
+        }
         let entry = history::entry_for(&a.actor, action, pre, o, &result, a.graph.last_request_id());
         // The change is made whatever happens to History; a failure to record it is logged.
         if let Err(e) = self.history().and_then(|h| h.append(&entry)) {

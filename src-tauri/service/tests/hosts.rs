@@ -206,6 +206,66 @@ async fn app_and_cli_hosts_write_the_same_history_for_the_same_conversion() {
     assert_eq!(seen[0], as_source(seen[1].clone(), "app"));
 }
 
+/// Without an e-mail the redeem link is the user's only way in, and Microsoft gives it once: it is
+/// on disk (the owner's only) before the result is returned, and the user's page shows it again
+/// after a closed page or a restart, until the invitation is accepted. Never in History.
+#[tokio::test]
+async fn a_redeem_link_made_without_an_e_mail_outlives_the_page_and_a_restart() {
+    let (sim, tmp, svc) = on_a_fresh_tenant("app").await;
+    let dir = tmp.path();
+    let dir_state = sim.state().lock().dir.clone();
+    let user = tenant_sim::seed::users_in_case(&dir_state, "ready-to-convert")[0].clone();
+    let mail = user.mail.clone().expect("mail");
+    let request = ConvertRequest {
+        send_mail: false,
+        ..ConvertRequest::default()
+    };
+    let r = svc
+        .convert_user(&user.id, &mail, request)
+        .await
+        .expect("converted");
+    let url = r.redeem_url.clone().expect("a link");
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    let file = dir.join(b2b_core::links::FILE_NAME);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).expect("links file").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let raw_history = std::fs::read_to_string(dir.join(b2b_core::history::FILE_NAME)).expect("History");
+    assert!(!raw_history.contains(&url), "no link in History");
+
+    // A program started later, on the same folder: the user's page has the link.
+    let token = admin_token(&sim).await;
+    let later = service(
+        "app",
+        dir,
+        Overrides {
+            connection: Some(organisation(&sim)),
+            access_token: Some(token),
+            ..Overrides::default()
+        },
+    );
+    let d = later.get_user(&user.id).await.expect("read");
+    let kept = d.kept_link.expect("the link is kept");
+    assert_eq!(kept.redeem_url, url);
+    assert_eq!(kept.invitation_id, r.invitation_id);
+    assert!(kept.at.is_some());
+
+    // With an e-mail, nothing is kept, and a user without a kept link shows none.
+    let other = tenant_sim::seed::users_in_case(&dir_state, "ready-to-convert")[1].clone();
+    let request = ConvertRequest {
+        send_mail: true,
+        ..ConvertRequest::default()
+    };
+    later
+        .convert_user(&other.id, other.mail.as_deref().expect("mail"), request)
+        .await
+        .expect("converted");
+    assert!(later.get_user(&other.id).await.expect("read").kept_link.is_none());
+}
+
 #[tokio::test]
 async fn app_and_cli_hosts_write_the_same_history_for_the_same_bulk_run() {
     let mut seen = Vec::new();

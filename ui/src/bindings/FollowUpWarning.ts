@@ -3,4 +3,4 @@
 /**
  * A step after a successful invitation that did not work.
  */
-export type FollowUpWarning = "user_type_not_set" | "mail_set_before_failure" | "sponsors_not_added" | "inviter_sponsor_not_removed";
+export type FollowUpWarning = "user_type_not_set" | "mail_set_before_failure" | "sponsors_not_added" | "inviter_sponsor_not_removed" | "link_not_kept";

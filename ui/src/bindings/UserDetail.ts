@@ -2,6 +2,7 @@
 import type { B2bAction } from "./B2bAction";
 import type { B2bState } from "./B2bState";
 import type { Identity } from "./Identity";
+import type { Link } from "./Link";
 import type { OutcomeCheck } from "./OutcomeCheck";
 import type { Sponsor } from "./Sponsor";
 
@@ -20,4 +21,9 @@ outcomeCheck?: OutcomeCheck | null,
 /**
  * The user's sponsors; absent when Graph would not say (unknown, not none).
  */
-sponsors?: Array<Sponsor> | null, };
+sponsors?: Array<Sponsor> | null, 
+/**
+ * The redeem link of this user's last invitation sent without an e-mail, while it waits to
+ * be accepted: kept on disk when it was made, so a closed page or a crash loses it not.
+ */
+keptLink?: Link | null, };

@@ -75,6 +75,22 @@ function CopyButton({ text, testId }: { text: string; testId: string }) {
   );
 }
 
+/** A redeem link with its copy button, under a label and the warning to send it only to the person. */
+export function RedeemLink({ url, label, testId }: { url: string; label: string; testId: string }) {
+  const styles = useStyles();
+  const intl = useIntl();
+  return (
+    <Field label={label} hint={intl.formatMessage({ id: "result.redeemHint" })}>
+      <div className={styles.row}>
+        <bdi className={styles.code} dir="ltr" data-testid={testId}>
+          {url}
+        </bdi>
+        <CopyButton text={url} testId={`copy-${testId}`} />
+      </div>
+    </Field>
+  );
+}
+
 function languageName(locale: string, language: Language): string {
   try {
     return new Intl.DisplayNames([locale], { type: "language" }).of(language) ?? language;
@@ -185,14 +201,7 @@ export function ResultCard(props: {
       )}
       {result.redeemUrl && !mailSent && (
         <>
-          <Field label={intl.formatMessage({ id: "result.redeemUrl" })} hint={intl.formatMessage({ id: "result.redeemHint" })}>
-            <div className={styles.row}>
-              <bdi className={styles.code} dir="ltr" data-testid="redeem-url">
-                {result.redeemUrl}
-              </bdi>
-              <CopyButton text={result.redeemUrl} testId="copy-redeem" />
-            </div>
-          </Field>
+          <RedeemLink url={result.redeemUrl} label={intl.formatMessage({ id: "result.redeemUrl" })} testId="redeem-url" />
           <Field
             label={intl.formatMessage({ id: "result.readyLabel" })}
             hint={intl.formatMessage(

@@ -106,6 +106,7 @@ export const warningMessages: Record<FollowUpWarning, MessageId> = {
   mail_set_before_failure: "bulk.warning.mail_set_before_failure",
   sponsors_not_added: "result.warning.sponsors_not_added",
   inviter_sponsor_not_removed: "result.warning.inviter_sponsor_not_removed",
+  link_not_kept: "result.warning.link_not_kept",
 };
 
 /** History words a warning as something that happened, not as advice on the spot. */
@@ -114,6 +115,7 @@ export const historyWarningMessages: Record<FollowUpWarning, MessageId> = {
   mail_set_before_failure: "bulk.warning.mail_set_before_failure",
   sponsors_not_added: "history.warning.sponsors_not_added",
   inviter_sponsor_not_removed: "history.warning.inviter_sponsor_not_removed",
+  link_not_kept: "history.warning.link_not_kept",
 };
 
 export const changeMessages: Record<Change, MessageId> = {

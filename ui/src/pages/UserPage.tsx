@@ -21,7 +21,7 @@ import type { UserDetail } from "../bindings/UserDetail";
 import { ConvertPanel } from "../components/ConvertPanel";
 import { ErrorBar } from "../components/ErrorBar";
 import { GraphValue } from "../components/GraphValue";
-import { ResultCard } from "../components/ResultCard";
+import { RedeemLink, ResultCard } from "../components/ResultCard";
 import { StateBadge } from "../components/StateBadge";
 import type { MessageId } from "../i18n";
 import { api, errorCodeOf, type UiErrorCode } from "../ipc";
@@ -198,6 +198,22 @@ export function UserPage(props: {
             tenantName={props.tenantName}
             onPremHistory={hasOnPremHistory(user)}
           />
+        )}
+        {!done && user.keptLink && (
+          <Card className={styles.card} data-testid="kept-link">
+            <RedeemLink
+              url={user.keptLink.redeemUrl}
+              testId="kept-link-url"
+              label={
+                user.keptLink.at
+                  ? intl.formatMessage(
+                      { id: "user.keptLinkAt" },
+                      { time: intl.formatDate(user.keptLink.at, { dateStyle: "medium", timeStyle: "short" }) },
+                    )
+                  : intl.formatMessage({ id: "user.keptLink" })
+              }
+            />
+          </Card>
         )}
         {shownPanel === null && (
           <Card className={styles.card} data-testid="b2b-card">

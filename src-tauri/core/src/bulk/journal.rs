@@ -17,6 +17,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{AppError, ErrorCode};
+pub use crate::links::Link;
+use crate::links::LinkStore;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -47,27 +49,6 @@ pub struct Record {
     /// shows no change is not sent again before the replication grace has passed since.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<String>,
-}
-
-/// What a conversion without an e-mail produced. Anyone holding the link can start the
-/// redemption: its `Debug` is redacted, and it goes only to the links file and the report.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Link {
-    pub user_id: String,
-    #[serde(default)]
-    pub invitation_id: Option<String>,
-    pub redeem_url: String,
-}
-
-impl std::fmt::Debug for Link {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Link")
-            .field("user_id", &self.user_id)
-            .field("invitation_id", &self.invitation_id)
-            .field("redeem_url", &"[redacted]")
-            .finish()
-    }
 }
 
 /// What the journal knows of a user.
@@ -102,26 +83,7 @@ pub struct Journal {
     path: PathBuf,
     file: Mutex<File>,
     known: Mutex<HashMap<String, Known>>,
-    links_path: PathBuf,
-    /// Opened at the first link: a run that sends e-mails leaves no links file.
-    links_file: Mutex<Option<File>>,
-    links: Mutex<HashMap<String, Link>>,
-}
-
-/// Opens for appending, creating it readable by its owner only; an existing file is narrowed too.
-fn open_private(path: &Path) -> std::io::Result<File> {
-    let mut o = OpenOptions::new();
-    o.create(true).append(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        o.mode(0o600);
-        let f = o.open(path)?;
-        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        Ok(f)
-    }
-    #[cfg(not(unix))]
-    o.open(path)
+    links: LinkStore,
 }
 
 fn io(path: &Path, e: std::io::Error) -> AppError {
@@ -159,24 +121,12 @@ impl Journal {
             .append(true)
             .open(path)
             .map_err(|e| io(path, e))?;
-        let links_path = Self::links_path_for(path);
-        let mut links = HashMap::new();
-        match std::fs::read_to_string(&links_path) {
-            Ok(text) => {
-                for l in text.lines().filter_map(|l| serde_json::from_str::<Link>(l).ok()) {
-                    links.insert(l.user_id.clone(), l);
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io(&links_path, e)),
-        }
+        let links = LinkStore::open(&Self::links_path_for(path))?;
         Ok(Journal {
             path: path.to_owned(),
             file: Mutex::new(file),
             known: Mutex::new(known),
-            links_path,
-            links_file: Mutex::new(None),
-            links: Mutex::new(links),
+            links,
         })
     }
 
@@ -190,40 +140,18 @@ impl Journal {
     }
 
     pub fn links_path(&self) -> &Path {
-        &self.links_path
+        self.links.path()
     }
 
     /// The link kept for a user, if any (the latest one).
     pub fn link(&self, user_id: &str) -> Option<Link> {
-        self.links
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(user_id)
-            .cloned()
+        self.links.get(user_id)
     }
 
     /// Keeps a user's link on disk before the row is marked done, so that a kill right after
     /// loses nothing. A later link for the same user (a reset) replaces it.
     pub fn keep_link(&self, link: &Link) -> Result<(), AppError> {
-        let mut line =
-            serde_json::to_string(link).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
-        line.push('\n');
-        {
-            let mut slot = self.links_file.lock().unwrap_or_else(PoisonError::into_inner);
-            if slot.is_none() {
-                *slot = Some(open_private(&self.links_path).map_err(|e| io(&self.links_path, e))?);
-            }
-            if let Some(f) = slot.as_mut() {
-                f.write_all(line.as_bytes())
-                    .and_then(|()| f.sync_data())
-                    .map_err(|e| io(&self.links_path, e))?;
-            }
-        }
-        self.links
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(link.user_id.clone(), link.clone());
-        Ok(())
+        self.links.keep(link)
     }
 
     pub fn path(&self) -> &Path {
@@ -343,11 +271,7 @@ mod tests {
         let path = Journal::path_for(&tmp.path().join("bulk"), b"user,email,sendMail\n");
         let j = Journal::open(&path).expect("open");
         assert!(!j.links_path().exists(), "no links file until a link");
-        let link = |url: &str| Link {
-            user_id: "a".into(),
-            invitation_id: Some("i1".into()),
-            redeem_url: url.into(),
-        };
+        let link = |url: &str| Link::new("a".into(), Some("i1".into()), url.into());
         j.keep_link(&link("https://login.example/redeem?x=1"))
             .expect("keep");
         j.keep_link(&link("https://login.example/redeem?x=2"))

@@ -437,7 +437,7 @@ async fn one(s: &RunSetup, r: &PreviewRow, sent: &mut bool) -> RowResult {
             out.link_lost = !row.send_mail && out.redeem_url.is_none();
             // The link first: a kill between the two leaves a "started" row, settled next time
             // by reading the user, and its link still kept.
-            keep_row_link(s, user_id, &out, r.line);
+            keep_row_link(s, user_id, &mut out, r.line);
             if let Err(e) = s.journal.write(&done) {
                 out.error_code = Some(e.code);
             }
@@ -478,23 +478,20 @@ pub fn invite_key(email: &str) -> String {
     format!("invite:{}", email.trim().to_lowercase())
 }
 
-/// Keeps a redeem link beside the journal, under the row's journal key; a failure is logged, as
-/// the report still shows the link. Used by the run and by the relinking of lost links.
-pub fn keep_link(journal: &Journal, link: &Link, line: u32) {
-    if let Err(e) = journal.keep_link(link) {
-        tracing::error!("the redeem link of line {line} was not kept: {:?}", e.code);
-    }
+/// Keeps a redeem link beside the journal, under the row's journal key; a failure is logged and
+/// returned as the row's warning (the report still shows the link: copy it now). Used by the run
+/// and by the relinking of lost links.
+pub fn keep_link(journal: &Journal, link: &Link, line: u32) -> Option<FollowUpWarning> {
+    let e = journal.keep_link(link).err()?;
+    tracing::error!("the redeem link of line {line} was not kept: {:?}", e.code);
+    Some(FollowUpWarning::LinkNotKept)
 }
 
 /// A done row's link, before its "done" line.
-fn keep_row_link(s: &RunSetup, key: &str, out: &RowResult, line: u32) {
+fn keep_row_link(s: &RunSetup, key: &str, out: &mut RowResult, line: u32) {
     if let Some(url) = &out.redeem_url {
-        let link = Link {
-            user_id: key.to_owned(),
-            invitation_id: out.invitation_id.clone(),
-            redeem_url: url.clone(),
-        };
-        keep_link(&s.journal, &link, line);
+        let link = Link::new(key.to_owned(), out.invitation_id.clone(), url.clone());
+        out.warnings.extend(keep_link(&s.journal, &link, line));
     }
 }
 
@@ -578,7 +575,7 @@ async fn one_invite(s: &RunSetup, r: &PreviewRow, sent: &mut bool) -> RowResult 
             out.redeem_url = c.redeem_url.filter(|_| !row.send_mail);
             out.confirmed_by_reread = c.confirmed_by_reread;
             out.link_lost = !row.send_mail && out.redeem_url.is_none();
-            keep_row_link(s, &key, &out, r.line);
+            keep_row_link(s, &key, &mut out, r.line);
             if let Err(e) = s.journal.write(&done) {
                 out.error_code = Some(e.code);
             }
