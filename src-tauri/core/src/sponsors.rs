@@ -256,8 +256,22 @@ pub async fn apply_after_conversion(
     if named.is_empty() {
         return out;
     }
-    let now = read(g, user_id).await;
     let has = |list: &[Sponsor], id: &str| list.iter().any(|s| s.id.eq_ignore_ascii_case(id));
+    // Microsoft adds the inviter as a sponsor (CONTRACT.md 7), but a read right after its 201 can
+    // be stale (9.8): a list with nobody new is read again after each pause before it is believed.
+    let nobody_new = |now: &Option<Vec<Sponsor>>| match (now, before) {
+        (Some(list), Some(before)) => list.iter().all(|s| has(before, &s.id)),
+        _ => false,
+    };
+    let mut now = read(g, user_id).await;
+    for p in crate::convert_service::SETTLE_PAUSES {
+        if !nobody_new(&now) {
+            break;
+        }
+        tokio::time::sleep(*p).await;
+        now = read(g, user_id).await;
+    }
+    let unchanged = nobody_new(&now);
     if let (Some(now), Some(before)) = (&now, before) {
         for extra in now.iter().filter(|s| !has(before, &s.id) && !has(named, &s.id)) {
             let path = format!("/users/{user_id}/sponsors/{}/$ref", extra.id);
@@ -274,6 +288,10 @@ pub async fn apply_after_conversion(
         }
     } else {
         // Who was there before is unknown: nothing is removed, and the admin is told.
+        out.warnings.push(FollowUpWarning::InviterSponsorNotRemoved);
+    }
+    if unchanged {
+        // Still nobody new: whether Microsoft added the inviter is unknown, so the admin is told.
         out.warnings.push(FollowUpWarning::InviterSponsorNotRemoved);
     }
     let mut failed = false;

@@ -888,6 +888,37 @@ async fn a_conversion_names_its_sponsors_instead_of_the_admin() {
     assert_eq!(sponsors_in_sim(&sim, &second.id), ["admin@contoso.com"]);
 }
 
+/// Reads lag behind the invitation (CONTRACT.md 9.8): the sponsor list read right after the 201
+/// does not show the inviter yet. It is read again until it does, and the inviter is removed; a
+/// first stale read is not believed.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_inviter_sponsor_is_removed_once_the_lagging_reads_show_it() {
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    let (_tmp, _, svc) = signed_in(&sim, "sponsors-lag").await;
+    let state = sim.state().lock().dir.clone();
+    let user = tenant_sim::seed::users_in_case(&state, "ready-to-convert")[0].clone();
+    post(
+        &format!("{}/_sim/faults", sim.base_url()),
+        json!({ "replicationLagMs": 2500 }),
+    )
+    .await;
+    let request = ConvertRequest {
+        send_mail: true,
+        sponsors: vec!["global@contoso.com".into()],
+        ..ConvertRequest::default()
+    };
+    let r = svc
+        .convert_user(&user.id, user.mail.as_deref().unwrap_or(""), request)
+        .await
+        .expect("converted");
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    assert_eq!(
+        sponsors_in_sim(&sim, &user.id),
+        ["global@contoso.com".to_owned()],
+        "the admin who converted is not left as a sponsor"
+    );
+}
+
 /// Issue 14.3: Microsoft refusing to add a sponsor after the 201 is a warning on a success; the
 /// default sponsors (settings, under the policy) fill a bulk file's empty `sponsors` cells.
 #[tokio::test(flavor = "multi_thread")]

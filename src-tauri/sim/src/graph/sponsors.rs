@@ -115,7 +115,9 @@ async fn list(
         Err(r) => return r,
     };
     let g = state.lock();
-    let Some(user) = g.dir.user(&id) else {
+    // As readers see the user: a conversion or a sponsor change may not have replicated yet
+    // (CONTRACT.md 9.8).
+    let Some(user) = g.dir.user(&id).and_then(|u| crate::replication::seen(&g, u)) else {
         return not_found(&id);
     };
     // Another user's sponsors need a role with sponsors/read.
@@ -204,7 +206,11 @@ async fn add(
     if user.sim.sponsors.len() >= MAX_SPONSORS {
         return bad_request("Request_BadRequest", TOO_MANY);
     }
-    user.sim.sponsors.push(sponsor);
+    let before = user.clone();
+    crate::replication::updating(&mut g, &before);
+    if let Some(user) = g.dir.user_mut(&id) {
+        user.sim.sponsors.push(sponsor);
+    }
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -221,13 +227,15 @@ async fn remove(
         return denied();
     }
     let mut g = state.lock();
-    let Some(user) = g.dir.user_mut(&id) else {
+    let Some(user) = g.dir.user(&id).cloned() else {
         return not_found(&id);
     };
-    let before = user.sim.sponsors.len();
-    user.sim.sponsors.retain(|s| s != &sponsor);
-    if user.sim.sponsors.len() == before {
+    if !user.sim.sponsors.contains(&sponsor) {
         return not_found(&sponsor);
+    }
+    crate::replication::updating(&mut g, &user);
+    if let Some(u) = g.dir.user_mut(&id) {
+        u.sim.sponsors.retain(|s| s != &sponsor);
     }
     StatusCode::NO_CONTENT.into_response()
 }
