@@ -17,8 +17,12 @@ use crate::error::{AppError, ErrorCode};
 
 /// How many times a request is sent at most.
 pub const MAX_ATTEMPTS: u32 = 5;
-/// Longest wait between two attempts, whatever Retry-After says.
+/// Longest backoff between two attempts when Graph gives no Retry-After.
 pub const MAX_WAIT: Duration = Duration::from_secs(60);
+/// Longest Retry-After waited out: Graph asks to wait that long before trying again (CONTRACT.md
+/// section 4), so a longer one ends the request as throttled instead of being tried early, which
+/// would only be refused again.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(10 * 60);
 /// Most pages one listing follows (999 users a page: about a million users).
 pub const MAX_PAGES: usize = 1_000;
 
@@ -94,7 +98,7 @@ pub fn parse_failure(status: u16, header_request_id: Option<&str>, body: &[u8]) 
 /// Retry-After in seconds, decimals allowed ("2.128"); `None` when absent or unreadable.
 pub fn retry_after(value: Option<&str>) -> Option<Duration> {
     let secs: f64 = value?.trim().parse().ok()?;
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs).min(MAX_WAIT))
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(1e9)))
 }
 
 /// Exponential backoff with full jitter: attempt 1 waits up to 0.5 s, then 1 s, 2 s, ...
@@ -390,7 +394,7 @@ impl GraphClient {
                     )
             );
             let give_up = if status == StatusCode::TOO_MANY_REQUESTS {
-                last_throttled
+                last_throttled || wait.is_some_and(|w| w > MAX_RETRY_AFTER)
             } else {
                 last
             };
@@ -421,7 +425,7 @@ impl GraphClient {
                 }
                 return Err(failure.into_error(refused));
             }
-            let wait = wait.unwrap_or_else(|| backoff(attempt)).min(MAX_WAIT);
+            let wait = wait.unwrap_or_else(|| backoff(attempt));
             if status == StatusCode::TOO_MANY_REQUESTS {
                 self.pause_all(wait);
             } else {
@@ -486,11 +490,15 @@ impl GraphClient {
                     let id = r["id"].as_str().unwrap_or("").to_owned();
                     let status = r["status"].as_u64().unwrap_or(0) as u16;
                     let item = pending.iter().find(|i| i.id == id);
-                    if status == 429 && attempt < MAX_ATTEMPTS && item.is_some_and(|i| i.method == "GET") {
-                        let ra = retry_after(r["headers"]["Retry-After"].as_str())
-                            .unwrap_or_else(|| backoff(attempt));
+                    let ra =
+                        retry_after(r["headers"]["Retry-After"].as_str()).unwrap_or_else(|| backoff(attempt));
+                    if status == 429
+                        && attempt < MAX_ATTEMPTS
+                        && ra <= MAX_RETRY_AFTER
+                        && item.is_some_and(|i| i.method == "GET")
+                    {
                         wait = wait.max(ra);
-                        self.pause_all(ra.min(MAX_WAIT));
+                        self.pause_all(ra);
                         again.extend(item.cloned());
                     } else {
                         answers.push(BatchAnswer {
@@ -562,7 +570,7 @@ mod tests {
     fn retry_after_takes_decimals_and_is_bounded() {
         assert_eq!(retry_after(Some("2.128")), Some(Duration::from_millis(2128)));
         assert_eq!(retry_after(Some("10")), Some(Duration::from_secs(10)));
-        assert_eq!(retry_after(Some("100000")), Some(MAX_WAIT));
+        assert_eq!(retry_after(Some("100000")), Some(Duration::from_secs(100_000)));
         assert_eq!(retry_after(Some("soon")), None);
         assert_eq!(retry_after(Some("-1")), None);
         assert_eq!(retry_after(None), None);

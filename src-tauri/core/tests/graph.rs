@@ -97,6 +97,31 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
+/// A Retry-After longer than the client waits out ends the request as throttled at once; it is
+/// not tried again early (Graph would only refuse it again).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_retry_after_too_long_to_wait_is_throttled_not_tried_early() {
+    let (sim, g) = setup().await;
+    let id = sim.state().lock().dir.users[0].id.clone();
+    faults(
+        &sim,
+        json!({ "routes": { "GET /v1.0/users/{id}": { "throttleRetryAfter": "900" } } }),
+    )
+    .await;
+    let start = Instant::now();
+    let err = g
+        .get(&format!("/users/{id}?$select=id"))
+        .await
+        .expect_err("throttled");
+    assert_eq!(err.code, ErrorCode::Throttled, "{err:?}");
+    assert!(start.elapsed() < Duration::from_secs(5), "not waited out");
+    assert_eq!(
+        stats(&sim).await["routes"]["GET /v1.0/users/{id}"],
+        1,
+        "asked once"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn honours_retry_after_on_429() {
     let (sim, g) = setup().await;
