@@ -80,6 +80,13 @@ for (const lang of languages) {
       await expect(page.getByTestId("confirm")).toHaveCount(0);
       await expect(page.locator("#root")).not.toHaveAttribute("aria-hidden", "true");
       await axe(page);
+      // Made without an e-mail, the link is there again once the page is left and opened again.
+      const url = (await page.getByTestId("redeem-url").textContent()) ?? "";
+      await page.getByTestId("back").click();
+      await page.getByTestId("open-adele.adams@contoso.com").click();
+      await expect(page.getByTestId("kept-link-url")).toHaveText(url);
+      await expect(page.getByTestId("kept-link-url")).toHaveAttribute("dir", "ltr");
+      await axe(page);
       await page.getByTestId("nav-pending").click();
       await page.getByTestId("resend-adele.campbell@contoso.com").click();
       await expect(page.getByTestId("resend-panel").getByTestId("checks")).toBeVisible();
