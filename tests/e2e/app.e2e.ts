@@ -633,12 +633,20 @@ describe("B2B Convert window", () => {
       expect(await browser.$$('[data-testid="result-warning"]').length).toBe(0);
       await shot(browser, "73-converted-with-sponsor");
 
-      // The demo tenant holds exactly the sponsor named: not the admin who converted.
-      const held = await graphGet<{ value: { userPrincipalName: string }[] }>(
-        demo,
-        `/v1.0/users/${encodeURIComponent(target.userPrincipalName)}/sponsors?$select=id,userPrincipalName`,
-      );
-      expect(held.value.map((v) => v.userPrincipalName)).toEqual(["global@contoso.com"]);
+      // The demo tenant holds exactly the sponsor named: not the admin who converted. Its reads lag
+      // a second behind the sponsor changes (replication), so they are read until they settle.
+      const held = async () =>
+        (
+          await graphGet<{ value: { userPrincipalName: string }[] }>(
+            demo,
+            `/v1.0/users/${encodeURIComponent(target.userPrincipalName)}/sponsors?$select=id,userPrincipalName`,
+          )
+        ).value.map((v) => v.userPrincipalName);
+      await browser.waitUntil(async () => (await held()).join() === "global@contoso.com", {
+        timeout: 10_000,
+        timeoutMsg: "the sponsors never settled on the one named",
+      });
+      expect(await held()).toEqual(["global@contoso.com"]);
     } finally {
       await browser.deleteSession();
     }
