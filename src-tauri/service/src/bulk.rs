@@ -214,6 +214,7 @@ impl Service {
             bulk::BulkAction::Invite => HistoryAction::Invite,
         };
         let (invite_history, invite_actor) = (history.clone(), actor.clone());
+        let unknown = self.single.unknown_notes();
         let progress = self.bulk_progress_slot();
         let setup = Arc::new(run::RunSetup {
             action,
@@ -223,8 +224,14 @@ impl Service {
             control,
             max_concurrency: concurrency.clamp(1, MAX_CONCURRENCY),
             on_attempt: Arc::new(move |pre, o, result| {
+                let entry = history::entry_for(&actor, history_action, pre, o, result, None);
+                if entry.outcome == history::Outcome::Unknown {
+                    let before = (history_action == HistoryAction::Resend)
+                        .then(|| pre.target.external_user_state_change_date_time.clone())
+                        .flatten();
+                    unknown.note(&entry, before);
+                }
                 if let Some(h) = &history {
-                    let entry = history::entry_for(&actor, history_action, pre, o, result, None);
                     if let Err(e) = h.append(&entry) {
                         tracing::error!("History: {}", e.message);
                     }

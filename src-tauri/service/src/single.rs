@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use b2b_core::codes::FollowUpWarning;
@@ -29,10 +29,35 @@ pub(crate) struct SingleState {
     last_preflight: Mutex<Option<(Instant, String, Kind, Preflight)>>,
     /// Users this program saw invited (201), with the status: a stale read never undoes it.
     invited: Mutex<HashMap<String, (Instant, String)>>,
-    /// Conversions and resends whose answer was lost, by user id, until a read settles them.
-    unknown: Mutex<HashMap<String, Unknown>>,
+    /// Conversions and resends whose answer was lost, by user id, until a read settles them;
+    /// shared with bulk runs, whose lost answers count too.
+    unknown: Arc<Mutex<HashMap<String, Unknown>>>,
     /// Whether History's unsettled entries were taken in (once, at the first read of a user).
     unknown_loaded: AtomicBool,
+}
+
+/// Where a bulk run notes its lost answers, so that a single conversion or resend of the same user
+/// waits for them to settle as it waits for its own.
+#[derive(Clone)]
+pub(crate) struct UnknownNotes(Arc<Mutex<HashMap<String, Unknown>>>);
+
+impl UnknownNotes {
+    /// Notes an `unknown` History entry; `before`: for a resend, the state change time before it.
+    pub(crate) fn note(&self, entry: &HistoryEntry, before: Option<String>) {
+        lock(&self.0).insert(
+            entry.user_id.clone(),
+            Unknown {
+                entry: entry.clone(),
+                before,
+            },
+        );
+    }
+}
+
+impl SingleState {
+    pub(crate) fn unknown_notes(&self) -> UnknownNotes {
+        UnknownNotes(self.unknown.clone())
+    }
 }
 
 /// An `unknown` History entry and, for a resend, the user's state change time before it.

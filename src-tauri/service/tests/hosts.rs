@@ -311,6 +311,44 @@ async fn app_and_cli_hosts_write_the_same_history_for_the_same_bulk_run() {
     assert_eq!(seen[0], as_source(seen[1].clone(), "app"));
 }
 
+/// A bulk row whose answer was lost holds back a single conversion of the same user too, in the
+/// same run of the program: nothing is sent twice while reads do not show it (CONTRACT.md 9.8).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bulk_row_with_a_lost_answer_holds_back_a_single_conversion() {
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    let (_tmp, _, svc) = signed_in(&sim, "bulk-unknown").await;
+    let state = sim.state().lock().dir.clone();
+    let user = tenant_sim::seed::users_in_case(&state, "ready-to-convert")[0].clone();
+    let mail = user.mail.clone().expect("mail");
+    let csv = format!("user,email,sendMail\n{},{mail},yes\n", user.user_principal_name);
+    // The admin had the user's page open before: History's unsettled entries are read by then.
+    svc.get_user(&user.id).await.expect("read");
+    svc.bulk_load("one.csv", csv.into_bytes()).await.expect("loaded");
+    post(
+        &format!("{}/_sim/faults", sim.base_url()),
+        json!({
+            "replicationLagMs": 20000,
+            "routes": { "POST /v1.0/invitations": { "failRate": 1.0, "afterHandler": true } }
+        }),
+    )
+    .await;
+    let sink: ProgressSink = Arc::new(|_, _| {});
+    let report = svc.bulk_run(1, false, sink).await.expect("ran");
+    assert_eq!(report.unknown, 1, "{report:?}");
+    let e = svc
+        .convert_user(&user.id, &mail, ConvertRequest::default())
+        .await
+        .expect_err("held back");
+    assert_eq!(e.code, b2b_core::ErrorCode::OutcomeUnknown, "{e:?}");
+    let stats: serde_json::Value = reqwest::get(format!("{}/_sim/stats", sim.base_url()))
+        .await
+        .expect("stats")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(stats["routes"]["POST /v1.0/invitations"], 1, "sent once: {stats}");
+}
+
 #[tokio::test]
 async fn a_file_run_before_runs_only_as_a_resume_and_never_twice() {
     let (sim, tmp, svc) = on_a_fresh_tenant("app").await;
