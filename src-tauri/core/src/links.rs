@@ -65,8 +65,19 @@ pub struct LinkStore {
     links: Mutex<HashMap<String, Link>>,
 }
 
-fn io(path: &Path, e: std::io::Error) -> AppError {
+/// A file error of the journal or the links file.
+pub(crate) fn io(path: &Path, e: std::io::Error) -> AppError {
     AppError::new(ErrorCode::JournalIo, format!("{}: {e}", path.display()))
+}
+
+/// Appends `value` as one JSON line to `file` (at `path`) and waits until it is on disk.
+pub(crate) fn append_line(file: &mut File, path: &Path, value: &impl Serialize) -> Result<(), AppError> {
+    let mut line =
+        serde_json::to_string(value).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+    line.push('\n');
+    file.write_all(line.as_bytes())
+        .and_then(|()| file.sync_data())
+        .map_err(|e| io(path, e))
 }
 
 /// Opens for appending, creating it readable by its owner only; an existing file is narrowed too.
@@ -120,9 +131,6 @@ impl LinkStore {
 
     /// Appends the link and waits until it is on disk; it replaces the user's earlier one.
     pub fn keep(&self, link: &Link) -> Result<(), AppError> {
-        let mut line =
-            serde_json::to_string(link).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
-        line.push('\n');
         {
             let mut slot = self.file.lock().unwrap_or_else(PoisonError::into_inner);
             if slot.is_none() {
@@ -132,9 +140,7 @@ impl LinkStore {
                 *slot = Some(open_private(&self.path).map_err(|e| io(&self.path, e))?);
             }
             if let Some(f) = slot.as_mut() {
-                f.write_all(line.as_bytes())
-                    .and_then(|()| f.sync_data())
-                    .map_err(|e| io(&self.path, e))?;
+                append_line(f, &self.path, link)?;
             }
         }
         self.links

@@ -9,7 +9,6 @@
 use crate::codes::FollowUpWarning;
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
@@ -18,7 +17,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{AppError, ErrorCode};
 pub use crate::links::Link;
-use crate::links::LinkStore;
+use crate::links::{append_line, io, LinkStore};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -84,10 +83,6 @@ pub struct Journal {
     file: Mutex<File>,
     known: Mutex<HashMap<String, Known>>,
     links: LinkStore,
-}
-
-fn io(path: &Path, e: std::io::Error) -> AppError {
-    AppError::new(ErrorCode::JournalIo, format!("{}: {e}", path.display()))
 }
 
 impl Journal {
@@ -185,15 +180,11 @@ impl Journal {
 
     /// Appends the record and waits until it is on disk.
     pub fn write(&self, r: &Record) -> Result<(), AppError> {
-        let mut line =
-            serde_json::to_string(r).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
-        line.push('\n');
-        {
-            let mut f = self.file.lock().unwrap_or_else(PoisonError::into_inner);
-            f.write_all(line.as_bytes())
-                .and_then(|()| f.sync_data())
-                .map_err(|e| io(&self.path, e))?;
-        }
+        append_line(
+            &mut self.file.lock().unwrap_or_else(PoisonError::into_inner),
+            &self.path,
+            r,
+        )?;
         note(&mut self.known.lock().unwrap_or_else(PoisonError::into_inner), r);
         Ok(())
     }
@@ -202,6 +193,7 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
 
     #[test]
     fn survives_a_torn_line_and_reopens() {
