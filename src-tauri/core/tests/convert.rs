@@ -53,6 +53,16 @@ async fn token_for(
     (g, Some(scopes))
 }
 
+/// The pre-flight of the first ready-to-convert user, to their own mail.
+async fn ready_preflight(sim: &SimServer, g: &GraphClient, scopes: Option<Vec<String>>) -> svc::Preflight {
+    let (upn, mail) = first(sim, "ready-to-convert");
+    let mail = mail.expect("mail");
+    svc::preflight(
+        &svc::load_context(g, &upn, &mail, scopes).await.expect("context"),
+        &mail,
+    )
+}
+
 fn first(sim: &SimServer, case: &str) -> (String, Option<String>) {
     let dir = sim.state().lock().dir.clone();
     let u = tenant_sim::seed::users_in_case(&dir, case)
@@ -178,12 +188,7 @@ async fn blockers_change_nothing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lost_answer_is_settled_by_reading_the_user() {
     let (sim, g, scopes) = setup("admin@contoso.com").await;
-    let (upn, mail) = first(&sim, "ready-to-convert");
-    let mail = mail.expect("mail");
-    let pre = svc::preflight(
-        &svc::load_context(&g, &upn, &mail, scopes).await.expect("context"),
-        &mail,
-    );
+    let pre = ready_preflight(&sim, &g, scopes).await;
     let r = reqwest::Client::new()
         .post(format!("{}/_sim/faults", sim.base_url()))
         .json(&json!({ "routes": { "POST /v1.0/invitations": { "dropRate": 1.0 } } }))
@@ -215,12 +220,7 @@ async fn a_lost_answer_is_settled_by_reading_the_user() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_success_whose_answer_is_cut_off_is_a_success() {
     let (sim, g, scopes) = setup("admin@contoso.com").await;
-    let (upn, mail) = first(&sim, "ready-to-convert");
-    let mail = mail.expect("mail");
-    let pre = svc::preflight(
-        &svc::load_context(&g, &upn, &mail, scopes).await.expect("context"),
-        &mail,
-    );
+    let pre = ready_preflight(&sim, &g, scopes).await;
     faults(
         &sim,
         json!({ "routes": { "POST /v1.0/invitations": { "cutBody": true } } }),
@@ -366,12 +366,7 @@ async fn hidden_roles_are_unknown_and_the_conversion_goes_ahead() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_refused_follow_up_step_is_a_warning_on_a_success() {
     let (sim, g, scopes) = setup("admin@contoso.com").await;
-    let (upn, mail) = first(&sim, "ready-to-convert");
-    let mail = mail.expect("mail");
-    let pre = svc::preflight(
-        &svc::load_context(&g, &upn, &mail, scopes).await.expect("context"),
-        &mail,
-    );
+    let pre = ready_preflight(&sim, &g, scopes).await;
     reqwest::Client::new()
         .post(format!("{}/_sim/faults", sim.base_url()))
         .json(&json!({ "routes": { "PATCH /v1.0/users/{id}": { "failRate": 1.0 } } }))
