@@ -71,15 +71,16 @@ fn parse_time(t: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(t, &Rfc3339).ok()
 }
 
-/// What a read of the user says of a lost answer: the change is there (succeeded), still not
-/// there after the replication grace (failed: nothing changed), or not yet known.
-fn settle_from(u: &Unknown, d: &UserDetail, now: OffsetDateTime) -> Outcome {
+/// What a read of the user (its `externalUserState` and the time that last changed) says of a
+/// lost answer: the change is there (succeeded), still not there after the replication grace
+/// (failed: nothing changed), or not yet known.
+fn settle_from(u: &Unknown, state: Option<&str>, changed_at: Option<&str>, now: OffsetDateTime) -> Outcome {
     let asked = parse_time(&u.entry.at);
     let changed = match u.entry.action {
-        HistoryAction::Convert | HistoryAction::Invite => d.external_user_state.is_some(),
+        HistoryAction::Convert | HistoryAction::Invite => state.is_some(),
         // Never unknown: recorded from a read.
         HistoryAction::Accepted => true,
-        HistoryAction::Resend => match (d.external_user_state_change_date_time.as_deref(), &u.before) {
+        HistoryAction::Resend => match (changed_at, &u.before) {
             (Some(now_changed), Some(before)) => now_changed != before,
             // Taken from History without the time before: a change since it was asked.
             (Some(now_changed), None) => match (parse_time(now_changed), asked) {
@@ -153,7 +154,12 @@ impl Service {
     fn check_unknown(&self, d: &mut UserDetail) -> Option<OutcomeCheck> {
         self.load_unsettled();
         let u = lock(&self.single.unknown).get(&d.id).cloned()?;
-        let outcome = settle_from(&u, d, OffsetDateTime::now_utc());
+        let outcome = settle_from(
+            &u,
+            d.external_user_state.as_deref(),
+            d.external_user_state_change_date_time.as_deref(),
+            OffsetDateTime::now_utc(),
+        );
         let status = d
             .external_user_state
             .clone()
@@ -274,12 +280,13 @@ impl Service {
         let Some(u) = map.get(&pre.target.id) else {
             return Ok(());
         };
-        let seen = UserDetail {
-            external_user_state: pre.target.external_user_state.clone(),
-            external_user_state_change_date_time: pre.target.external_user_state_change_date_time.clone(),
-            ..UserDetail::default()
-        };
-        match settle_from(u, &seen, OffsetDateTime::now_utc()) {
+        let t = &pre.target;
+        match settle_from(
+            u,
+            t.external_user_state.as_deref(),
+            t.external_user_state_change_date_time.as_deref(),
+            OffsetDateTime::now_utc(),
+        ) {
             Outcome::Unknown => Err(AppError::new(
                 ErrorCode::OutcomeUnknown,
                 format!(
