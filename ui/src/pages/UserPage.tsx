@@ -167,6 +167,8 @@ export function UserPage(props: {
   const action = user.action ?? "convert";
   const fits: CheckKind | null = action === "convert" ? "convert" : action === "resend" ? "resend" : null;
   const shownPanel = panel !== null && panel === fits ? panel : null;
+  // A change whose answer was lost is not sent again until a read settles it.
+  const unsettled = user.outcomeCheck?.outcome === "unknown";
   return (
     <div data-testid="user-page" onKeyDown={onKeyDown}>
       {back}
@@ -243,9 +245,8 @@ export function UserPage(props: {
                   <Button
                     ref={start}
                     appearance="primary"
-                    // A change whose answer was lost is not sent again until a read settles it.
-                    disabledFocusable={user.outcomeCheck?.outcome === "unknown"}
-                    aria-describedby={user.outcomeCheck?.outcome === "unknown" ? "outcome-check" : undefined}
+                    disabledFocusable={unsettled}
+                    aria-describedby={unsettled ? "outcome-check" : undefined}
                     onClick={() => {
                       setDone(null);
                       setPanel(action === "convert" ? "convert" : "resend");
