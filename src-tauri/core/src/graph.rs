@@ -110,6 +110,20 @@ pub fn backoff(attempt: u32) -> Duration {
     cap.mul_f64(jitter as f64 / 1000.0)
 }
 
+/// A header of a `$batch` answer item, whatever the case of its name (Graph's documented answers mix
+/// "Content-Type" and "x-ms-resource-unit"), as text even when sent as a JSON number.
+fn item_header(headers: &Value, name: &str) -> Option<String> {
+    let (_, v) = headers
+        .as_object()?
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))?;
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
 /// An OData string literal: `O'Brien` becomes `'O''Brien'`.
 pub fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
@@ -471,8 +485,9 @@ impl GraphClient {
         Ok(items)
     }
 
-    /// Runs the items in `$batch` requests of at most 20. Items answered 429 are sent again after
-    /// their Retry-After when they are GETs; other items' answers are returned as they are.
+    /// Runs the items in `$batch` requests of at most 20. GET items answered 429, 503 or 504 (Graph
+    /// throttles and fails each item on its own) are sent again after their Retry-After; other
+    /// items' answers, and every write's, are returned as they are.
     pub async fn batch(&self, items: &[BatchItem]) -> Result<Vec<BatchAnswer>, AppError> {
         let mut answers = Vec::with_capacity(items.len());
         for chunk in items.chunks(20) {
@@ -490,15 +505,17 @@ impl GraphClient {
                     let id = r["id"].as_str().unwrap_or("").to_owned();
                     let status = r["status"].as_u64().unwrap_or(0) as u16;
                     let item = pending.iter().find(|i| i.id == id);
-                    let ra =
-                        retry_after(r["headers"]["Retry-After"].as_str()).unwrap_or_else(|| backoff(attempt));
-                    if status == 429
+                    let ra = retry_after(item_header(&r["headers"], "retry-after").as_deref())
+                        .unwrap_or_else(|| backoff(attempt));
+                    if matches!(status, 429 | 503 | 504)
                         && attempt < MAX_ATTEMPTS
                         && ra <= MAX_RETRY_AFTER
-                        && item.is_some_and(|i| i.method == "GET")
+                        && item.is_some_and(|i| i.method.eq_ignore_ascii_case("GET"))
                     {
                         wait = wait.max(ra);
-                        self.pause_all(ra);
+                        if status == 429 {
+                            self.pause_all(ra);
+                        }
                         again.extend(item.cloned());
                     } else {
                         answers.push(BatchAnswer {
@@ -577,6 +594,19 @@ mod tests {
         for attempt in 1..10 {
             assert!(backoff(attempt) <= MAX_WAIT);
         }
+    }
+
+    #[test]
+    fn batch_item_headers_are_found_in_any_case_and_as_numbers() {
+        let h = json!({ "retry-after": "2.5", "Content-Type": "application/json", "X-N": 3 });
+        assert_eq!(item_header(&h, "Retry-After").as_deref(), Some("2.5"));
+        assert_eq!(
+            item_header(&h, "content-type").as_deref(),
+            Some("application/json")
+        );
+        assert_eq!(item_header(&h, "x-n").as_deref(), Some("3"));
+        assert_eq!(item_header(&h, "location"), None);
+        assert_eq!(item_header(&Value::Null, "retry-after"), None);
     }
 
     #[test]

@@ -97,6 +97,71 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
+/// Graph throttles each request of a `$batch` on its own (CONTRACT.md 4): a read answered 429 or
+/// 503 inside a batch is sent again, alone, after its Retry-After, whatever the case of that
+/// header's name; the batch's other answers are kept.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_read_inside_a_batch_is_sent_again_after_its_retry_after() {
+    for (fault, wait) in [
+        (json!({ "throttleRetryAfter": "1.2" }), 1.2),
+        (json!({ "failRate": 1.0 }), 1.5),
+    ] {
+        let (sim, g) = setup().await;
+        let ids: Vec<String> = sim.state().lock().dir.users[..3]
+            .iter()
+            .map(|u| u.id.clone())
+            .collect();
+        let mut items: Vec<BatchItem> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| BatchItem {
+                id: i.to_string(),
+                method: "GET".into(),
+                url: format!("/users/{id}?$select=id"),
+                headers: None,
+                body: None,
+            })
+            .collect();
+        items.push(BatchItem {
+            id: "org".into(),
+            method: "GET".into(),
+            url: "/organization?$select=id".into(),
+            headers: None,
+            body: None,
+        });
+        faults(&sim, json!({ "routes": { "GET /v1.0/users/{id}": fault } })).await;
+        let start = Instant::now();
+        let clear = async {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            faults(&sim, json!({})).await;
+        };
+        let (answers, ()) = tokio::join!(g.batch(&items), clear);
+        let answers = answers.expect("batch");
+        let mut statuses: Vec<(String, u16)> = answers.iter().map(|a| (a.id.clone(), a.status)).collect();
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [("0", 200), ("1", 200), ("2", 200), ("org", 200)].map(|(i, s)| (i.to_owned(), s)),
+            "{fault}"
+        );
+        assert!(
+            start.elapsed() >= Duration::from_secs_f64(wait),
+            "{fault}: Retry-After {wait} s honoured, not {:?}",
+            start.elapsed()
+        );
+        let s = stats(&sim).await;
+        assert_eq!(s["routes"]["POST /v1.0/$batch"], 2, "{fault}");
+        assert_eq!(
+            s["routes"]["GET /v1.0/users/{id}"], 6,
+            "{fault}: the three reads twice"
+        );
+        assert_eq!(
+            s["routes"]["GET /v1.0/organization"], 1,
+            "{fault}: kept, not asked again"
+        );
+    }
+}
+
 /// A Retry-After longer than the client waits out ends the request as throttled at once; it is
 /// not tried again early (Graph would only refuse it again).
 #[tokio::test(flavor = "multi_thread")]

@@ -1098,7 +1098,38 @@ async fn run_item(
         .routes
         .entry(crate::faults::route_key(&method, &route_path))
         .or_default() += 1;
-    // Each item is throttled on its own (CONTRACT.md section 4).
+    // Each item is throttled on its own (CONTRACT.md section 4), so a route's 429 or 503 fault
+    // applies to its items too. Graph's item header names come in either case (its documented
+    // answer has "Content-Type" beside "x-ms-resource-unit"): these say "retry-after".
+    let route = {
+        let g = state.lock();
+        g.faults
+            .routes
+            .get(&crate::faults::route_key(&method, &route_path))
+            .cloned()
+            .unwrap_or_default()
+    };
+    if let Some(retry_after) = route.throttle_retry_after {
+        state.lock().stats.throttled += 1;
+        let b = errors::graph_error_body("TooManyRequests", "Please retry again later.", None);
+        return (
+            429,
+            json!({ "retry-after": retry_after, "Content-Type": "application/json" }),
+            Some(b),
+        );
+    }
+    if route.fail_rate.is_some_and(|rate| rand::random::<f64>() < rate) {
+        let b = errors::graph_error_body(
+            "serviceNotAvailable",
+            "The service is temporarily unavailable. Please retry later.",
+            None,
+        );
+        return (
+            503,
+            json!({ "retry-after": "1.5", "Content-Type": "application/json" }),
+            Some(b),
+        );
+    }
     if crate::faults::is_write(&method, &route_path) {
         if let Some(retry_after) = crate::server::admit_write(state) {
             let b = errors::graph_error_body("TooManyRequests", "Please retry again later.", None);
