@@ -117,6 +117,7 @@ async fn one_run(rows: usize) -> (Duration, Duration, u64) {
         action: b2b_core::bulk::BulkAction::Convert,
         graph: g.clone(),
         tenant_id: "t".into(),
+        inviter: None,
         journal,
         control: Arc::new(run::Control::default()),
         max_concurrency: 6,

@@ -343,6 +343,9 @@ pub struct ConvertOptions {
     pub set_guest: bool,
     /// Sponsors to name (UPNs or object ids, five at most); empty: Microsoft's default.
     pub sponsors: Vec<String>,
+    /// The signed-in admin's object id, whom Microsoft makes a sponsor (CONTRACT.md 7); `None`
+    /// when unknown (a token handed in whose /me could not be read).
+    pub inviter: Option<String>,
 }
 
 impl ConvertOptions {
@@ -356,6 +359,7 @@ impl ConvertOptions {
             redirect_url: format!("https://myapps.microsoft.com/?tenantId={tenant_id}"),
             set_guest: false,
             sponsors: Vec::new(),
+            inviter: None,
         }
     }
 }
@@ -655,7 +659,8 @@ pub async fn convert(g: &GraphClient, pre: &Preflight, o: &ConvertOptions) -> Re
             other_mails_set: false,
         })?;
     let request_id = g.last_request_id();
-    let applied = sponsors::apply_after_conversion(g, id, pre.sponsors.as_deref(), &named).await;
+    let applied =
+        sponsors::apply_after_conversion(g, id, pre.sponsors.as_deref(), &named, o.inviter.as_deref()).await;
     let mut warnings = applied.warnings;
     let mut user_type_set_to_guest = false;
     if o.set_guest {

@@ -245,12 +245,14 @@ pub struct Applied {
 
 /// After Microsoft's 201 for a conversion: removes the sponsors the invitation itself added (the
 /// inviter, when `before` shows who was there) unless named, then adds the named ones missing.
-/// Every failure is a warning on the conversion, never a failure of it.
+/// `inviter` is the signed-in admin's object id, when known. Every failure is a warning on the
+/// conversion, never a failure of it.
 pub async fn apply_after_conversion(
     g: &GraphClient,
     user_id: &str,
     before: Option<&[Sponsor]>,
     named: &[Sponsor],
+    inviter: Option<&str>,
 ) -> Applied {
     let mut out = Applied::default();
     if named.is_empty() {
@@ -258,20 +260,28 @@ pub async fn apply_after_conversion(
     }
     let has = |list: &[Sponsor], id: &str| list.iter().any(|s| s.id.eq_ignore_ascii_case(id));
     // Microsoft adds the inviter as a sponsor (CONTRACT.md 7), but a read right after its 201 can
-    // be stale (9.8): a list with nobody new is read again after each pause before it is believed.
-    let nobody_new = |now: &Option<Vec<Sponsor>>| match (now, before) {
-        (Some(list), Some(before)) => list.iter().all(|s| has(before, &s.id)),
+    // be stale (9.8): until the list shows what Microsoft added, it is read again after each
+    // pause. An inviter who already was a sponsor leaves nothing to wait for or undo.
+    let awaited = match (inviter, before) {
+        (Some(i), Some(b)) => !has(b, i),
+        _ => true,
+    };
+    let not_shown_yet = |now: &Option<Vec<Sponsor>>| match (now, before) {
+        (Some(list), Some(before)) if awaited => match inviter {
+            Some(i) => !has(list, i),
+            None => list.iter().all(|s| has(before, &s.id)),
+        },
         _ => false,
     };
     let mut now = read(g, user_id).await;
     for p in crate::convert_service::SETTLE_PAUSES {
-        if !nobody_new(&now) {
+        if !not_shown_yet(&now) {
             break;
         }
         tokio::time::sleep(*p).await;
         now = read(g, user_id).await;
     }
-    let unchanged = nobody_new(&now);
+    let unchanged = not_shown_yet(&now);
     if let (Some(now), Some(before)) = (&now, before) {
         for extra in now.iter().filter(|s| !has(before, &s.id) && !has(named, &s.id)) {
             let path = format!("/users/{user_id}/sponsors/{}/$ref", extra.id);
@@ -291,7 +301,7 @@ pub async fn apply_after_conversion(
         out.warnings.push(FollowUpWarning::InviterSponsorNotRemoved);
     }
     if unchanged {
-        // Still nobody new: whether Microsoft added the inviter is unknown, so the admin is told.
+        // Still not shown: whether Microsoft added the inviter is unknown, so the admin is told.
         out.warnings.push(FollowUpWarning::InviterSponsorNotRemoved);
     }
     let mut failed = false;

@@ -106,6 +106,7 @@ fn setup_run_with_grace(
         action: b2b_core::bulk::BulkAction::Convert,
         graph: g.clone(),
         tenant_id: "t".into(),
+        inviter: None,
         journal,
         control,
         max_concurrency: 6,

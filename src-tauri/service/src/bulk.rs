@@ -220,6 +220,7 @@ impl Service {
             action,
             graph: Arc::new(graph),
             tenant_id: a.actor.tenant_id.clone(),
+            inviter: a.inviter.clone(),
             journal,
             control,
             max_concurrency: concurrency.clamp(1, MAX_CONCURRENCY),

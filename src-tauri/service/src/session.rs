@@ -40,6 +40,9 @@ pub struct Acting {
     /// Renews the access token when Graph refuses it in the middle of a long run.
     pub renewal: Option<Arc<dyn TokenSource>>,
     pub account_id: String,
+    /// The admin's object id, whom Microsoft makes a sponsor of each user they invite; `None`
+    /// when it could not be read.
+    pub inviter: Option<String>,
     pub actor: Actor,
 }
 
@@ -323,7 +326,10 @@ impl Session {
             _ => b2b_core::settings::MICROSOFT_GRAPH.to_owned(),
         };
         let g = GraphClient::new(&graph_url, token.clone())?;
-        let me = g.get("/me?$select=userPrincipalName").await.unwrap_or_default();
+        let me = g
+            .get("/me?$select=id,userPrincipalName")
+            .await
+            .unwrap_or_default();
         let org = g
             .get("/organization?$select=id,displayName")
             .await
@@ -336,6 +342,7 @@ impl Session {
             scopes: None,
             renewal: None,
             account_id: String::new(),
+            inviter: me["id"].as_str().map(str::to_owned),
             actor: Actor {
                 source: host.source().into(),
                 admin: me["userPrincipalName"].as_str().unwrap_or("").to_owned(),
@@ -408,6 +415,8 @@ impl Session {
             scopes: Some(scopes),
             renewal: Some(renewal),
             account_id: account.id.clone(),
+            // `{oid}.{tid}`: the oid is the admin's object id in this tenant.
+            inviter: account.id.split_once('.').map(|(oid, _)| oid.to_owned()),
             actor: Actor {
                 source: host.source().into(),
                 admin: account.username.clone(),

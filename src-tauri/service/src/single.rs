@@ -264,6 +264,7 @@ impl Service {
     ) -> Result<(Preflight, Result<ConvertResult, Failed>), AppError> {
         let a = self.acting().await?;
         let mut o = request.into_options(&a.actor.tenant_id)?;
+        o.inviter = a.inviter.clone();
         self.policy().enforce(&mut o);
         let pre = self.current_checks(&a, user, address, kind).await?;
         self.refuse_while_unsettled(&pre)?;

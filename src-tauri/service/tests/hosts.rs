@@ -951,6 +951,73 @@ async fn the_inviter_sponsor_is_removed_once_the_lagging_reads_show_it() {
     );
 }
 
+/// An admin who already sponsors the user: Microsoft's adding the inviter changes nothing, so
+/// there is nothing to wait for or remove, and no warning that the inviter may be left behind.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_inviter_who_already_sponsors_the_user_is_not_waited_for() {
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    let (_tmp, _, svc) = signed_in(&sim, "sponsors-already").await;
+    let (user, row) = {
+        let mut g = sim.state().lock();
+        let users: Vec<_> = tenant_sim::seed::users_in_case(&g.dir, "ready-to-convert")[..2]
+            .iter()
+            .map(|u| (*u).clone())
+            .collect();
+        let admin = g.dir.user("admin@contoso.com").expect("admin").id.clone();
+        for u in &users {
+            g.dir.user_mut(&u.id).expect("user").sim.sponsors = vec![admin.clone()];
+        }
+        (users[0].clone(), users[1].clone())
+    };
+    let sponsor_reads = |sim: &SimServer| {
+        let g = sim.state().lock();
+        g.stats
+            .routes
+            .get("GET /v1.0/users/{id}/sponsors")
+            .copied()
+            .unwrap_or(0)
+    };
+    let before = sponsor_reads(&sim);
+    let request = ConvertRequest {
+        send_mail: true,
+        sponsors: vec!["global@contoso.com".into()],
+        ..ConvertRequest::default()
+    };
+    let r = svc
+        .convert_user(&user.id, user.mail.as_deref().unwrap_or(""), request)
+        .await
+        .expect("converted");
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    assert_eq!(
+        sponsors_in_sim(&sim, &user.id),
+        ["admin@contoso.com", "global@contoso.com"],
+        "the sponsor there before stays, the named one is added"
+    );
+    assert_eq!(
+        sponsor_reads(&sim) - before,
+        2,
+        "read by the pre-flight and once after the 201, not again after pauses"
+    );
+
+    // A bulk run knows the admin too.
+    let csv = format!(
+        "user;email;sponsors\n{};{};global@contoso.com\n",
+        row.user_principal_name,
+        row.mail.clone().unwrap_or_default(),
+    );
+    svc.bulk_load("already.csv", csv.into_bytes())
+        .await
+        .expect("loaded");
+    let sink: ProgressSink = Arc::new(|_, _| {});
+    let report = svc.bulk_run(1, false, sink).await.expect("ran");
+    assert_eq!(report.converted, 1, "{:?}", report.rows);
+    assert!(report.rows[0].warnings.is_empty(), "{:?}", report.rows);
+    assert_eq!(
+        sponsors_in_sim(&sim, &row.id),
+        ["admin@contoso.com", "global@contoso.com"]
+    );
+}
+
 /// Issue 14.3: Microsoft refusing to add a sponsor after the 201 is a warning on a success; the
 /// default sponsors (settings, under the policy) fill a bulk file's empty `sponsors` cells.
 #[tokio::test(flavor = "multi_thread")]

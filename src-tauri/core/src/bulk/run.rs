@@ -259,6 +259,8 @@ pub struct RunSetup {
     pub action: super::BulkAction,
     pub graph: Arc<GraphClient>,
     pub tenant_id: String,
+    /// The admin's object id, when known (`ConvertOptions::inviter`).
+    pub inviter: Option<String>,
     pub journal: Arc<Journal>,
     pub control: Arc<Control>,
     pub max_concurrency: usize,
@@ -415,7 +417,8 @@ async fn one(s: &RunSetup, r: &PreviewRow, sent: &mut bool) -> RowResult {
         out.error_code = Some(e.code);
         return out;
     }
-    let o = row.options(&s.tenant_id);
+    let mut o = row.options(&s.tenant_id);
+    o.inviter = s.inviter.clone();
     *sent = true;
     let result = match s.action {
         super::BulkAction::Convert | super::BulkAction::Invite => svc::convert(&s.graph, pre, &o).await,
