@@ -824,6 +824,20 @@ fn sponsors_in_sim(sim: &SimServer, user_id: &str) -> Vec<String> {
         .collect()
 }
 
+/// Converts a user with one named sponsor, global@contoso.com, and the invitation e-mail.
+async fn convert_naming_global(
+    svc: &Service,
+    id: &str,
+    mail: Option<&str>,
+) -> Result<b2b_core::convert_service::ConvertResult, AppError> {
+    let request = ConvertRequest {
+        send_mail: true,
+        sponsors: vec!["global@contoso.com".into()],
+        ..ConvertRequest::default()
+    };
+    svc.convert_user(id, mail.unwrap_or(""), request).await
+}
+
 /// Issue 14.3: the sponsors the admin names replace Microsoft's default (the inviter); an unknown
 /// sponsor or a sixth stops the conversion before anything changes; `get_user` shows them;
 /// without sponsors Microsoft's default stands.
@@ -934,13 +948,7 @@ async fn the_inviter_sponsor_is_removed_once_the_lagging_reads_show_it() {
         json!({ "replicationLagMs": 2500 }),
     )
     .await;
-    let request = ConvertRequest {
-        send_mail: true,
-        sponsors: vec!["global@contoso.com".into()],
-        ..ConvertRequest::default()
-    };
-    let r = svc
-        .convert_user(&user.id, user.mail.as_deref().unwrap_or(""), request)
+    let r = convert_naming_global(&svc, &user.id, user.mail.as_deref())
         .await
         .expect("converted");
     assert!(r.warnings.is_empty(), "{:?}", r.warnings);
@@ -978,13 +986,7 @@ async fn an_inviter_who_already_sponsors_the_user_is_not_waited_for() {
             .unwrap_or(0)
     };
     let before = sponsor_reads(&sim);
-    let request = ConvertRequest {
-        send_mail: true,
-        sponsors: vec!["global@contoso.com".into()],
-        ..ConvertRequest::default()
-    };
-    let r = svc
-        .convert_user(&user.id, user.mail.as_deref().unwrap_or(""), request)
+    let r = convert_naming_global(&svc, &user.id, user.mail.as_deref())
         .await
         .expect("converted");
     assert!(r.warnings.is_empty(), "{:?}", r.warnings);
@@ -1032,13 +1034,7 @@ async fn a_refused_sponsor_is_a_warning_and_bulk_rows_take_the_default() {
         json!({ "routes": { "POST /v1.0/users/{id}/sponsors/$ref": { "failRate": 1.0 } } }),
     )
     .await;
-    let request = ConvertRequest {
-        send_mail: true,
-        sponsors: vec!["global@contoso.com".into()],
-        ..ConvertRequest::default()
-    };
-    let r = svc
-        .convert_user(&users[0].id, users[0].mail.as_deref().unwrap_or(""), request)
+    let r = convert_naming_global(&svc, &users[0].id, users[0].mail.as_deref())
         .await
         .expect("a success, whatever the sponsors");
     assert_eq!(r.status, "PendingAcceptance");
