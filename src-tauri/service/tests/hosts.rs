@@ -323,21 +323,13 @@ async fn app_and_cli_hosts_write_the_same_history_for_the_same_bulk_run() {
 async fn a_bulk_row_with_a_lost_answer_holds_back_a_single_conversion() {
     let sim = SimServer::start(SimConfig::default()).await.expect("sim");
     let (_tmp, _, svc) = signed_in(&sim, "bulk-unknown").await;
-    let state = sim.state().lock().dir.clone();
-    let user = tenant_sim::seed::users_in_case(&state, "ready-to-convert")[0].clone();
+    let user = first_ready(&sim);
     let mail = user.mail.clone().expect("mail");
     let csv = format!("user,email,sendMail\n{},{mail},yes\n", user.user_principal_name);
     // The admin had the user's page open before: History's unsettled entries are read by then.
     svc.get_user(&user.id).await.expect("read");
     svc.bulk_load("one.csv", csv.into_bytes()).await.expect("loaded");
-    post(
-        &format!("{}/_sim/faults", sim.base_url()),
-        json!({
-            "replicationLagMs": 20000,
-            "routes": { "POST /v1.0/invitations": { "failRate": 1.0, "afterHandler": true } }
-        }),
-    )
-    .await;
+    lose_invitation_answers(&sim, 20000).await;
     let sink: ProgressSink = Arc::new(|_, _| {});
     let report = svc.bulk_run(1, false, sink).await.expect("ran");
     assert_eq!(report.unknown, 1, "{report:?}");
@@ -675,14 +667,7 @@ async fn a_lost_answer_is_settled_by_reading_the_user() {
     let state = sim.state().lock().dir.clone();
     let user = tenant_sim::seed::users_in_case(&state, "ready-to-convert")[0].clone();
     let mail = user.mail.clone().expect("mail");
-    post(
-        &format!("{}/_sim/faults", sim.base_url()),
-        json!({
-            "replicationLagMs": 9000,
-            "routes": { "POST /v1.0/invitations": { "failRate": 1.0, "afterHandler": true } }
-        }),
-    )
-    .await;
+    lose_invitation_answers(&sim, 9000).await;
     let request = ConvertRequest {
         send_mail: true,
         ..ConvertRequest::default()
@@ -770,8 +755,7 @@ async fn a_lost_answer_is_settled_by_reading_the_user() {
 async fn throttling_during_a_conversion_is_told_with_the_time_of_the_next_try() {
     let sim = SimServer::start(SimConfig::default()).await.expect("sim");
     let (_tmp, host, svc) = signed_in(&sim, "throttle").await;
-    let state = sim.state().lock().dir.clone();
-    let user = tenant_sim::seed::users_in_case(&state, "ready-to-convert")[0].clone();
+    let user = first_ready(&sim);
     let mail = user.mail.clone().expect("mail");
     let faults = format!("{}/_sim/faults", sim.base_url());
     post(
@@ -807,6 +791,25 @@ async fn throttling_during_a_conversion_is_told_with_the_time_of_the_next_try() 
 }
 
 /// The sponsors a user has in tenant-sim's directory, by UPN (or id for a group).
+/// The first seeded user who is ready to convert.
+fn first_ready(sim: &SimServer) -> tenant_sim::model::User {
+    let g = sim.state().lock();
+    tenant_sim::seed::users_in_case(&g.dir, "ready-to-convert")[0].clone()
+}
+
+/// Every invitation is made and its answer lost (a 503 after the change), with reads lagging
+/// `lag_ms` behind it.
+async fn lose_invitation_answers(sim: &SimServer, lag_ms: u64) {
+    post(
+        &format!("{}/_sim/faults", sim.base_url()),
+        json!({
+            "replicationLagMs": lag_ms,
+            "routes": { "POST /v1.0/invitations": { "failRate": 1.0, "afterHandler": true } }
+        }),
+    )
+    .await;
+}
+
 fn sponsors_in_sim(sim: &SimServer, user_id: &str) -> Vec<String> {
     let g = sim.state().lock();
     let Some(u) = g.dir.user(user_id) else {
@@ -941,8 +944,7 @@ async fn a_conversion_names_its_sponsors_instead_of_the_admin() {
 async fn the_inviter_sponsor_is_removed_once_the_lagging_reads_show_it() {
     let sim = SimServer::start(SimConfig::default()).await.expect("sim");
     let (_tmp, _, svc) = signed_in(&sim, "sponsors-lag").await;
-    let state = sim.state().lock().dir.clone();
-    let user = tenant_sim::seed::users_in_case(&state, "ready-to-convert")[0].clone();
+    let user = first_ready(&sim);
     post(
         &format!("{}/_sim/faults", sim.base_url()),
         json!({ "replicationLagMs": 2500 }),
