@@ -55,6 +55,7 @@ describe("10: the bulk progress line is true in every state", () => {
     state: "running",
     concurrency: 6,
     throttled: 0,
+    stopReason: null,
   };
   const shown = (p: Progress, messages: Record<string, string> = en, locale = "en") => {
     render(
@@ -73,6 +74,10 @@ describe("10: the bulk progress line is true in every state", () => {
     expect(paused).toMatch(/^Paused · 4 of 8 rows/);
     expect(paused).not.toMatch(/left|per minute/);
     expect(shown({ ...base, state: "cancelling", etaS: null })).toMatch(/^Cancelling… 4 of 8 rows/);
+    // A run that stops itself says why, not that somebody cancelled it.
+    expect(shown({ ...base, state: "cancelling", etaS: null, stopReason: "link_not_kept" })).toMatch(
+      /^Stopping… 4 of 8 rows\. A redeem link could not be saved on this computer/,
+    );
     // All rows have a result but the report is not written yet: not "8 of 8 done".
     expect(shown({ ...base, done: 8, etaS: 0 })).toBe("8 of 8 rows · writing the report…");
     expect(shown({ ...base, done: 8, state: "finished", etaS: null })).toMatch(/^Finished: 8 of 8 rows have a result/);
@@ -122,6 +127,25 @@ describe("1: a row converted without an e-mail whose link was lost gets a new on
     expect(calls.filter((c) => c.cmd === "bulk_relink")).toHaveLength(1);
     const details = screen.getAllByTestId("bulk-report-details")[0];
     expect(details?.textContent).toContain("https://login.microsoftonline.com/redeem?rd=new");
+  });
+});
+
+describe("1b: a run that could not keep a redeem link stops and shows the links it made", () => {
+  it("the report says why it stopped and holds the row's link to copy", async () => {
+    fakeBackend({ os: "en", linkNotKept: true });
+    await runBulk();
+    const stopped = await screen.findByTestId("bulk-stopped");
+    expect(stopped.textContent).toContain("Stopped: a redeem link could not be saved on this computer");
+    expect(stopped.textContent).toContain("open the same file to send the rest");
+    const details = screen.getAllByTestId("bulk-report-details")[0];
+    expect(details?.textContent).toContain("https://login.microsoftonline.com/redeem?rd=unkept");
+  });
+
+  it("a report without a stop reason says nothing about stopping", async () => {
+    fakeBackend({ os: "en" });
+    await runBulk();
+    await screen.findByTestId("bulk-report");
+    expect(screen.queryByTestId("bulk-stopped")).toBeNull();
   });
 });
 

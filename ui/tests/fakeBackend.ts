@@ -239,6 +239,9 @@ export interface FakeBackendOptions {
   linksLost?: boolean;
   /** The bulk run's first row was sent but its answer lost: the report says its outcome is unknown. */
   bulkUnknown?: boolean;
+  /** The bulk run's first row converted without an e-mail, its link not kept on disk: the run
+   * stopped itself and the report holds the link. */
+  linkNotKept?: boolean;
   /** Conversions lose their answer (outcome_unknown); the next read of the user settles it as done,
    * or with "unsettled" reads do not show it yet (the check stays unknown). */
   unknownOutcome?: boolean | "unsettled";
@@ -262,6 +265,7 @@ export function installFakeBackend({
   linksLost = false,
   unknownOutcome = false,
   bulkUnknown = false,
+  linkNotKept = false,
   throttleMs = 0,
 }: FakeBackendOptions): Call[] {
   const lostAnswers = new Map<string, string>();
@@ -363,13 +367,14 @@ export function installFakeBackend({
     skipped: 2,
     notRun: 0,
     linksLost: linksLost ? 1 : 0,
+    stopReason: linkNotKept ? "link_not_kept" : null,
     rows: [
-      { line: 2, user: "adele.adams@contoso.com", email: "adele.adams@northwind.example", outcome: bulkUnknown ? "unknown" : linksLost ? "alreadyDone" : "converted", status: bulkUnknown ? null : "PendingAcceptance", invitationId: bulkUnknown ? null : "inv-b1", redeemUrl: null, errorCode: bulkUnknown ? "outcome_unknown" : null, message: null, reason: null, confirmedByReread: false, warnings: [], linkLost: linksLost },
+      { line: 2, user: "adele.adams@contoso.com", email: "adele.adams@northwind.example", outcome: bulkUnknown ? "unknown" : linksLost ? "alreadyDone" : "converted", status: bulkUnknown ? null : "PendingAcceptance", invitationId: bulkUnknown ? null : "inv-b1", redeemUrl: linkNotKept ? "https://login.microsoftonline.com/redeem?rd=unkept" : null, errorCode: bulkUnknown ? "outcome_unknown" : null, message: null, reason: null, confirmedByReread: false, warnings: linkNotKept ? ["link_not_kept"] : [], linkLost: linksLost },
       { line: 3, user: "x@contoso.com", email: "not-an-address", outcome: "skipped", status: null, invitationId: null, redeemUrl: null, errorCode: null, message: null, reason: "invalid_email", confirmedByReread: false, warnings: [], linkLost: false },
       { line: 4, user: "henry.parker@contoso.com", email: "henry.parker@adatum.example", outcome: "skipped", status: null, invitationId: null, redeemUrl: null, errorCode: null, message: null, reason: "not_synced_from_on_premises", confirmedByReread: false, warnings: [], linkLost: false },
     ],
   };
-  let bulkProgress: Progress = { done: 3, total: 3, succeeded: 1, failed: 0, attempted: 1, toAttempt: 1, perMinute: 90, etaS: 0, state: "finished", concurrency: 6, throttled: 2 };
+  let bulkProgress: Progress = { done: 3, total: 3, succeeded: 1, failed: 0, attempted: 1, toAttempt: 1, perMinute: 90, etaS: 0, state: "finished", concurrency: 6, throttled: 2, stopReason: linkNotKept ? "link_not_kept" : null };
   let bulkRunning = false;
   const finishBulk = (notRun: boolean) => {
     bulkRunning = false;
@@ -693,9 +698,10 @@ export function installFakeBackend({
           skipped: 0,
           notRun: 0,
           linksLost: 0,
+          stopReason: null,
           rows: rows.map((r) => ({ line: r.line, user: r.user, email: r.email, outcome: "converted", status: "PendingAcceptance", invitationId: `inv-r${r.line}`, redeemUrl: null, errorCode: null, message: null, reason: null, confirmedByReread: false, warnings: [], linkLost: false })),
         };
-        bulkProgress = { done: rows.length, total: rows.length, succeeded: rows.length, failed: 0, attempted: rows.length, toAttempt: rows.length, perMinute: 60, etaS: 0, state: "finished", concurrency: 6, throttled: 0 };
+        bulkProgress = { done: rows.length, total: rows.length, succeeded: rows.length, failed: 0, attempted: rows.length, toAttempt: rows.length, perMinute: 60, etaS: 0, state: "finished", concurrency: 6, throttled: 0, stopReason: null };
         bulkDone = false;
         return bulkLoaded;
       }
@@ -734,7 +740,7 @@ export function installFakeBackend({
       case "bulk_start": {
         if (slowBulk) {
           bulkRunning = true;
-          bulkProgress = { done: 1, total: 3, succeeded: 0, failed: 0, attempted: 0, toAttempt: 1, perMinute: 0, etaS: null, state: "running", concurrency: 6, throttled: 0 };
+          bulkProgress = { done: 1, total: 3, succeeded: 0, failed: 0, attempted: 0, toAttempt: 1, perMinute: 0, etaS: null, state: "running", concurrency: 6, throttled: 0, stopReason: null };
           setTimeout(() => {
             bulkProgress = { ...bulkProgress, done: 2, perMinute: 30, etaS: 120 };
             void emit("bulk-progress", { progress: bulkProgress, row: bulkReport.rows[1] });

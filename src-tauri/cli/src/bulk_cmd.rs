@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use b2b_core::bulk::{self, run, BulkLoaded, Preview, RowStatus};
+use b2b_core::codes::StopReason;
 use b2b_core::{AppError, ErrorCode};
 use b2b_service::{Service, ServiceError};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -25,6 +26,19 @@ fn write(path: &Path, text: &str) -> Result<(), AppError> {
         }
         .into()
     })
+}
+
+/// The redeem links of a run, on stdout: when the report could not be written, nothing else holds
+/// the links that the data folder could not keep.
+fn print_links(out: &Out, rows: &[run::RowResult]) {
+    for r in rows {
+        if let Some(url) = &r.redeem_url {
+            out.event(
+                json!({ "event": "link", "line": r.line, "user": r.user, "redeemUrl": url }),
+                &format!("line {}, {}: {url}", r.line, r.user),
+            );
+        }
+    }
 }
 
 pub fn print_preview(out: &Out, p: &Preview) {
@@ -181,7 +195,19 @@ pub async fn run_loaded(
             ),
         );
     }
-    write(report_path, &run::report_csv_for(loaded.action, &report.rows)?)?;
+    if report.stop_reason == Some(StopReason::LinkNotKept) {
+        out.event(
+            json!({ "event": "stopped", "reason": StopReason::LinkNotKept }),
+            "Stopped: a redeem link could not be saved in the data folder, so no more rows were sent. \
+             Copy the links from the report now; once the folder can be written to again (free space, \
+             permissions), run again with --resume to send the rest.",
+        );
+    }
+    if let Err(e) = write(report_path, &run::report_csv_for(loaded.action, &report.rows)?) {
+        // The report was the last place the links were written: they are not lost with it.
+        print_links(out, &report.rows);
+        return Err(e);
+    }
     let done = match loaded.action {
         bulk::BulkAction::Convert => "converted",
         bulk::BulkAction::Resend => "resent",

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+use b2b_core::bulk::journal::Journal;
 use serde_json::{json, Value};
 use tenant_sim::{SimConfig, SimServer, DEMO_CLIENT_ID};
 use time::format_description::well_known::Rfc3339;
@@ -653,6 +654,93 @@ async fn bulk_run_killed_then_resumed_invites_each_user_once() {
     }
     let history = std::fs::read_to_string(app_dir.join("history.jsonl")).expect("History");
     assert!(!history.contains("redeem"), "no link in History");
+}
+
+/// A data folder that cannot keep a redeem link stops `b2b bulk run` after the row in flight; when
+/// the report cannot be written either, its link is printed, the only place left. `--resume` sends
+/// the rest once the folder can be written to, each user once.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn bulk_run_stops_when_a_link_cannot_be_kept_and_prints_it() {
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    let token = admin_token(&sim).await;
+    let tmp = temp("b2b-cli-bulk-unkept-");
+    let work = tmp.path();
+    let dir = sim.state().lock().dir.clone();
+    let mut text = String::from("user;email;sendMail\r\n");
+    for u in tenant_sim::seed::users_in_case(&dir, "ready-to-convert")
+        .into_iter()
+        .take(5)
+    {
+        text.push_str(&format!(
+            "{};{};no\r\n",
+            u.user_principal_name,
+            u.mail.clone().unwrap_or_default()
+        ));
+    }
+    let file = work.join("partners.csv");
+    std::fs::write(&file, &text).expect("csv");
+    let data = work.join("data");
+    let journal = Journal::path_for(&data.join("com.b2bconvert.app").join("bulk"), text.as_bytes());
+    // The links file leads into a folder that is not there, and a folder stands where the report
+    // goes: neither can be written, even by root. (A symbolic link: this test is Unix's.)
+    let links = Journal::links_path_for(&journal);
+    std::fs::create_dir_all(links.parent().expect("bulk folder")).expect("bulk folder");
+    std::os::unix::fs::symlink(work.join("gone").join("links.jsonl"), &links).expect("links blocker");
+    let report = work.join("partners.report.csv");
+    std::fs::create_dir_all(&report).expect("report blocker");
+    let file_arg = file.display().to_string();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "bulk",
+            "run",
+            file_arg.as_str(),
+            "--yes",
+            "--json",
+            "--concurrency",
+            "1",
+        ];
+        args.extend_from_slice(extra);
+        b2b_with_token(&sim, &token, &data, &args)
+    };
+    let out = run(&[]);
+    assert!(!out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let l = lines(&out);
+    assert!(
+        l.iter()
+            .any(|e| e["event"] == "stopped" && e["reason"] == "link_not_kept"),
+        "{l:?}"
+    );
+    let printed: Vec<&Value> = l.iter().filter(|e| e["event"] == "link").collect();
+    assert_eq!(printed.len(), 1, "{l:?}");
+    assert!(printed[0]["redeemUrl"]
+        .as_str()
+        .is_some_and(|u| u.starts_with("http")));
+    assert_eq!(printed[0]["line"], 2);
+    assert_eq!(sim.state().lock().stats.invitations.values().sum::<u64>(), 1);
+
+    std::fs::remove_file(&links).expect("links unblocked");
+    std::fs::remove_dir(&report).expect("report unblocked");
+    let out = run(&["--resume"]);
+    let l = lines(&out);
+    // The first row's link was never kept: counted as lost, which exits 0 with --relink's hint.
+    assert!(
+        out.status.success(),
+        "{l:?}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = l.iter().find(|e| e["event"] == "report").expect("report");
+    assert_eq!(
+        (r["alreadyDone"].as_u64(), r["converted"].as_u64()),
+        (Some(1), Some(4))
+    );
+    assert!(
+        l.iter().any(|e| e["event"] == "links_lost" && e["count"] == 1),
+        "{l:?}"
+    );
+    let invitations = sim.state().lock().stats.invitations.clone();
+    assert_eq!(invitations.len(), 5);
+    assert!(invitations.values().all(|n| *n == 1), "{invitations:?}");
 }
 
 /// A success is never reported as a failure: Microsoft accepted the invitation, the userType PATCH

@@ -131,6 +131,15 @@ codes! {
 }
 
 codes! {
+    /// Why a bulk run stopped on its own before its last row.
+    StopReason {
+        /// A row's redeem link (sent without an e-mail) could not be kept on disk: no more rows
+        /// are sent whose links could be lost the same way; the report holds the links so far.
+        LinkNotKept = "link_not_kept",
+    }
+}
+
+codes! {
     /// What was changed on the user besides the invitation.
     Change {
         MailSet = "mail_set",

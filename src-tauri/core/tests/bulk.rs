@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use b2b_core::auth::Secret;
 use b2b_core::bulk::{self, journal::Journal, run, RowStatus};
+use b2b_core::codes::{FollowUpWarning, StopReason};
 use b2b_core::graph::GraphClient;
 use serde_json::{json, Value};
 use tenant_sim::{SimConfig, SimServer};
@@ -534,4 +535,77 @@ async fn a_run_that_outlives_the_access_token_renews_it() {
     for (id, n) in s["invitations"].as_object().expect("per user") {
         assert_eq!(n, 1, "user {id} invited {n} times");
     }
+}
+
+/// A redeem link the data folder cannot keep stops the run: the rows in flight finish with their
+/// links in the report, no other row is sent, and a resume once the folder can be written to sends
+/// the rest, each user once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_link_that_cannot_be_kept_stops_the_run_until_resumed() {
+    let (sim, g) = setup().await;
+    let text = csv(&sim, 12);
+    let parsed = bulk::parse(text.as_bytes()).expect("parse");
+    let preview = bulk::preview(&g, &parsed, scopes()).await.expect("preview");
+    let (_tmp, path) = temp_journal(&text);
+    let journal = Arc::new(Journal::open(&path).expect("journal"));
+    // A folder where the links file goes: it cannot be opened for writing, even by root.
+    let blocker = journal.links_path().to_owned();
+    std::fs::create_dir_all(&blocker).expect("blocker");
+    let control = Arc::new(run::Control::default());
+    let report = run::run(
+        setup_run(&g, journal, control.clone(), Arc::new(Mutex::new(0))),
+        preview.rows.clone(),
+    )
+    .await;
+    assert_eq!(control.stop_reason(), Some(StopReason::LinkNotKept));
+    let converted: Vec<_> = report
+        .iter()
+        .filter(|r| r.outcome == run::RowOutcome::Converted)
+        .collect();
+    // At most the six rows in flight when the first link failed.
+    assert!((1..=6).contains(&converted.len()), "{report:?}");
+    for r in &converted {
+        assert!(
+            r.redeem_url.is_some(),
+            "line {}: the report holds the link",
+            r.line
+        );
+        assert!(r.warnings.contains(&FollowUpWarning::LinkNotKept), "{r:?}");
+    }
+    let not_run = report
+        .iter()
+        .filter(|r| r.outcome == run::RowOutcome::NotRun)
+        .count();
+    assert!(converted.len() + not_run >= 12, "{report:?}");
+    let invitations = stats(&sim).await["invitations"].clone();
+    assert_eq!(invitations.as_object().map(|m| m.len()), Some(converted.len()));
+
+    std::fs::remove_dir(&blocker).expect("unblocked");
+    let journal = Arc::new(Journal::open(&path).expect("reopen"));
+    let control = Arc::new(run::Control::default());
+    let again = bulk::preview(&g, &parsed, scopes()).await.expect("preview");
+    let report = run::run(
+        setup_run(&g, journal.clone(), control.clone(), Arc::new(Mutex::new(0))),
+        again.rows,
+    )
+    .await;
+    assert_eq!(control.stop_reason(), None);
+    let count = |o| report.iter().filter(|r| r.outcome == o).count();
+    assert_eq!(
+        (
+            count(run::RowOutcome::AlreadyDone),
+            count(run::RowOutcome::Converted)
+        ),
+        (converted.len(), 12 - converted.len())
+    );
+    // The first rows' links were never kept: the report says so, and a reset can make new ones.
+    assert_eq!(report.iter().filter(|r| r.link_lost).count(), converted.len());
+    assert!(report
+        .iter()
+        .filter(|r| r.outcome == run::RowOutcome::Converted)
+        .all(|r| r.redeem_url.is_some() && r.warnings.is_empty()));
+    let s = stats(&sim).await;
+    let per_user = s["invitations"].as_object().expect("map");
+    assert_eq!(per_user.len(), 12, "{s}");
+    assert!(per_user.values().all(|n| n == 1), "{s}");
 }

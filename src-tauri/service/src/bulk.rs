@@ -262,7 +262,12 @@ impl Service {
     }
 
     async fn bulk_finish(&self, setup: Arc<run::RunSetup>, rows: Vec<PreviewRow>) -> BulkReport {
-        let report = BulkReport::new(run::run(setup, rows).await);
+        let control = setup.control.clone();
+        let rows = run::run(setup, rows).await;
+        let report = BulkReport {
+            stop_reason: control.stop_reason(),
+            ..BulkReport::new(rows)
+        };
         {
             let mut p = lock(&self.bulk.progress);
             if let Some(last) = p.take() {
@@ -270,11 +275,12 @@ impl Service {
             }
         }
         tracing::info!(
-            "bulk run: {} converted, {} failed, {} unknown, {} not run",
+            "bulk run: {} converted, {} failed, {} unknown, {} not run, stopped: {:?}",
             report.converted,
             report.failed,
             report.unknown,
-            report.not_run
+            report.not_run,
+            report.stop_reason
         );
         *lock(&self.bulk.report) = Some(report.clone());
         *lock(&self.bulk.control) = None;
@@ -427,7 +433,10 @@ impl Service {
                 Err(f) => row.message = Some(f.error.message),
             }
         }
-        report = BulkReport::new(report.rows);
+        report = BulkReport {
+            stop_reason: report.stop_reason,
+            ..BulkReport::new(report.rows)
+        };
         *lock(&self.bulk.report) = Some(report.clone());
         Ok(report)
     }

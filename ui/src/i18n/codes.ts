@@ -7,6 +7,7 @@ import type { FollowUpWarning } from "../bindings/FollowUpWarning";
 import type { MissingCode } from "../bindings/MissingCode";
 import type { RowProblem } from "../bindings/RowProblem";
 import type { Severity } from "../bindings/Severity";
+import type { StopReason } from "../bindings/StopReason";
 import type { UnconfirmedCode } from "../bindings/UnconfirmedCode";
 import type { MessageId } from ".";
 
@@ -116,6 +117,11 @@ export const historyWarningMessages: Record<FollowUpWarning, MessageId> = {
   sponsors_not_added: "history.warning.sponsors_not_added",
   inviter_sponsor_not_removed: "history.warning.inviter_sponsor_not_removed",
   link_not_kept: "history.warning.link_not_kept",
+};
+
+/** Why a bulk run stopped itself: on the report, and in the progress line while it stops. */
+export const stopMessages: Record<StopReason, { report: MessageId; progress: MessageId }> = {
+  link_not_kept: { report: "bulk.stopped.link_not_kept", progress: "bulk.stopping.link_not_kept" },
 };
 
 export const changeMessages: Record<Change, MessageId> = {

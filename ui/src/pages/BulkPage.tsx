@@ -41,6 +41,7 @@ import { ErrorBar } from "../components/ErrorBar";
 import { ExportedBar } from "../components/ExportedBar";
 import { WarningText } from "../components/WarningText";
 import type { MessageId } from "../i18n";
+import { stopMessages } from "../i18n/codes";
 import { bulkReducer, noBulk } from "./bulkStatus";
 import { api, bulkEvents, errorCodeOf, type UiErrorCode } from "../ipc";
 
@@ -432,7 +433,7 @@ export function ProgressLine({ progress }: { progress: Progress }) {
       line = <FormattedMessage id="bulk.progressPaused" values={values} />;
       break;
     case "cancelling":
-      line = <FormattedMessage id="bulk.progressCancelling" values={values} />;
+      line = <FormattedMessage id={progress.stopReason ? stopMessages[progress.stopReason].progress : "bulk.progressCancelling"} values={values} />;
       break;
     case "finished":
       line = <FormattedMessage id="bulk.progressFinished" values={values} />;
@@ -562,6 +563,13 @@ function Report({
               </Button>
             )}
           </MessageBarActions>
+        </MessageBar>
+      )}
+      {report.stopReason && (
+        <MessageBar intent="error" layout="multiline" data-testid="bulk-stopped">
+          <MessageBarBody>
+            <FormattedMessage id={stopMessages[report.stopReason].report} />
+          </MessageBarBody>
         </MessageBar>
       )}
       {report.unknown > 0 && (

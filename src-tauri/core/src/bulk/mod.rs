@@ -440,6 +440,8 @@ pub struct BulkReport {
     pub not_run: u32,
     /// Rows converted without an e-mail whose redeem link is lost: a reset can make new ones.
     pub links_lost: u32,
+    /// Why the run stopped itself before its last row (the rows left are "not run").
+    pub stop_reason: Option<crate::codes::StopReason>,
 }
 
 impl BulkReport {
@@ -464,6 +466,7 @@ impl BulkReport {
             skipped: count(run::RowOutcome::Skipped),
             not_run: count(run::RowOutcome::NotRun),
             links_lost: u32::try_from(rows.iter().filter(|r| r.link_lost).count()).unwrap_or(u32::MAX),
+            stop_reason: None,
             rows,
         }
     }

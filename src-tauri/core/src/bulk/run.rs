@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::codes::SkipReason;
+use crate::codes::{SkipReason, StopReason};
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -104,6 +104,8 @@ pub struct Progress {
     pub concurrency: u32,
     #[ts(type = "number")]
     pub throttled: u64,
+    /// Set when the run stopped itself (it is then cancelling): the rows in flight finish.
+    pub stop_reason: Option<StopReason>,
 }
 
 impl Progress {
@@ -133,6 +135,7 @@ pub fn rate_and_eta(attempted: u32, to_attempt: u32, running: Duration) -> (f64,
 pub struct Control {
     paused: AtomicBool,
     cancelled: AtomicBool,
+    stop_reason: Mutex<Option<StopReason>>,
     wake: tokio::sync::Notify,
     /// Since when paused, and how long all earlier pauses lasted: the rate counts running time.
     pauses: Mutex<(Option<Instant>, Duration)>,
@@ -174,6 +177,17 @@ impl Control {
     pub fn cancel(&self) {
         self.cancelled.store(true, Ordering::SeqCst);
         self.wake.notify_waiters();
+    }
+    /// Cancels, saying why: the run stopped itself. The first reason stays.
+    pub fn stop(&self, reason: StopReason) {
+        self.stop_reason
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_or_insert(reason);
+        self.cancel();
+    }
+    pub fn stop_reason(&self) -> Option<StopReason> {
+        *self.stop_reason.lock().unwrap_or_else(PoisonError::into_inner)
     }
     pub fn is_paused(&self) -> bool {
         self.paused.load(Ordering::SeqCst)
@@ -714,6 +728,11 @@ pub async fn run(s: Arc<RunSetup>, rows: Vec<PreviewRow>) -> Vec<RowResult> {
                 if sent {
                     counts[3].fetch_add(1, Ordering::SeqCst);
                 }
+                // A link that could not be kept is shown once, in the report: send no more rows
+                // whose links would be lost the same way (a full disk, a folder gone read-only).
+                if result.warnings.contains(&FollowUpWarning::LinkNotKept) {
+                    s.control.stop(StopReason::LinkNotKept);
+                }
                 let attempted = n32(counts[3].load(Ordering::SeqCst));
                 let running = started.elapsed().saturating_sub(s.control.paused_for());
                 let (per_minute, eta_s) = rate_and_eta(attempted, n32(to_attempt), running);
@@ -729,6 +748,7 @@ pub async fn run(s: Arc<RunSetup>, rows: Vec<PreviewRow>) -> Vec<RowResult> {
                     state: RunState::Running,
                     concurrency: n32(limiter.limit.load(Ordering::SeqCst)),
                     throttled: s.graph.throttle_events(),
+                    stop_reason: s.control.stop_reason(),
                 }
                 .in_state(s.control.state());
                 (s.on_progress)(&progress, &result);
