@@ -82,6 +82,8 @@ export const uiErrorCodes: Record<UiErrorCode, true> = {
   bulk_running: true,
   network_unreachable: true,
   tls_untrusted: true,
+  proxy_auth_required: true,
+  proxy_refused: true,
   policy_locked: true,
   sponsor_not_found: true,
   too_many_sponsors: true,

@@ -345,6 +345,8 @@ fn explain(code: ErrorCode) -> &'static str {
         ErrorCode::NotSignedIn => "Not signed in. Run b2b login first.",
         ErrorCode::NetworkUnreachable => "The service could not be reached. Check your network connection and the --authority-url.",
         ErrorCode::TlsUntrusted => "Your network presented a certificate this computer does not trust; nothing was sent. If your organisation inspects secure traffic, ask IT to deploy its root certificate to this computer's trust store.",
+        ErrorCode::ProxyAuthRequired => "Your network's proxy asked for a sign-in; nothing was sent. b2b can give the proxy a user and password set in HTTPS_PROXY (http://user:password@proxy:port), not Windows sign-in (NTLM, Kerberos): ask IT to let it reach login.microsoftonline.com and graph.microsoft.com without one.",
+        ErrorCode::ProxyRefused => "Your network's proxy refused to connect to the service; nothing was sent. Ask IT to allow login.microsoftonline.com and graph.microsoft.com through the proxy, or set NO_PROXY if the service should be reached directly.",
         ErrorCode::ConversionBlocked => "The pre-flight checks found a problem (marked BLOCKED above); nothing was changed.",
         ErrorCode::UserNotFound => "No user with this UPN or object id.",
         ErrorCode::PermissionDenied => "Microsoft Graph refused: your account lacks a role or permission for this. Run b2b whoami to see what you have.",

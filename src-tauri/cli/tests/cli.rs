@@ -884,6 +884,138 @@ async fn https_is_trusted_through_the_os_store_and_refused_without_it() {
     );
 }
 
+/// What the test proxy does with a CONNECT.
+#[derive(Clone, Copy)]
+enum ProxyMode {
+    Tunnel,
+    /// 407, asking for Windows sign-in (Negotiate, NTLM), as many corporate proxies do.
+    AskSignIn,
+    /// 403: the destination is not allowed.
+    Refuse,
+}
+
+/// A forward proxy on 127.0.0.1 for https, through CONNECT as corporate networks have them. It
+/// records the target of each CONNECT.
+async fn test_proxy(mode: ProxyMode) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("proxy");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let record = record.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if client.read(&mut byte).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                let target = head.split_whitespace().nth(1).unwrap_or_default().to_owned();
+                record.lock().expect("lock").push(target.clone());
+                let answer: &[u8] = match mode {
+                    ProxyMode::Tunnel => {
+                        let Ok(mut upstream) = tokio::net::TcpStream::connect(&target).await else {
+                            return;
+                        };
+                        let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").await;
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                        return;
+                    }
+                    ProxyMode::AskSignIn => b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Negotiate\r\nProxy-Authenticate: NTLM\r\nContent-Length: 0\r\n\r\n",
+                    ProxyMode::Refuse => b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n",
+                };
+                let _ = client.write_all(answer).await;
+            });
+        }
+    });
+    (url, seen)
+}
+
+/// Behind a corporate proxy: `HTTPS_PROXY` is honoured and `NO_PROXY` bypasses it; a proxy that asks
+/// for a sign-in or refuses the destination gets its own code (not `network_unreachable`), at once,
+/// without the retries a flaky network gets.
+#[tokio::test(flavor = "multi_thread")]
+async fn https_proxy_is_honoured_and_its_refusals_have_their_own_codes() {
+    let tmp = temp("b2b-proxy-");
+    let (sim, http, ca_file) = https_sim(tmp.path(), tenant_sim::Faults::default()).await;
+    let token: Value = http
+        .post(format!("{}/_sim/token", sim.base_url()))
+        .json(&json!({ "username": "admin@contoso.com", "scope": "User.Read User.ReadWrite.All User.Invite.All" }))
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    let token = token["access_token"].as_str().expect("token").to_owned();
+    let dir = sim.state().lock().dir.clone();
+    let ready = tenant_sim::seed::users_in_case(&dir, "ready-to-convert")[0].clone();
+    let mail = ready.mail.clone().expect("mail");
+    let data = tmp.path().join("data");
+    let check = |proxy: &str, no_proxy: Option<&str>| {
+        let mut c = b2b(&sim, &data);
+        c.args([
+            "check",
+            "--user",
+            &ready.user_principal_name,
+            "--email",
+            &mail,
+            "--json",
+        ])
+        .env("B2B_ACCESS_TOKEN", &token)
+        .env("SSL_CERT_FILE", &ca_file)
+        .env_remove("SSL_CERT_DIR")
+        .env("HTTPS_PROXY", proxy);
+        for name in ["https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"] {
+            c.env_remove(name);
+        }
+        if let Some(n) = no_proxy {
+            c.env("NO_PROXY", n);
+        }
+        c.output().expect("b2b")
+    };
+    let host = sim.base_url().trim_start_matches("https://").to_owned();
+
+    let (proxy, seen) = test_proxy(ProxyMode::Tunnel).await;
+    let out = check(&proxy, None);
+    assert!(out.status.success(), "through the proxy: {:?}", lines(&out));
+    let tunnels = seen.lock().expect("lock").clone();
+    assert!(
+        !tunnels.is_empty() && tunnels.iter().all(|t| *t == host),
+        "{tunnels:?}"
+    );
+    let out = check(&proxy, Some("localhost"));
+    assert!(out.status.success(), "around the proxy: {:?}", lines(&out));
+    assert_eq!(
+        seen.lock().expect("lock").len(),
+        tunnels.len(),
+        "NO_PROXY bypasses it"
+    );
+
+    for (mode, code) in [
+        (ProxyMode::AskSignIn, "proxy_auth_required"),
+        (ProxyMode::Refuse, "proxy_refused"),
+    ] {
+        let (proxy, seen) = test_proxy(mode).await;
+        let out = check(&proxy, None);
+        assert_eq!(out.status.code(), Some(1));
+        let l = lines(&out);
+        assert_eq!(
+            l.last().map(|e| e["error"]["code"].clone()),
+            Some(json!(code)),
+            "{l:?}"
+        );
+        // The first refusal ends it: no request is asked again (each would be up to 5 tries).
+        let asked = seen.lock().expect("lock").len();
+        assert!((1..=3).contains(&asked), "{code}: {asked} CONNECTs");
+    }
+}
+
 /// A policy file for `B2B_POLICY_FILE` in the test's folder `dir`, in the JSON shape of
 /// /etc/b2b-convert/policy.json.
 fn policy_file(dir: &Path, name: &str, policy: &Value) -> PathBuf {

@@ -90,6 +90,11 @@ pub enum ErrorCode {
     /// The server's certificate is not trusted by this computer (often a TLS-inspecting proxy
     /// whose root IT has not deployed to this machine's trust store).
     TlsUntrusted,
+    /// The network's proxy asked for a sign-in (407) that was not given: Windows sign-in to
+    /// proxies (NTLM, Kerberos) is not spoken; a user and password in HTTPS_PROXY are.
+    ProxyAuthRequired,
+    /// The network's proxy refused to open the connection (a blocked destination, say).
+    ProxyRefused,
     /// The organisation's policy does not allow this (a locked setting, the demo tenant).
     PolicyLocked,
     /// The admin stopped a directory scan before it finished; nothing was changed.
@@ -208,23 +213,45 @@ impl From<crate::auth::vault::VaultError> for AppError {
     }
 }
 
-/// A transport error as the user should hear it: a certificate this computer does not trust has
-/// its own code; anything else is "the network or the service could not be reached". The whole
-/// chain of causes goes into the message, for support.
+/// A transport error as the user should hear it: a certificate this computer does not trust and a
+/// proxy that refused the tunnel have their own codes; anything else is "the network or the service
+/// could not be reached". The whole chain of causes goes into the message, for support.
 pub fn network_error(e: &(dyn std::error::Error + 'static)) -> AppError {
-    let mut untrusted = is_untrusted_certificate(e);
-    let mut source = e.source();
-    while let Some(s) = source {
-        untrusted |= is_untrusted_certificate(s);
-        source = s.source();
+    let mut code = ErrorCode::NetworkUnreachable;
+    let mut current = Some(e);
+    while let Some(err) = current {
+        if is_untrusted_certificate(err) {
+            code = ErrorCode::TlsUntrusted;
+        } else if let Some(proxy) = proxy_refusal(err) {
+            code = proxy;
+        }
+        current = err.source();
     }
-    let text = chain(e);
-    let code = if untrusted {
-        ErrorCode::TlsUntrusted
+    AppError::new(code, chain(e))
+}
+
+/// A proxy's refusal of the CONNECT tunnel. hyper-util, which reqwest tunnels through, does not
+/// export its `TunnelError`, so its words are the only handle; `b2b`'s proxy test fails if they
+/// change, and an unrecognised refusal is still `network_unreachable`, never a success.
+fn proxy_refusal(e: &(dyn std::error::Error + 'static)) -> Option<ErrorCode> {
+    let text = e.to_string();
+    let reason = text.strip_prefix("tunnel error: ")?;
+    Some(if reason.starts_with("proxy authorization required") {
+        ErrorCode::ProxyAuthRequired
     } else {
-        ErrorCode::NetworkUnreachable
-    };
-    AppError::new(code, text)
+        ErrorCode::ProxyRefused
+    })
+}
+
+impl ErrorCode {
+    /// A refusal by this computer or its network that asking again will not change: the request
+    /// never reached the service, and it is not retried.
+    pub fn is_network_refusal(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::TlsUntrusted | ErrorCode::ProxyAuthRequired | ErrorCode::ProxyRefused
+        )
+    }
 }
 
 /// rustls's certificate refusal, directly or inside the `io::Error`s the TLS stream and the

@@ -332,16 +332,17 @@ impl GraphClient {
                 Ok(r) => r,
                 Err(e) => {
                     let failure = crate::error::network_error(&e);
-                    // No connection, or a certificate this computer does not trust: nothing was
-                    // sent, so even a POST's outcome is known; a TLS refusal won't change on retry.
-                    let nothing_sent = e.is_connect() || failure.code == ErrorCode::TlsUntrusted;
+                    // No connection, a certificate this computer does not trust, or a proxy that
+                    // refused the tunnel: nothing was sent, so even a POST's outcome is known; a
+                    // refusal won't change on retry.
+                    let nothing_sent = e.is_connect() || failure.code.is_network_refusal();
                     if idempotence == Idempotence::Unsafe && !nothing_sent {
                         return Err(AppError::new(
                             ErrorCode::OutcomeUnknown,
                             format!("{method} {path}: no answer ({e}); re-read before trying again"),
                         ));
                     }
-                    if last || failure.code == ErrorCode::TlsUntrusted || idempotence == Idempotence::Unsafe {
+                    if last || failure.code.is_network_refusal() || idempotence == Idempotence::Unsafe {
                         return Err(AppError::new(
                             failure.code,
                             format!("{method} {path}: {}", failure.message),
