@@ -34,7 +34,7 @@ impl Host for TauriHost {
         let p = self.0.path();
         p.download_dir()
             .or_else(|_| p.app_data_dir())
-            .map_err(path_error(ErrorCode::HistoryIo))
+            .map_err(path_error(ErrorCode::ExportIo))
     }
 
     fn throttled(&self, notice: &b2b_service::bulk::ThrottledEvent) {

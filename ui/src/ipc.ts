@@ -74,6 +74,7 @@ export const uiErrorCodes: Record<UiErrorCode, true> = {
   invalid_redirect_url: true,
   invalid_cc_address: true,
   history_io: true,
+  export_io: true,
   csv_unreadable: true,
   csv_columns: true,
   csv_too_large: true,

@@ -353,6 +353,7 @@ fn explain(code: ErrorCode) -> &'static str {
         ErrorCode::Throttled => "Microsoft Graph is busy and asked us to slow down. Wait a minute and try again.",
         ErrorCode::InvalidRedirectUrl => "The redirect URL must start with https:// (or http://localhost for testing).",
         ErrorCode::HistoryIo => "History could not be read or written. Check that your profile folder is writable.",
+        ErrorCode::ExportIo => "The file could not be written (the message says where). Check that the folder exists and that you can write to it, or choose another path.",
         ErrorCode::CsvUnreadable => "The CSV file could not be read: save it as CSV UTF-8 (comma or semicolon separated) and try again.",
         ErrorCode::CsvTooLarge => "The CSV file is larger than 20 MB. Split it into several files and run them one after the other.",
         ErrorCode::CsvColumns => "The CSV file needs a user column (UPN or object id) and an email column to convert users, or an email column and no user column to invite new ones. Run b2b bulk template (or b2b bulk template --invite) for an example.",
@@ -405,7 +406,7 @@ impl Host for CliHost {
     }
 
     fn export_dir(&self) -> Result<PathBuf, AppError> {
-        std::env::current_dir().map_err(|e| AppError::new(ErrorCode::HistoryIo, e.to_string()))
+        std::env::current_dir().map_err(|e| AppError::new(ErrorCode::ExportIo, e.to_string()))
     }
 
     fn throttled(&self, notice: &b2b_service::bulk::ThrottledEvent) {

@@ -717,6 +717,11 @@ async fn bulk_run_stops_when_a_link_cannot_be_kept_and_prints_it() {
         .as_str()
         .is_some_and(|u| u.starts_with("http")));
     assert_eq!(printed[0]["line"], 2);
+    assert_eq!(
+        l.last().map(|e| e["error"]["code"].clone()),
+        Some(json!("export_io")),
+        "{l:?}"
+    );
     assert_eq!(sim.state().lock().stats.invitations.values().sum::<u64>(), 1);
 
     std::fs::remove_file(&links).expect("links unblocked");

@@ -79,6 +79,8 @@ pub enum ErrorCode {
     BulkRunning,
     /// History could not be read or written.
     HistoryIo,
+    /// A file the admin asked for (an export, a bulk report) could not be written where it goes.
+    ExportIo,
     /// The pre-flight found a blocker; nothing was changed.
     ConversionBlocked,
     /// The admin declined a confirmation; nothing was changed.

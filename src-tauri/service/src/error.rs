@@ -74,7 +74,7 @@ impl ServiceError {
             NothingReady => ErrorCode::ConversionBlocked,
             NotConfirmed => ErrorCode::NotConfirmed,
             RowsFailed { .. } => ErrorCode::BulkRowsFailed,
-            Export { .. } => ErrorCode::HistoryIo,
+            Export { .. } => ErrorCode::ExportIo,
             SettingsUnavailable => ErrorCode::SettingsIo,
         }
     }
@@ -115,7 +115,7 @@ mod tests {
                 path: "/x/report.csv".into(),
                 source: io
             }),
-            serde_json::json!({ "code": "history_io", "message": "could not write /x/report.csv: access denied" })
+            serde_json::json!({ "code": "export_io", "message": "could not write /x/report.csv: access denied" })
         );
         assert_eq!(
             wire(ServiceError::NotConfirmed),
