@@ -52,7 +52,12 @@ fn b2b_with_token(
 
 /// An admin's access token from the simulator's test hook.
 async fn admin_token(sim: &SimServer) -> String {
-    let token: Value = reqwest::Client::new()
+    admin_token_with(&reqwest::Client::new(), sim).await
+}
+
+/// `admin_token` through `http`: a client that trusts the test CA, for tenant-sim over https.
+async fn admin_token_with(http: &reqwest::Client, sim: &SimServer) -> String {
+    let token: Value = http
         .post(format!("{}/_sim/token", sim.base_url()))
         .json(&json!({ "username": "admin@contoso.com", "scope": "User.Read User.ReadWrite.All User.Invite.All" }))
         .send()
@@ -836,16 +841,7 @@ async fn https_is_trusted_through_the_os_store_and_refused_without_it() {
         .add_root_certificate(reqwest::Certificate::from_pem(ca_pem.as_bytes()).expect("ca"))
         .build()
         .expect("client");
-    let token: Value = http
-        .post(format!("{}/_sim/token", sim.base_url()))
-        .json(&json!({ "username": "admin@contoso.com", "scope": "User.Read User.ReadWrite.All User.Invite.All" }))
-        .send()
-        .await
-        .expect("token over https")
-        .json()
-        .await
-        .expect("json");
-    let token = token["access_token"].as_str().expect("token").to_owned();
+    let token = admin_token_with(&http, &sim).await;
     let dir = sim.state().lock().dir.clone();
     let ready = tenant_sim::seed::users_in_case(&dir, "ready-to-convert")[0].clone();
     let mail = ready.mail.clone().expect("mail");
@@ -948,16 +944,7 @@ async fn test_proxy(mode: ProxyMode) -> (String, std::sync::Arc<std::sync::Mutex
 async fn https_proxy_is_honoured_and_its_refusals_have_their_own_codes() {
     let tmp = temp("b2b-proxy-");
     let (sim, http, ca_file) = https_sim(tmp.path(), tenant_sim::Faults::default()).await;
-    let token: Value = http
-        .post(format!("{}/_sim/token", sim.base_url()))
-        .json(&json!({ "username": "admin@contoso.com", "scope": "User.Read User.ReadWrite.All User.Invite.All" }))
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("json");
-    let token = token["access_token"].as_str().expect("token").to_owned();
+    let token = admin_token_with(&http, &sim).await;
     let dir = sim.state().lock().dir.clone();
     let ready = tenant_sim::seed::users_in_case(&dir, "ready-to-convert")[0].clone();
     let mail = ready.mail.clone().expect("mail");
@@ -1072,16 +1059,7 @@ async fn the_policy_locks_and_recommends_graph_and_invitation_options() {
     let tmp = temp("b2b-cli-policy-");
     let data = tmp.path().join("data");
     let (sim, http, ca_file) = https_sim(tmp.path(), tenant_sim::Faults::default()).await;
-    let token: Value = http
-        .post(format!("{}/_sim/token", sim.base_url()))
-        .json(&json!({ "username": "admin@contoso.com", "scope": "User.Read User.ReadWrite.All User.Invite.All" }))
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("json");
-    let token = token["access_token"].as_str().expect("token").to_owned();
+    let token = admin_token_with(&http, &sim).await;
     let dir = sim.state().lock().dir.clone();
     let ready: Vec<_> = tenant_sim::seed::users_in_case(&dir, "ready-to-convert")
         .into_iter()
