@@ -61,6 +61,7 @@ pub fn run() {
             init_logs(app);
             let policy = Policy::load();
             log_policy(&policy);
+            b2b_core::net::use_policy(&policy);
             let service = Service::new(
                 Arc::new(host::TauriHost(app.handle().clone())),
                 Box::new(host::StoreBackend::open(app.handle())),

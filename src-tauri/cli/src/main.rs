@@ -492,6 +492,7 @@ async fn run(cli: &Cli, out: &Out) -> Result<(), AppError> {
         return Ok(());
     }
     policy_cmd::report_warnings(&policy);
+    b2b_core::net::use_policy(&policy);
     let svc = Arc::new(service(cli, policy));
     match &cli.command {
         Command::Policy => Ok(()),

@@ -937,6 +937,28 @@ async fn test_proxy(mode: ProxyMode) -> (String, std::sync::Arc<std::sync::Mutex
     (url, seen)
 }
 
+/// `b2b check` of `user` with `token`, no proxy variable set and no policy file: the proxy tests
+/// add what each case needs.
+fn proxied_check(sim: &SimServer, data: &Path, token: &str, user: &tenant_sim::model::User) -> Command {
+    let mut c = b2b(sim, data);
+    c.args(["check", "--user", &user.user_principal_name, "--email"])
+        .arg(user.mail.as_deref().unwrap_or_default())
+        .arg("--json")
+        .env("B2B_ACCESS_TOKEN", token)
+        .env_remove("SSL_CERT_DIR");
+    for name in [
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "NO_PROXY",
+        "no_proxy",
+    ] {
+        c.env_remove(name);
+    }
+    c
+}
+
 /// Behind a corporate proxy: `HTTPS_PROXY` is honoured and `NO_PROXY` bypasses it; a proxy that asks
 /// for a sign-in or refuses the destination gets its own code (not `network_unreachable`), at once,
 /// without the retries a flaky network gets.
@@ -947,25 +969,10 @@ async fn https_proxy_is_honoured_and_its_refusals_have_their_own_codes() {
     let token = admin_token_with(&http, &sim).await;
     let dir = sim.state().lock().dir.clone();
     let ready = tenant_sim::seed::users_in_case(&dir, "ready-to-convert")[0].clone();
-    let mail = ready.mail.clone().expect("mail");
     let data = tmp.path().join("data");
     let check = |proxy: &str, no_proxy: Option<&str>| {
-        let mut c = b2b(&sim, &data);
-        c.args([
-            "check",
-            "--user",
-            &ready.user_principal_name,
-            "--email",
-            &mail,
-            "--json",
-        ])
-        .env("B2B_ACCESS_TOKEN", &token)
-        .env("SSL_CERT_FILE", &ca_file)
-        .env_remove("SSL_CERT_DIR")
-        .env("HTTPS_PROXY", proxy);
-        for name in ["https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"] {
-            c.env_remove(name);
-        }
+        let mut c = proxied_check(&sim, &data, &token, &ready);
+        c.env("SSL_CERT_FILE", &ca_file).env("HTTPS_PROXY", proxy);
         if let Some(n) = no_proxy {
             c.env("NO_PROXY", n);
         }
@@ -1006,6 +1013,59 @@ async fn https_proxy_is_honoured_and_its_refusals_have_their_own_codes() {
         let asked = seen.lock().expect("lock").len();
         assert!((1..=3).contains(&asked), "{code}: {asked} CONNECTs");
     }
+}
+
+/// The organisation's proxy (policy `HttpsProxy`, for networks whose system proxy is a PAC script):
+/// locked, it wins over `HTTPS_PROXY`; recommended, it yields to it; the demo tenant's loopback
+/// address is never sent through it.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_policys_proxy_is_used_unless_the_variable_outranks_it() {
+    let tmp = temp("b2b-policy-proxy-");
+    let (sim, http, ca_file) = https_sim(tmp.path(), tenant_sim::Faults::default()).await;
+    let token = admin_token_with(&http, &sim).await;
+    let dir = sim.state().lock().dir.clone();
+    let ready = tenant_sim::seed::users_in_case(&dir, "ready-to-convert")[0].clone();
+    let data = tmp.path().join("data");
+    let (tunnel, tunnelled) = test_proxy(ProxyMode::Tunnel).await;
+    let (refuser, refused) = test_proxy(ProxyMode::Refuse).await;
+    let policy =
+        |level: &str, proxy: &str| policy_file(tmp.path(), level, &json!({ level: { "HttpsProxy": proxy } }));
+    let run = |sim: &SimServer, token: &str, policy: &PathBuf, variable: Option<&str>| {
+        let mut c = proxied_check(sim, &data, token, &ready);
+        c.env("SSL_CERT_FILE", &ca_file).env("B2B_POLICY_FILE", policy);
+        if let Some(v) = variable {
+            c.env("HTTPS_PROXY", v);
+        }
+        c.output().expect("b2b")
+    };
+    let count = |seen: &std::sync::Arc<std::sync::Mutex<Vec<String>>>| seen.lock().expect("lock").len();
+
+    // Locked, with no variable: through the policy's proxy.
+    let out = run(&sim, &token, &policy("locked", &tunnel), None);
+    assert!(out.status.success(), "{:?}", lines(&out));
+    let through = count(&tunnelled);
+    assert!(through > 0, "the locked proxy carried the requests");
+    // Recommended, with HTTPS_PROXY set: the variable wins.
+    let out = run(&sim, &token, &policy("recommended", &refuser), Some(&tunnel));
+    assert!(out.status.success(), "{:?}", lines(&out));
+    assert!(count(&tunnelled) > through);
+    assert_eq!(count(&refused), 0, "the recommended proxy yields to HTTPS_PROXY");
+    // Locked wins over the variable.
+    let out = run(&sim, &token, &policy("locked", &refuser), Some(&tunnel));
+    assert_eq!(
+        lines(&out).last().map(|e| e["error"]["code"].clone()),
+        Some(json!("proxy_refused"))
+    );
+    assert!(count(&refused) > 0);
+
+    // The demo tenant runs on 127.0.0.1: always reached directly.
+    let demo = SimServer::start(SimConfig::default()).await.expect("sim");
+    assert!(demo.base_url().starts_with("http://127.0.0.1:"));
+    let before = count(&refused);
+    let demo_token = admin_token(&demo).await;
+    let out = run(&demo, &demo_token, &policy("locked", &refuser), None);
+    assert!(out.status.success(), "{:?}", lines(&out));
+    assert_eq!(count(&refused), before, "loopback is never proxied");
 }
 
 /// A policy file for `B2B_POLICY_FILE` in the test's folder `dir`, in the JSON shape of

@@ -188,7 +188,7 @@ pub struct BatchAnswer {
 
 impl GraphClient {
     pub fn new(base: &str, token: Secret) -> Result<Self, AppError> {
-        let http = reqwest::Client::builder()
+        let http = crate::net::client_builder()
             .timeout(Duration::from_secs(60))
             .build()
             .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;

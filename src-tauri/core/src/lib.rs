@@ -16,6 +16,7 @@ pub mod history;
 pub mod invite;
 pub mod keychain;
 pub mod links;
+pub mod net;
 pub mod policy;
 pub mod settings;
 pub mod settings_file;

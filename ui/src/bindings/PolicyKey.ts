@@ -3,4 +3,4 @@
 /**
  * The settings an organisation may set, named as in the templates.
  */
-export type PolicyKey = "ClientId" | "TenantId" | "AuthorityUrl" | "GraphUrl" | "InviteRedirectUrl" | "InvitationMessage" | "InvitationLanguage" | "SendInvitationMessage" | "UiLanguage" | "AllowDemoTenant" | "DefaultSponsors";
+export type PolicyKey = "ClientId" | "TenantId" | "AuthorityUrl" | "GraphUrl" | "InviteRedirectUrl" | "InvitationMessage" | "InvitationLanguage" | "SendInvitationMessage" | "UiLanguage" | "AllowDemoTenant" | "DefaultSponsors" | "HttpsProxy";

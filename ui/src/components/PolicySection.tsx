@@ -15,7 +15,25 @@ import {
 } from "@fluentui/react-components";
 import { FormattedMessage, useIntl } from "react-intl";
 import type { PolicyEntry } from "../bindings/PolicyEntry";
+import type { PolicyKey } from "../bindings/PolicyKey";
+import type { MessageId } from "../i18n";
 import { usePolicy } from "../policy";
+
+/** Each key's label: a key without one is a compile error. */
+const keyLabels: Record<PolicyKey, MessageId> = {
+  ClientId: "policy.key.ClientId",
+  TenantId: "policy.key.TenantId",
+  AuthorityUrl: "policy.key.AuthorityUrl",
+  GraphUrl: "policy.key.GraphUrl",
+  InviteRedirectUrl: "policy.key.InviteRedirectUrl",
+  InvitationMessage: "policy.key.InvitationMessage",
+  InvitationLanguage: "policy.key.InvitationLanguage",
+  SendInvitationMessage: "policy.key.SendInvitationMessage",
+  UiLanguage: "policy.key.UiLanguage",
+  AllowDemoTenant: "policy.key.AllowDemoTenant",
+  DefaultSponsors: "policy.key.DefaultSponsors",
+  HttpsProxy: "policy.key.HttpsProxy",
+};
 
 const useStyles = makeStyles({
   intro: { display: "block", marginBlockEnd: tokens.spacingVerticalS },
@@ -73,7 +91,7 @@ export function PolicySection() {
             {policy.entries.map((e) => (
               <TableRow key={e.key} data-testid={`policy-${e.key}`}>
                 <TableCell>
-                  <FormattedMessage id={`policy.key.${e.key}`} />
+                  <FormattedMessage id={keyLabels[e.key]} />
                 </TableCell>
                 <TableCell>
                   <bdi dir={typeof e.value === "string" && e.value !== "" ? "ltr" : "auto"}>{value(e)}</bdi>

@@ -169,7 +169,7 @@ pub fn browser_override(url: &str) -> Option<Result<(), SignInError>> {
 
 /// An HTTP client that never follows redirects (oauth2's advice against SSRF).
 pub fn http_client() -> Result<reqwest::Client, SignInError> {
-    reqwest::Client::builder()
+    crate::net::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(60))
         .build()

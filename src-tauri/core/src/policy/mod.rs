@@ -66,6 +66,9 @@ pub enum PolicyKey {
     AllowDemoTenant,
     /// Sponsors named when the admin names none: up to five UPNs or object ids, separated by `|`.
     DefaultSponsors,
+    /// The proxy for Microsoft's services, e.g. `http://proxy.contoso.com:8080`: for networks whose
+    /// system proxy is only a PAC script. Locked wins over HTTPS_PROXY; recommended yields to it.
+    HttpsProxy,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -78,10 +81,11 @@ enum Kind {
     UiLanguage,
     Flag,
     Sponsors,
+    Proxy,
 }
 
 impl PolicyKey {
-    pub const ALL: [PolicyKey; 11] = [
+    pub const ALL: [PolicyKey; 12] = [
         PolicyKey::ClientId,
         PolicyKey::TenantId,
         PolicyKey::AuthorityUrl,
@@ -93,6 +97,7 @@ impl PolicyKey {
         PolicyKey::UiLanguage,
         PolicyKey::AllowDemoTenant,
         PolicyKey::DefaultSponsors,
+        PolicyKey::HttpsProxy,
     ];
 
     /// The name in the registry, the profile and the JSON file.
@@ -109,6 +114,7 @@ impl PolicyKey {
             PolicyKey::UiLanguage => "UiLanguage",
             PolicyKey::AllowDemoTenant => "AllowDemoTenant",
             PolicyKey::DefaultSponsors => "DefaultSponsors",
+            PolicyKey::HttpsProxy => "HttpsProxy",
         }
     }
 
@@ -129,6 +135,7 @@ impl PolicyKey {
             PolicyKey::UiLanguage => Kind::UiLanguage,
             PolicyKey::SendInvitationMessage | PolicyKey::AllowDemoTenant => Kind::Flag,
             PolicyKey::DefaultSponsors => Kind::Sponsors,
+            PolicyKey::HttpsProxy => Kind::Proxy,
         }
     }
 
@@ -435,6 +442,15 @@ impl Policy {
             .unwrap_or_default()
     }
 
+    /// The organisation's proxy, and whether it is locked.
+    pub fn https_proxy(&self) -> Option<(String, bool)> {
+        let e = self.get(PolicyKey::HttpsProxy)?;
+        match &e.value {
+            PolicyValue::Text(t) => Some((t.clone(), e.level == PolicyLevel::Locked)),
+            PolicyValue::Flag(_) => None,
+        }
+    }
+
     /// Whether the demo tenant may be used (unless locked off, it may).
     pub fn demo_allowed(&self) -> bool {
         self.flag_at(PolicyKey::AllowDemoTenant, PolicyLevel::Locked)
@@ -582,6 +598,11 @@ fn check(key: PolicyKey, raw: &RawValue) -> Result<PolicyValue, (PolicyWarningCo
             Ok(PolicyValue::Text(v.to_owned()))
         }
         Kind::Url => bad(PolicyWarningCode::InvalidUrl, "is not an https:// URL"),
+        Kind::Proxy if proxy_url_ok(t) => Ok(PolicyValue::Text(t.trim_end_matches('/').to_owned())),
+        Kind::Proxy => bad(
+            PolicyWarningCode::InvalidValue,
+            "is not a proxy address such as http://proxy.contoso.com:8080 (no user or password, no path)",
+        ),
         Kind::UiLanguage => match ui_language(t) {
             Some(l) => Ok(PolicyValue::Text(l.tag().to_owned())),
             None => bad(PolicyWarningCode::UnknownLanguage, "is not en, fr, sv or he"),
@@ -653,6 +674,20 @@ fn tenant_ok(s: &str) -> bool {
 }
 
 /// `https://` and a host, without spaces. Policy URLs are https only: no localhost exception.
+/// `http://host[:port]` or `https://host[:port]`, nothing after but a `/`. A user or password is
+/// refused: policy values are shown in Settings and are no place for a secret.
+fn proxy_url_ok(s: &str) -> bool {
+    oauth2::url::Url::parse(s).is_ok_and(|u| {
+        matches!(u.scheme(), "http" | "https")
+            && u.host_str().is_some_and(|h| !h.is_empty())
+            && u.username().is_empty()
+            && u.password().is_none()
+            && u.path() == "/"
+            && u.query().is_none()
+            && u.fragment().is_none()
+    })
+}
+
 fn https_url_ok(s: &str) -> bool {
     let Some(rest) = s.strip_prefix("https://") else {
         return false;

@@ -63,12 +63,13 @@ fn reads_locked_and_recommended_values_from_the_json_file() {
             "InvitationMessage": "Welcome to Contoso",
             "InvitationLanguage": "sv-SE",
             "SendInvitationMessage": 0,
-            "DefaultSponsors": "ann@contoso.com | 0b7a2f1c-1d2e-4f3a-8b9c-0d1e2f3a4b5c"
+            "DefaultSponsors": "ann@contoso.com | 0b7a2f1c-1d2e-4f3a-8b9c-0d1e2f3a4b5c",
+            "HttpsProxy": "http://proxy.contoso.com:8080"
           }}
         }}"#
     ));
     assert!(p.warnings().is_empty(), "{:?}", p.warnings());
-    assert_eq!(p.entries().len(), 11);
+    assert_eq!(p.entries().len(), PolicyKey::ALL.len());
     assert_eq!(
         p.default_sponsors(&[]),
         ["ann@contoso.com", "0b7a2f1c-1d2e-4f3a-8b9c-0d1e2f3a4b5c"],
@@ -549,4 +550,39 @@ fn default_sponsors_are_checked_and_a_lock_wins() {
         none.default_sponsors(&["me@contoso.com".into()]).is_empty(),
         "locked empty: none"
     );
+}
+
+#[test]
+fn a_proxy_is_an_address_without_a_secret_or_a_path() {
+    let proxy = |value: &str| {
+        let p = from_json(&format!(r#"{{ "recommended": {{ "HttpsProxy": "{value}" }} }}"#));
+        (p.https_proxy(), codes(&p))
+    };
+    assert_eq!(
+        proxy("http://proxy.contoso.com:8080/"),
+        (Some(("http://proxy.contoso.com:8080".into(), false)), vec![])
+    );
+    assert_eq!(
+        proxy("https://[::1]:3128").0,
+        Some(("https://[::1]:3128".into(), false))
+    );
+    for bad in [
+        "proxy.contoso.com:8080",
+        "socks5://proxy.contoso.com:1080",
+        "http://user:secret@proxy.contoso.com:8080",
+        "http://proxy.contoso.com:8080/path",
+        "http://proxy.contoso.com:port",
+        "http://",
+    ] {
+        assert_eq!(
+            proxy(bad),
+            (
+                None,
+                vec![(PolicyWarningCode::InvalidValue, Some("HttpsProxy".into()))]
+            ),
+            "{bad}"
+        );
+    }
+    let locked = from_json(r#"{ "locked": { "HttpsProxy": "http://proxy:8080" } }"#);
+    assert_eq!(locked.https_proxy(), Some(("http://proxy:8080".into(), true)));
 }
