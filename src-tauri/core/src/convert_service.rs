@@ -62,19 +62,9 @@ fn failed(what: &str, status: u16, body: &Value) -> AppError {
     AppError::new(ErrorCode::GraphError, format!("{what}: {status} {code}"))
 }
 
-fn get(id: &str, url: String) -> BatchItem {
-    BatchItem {
-        id: id.into(),
-        method: "GET".into(),
-        url,
-        headers: None,
-        body: None,
-    }
-}
-
 /// The `$batch` reads every pre-flight needs, single or bulk.
 pub fn user_read(id: &str, user: &str) -> BatchItem {
-    get(id, format!("/users/{}?$select={TARGET_SELECT}", encode(user)))
+    BatchItem::get(id, format!("/users/{}?$select={TARGET_SELECT}", encode(user)))
 }
 
 /// The `$filter` for an address in `proxyAddresses`: `SMTP:` marks the primary address and
@@ -95,7 +85,7 @@ pub fn holders_read(id: &str, address: &str) -> BatchItem {
         "userPrincipalName eq {q} or mail eq {q} or {} or otherMails/any(m:m eq {q})",
         proxy_filter(a)
     );
-    get(
+    BatchItem::get(
         id,
         format!(
             "/users?$filter={}&$select=id,userPrincipalName&$top=10",
@@ -109,7 +99,7 @@ pub fn holders_read(id: &str, address: &str) -> BatchItem {
 pub fn object_holders_read(id: &str, collection: &str, address: &str) -> BatchItem {
     let a = address.trim();
     let filter = format!("mail eq {} or {}", quote(a), proxy_filter(a));
-    get(
+    BatchItem::get(
         id,
         format!(
             "/{collection}?$filter={}&$select=id,displayName,mail&$top=10",
@@ -120,12 +110,12 @@ pub fn object_holders_read(id: &str, collection: &str, address: &str) -> BatchIt
 
 /// Whether the token may list `collection` at all (one item, its id).
 pub fn probe_read(id: &str, collection: &str) -> BatchItem {
-    get(id, format!("/{collection}?$top=1&$select=id"))
+    BatchItem::get(id, format!("/{collection}?$top=1&$select=id"))
 }
 
 /// The user's sponsors, to know after a conversion which one Microsoft added.
 pub fn sponsors_read(id: &str, user: &str) -> BatchItem {
-    get(id, sponsors::list_path(user))
+    BatchItem::get(id, sponsors::list_path(user))
 }
 
 /// The sponsors from a `sponsors_read` answer; `None` when Graph would not say.
@@ -141,12 +131,12 @@ pub fn sponsors_from(a: &BatchAnswer) -> Option<Vec<Sponsor>> {
 }
 
 pub fn org_read(id: &str) -> BatchItem {
-    get(id, "/organization?$select=id,verifiedDomains".into())
+    BatchItem::get(id, "/organization?$select=id,verifiedDomains".into())
 }
 
 /// The first page of the admin's memberships; later pages are followed outside the `$batch`.
 pub fn roles_read(id: &str) -> BatchItem {
-    get(id, accounts::ROLES_PATH.into())
+    BatchItem::get(id, accounts::ROLES_PATH.into())
 }
 
 /// The admin's roles from the `roles_read` answer, following every page. Limited information or

@@ -178,6 +178,19 @@ pub struct BatchItem {
     pub body: Option<Value>,
 }
 
+impl BatchItem {
+    /// A read: `GET url`, no headers, no body.
+    pub fn get(id: &str, url: String) -> BatchItem {
+        BatchItem {
+            id: id.into(),
+            method: "GET".into(),
+            url,
+            headers: None,
+            body: None,
+        }
+    }
+}
+
 /// One answer of a `$batch`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BatchAnswer {

@@ -152,16 +152,6 @@ pub struct InviteResult {
     pub request_id: Option<String>,
 }
 
-fn get(id: &str, url: String) -> BatchItem {
-    BatchItem {
-        id: id.into(),
-        method: "GET".into(),
-        url,
-        headers: None,
-        body: None,
-    }
-}
-
 /// Microsoft's duplicate query without `signInNames` (an Azure AD Graph property, CONTRACT.md 2):
 /// UPN, mail, proxyAddresses (`SMTP:` primary and `smtp:` secondary, 9.9), otherMails.
 pub fn users_filter(address: &str) -> String {
@@ -187,7 +177,7 @@ pub fn identities_filter(address: &str, issuer: &str) -> String {
 }
 
 pub fn users_read(id: &str, filter: &str) -> BatchItem {
-    get(
+    BatchItem::get(
         id,
         format!(
             "/users?$filter={}&$select={EXISTING_SELECT}&$top=10",
@@ -200,7 +190,7 @@ pub fn users_read(id: &str, filter: &str) -> BatchItem {
 /// and the admin's roles.
 pub fn lookup_items(address: &str) -> Vec<BatchItem> {
     vec![
-        get("org", "/organization?$select=id,verifiedDomains".into()),
+        BatchItem::get("org", "/organization?$select=id,verifiedDomains".into()),
         users_read("users", &users_filter(address)),
         svc::object_holders_read("groups", "groups", address),
         svc::object_holders_read("contacts", "contacts", address),

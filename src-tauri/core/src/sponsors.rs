@@ -144,21 +144,15 @@ pub async fn resolve(g: &GraphClient, entries: &[String]) -> Result<Vec<Sponsor>
     }
     let mut items = Vec::new();
     for (i, e) in entries.iter().enumerate() {
-        items.push(BatchItem {
-            id: format!("u{i}"),
-            method: "GET".into(),
-            url: format!("/users/{}?$select=id,displayName,userPrincipalName", encode(e)),
-            headers: None,
-            body: None,
-        });
+        items.push(BatchItem::get(
+            &format!("u{i}"),
+            format!("/users/{}?$select=id,displayName,userPrincipalName", encode(e)),
+        ));
         if is_guid(e) {
-            items.push(BatchItem {
-                id: format!("g{i}"),
-                method: "GET".into(),
-                url: format!("/groups/{e}?$select=id,displayName"),
-                headers: None,
-                body: None,
-            });
+            items.push(BatchItem::get(
+                &format!("g{i}"),
+                format!("/groups/{e}?$select=id,displayName"),
+            ));
         }
     }
     let answers = g.batch(&items).await?;

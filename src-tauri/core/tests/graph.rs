@@ -114,21 +114,9 @@ async fn a_refused_read_inside_a_batch_is_sent_again_after_its_retry_after() {
         let mut items: Vec<BatchItem> = ids
             .iter()
             .enumerate()
-            .map(|(i, id)| BatchItem {
-                id: i.to_string(),
-                method: "GET".into(),
-                url: format!("/users/{id}?$select=id"),
-                headers: None,
-                body: None,
-            })
+            .map(|(i, id)| BatchItem::get(&i.to_string(), format!("/users/{id}?$select=id")))
             .collect();
-        items.push(BatchItem {
-            id: "org".into(),
-            method: "GET".into(),
-            url: "/organization?$select=id".into(),
-            headers: None,
-            body: None,
-        });
+        items.push(BatchItem::get("org", "/organization?$select=id".into()));
         faults(&sim, json!({ "routes": { "GET /v1.0/users/{id}": fault } })).await;
         let start = Instant::now();
         let clear = async {
@@ -300,13 +288,7 @@ async fn batches_in_chunks_of_twenty() {
     let items: Vec<BatchItem> = ids
         .iter()
         .enumerate()
-        .map(|(i, id)| BatchItem {
-            id: i.to_string(),
-            method: "GET".into(),
-            url: format!("/users/{id}?$select=id,mail"),
-            headers: None,
-            body: None,
-        })
+        .map(|(i, id)| BatchItem::get(&i.to_string(), format!("/users/{id}?$select=id,mail")))
         .collect();
     let answers = g.batch(&items).await.expect("batch");
     assert_eq!(answers.len(), 25);
