@@ -1,6 +1,7 @@
 import { defineConfig } from "vitest/config";
 import react from "@vitejs/plugin-react";
 import type { Plugin } from "vite";
+import { readdirSync, readFileSync } from "node:fs";
 
 /**
  * Fails the build when the first paint would load Fluent UI: the entry chunk and every chunk it
@@ -28,9 +29,28 @@ function plainEntry(): Plugin {
   };
 }
 
+/**
+ * Each message catalog also as dist/i18n/<language>.json, under a fixed name: the app reads the
+ * one in use from its embedded files and hands it to the window before the entry script runs
+ * (src-tauri/app/lib.rs, `boot_script`). Switching language loads the catalog's chunk as before.
+ */
+function catalogFiles(): Plugin {
+  const dir = new URL("./src/i18n/", import.meta.url);
+  return {
+    name: "b2b-catalog-files",
+    apply: "build",
+    generateBundle() {
+      for (const file of readdirSync(dir).filter((f) => /^[a-z]{2}\.json$/.test(f))) {
+        const source = JSON.stringify(JSON.parse(readFileSync(new URL(file, dir), "utf8")));
+        this.emitFile({ type: "asset", fileName: `i18n/${file}`, source });
+      }
+    },
+  };
+}
+
 // Tauri serves the built files; the dev server is only for `cargo xtask dev`.
 export default defineConfig({
-  plugins: [react(), plainEntry()],
+  plugins: [react(), plainEntry(), catalogFiles()],
   clearScreen: false,
   server: { port: 5173, strictPort: true, host: "127.0.0.1" },
   build: { target: "es2022", sourcemap: false, chunkSizeWarningLimit: 2048 },

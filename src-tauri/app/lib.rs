@@ -53,6 +53,31 @@ fn log_policy(policy: &Policy) {
     }
 }
 
+/// Sets `window.__B2B_BOOT__` before the page's own script runs: the service's `BootView` and the
+/// message catalog of its language (`ui/dist/i18n/<language>.json`). With them the window renders its
+/// first screen at once, so its first paint is that screen rather than a blank page, which costs
+/// WebKit's web process a second set of paint buffers. Only a hint: the window still asks over
+/// IPC, and the script runs again on a reload with what was true at start.
+fn boot_script(app: &tauri::App, service: &Service) -> String {
+    let boot = service.boot_view();
+    let language = boot.language.effective;
+    let Ok(serde_json::Value::Object(mut value)) = serde_json::to_value(boot) else {
+        tracing::warn!("no boot data for the window");
+        return String::new();
+    };
+    // Absent under `cargo xtask dev` before a build: the window then loads the catalog itself.
+    let catalog = serde_json::to_value(language)
+        .ok()
+        .and_then(|code| app.asset_resolver().get(format!("/i18n/{}.json", code.as_str()?)))
+        .and_then(|a| serde_json::from_slice::<serde_json::Value>(&a.bytes).ok());
+    if let Some(catalog) = catalog {
+        value.insert("catalog".into(), catalog);
+    }
+    let value = serde_json::Value::Object(value);
+    // JSON is a JavaScript expression; subframes (none are allowed) are left alone.
+    format!("if (window.top === window) {{ window.__B2B_BOOT__ = {value}; }}")
+}
+
 pub fn run() {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_store::Builder::new().build())
@@ -69,7 +94,21 @@ pub fn run() {
                 policy,
                 Overrides::default(),
             );
+            let boot = boot_script(app, &service);
             app.manage(Arc::new(service));
+            // The one window, built here rather than from tauri.conf.json ("create": false) to
+            // hand it its first screen's data before its script runs.
+            let config = app
+                .config()
+                .app
+                .windows
+                .iter()
+                .find(|w| w.label == "main")
+                .cloned()
+                .ok_or("tauri.conf.json has no window \"main\"")?;
+            tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?
+                .initialization_script(boot)
+                .build()?;
             Ok(())
         })
         .invoke_handler(commands::handler())

@@ -53,6 +53,11 @@ async function htmlAttr(browser: Browser, name: "lang" | "dir"): Promise<string>
   return browser.execute((n) => document.documentElement.getAttribute(n) ?? "", name);
 }
 
+/** What the app handed the window before its script ran (`window.__B2B_BOOT__`), as JSON. */
+async function bootData(browser: Browser): Promise<string> {
+  return browser.execute(() => JSON.stringify((window as { __B2B_BOOT__?: unknown }).__B2B_BOOT__ ?? null));
+}
+
 /** Asks the real backend, from the window, for everything it tells the UI about the session. */
 async function ipcAnswers(browser: Browser): Promise<string[]> {
   return browser.executeAsync((done: (r: string[]) => void) => {
@@ -152,6 +157,14 @@ describe("B2B Convert window", () => {
     try {
       expect(await browser.getTitle()).toBe("B2B Convert");
       expect(await htmlAttr(browser, "lang")).toBe("en");
+      // The first screen's data came before the script: the first-run session and English words.
+      const boot = await bootData(browser);
+      expect(JSON.parse(boot)).toMatchObject({
+        language: { effective: "en" },
+        session: { connection: null, accounts: [] },
+        catalog: { "app.loading": "Starting B2B Convert…" },
+      });
+      expect(boot).not.toMatch(TOKEN);
       await shot(browser, "00-first-run");
       await browser.$('[data-testid="use-demo"]').click();
       await browser.$('[data-testid="sign-in"]').waitForDisplayed({ timeout: 10_000 });
@@ -196,6 +209,10 @@ describe("B2B Convert window", () => {
     try {
       expect(await htmlAttr(browser, "lang")).toBe("he");
       expect(await htmlAttr(browser, "dir")).toBe("rtl");
+      // Signed in: the boot data holds the words, not the session (that needs the keychain).
+      const boot = JSON.parse(await bootData(browser)) as { session: unknown; catalog: Record<string, string> };
+      expect(boot.session).toBeNull();
+      expect(boot.catalog["nav.label"]).not.toBe("Main navigation");
       await visit(browser, "users", "12-users-he-after-restart");
       // Back to the OS language, so that the next test starts in English.
       await visit(browser, "settings", "13-settings-he");

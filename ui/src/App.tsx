@@ -1,4 +1,4 @@
-import { lazy, Suspense, useCallback, useEffect, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react";
 import { IntlProvider, useIntl } from "react-intl";
 import type { LanguageView } from "./bindings/LanguageView";
 import type { PolicyView } from "./bindings/PolicyView";
@@ -9,6 +9,7 @@ import { WindowBoundary } from "./components/WindowBoundary";
 import { FirstRun } from "./components/FirstRun";
 import { PlainSpinner, SignIn } from "./components/SignIn";
 import type { Language } from "./bindings/Language";
+import { keepIfSame, type Boot } from "./boot";
 import { applyDocumentLanguage, loadCatalog, type Catalog } from "./i18n";
 import { api, errorCodeOf, type UiErrorCode } from "./ipc";
 import { noPolicy, PolicyContext } from "./policy";
@@ -21,26 +22,37 @@ import { noPolicy, PolicyContext } from "./policy";
  */
 const Shell = lazy(() => import("./Shell"));
 
-export function App() {
-  const [language, setLanguage] = useState<LanguageView | null>(null);
-  const [session, setSession] = useState<SessionView | null>(null);
-  const [policy, setPolicy] = useState<PolicyView | null>(null);
+/** `boot`: what the app handed the window before its script ran (see boot.ts), drawn at once. */
+export function App({ boot = null }: { boot?: Boot | null }) {
+  const [language, setLanguage] = useState<LanguageView | null>(boot?.language ?? null);
+  const [session, setSession] = useState<SessionView | null>(boot?.session ?? null);
+  const [policy, setPolicy] = useState<PolicyView | null>(boot?.policy ?? null);
   const [startError, setStartError] = useState<UiErrorCode | null>(null);
   const [adding, setAdding] = useState(false);
   // Said after a sign-out or a switch, also on the sign-in page when nobody is left.
   const [notice, setNotice] = useState<AccountNotice | null>(null);
-  const [messages, setMessages] = useState<{ language: Language; catalog: Catalog } | null>(null);
+  const [messages, setMessages] = useState<{ language: Language; catalog: Catalog } | null>(
+    boot?.catalog ? { language: boot.language.effective, catalog: boot.catalog } : null,
+  );
 
   useEffect(() => {
-    api.getLanguage().then(setLanguage, (e: unknown) => setStartError(errorCodeOf(e)));
-    api.getSession().then(setSession, (e: unknown) => setStartError(errorCodeOf(e)));
-    api.getPolicy().then(setPolicy, (e: unknown) => setStartError(errorCodeOf(e)));
+    // Asked even with boot data, which a reload repeats as it was at start; the same answer
+    // changes nothing on screen.
+    const failed = (e: unknown) => setStartError(errorCodeOf(e));
+    api.getLanguage().then((l) => setLanguage(keepIfSame(l)), failed);
+    api.getSession().then((s) => setSession(keepIfSame(s)), failed);
+    api.getPolicy().then((p) => setPolicy(keepIfSame(p)), failed);
   }, []);
 
   // The catalog to show: the chosen language's, or English for an error before it is known.
   const wanted = language?.effective ?? (startError ? "en" : null);
+  // The language whose catalog came with the boot data: not loaded again at start.
+  const booted = useRef<Language | null>(boot?.catalog ? boot.language.effective : null);
   useEffect(() => {
     if (!wanted) return;
+    const fromBoot = booted.current === wanted;
+    booted.current = null;
+    if (fromBoot) return;
     let current = true;
     const load = (l: Language) => loadCatalog(l).then((catalog) => ({ language: l, catalog }));
     load(wanted)

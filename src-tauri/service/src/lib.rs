@@ -17,9 +17,13 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use b2b_core::auth::vault::SecretStore;
+use b2b_core::auth::SessionView;
 use b2b_core::history::{self, ExportView, History, HistoryView};
-use b2b_core::policy::Policy;
+use b2b_core::policy::{Policy, PolicyView};
+use b2b_core::settings::LanguageView;
 use b2b_core::AppError;
+use serde::Serialize;
+use ts_rs::TS;
 
 pub use error::ServiceError;
 pub use host::{Host, SettingsBackend};
@@ -29,6 +33,20 @@ pub use settings::{SettingsFile, SettingsStore};
 /// A lock that survives a panic elsewhere: the state it guards is always left whole.
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// What the window's first screen needs, handed to it before its script runs (the app's boot
+/// script), so that its first paint is that screen and not a blank page waiting on IPC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct BootView {
+    pub language: LanguageView,
+    pub policy: PolicyView,
+    /// Only on the first run (no connection chosen), where no account is read. Otherwise the
+    /// accounts come from the keychain, which may ask the user first, and the signed-in one's
+    /// capabilities from Graph: the window asks for the session over IPC, as it always does.
+    pub session: Option<SessionView>,
 }
 
 /// Everything one running program holds: its host, settings, session, and the work in progress.
@@ -82,8 +100,24 @@ impl Service {
         self.session.acting(self.host.as_ref(), &self.settings).await
     }
 
-    pub async fn session_view(&self) -> b2b_core::auth::SessionView {
+    pub async fn session_view(&self) -> SessionView {
         self.session.view(self.host.as_ref(), &self.settings).await
+    }
+
+    /// At once, from the settings alone: see [`BootView`].
+    pub fn boot_view(&self) -> BootView {
+        let first_run = self.session.connection(&self.settings).is_none();
+        BootView {
+            language: self.settings.language_view(),
+            policy: self.policy().view(),
+            session: first_run.then(|| SessionView {
+                connection: None,
+                accounts: Vec::new(),
+                current: None,
+                capabilities: None,
+                problem: None,
+            }),
+        }
     }
 
     pub fn list_history(&self, query: &str) -> Result<HistoryView, AppError> {

@@ -1918,3 +1918,60 @@ async fn an_invitation_names_its_sponsor_instead_of_the_inviter() {
         .iter()
         .all(|u| u.mail.as_deref() != Some("nobody.sponsors@fabrikam.example")));
 }
+
+/// A keychain that counts its calls and refuses each one.
+#[derive(Clone, Default)]
+struct CountingRefusal(Arc<std::sync::atomic::AtomicUsize>);
+
+impl SecretStore for CountingRefusal {
+    fn set(&self, _: &str, _: &str) -> Result<(), AppError> {
+        self.refuse()
+    }
+    fn get(&self, _: &str) -> Result<Option<String>, AppError> {
+        self.refuse()
+    }
+    fn delete(&self, _: &str) -> Result<(), AppError> {
+        self.refuse()
+    }
+}
+
+impl CountingRefusal {
+    fn refuse<T>(&self) -> Result<T, AppError> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Err(AppError::new(
+            b2b_core::ErrorCode::KeychainUnavailable,
+            "refused in the test",
+        ))
+    }
+    fn calls(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[tokio::test]
+async fn boot_data_never_waits_on_the_keychain_and_holds_a_session_only_on_the_first_run() {
+    let dir = temp_dir("boot");
+    let keychain = CountingRefusal::default();
+    let svc = Service::new(
+        test_host("app", dir.path()),
+        Box::new(SettingsFile::new(dir.path().join("settings.json"))),
+        Box::new(keychain.clone()),
+        Policy::default(),
+        Overrides::default(),
+    );
+    let boot = svc.boot_view();
+    assert_eq!(boot.language, svc.settings.language_view());
+    assert_eq!(boot.policy, svc.policy().view());
+    let first_run = boot.session.expect("the first run's session");
+    assert_eq!(first_run.connection, None);
+    assert!(first_run.accounts.is_empty() && first_run.current.is_none());
+    assert_eq!(keychain.calls(), 0);
+    // What IPC then says about the first run shows the same screen.
+    assert_eq!(svc.session_view().await.connection, None);
+
+    // Once a tenant is chosen the accounts are in the keychain: the window asks over IPC.
+    svc.use_demo().expect("demo");
+    let calls = keychain.calls();
+    assert!(svc.boot_view().session.is_none());
+    assert_eq!(keychain.calls(), calls);
+}
