@@ -888,13 +888,19 @@ fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
-/// The table `cargo xtask bench-app` prints: medians of `WINDOW_RUNS` starts of each.
+/// The table `cargo xtask bench-app` prints: medians of `WINDOW_RUNS` starts of each, or of
+/// `B2B_BENCH_STARTS` (for a longer, steadier run).
 fn window_figures() -> Result {
     let release = target().join("release");
     let app = release.join("b2b-convert");
     let bare = release.join("bench-window");
     let (mut app_runs, mut bare_runs) = (Vec::new(), Vec::new());
-    for _ in 0..WINDOW_RUNS {
+    let starts = env::var("B2B_BENCH_STARTS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(WINDOW_RUNS);
+    for _ in 0..starts {
         app_runs.push(one_window_retried(&app, "B2B Convert")?);
         bare_runs.push(one_window_retried(&bare, "Bare window")?);
     }
@@ -914,7 +920,7 @@ fn window_figures() -> Result {
         ("idle memory, RSS summed (MB)", both(&|s| s.rss)),
         ("release binary (MB)", (size(&app), size(&bare))),
     ];
-    println!("\nB2B Convert against a bare Tauri window, medians of {WINDOW_RUNS} starts each:");
+    println!("\nB2B Convert against a bare Tauri window, medians of {starts} starts each:");
     println!(
         "{:<38} {:>12} {:>12} {:>7}",
         "figure", "B2B Convert", "bare window", "ratio"
@@ -935,6 +941,15 @@ fn window_figures() -> Result {
         spread(&app_runs),
         spread(&bare_runs)
     );
+    // Each start, in order, as all processes / the web process: shows whether a median sits
+    // between two groups of starts (WebKit's idle web process is bimodal on this machine).
+    for (name, runs) in [("B2B Convert", &app_runs), ("bare window", &bare_runs)] {
+        let each: Vec<String> = runs
+            .iter()
+            .map(|s| format!("{:.0}/{:.0}", s.pss, s.parts[1]))
+            .collect();
+        println!("each start, {name:<13} {}", each.join(" "));
+    }
     Ok(())
 }
 

@@ -32,6 +32,8 @@ export function directionOf(language: Language): "ltr" | "rtl" {
 
 /** Screen readers and the browser's own mirroring read lang and dir from <html>. */
 export function applyDocumentLanguage(language: Language): void {
-  document.documentElement.lang = language;
-  document.documentElement.dir = directionOf(language);
+  // Written only when it changes: the same value set again still makes WebKit restyle the page.
+  const html = document.documentElement;
+  if (html.lang !== language) html.lang = language;
+  if (html.dir !== directionOf(language)) html.dir = directionOf(language);
 }
