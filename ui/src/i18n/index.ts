@@ -32,7 +32,7 @@ export function directionOf(language: Language): "ltr" | "rtl" {
 
 /** Screen readers and the browser's own mirroring read lang and dir from <html>. */
 export function applyDocumentLanguage(language: Language): void {
-  // Written only when it changes: the same value set again still makes WebKit restyle the page.
+  // Written only when it changes, so that a render which changes nothing writes nothing to the DOM.
   const html = document.documentElement;
   if (html.lang !== language) html.lang = language;
   if (html.dir !== directionOf(language)) html.dir = directionOf(language);
