@@ -67,9 +67,9 @@ fn boot_script(app: &tauri::App, service: &Service) -> String {
         return String::new();
     };
     // Absent under `cargo xtask dev` before a build: the window then loads the catalog itself.
-    let catalog = serde_json::to_value(language)
-        .ok()
-        .and_then(|code| app.asset_resolver().get(format!("/i18n/{}.json", code.as_str()?)))
+    let catalog = app
+        .asset_resolver()
+        .get(format!("/i18n/{}.json", language.tag()))
         .and_then(|a| serde_json::from_slice::<serde_json::Value>(&a.bytes).ok());
     if let Some(catalog) = catalog {
         value.insert("catalog".into(), catalog);
