@@ -110,13 +110,7 @@ impl Service {
         BootView {
             language: self.settings.language_view(),
             policy: self.policy().view(),
-            session: first_run.then(|| SessionView {
-                connection: None,
-                accounts: Vec::new(),
-                current: None,
-                capabilities: None,
-                problem: None,
-            }),
+            session: first_run.then(SessionView::default),
         }
     }
 

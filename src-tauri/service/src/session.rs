@@ -265,10 +265,7 @@ impl Session {
     pub async fn view(&self, host: &dyn Host, settings: &SettingsStore) -> SessionView {
         let mut view = SessionView {
             connection: self.connection(settings),
-            accounts: Vec::new(),
-            current: None,
-            capabilities: None,
-            problem: None,
+            ..SessionView::default()
         };
         let current = match self.accounts_and_current(settings) {
             Ok((list, current)) => {

@@ -5,7 +5,8 @@ import type { Capabilities } from "./Capabilities";
 import type { Connection } from "./Connection";
 
 /**
- * Everything the UI needs about who is signed in. No secret in here.
+ * Everything the UI needs about who is signed in. No secret in here. The default is the first
+ * run's: no connection, no account.
  */
 export type SessionView = { 
 /**

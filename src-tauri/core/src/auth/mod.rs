@@ -14,8 +14,9 @@ use ts_rs::TS;
 use crate::error::AppError;
 use crate::settings::Connection;
 
-/// Everything the UI needs about who is signed in. No secret in here.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+/// Everything the UI needs about who is signed in. No secret in here. The default is the first
+/// run's: no connection, no account.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct SessionView {
