@@ -48,9 +48,32 @@ function catalogFiles(): Plugin {
   };
 }
 
+/**
+ * Marks the entry script render-blocking (`blocking="render"`), so WebKit, WebView2 and WKWebView
+ * paint nothing before it has run. The entry renders the first screen before it returns (main.tsx),
+ * so the window's first frame is that screen. Without it WebKit sometimes painted the empty page
+ * while the script loaded; that extra frame kept a second window-sized buffer (about 7 MB) for as
+ * long as the window lived. Engines without the attribute (before Safari 18.2) ignore it.
+ */
+function renderBlockingEntry(): Plugin {
+  const entry = /<script type="module" crossorigin src="/g;
+  return {
+    name: "b2b-render-blocking-entry",
+    apply: "build",
+    transformIndexHtml: {
+      order: "post",
+      handler(html) {
+        const found = html.match(entry)?.length ?? 0;
+        if (found !== 1) throw new Error(`index.html: expected one entry script tag, found ${found}`);
+        return html.replace(entry, '<script type="module" crossorigin blocking="render" src="');
+      },
+    },
+  };
+}
+
 // Tauri serves the built files; the dev server is only for `cargo xtask dev`.
 export default defineConfig({
-  plugins: [react(), plainEntry(), catalogFiles()],
+  plugins: [react(), plainEntry(), catalogFiles(), renderBlockingEntry()],
   clearScreen: false,
   server: { port: 5173, strictPort: true, host: "127.0.0.1" },
   build: { target: "es2022", sourcemap: false, chunkSizeWarningLimit: 2048 },

@@ -53,6 +53,15 @@ async function htmlAttr(browser: Browser, name: "lang" | "dir"): Promise<string>
   return browser.execute((n) => document.documentElement.getAttribute(n) ?? "", name);
 }
 
+/** The entry script's `blocking` tokens, and whether the engine supports "render". */
+async function renderBlockingEntry(browser: Browser): Promise<{ tokens: string | null; supported: boolean }> {
+  return browser.execute(() => {
+    const entry = document.querySelector('script[type="module"][src^="/assets/index-"]');
+    const list = (entry as { blocking?: DOMTokenList } | null)?.blocking;
+    return { tokens: entry?.getAttribute("blocking") ?? null, supported: list?.supports("render") ?? false };
+  });
+}
+
 /** What the app handed the window before its script ran (`window.__B2B_BOOT__`), as JSON. */
 async function bootData(browser: Browser): Promise<string> {
   return browser.execute(() => JSON.stringify((window as { __B2B_BOOT__?: unknown }).__B2B_BOOT__ ?? null));
@@ -165,6 +174,9 @@ describe("B2B Convert window", () => {
         catalog: { "app.loading": "Starting B2B Convert…" },
       });
       expect(boot).not.toMatch(TOKEN);
+      // The entry script blocks rendering and this WebKit knows the attribute: the window's first
+      // frame is the first screen, not the empty page (ui/vite.config.ts, renderBlockingEntry).
+      expect(await renderBlockingEntry(browser)).toEqual({ tokens: "render", supported: true });
       await shot(browser, "00-first-run");
       await browser.$('[data-testid="use-demo"]').click();
       await browser.$('[data-testid="sign-in"]').waitForDisplayed({ timeout: 10_000 });
