@@ -34,6 +34,7 @@ export function directionOf(language: Language): "ltr" | "rtl" {
 export function applyDocumentLanguage(language: Language): void {
   // Written only when it changes, so that a render which changes nothing writes nothing to the DOM.
   const html = document.documentElement;
+  const dir = directionOf(language);
   if (html.lang !== language) html.lang = language;
-  if (html.dir !== directionOf(language)) html.dir = directionOf(language);
+  if (html.dir !== dir) html.dir = dir;
 }
