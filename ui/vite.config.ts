@@ -52,8 +52,8 @@ function catalogFiles(): Plugin {
  * Marks the entry script render-blocking (`blocking="render"`), so WebKit, WebView2 and WKWebView
  * paint nothing before it has run. The entry renders the first screen before it returns (main.tsx),
  * so the window's first frame is that screen. Without it WebKit sometimes painted the empty page
- * while the script loaded; that extra frame kept a second window-sized buffer (about 7 MB) for as
- * long as the window lived. Engines without the attribute (before Safari 18.2) ignore it.
+ * while the script loaded; that extra frame kept a second window-sized buffer (7-9 MB under Xvfb)
+ * for as long as the window lived. Engines without the attribute (before Safari 18.2) ignore it.
  */
 function renderBlockingEntry(): Plugin {
   const entry = /<script type="module" crossorigin src="/g;

@@ -56,9 +56,9 @@ fn log_policy(policy: &Policy) {
 /// Sets `window.__B2B_BOOT__` before the page's own script runs: the service's `BootView` and the
 /// message catalog of its language (`ui/dist/i18n/<language>.json`). With them the window renders its
 /// first screen before `DOMContentLoaded` instead of after its IPC answers, so WebKit does not paint
-/// a blank page first (a second paint keeps about 10 MB more in the web process: README, "Other
-/// commands"). Only a hint: the window still asks over IPC, and the script runs again on a
-/// reload with what was true at start.
+/// a blank page first (each extra frame at start keeps another window-sized paint buffer, 7-9 MB
+/// under Xvfb: README, "Other commands"). Only a hint: the window still asks over IPC, and the
+/// script runs again on a reload with what was true at start.
 fn boot_script(app: &tauri::App, service: &Service) -> String {
     let boot = service.boot_view();
     let language = boot.language.effective;
